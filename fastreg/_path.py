@@ -1,0 +1,570 @@
+"""Warm-started elastic-net paths: alpha grid, penalty scaling, working sets.
+
+Policy lives here; the numerics live in ``_cd_fast``.  A problem object
+holds X in one of three kernel forms (dense Fortran, sparse CSC, Gram) with
+the solver state, and offers the same four operations to the path loop:
+``grad`` (one full pass: the centred gradient of every feature), ``stats``
+(exact ``A = r^T S y_c`` and ``B = r^T S r``), ``solve`` (coordinate descent
+on a working set) and ``set_coef`` (warm start).
+"""
+import warnings
+from dataclasses import dataclass
+
+import numpy as np
+import scipy.sparse as sp
+from sklearn.exceptions import ConvergenceWarning
+
+from . import _cd_fast
+from ._validation import (as_kernel_X, check_alphas, check_choice,
+                          check_penalty_factor, check_sample_weight,
+                          check_scalar_param, check_X_y)
+
+# working-set policy
+_WS_MIN = 10                 # smallest working set
+_INNER_RATIO = 0.1           # inner solve stops at this fraction of the outer gap
+
+
+@dataclass(frozen=True)
+class SolverOptions:
+    """How one alpha is solved.
+
+    tol: the duality gap must reach ``tol * sum_i sw_i y_c,i^2 / W``
+    (scikit-learn's rule).  max_iter: coordinate-descent epochs per alpha.
+    working_set: solve on a growing working set (else on every feature).
+    """
+    tol: float = 1e-4
+    max_iter: int = 1000
+    positive: bool = False
+    working_set: bool = True
+    random_order: object = None       # a numpy Generator, or None for cyclic
+
+
+@dataclass
+class PathResult:
+    alphas: np.ndarray
+    coefs: np.ndarray           # (n_features, n_alphas), dtype of X
+    intercepts: np.ndarray      # (n_alphas,)
+    dual_gaps: np.ndarray       # user scale (objective with 1/(2W))
+    n_iters: np.ndarray         # epochs per alpha
+    converged: np.ndarray       # bool per alpha
+    gap_tol: float              # the user-scale gap each alpha had to reach
+
+
+def kernel_penalties(alpha, l1_ratio, W):
+    """User alpha -> kernel penalties (l1, l2): the only place this happens.
+
+    The kernel objective is W times the user objective, so both penalties
+    are multiplied by W = sum(sample_weight) (n_samples without weights).
+    """
+    return alpha * l1_ratio * W, alpha * (1.0 - l1_ratio) * W
+
+
+# ------------------------------------------------------------------ problems
+
+class _Problem:
+    """What every kernel form shares: targets, weights, penalty factors."""
+
+    def __init__(self, y, sw, pf, fit_intercept, dtype):
+        self.dtype = dtype
+        self.pf = pf
+        self.p = pf.shape[0]
+        self.sw = np.empty(0, dtype) if sw is None else sw
+        self.W = float(y.shape[0]) if sw is None else float(np.sum(sw, dtype=np.float64))
+        y64 = y.astype(np.float64)
+        self.ybar = float(np.average(y64, weights=sw)) if fit_intercept else 0.0
+        self.y_c = y64 - self.ybar
+        self.yy = float(np.sum(self.y_c ** 2 if sw is None else sw * self.y_c ** 2))
+        self.w = np.zeros(self.p, dtype=dtype)
+        # [offset o, A = r^T S y_c, B = r^T S r, W]
+        self.scal = np.array([0.0, self.yy, self.yy, self.W])
+        self.all_idx = np.arange(self.p, dtype=np.int32)
+        self._u = None           # gradient cache, valid while w is unchanged
+
+    def intercept(self):
+        return self.ybar - float(np.dot(self.mu.astype(np.float64), self.w))
+
+    def grad(self):
+        if self._u is None:
+            self._u = self._compute_grad()
+        return self._u
+
+    def solve(self, ws, opts):
+        self._u = None
+        return self._solve(ws, opts)
+
+
+class _ResidualProblem(_Problem):
+    """Dense or sparse X with the residual ``rs = y_c - X w`` and offset."""
+
+    def __init__(self, X, y, sw, pf, fit_intercept):
+        super().__init__(y, sw, pf, fit_intercept, X.dtype)
+        self.X = X
+        n = X.shape[0]
+        ones = np.ones(n, X.dtype) if sw is None else sw
+        if fit_intercept:
+            self.mu = np.asarray(X.T @ ones, dtype=np.float64) / self.W
+        else:
+            self.mu = np.zeros(self.p)
+        self.mu = self.mu.astype(X.dtype)
+        self.norms = np.empty(self.p, dtype=X.dtype)
+        self._col_norms()
+        self.rs = self.y_c.astype(X.dtype)
+        self.q = self._compute_grad().astype(X.dtype)
+        self.active = self.all_idx[self.norms > 0]
+
+    def _weighted(self, v):
+        return v if self.sw.shape[0] == 0 else self.sw * v
+
+    def stats(self):
+        r = self.rs.astype(np.float64) + self.scal[0]
+        rw = self._weighted(r)
+        self.scal[1] = float(np.dot(rw, self.y_c))
+        self.scal[2] = float(np.dot(rw, r))
+        return self.scal[1], self.scal[2]
+
+    def set_coef(self, w):
+        self.w[:] = w
+        self.rs = (self.y_c - self.X @ w.astype(np.float64)).astype(self.dtype)
+        self.scal[0] = float(np.dot(self.mu.astype(np.float64), self.w))
+        self._u = None
+        self.stats()
+
+
+class _DenseProblem(_ResidualProblem):
+    def _col_norms(self):
+        _cd_fast.col_norms_dense(self.X, self.sw, self.mu, self.norms)
+
+    def _compute_grad(self):
+        # X^T S rs + o * W * mu
+        u = np.asarray(self.X.T @ self._weighted(self.rs), dtype=np.float64)
+        return u + (self.scal[0] * self.W) * self.mu
+
+    def _solve(self, ws, opts):
+        return _cd_fast.cd_dense(self.X, self.sw, self.mu, self.norms, self.q,
+                                 self.pf, self.w, self.rs, self.scal, ws, opts)
+
+
+class _SparseProblem(_ResidualProblem):
+    def _col_norms(self):
+        X = self.X
+        _cd_fast.col_norms_sparse(X.data, X.indices, X.indptr, self.sw, self.W,
+                                  self.mu, self.norms)
+
+    def _compute_grad(self):
+        X = self.X
+        out = np.empty(self.p)
+        _cd_fast.grad_sparse(X.data, X.indices, X.indptr, self._weighted(self.rs),
+                             self.scal[0] * self.W, self.mu, self.all_idx, out)
+        return out
+
+    def _solve(self, ws, opts):
+        X = self.X
+        return _cd_fast.cd_sparse(X.data, X.indices, X.indptr, self.sw, self.mu,
+                                  self.norms, self.q, self.pf, self.w, self.rs,
+                                  self.scal, ws, opts)
+
+
+def gram_matrix(X, sw, mu, W):
+    """Centred, weighted Gram ``(X - mu)^T S (X - mu)`` in X's dtype.
+
+    Dense weighted X is processed in blocks of rows so that the temporary
+    copy stays small; sparse X uses a sparse product.
+    """
+    if sp.issparse(X):
+        Xw = X if sw is None else sp.diags(sw) @ X
+        G = np.asarray((X.T @ Xw).toarray(), dtype=np.float64)
+    elif sw is None:
+        G = np.asarray(X.T @ X, dtype=np.float64)
+    else:
+        G = np.zeros((X.shape[1], X.shape[1]))
+        step = max(1, 2 ** 22 // max(X.shape[1], 1))
+        for start in range(0, X.shape[0], step):
+            block = X[start:start + step]
+            G += block.T @ (block * sw[start:start + step, None])
+    G -= W * np.outer(mu, mu)
+    return np.asfortranarray(G, dtype=X.dtype)
+
+
+class _GramProblem(_Problem):
+    """Gram form: G = Xc^T S Xc, q = Xc^T S y_c, gradient H = q - G w."""
+
+    def __init__(self, X, y, sw, pf, fit_intercept, gram=None, xy=None):
+        super().__init__(y, sw, pf, fit_intercept, X.dtype)
+        ones = np.ones(X.shape[0], X.dtype) if sw is None else sw
+        if fit_intercept:
+            self.mu = np.asarray(X.T @ ones, dtype=np.float64) / self.W
+        else:
+            self.mu = np.zeros(self.p)
+        self.G = gram_matrix(X, sw, self.mu, self.W) if gram is None else gram
+        if xy is None:
+            yw = self.y_c if sw is None else sw * self.y_c
+            xy = np.asarray(X.T @ yw.astype(X.dtype), dtype=np.float64)
+        self.q = np.asarray(xy, dtype=X.dtype)
+        self.H = self.q.copy()
+        self.mu = self.mu.astype(X.dtype)
+        self.active = self.all_idx[np.diag(self.G) > 0]
+
+    def _compute_grad(self):
+        nz = np.flatnonzero(self.w)
+        H = self.q.astype(np.float64) - self.G[:, nz] @ self.w[nz].astype(np.float64)
+        self.H[:] = H
+        return H
+
+    def stats(self):
+        H = self.grad()
+        wq = float(np.dot(self.w.astype(np.float64), self.q))
+        self.scal[1] = self.yy - wq
+        self.scal[2] = self.scal[1] - float(np.dot(self.w.astype(np.float64), H))
+        return self.scal[1], self.scal[2]
+
+    def set_coef(self, w):
+        self.w[:] = w
+        self._u = None
+        self.stats()
+
+    def _solve(self, ws, opts):
+        return _cd_fast.cd_gram(self.G, self.q, self.pf, self.w, self.H,
+                                self.scal, ws, opts)
+
+
+# ------------------------------------------------------------ one alpha
+
+def _working_set(prob, u, l1, l2, size):
+    """Support, unpenalised features and the ``size`` most violating others.
+
+    A feature's score is its distance to the dual constraint
+    ``(l1 pf_j - |u_j - l2 pf_j w_j|) / ||x_j||``: small scores come first.
+    """
+    pf = prob.pf
+    norms = prob.norms if hasattr(prob, "norms") else np.diag(prob.G)
+    v = u - l2 * pf * prob.w
+    t = v if prob.positive else np.abs(v)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        score = (l1 * pf - t) / np.sqrt(norms)
+    score[(prob.w != 0) | (pf == 0)] = -np.inf
+    cand = prob.active
+    if size >= cand.shape[0]:
+        return cand, True
+    part = np.argpartition(score[cand], size - 1)[:size]
+    return np.sort(cand[part]).astype(np.int32), False
+
+
+def _solve_alpha(prob, l1, l2, opts, tol_abs):
+    """Solve one alpha from the current state.  Returns (gap, epochs, ok)."""
+    epochs = 0
+    size = max(_WS_MIN, 2 * int(np.count_nonzero(prob.w)))
+    stalled = 0
+    while True:
+        u = prob.grad()
+        A, B = prob.stats()
+        gap = _cd_fast.dual_gap(prob.w, u, prob.pf, prob.all_idx, l1, l2,
+                                opts.positive, A, B)
+        if gap <= tol_abs:
+            return gap, epochs, True
+        if epochs >= opts.max_iter or stalled >= 2:
+            return gap, epochs, False
+        if opts.working_set:
+            ws, complete = _working_set(prob, u, l1, l2, size)
+        else:
+            ws, complete = prob.active, True
+        # a partial working set is solved loosely; the full set to tol
+        inner_tol = 0.5 * tol_abs if complete else max(_INNER_RATIO * gap,
+                                                         0.5 * tol_abs)
+        if ws.shape[0] == 0:
+            return gap, epochs, False
+        if opts.random_order is not None:
+            ws = opts.random_order.permutation(ws).astype(np.int32)
+        check_every = 1 if isinstance(prob, _GramProblem) else 5
+        e, inner_gap = prob.solve(ws, dict(l1=l1, l2=l2, positive=opts.positive,
+                                           max_epochs=opts.max_iter - epochs,
+                                           tol=inner_tol, check_every=check_every))
+        epochs += e
+        size *= 2
+        # the full set reached tol inside but not in the exact recomputation:
+        # rounding, not iterations, is what limits this gap
+        stalled = stalled + 1 if complete and inner_gap <= inner_tol else 0
+
+
+# ------------------------------------------------------------------ the path
+
+def make_problem(X, y, sw, pf, fit_intercept, precompute, Xy=None):
+    """Choose the kernel form.  Returns (problem, X_was_copied)."""
+    n, p = X.shape
+    gram = None
+    if isinstance(precompute, np.ndarray):
+        gram = np.asfortranarray(precompute, dtype=X.dtype)
+        if gram.shape != (p, p):
+            raise ValueError(
+                f"precompute must be a ({p}, {p}) Gram matrix, got shape {gram.shape}")
+        use_gram = True
+    elif precompute == "auto":
+        use_gram = n > 2 * p and p <= 2000
+    else:
+        use_gram = bool(precompute)
+    if use_gram:
+        return _GramProblem(X, y, sw, pf, fit_intercept, gram, Xy), False
+    Xk, copied = as_kernel_X(X)
+    if sp.issparse(Xk):
+        if not Xk.has_sorted_indices:
+            Xk = Xk.sorted_indices()
+            copied = True
+        if Xk.indices.dtype != Xk.indptr.dtype:
+            idx_t = np.result_type(Xk.indices.dtype, Xk.indptr.dtype)
+            Xk = sp.csc_matrix((Xk.data, Xk.indices.astype(idx_t),
+                                Xk.indptr.astype(idx_t)), shape=Xk.shape)
+        return _SparseProblem(Xk, y, sw, pf, fit_intercept), copied
+    return _DenseProblem(Xk, y, sw, pf, fit_intercept), copied
+
+
+def alpha_max(prob, l1_ratio, positive):
+    """Smallest alpha whose solution has every penalised coefficient at 0.
+
+    Unpenalised features (pf = 0) are fitted first, so the gradient used is
+    the one at the solution for alpha = alpha_max.
+    """
+    u = prob.grad()
+    pen = prob.pf > 0
+    t = u[pen] if positive else np.abs(u[pen])
+    if not np.any(pen) or l1_ratio == 0:
+        return np.inf
+    return float(np.max(t / prob.pf[pen], initial=0.0)) / (prob.W * l1_ratio)
+
+
+def _fit_unpenalized(prob, opts, tol_abs):
+    """Least squares on the unpenalised features (coordinate descent)."""
+    free = prob.active[prob.pf[prob.active] == 0]
+    if free.shape[0] == 0:
+        return
+    prob.solve(free.astype(np.int32),
+               dict(l1=0.0, l2=0.0, positive=opts.positive,
+                    max_epochs=max(opts.max_iter, 10000), tol=0.01 * tol_abs,
+                    check_every=5))
+
+
+def compute_path(X, y, *, l1_ratio=0.5, eps=1e-3, n_alphas=100, alphas=None,
+                 sample_weight=None, penalty_factor=None, fit_intercept=False,
+                 precompute="auto", Xy=None, coef_init=None, tol=1e-4,
+                 max_iter=1000, positive=False, working_set=True,
+                 random_state=None, selection="cyclic", check_input=True,
+                 warn=True):
+    """Elastic-net path with every parameter checked.  Returns a PathResult."""
+    if check_input:
+        X, y = check_X_y(X, y)
+    n, p = X.shape
+    if n == 0 or p == 0:
+        raise ValueError(f"X must have at least one sample and one feature, "
+                         f"got shape {X.shape}")
+    l1_ratio = check_scalar_param(l1_ratio, "l1_ratio", low=0, high=1)
+    tol = check_scalar_param(tol, "tol", low=0)
+    max_iter = check_scalar_param(max_iter, "max_iter", low=1, integer=True)
+    check_choice(selection, "selection", ["cyclic", "random"])
+    if not (isinstance(precompute, np.ndarray)
+            or precompute in (True, False, "auto")):
+        raise ValueError(
+            f"precompute must be True, False, 'auto' or a Gram matrix, got {precompute!r}")
+    grid = check_alphas(alphas, n_alphas)
+    sw = check_sample_weight(sample_weight, n, X.dtype)
+    pf = check_penalty_factor(penalty_factor, p, X.dtype)
+    rng = None
+    if selection == "random":
+        from sklearn.utils import check_random_state
+        rng = np.random.default_rng(check_random_state(random_state).randint(2 ** 31))
+    opts = SolverOptions(tol=tol, max_iter=max_iter, positive=bool(positive),
+                         working_set=working_set, random_order=rng)
+
+    prob, _ = make_problem(X, y, sw, pf, fit_intercept, precompute, Xy)
+    prob.positive = opts.positive
+    tol_abs = tol * prob.yy
+    if coef_init is not None:
+        w0 = np.asarray(coef_init, dtype=X.dtype).ravel()
+        if w0.shape != (p,):
+            raise ValueError(f"coef_init must have shape ({p},), got {w0.shape}")
+        prob.set_coef(w0)
+    else:
+        _fit_unpenalized(prob, opts, tol_abs)
+
+    if isinstance(grid, int):
+        eps = check_scalar_param(eps, "eps", low=0, low_open=True)
+        if l1_ratio == 0:
+            raise ValueError(
+                "l1_ratio must be > 0 to build an alpha grid, got 0; pass alphas "
+                "as an array instead")
+        amax = alpha_max(prob, l1_ratio, opts.positive)
+        if not np.isfinite(amax) or amax <= np.finfo(np.float64).resolution:
+            grid = np.full(grid, np.finfo(np.float64).resolution)
+        else:
+            grid = np.geomspace(amax, amax * eps, num=grid)
+
+    k = grid.shape[0]
+    coefs = np.empty((p, k), dtype=X.dtype)
+    intercepts = np.empty(k)
+    gaps = np.empty(k)
+    n_iters = np.empty(k, dtype=np.int64)
+    converged = np.empty(k, dtype=bool)
+    for i, alpha in enumerate(grid):
+        l1, l2 = kernel_penalties(alpha, l1_ratio, prob.W)
+        gap, epochs, ok = _solve_alpha(prob, l1, l2, opts, tol_abs)
+        coefs[:, i] = prob.w
+        intercepts[i] = prob.intercept()
+        gaps[i] = gap / prob.W
+        n_iters[i] = epochs
+        converged[i] = ok
+    res = PathResult(grid, coefs, intercepts, gaps, n_iters, converged,
+                     tol_abs / prob.W)
+    if warn:
+        warn_not_converged(res)
+    return res
+
+
+def warn_not_converged(res):
+    """One ConvergenceWarning naming the alphas whose gap stayed above tol."""
+    bad = np.flatnonzero(~res.converged)
+    if bad.size == 0:
+        return
+    shown = ", ".join(f"alpha={res.alphas[i]:.4g} (gap {res.dual_gaps[i]:.3g})"
+                      for i in bad[:5])
+    more = f" and {bad.size - 5} more" if bad.size > 5 else ""
+    warnings.warn(
+        f"Objective did not converge for {bad.size} of {res.alphas.size} alphas: "
+        f"{shown}{more}; the duality gap must reach tol * ||y||^2 / n = "
+        f"{res.gap_tol:.3g}. Increase max_iter, or loosen tol.",
+        ConvergenceWarning, stacklevel=3)
+
+
+# ------------------------------------------------------------- public paths
+
+def enet_path(X, y, *, l1_ratio=0.5, eps=1e-3, n_alphas=100, alphas=None,
+              precompute="auto", Xy=None, copy_X=True, coef_init=None,
+              verbose=False, return_n_iter=False, positive=False,
+              check_input=True, tol=1e-4, max_iter=1000, sample_weight=None,
+              penalty_factor=None, fit_intercept=False, selection="cyclic",
+              random_state=None, return_intercept=False):
+    """Elastic-net regularization path by warm-started coordinate descent.
+
+    For each alpha the objective is::
+
+        1 / (2 W) * sum_i sw_i (y_i - x_i w - b)^2
+            + alpha * l1_ratio * sum_j pf_j |w_j|
+            + alpha * (1 - l1_ratio) / 2 * sum_j pf_j w_j^2
+
+    with W = sum(sw) (n_samples without ``sample_weight``), pf the
+    ``penalty_factor`` (ones by default; 0 leaves a feature unpenalised) and
+    b = 0 unless ``fit_intercept``.  Each alpha is solved until its duality
+    gap is at most ``tol * sum_i sw_i y_c,i^2 / W`` (scikit-learn's rule;
+    y_c is y, centred when ``fit_intercept``).
+
+    Parameters
+    ----------
+    X : {ndarray, sparse matrix} of shape (n_samples, n_features)
+        Training data, float64 or float32 (the output follows the dtype).
+        Fortran-ordered dense and CSC are used without a copy; C-ordered
+        dense is copied to Fortran order and CSR to CSC, unless the Gram
+        form is chosen (see ``precompute``), which never copies X.
+    y : ndarray of shape (n_samples,)
+        Target.
+    l1_ratio : float in [0, 1], default=0.5
+        Mix of L1 (1) and L2 (0) penalties.
+    eps : float, default=1e-3
+        ``alpha_min / alpha_max`` when the grid is built.
+    n_alphas : int, default=100
+        Number of alphas when ``alphas`` is None.
+    alphas : int or array-like, default=None
+        An int builds a grid of that many alphas; an array is used as given
+        (sorted decreasing).  The grid is geometric from alpha_max, the
+        smallest alpha whose solution is exactly 0 (with centring, weights,
+        penalty factors and ``positive`` accounted for), to eps * alpha_max.
+    precompute : 'auto', bool or ndarray of shape (n_features, n_features)
+        Use the Gram form.  'auto' picks it when n_samples > 2 n_features
+        and n_features <= 2000.  An array is taken as the Gram matrix of the
+        centred, weighted X.
+    Xy : ndarray of shape (n_features,), default=None
+        ``Xc^T S y_c`` for a precomputed Gram matrix.
+    copy_X : bool, default=True
+        Accepted for compatibility: X is never modified.
+    coef_init : ndarray of shape (n_features,), default=None
+        Warm start for the first alpha.
+    verbose : bool or int, default=False
+        Print one line per alpha.
+    return_n_iter : bool, default=False
+        Also return the number of epochs per alpha.
+    positive : bool, default=False
+        Constrain the coefficients to be non-negative.
+    check_input : bool, default=True
+        Skip the input checks when False (X, y must then be valid).
+    tol : float, default=1e-4
+        Duality-gap tolerance, relative to ``||y_c||^2 / n``.
+    max_iter : int, default=1000
+        Coordinate-descent epochs per alpha.
+    sample_weight : array-like of shape (n_samples,), default=None
+        Non-negative weights.
+    penalty_factor : array-like of shape (n_features,), default=None
+        Non-negative factor per feature on both penalties.
+    fit_intercept : bool, default=False
+        Fit an unpenalised intercept (implicit centring; X is not copied).
+    selection : {'cyclic', 'random'}, default='cyclic'
+        'random' permutes the order of the coordinates before each inner solve.
+    random_state : int, RandomState instance or None, default=None
+        Seed for ``selection='random'``.
+    return_intercept : bool, default=False
+        Also return the intercept per alpha.
+
+    Returns
+    -------
+    alphas : ndarray of shape (n_alphas,)
+    coefs : ndarray of shape (n_features, n_alphas)
+    dual_gaps : ndarray of shape (n_alphas,)
+        Achieved duality gap per alpha, on the objective above.
+    n_iters : ndarray of shape (n_alphas,)
+        Only with ``return_n_iter``.
+    intercepts : ndarray of shape (n_alphas,)
+        Only with ``return_intercept``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from fastreg import enet_path
+    >>> rng = np.random.default_rng(0)
+    >>> X = rng.standard_normal((50, 10)); y = X[:, 0] - 2 * X[:, 1]
+    >>> alphas, coefs, gaps = enet_path(X, y, l1_ratio=0.9, n_alphas=20)
+    >>> coefs.shape
+    (10, 20)
+    >>> bool(np.all(coefs[:, 0] == 0))
+    True
+    """
+    res = compute_path(X, y, l1_ratio=l1_ratio, eps=eps, n_alphas=n_alphas,
+                       alphas=alphas, sample_weight=sample_weight,
+                       penalty_factor=penalty_factor, fit_intercept=fit_intercept,
+                       precompute=precompute, Xy=Xy, coef_init=coef_init, tol=tol,
+                       max_iter=max_iter, positive=positive, selection=selection,
+                       random_state=random_state, check_input=check_input)
+    if verbose:
+        for a, g, it, w in zip(res.alphas, res.dual_gaps, res.n_iters, res.coefs.T):
+            print(f"alpha={a:.4g}  nonzeros={np.count_nonzero(w)}  "
+                  f"gap={g:.3g}  epochs={it}")
+    out = (res.alphas, res.coefs, res.dual_gaps)
+    if return_n_iter:
+        out += (res.n_iters,)
+    if return_intercept:
+        out += (res.intercepts,)
+    return out
+
+
+def lasso_path(X, y, **params):
+    """Lasso path: :func:`enet_path` with ``l1_ratio=1``.
+
+    Objective ``1/(2 W) sum_i sw_i (y_i - x_i w - b)^2 + alpha sum_j pf_j |w_j|``;
+    every parameter of :func:`enet_path` but ``l1_ratio`` is accepted.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from fastreg import lasso_path
+    >>> rng = np.random.default_rng(0)
+    >>> X = rng.standard_normal((40, 8)); y = X @ np.arange(8.0)
+    >>> alphas, coefs, gaps = lasso_path(X, y, alphas=5)
+    >>> alphas.shape, coefs.shape
+    ((5,), (8, 5))
+    """
+    if "l1_ratio" in params:
+        raise ValueError("lasso_path takes no l1_ratio (it is 1); use enet_path")
+    return enet_path(X, y, l1_ratio=1.0, **params)

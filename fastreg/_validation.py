@@ -1,0 +1,137 @@
+"""Input checks and their error messages, in one place.
+
+Every message names the parameter, the rule and the value received.
+"""
+import numbers
+
+import numpy as np
+import scipy.sparse as sp
+from sklearn.utils import check_array
+
+
+def check_scalar_param(value, name, *, low=None, high=None, low_open=False,
+                       high_open=False, integer=False):
+    """Return ``value`` as a float (or int) after checking it lies in range."""
+    kind = numbers.Integral if integer else numbers.Real
+    if isinstance(value, bool) or not isinstance(value, kind):
+        what = "an integer" if integer else "a real number"
+        raise ValueError(f"{name} must be {what}, got {value!r}")
+    if not np.isfinite(value):
+        raise ValueError(f"{name} must be finite, got {value!r}")
+    lo_bad = low is not None and (value <= low if low_open else value < low)
+    hi_bad = high is not None and (value >= high if high_open else value > high)
+    if lo_bad or hi_bad:
+        lo = "" if low is None else ("(" if low_open else "[") + f"{low}"
+        hi = "" if high is None else f"{high}" + (")" if high_open else "]")
+        if low is not None and high is not None:
+            rule = f"in {lo}, {hi}"
+        elif low is not None:
+            rule = (">" if low_open else ">=") + f" {low}"
+        else:
+            rule = ("<" if high_open else "<=") + f" {high}"
+        raise ValueError(f"{name} must be {rule}, got {value!r}")
+    return int(value) if integer else float(value)
+
+
+def check_choice(value, name, choices):
+    if not any(value is c or (type(value) is type(c) and value == c)
+               for c in choices):
+        raise ValueError(f"{name} must be one of {list(choices)}, got {value!r}")
+    return value
+
+
+def check_X_y(X, y, *, estimator_name="fastreg"):
+    """X (dense or CSC/CSR, float32/float64) and a 1-D y of the same dtype.
+
+    Dense X keeps its layout (the path makes it Fortran-ordered only where a
+    kernel needs columns); CSR is accepted and converted to CSC later.
+    """
+    X = check_array(X, accept_sparse=["csc", "csr"], dtype=[np.float64, np.float32],
+                    order=None, ensure_all_finite=True, input_name="X",
+                    estimator=estimator_name)
+    y = check_array(y, ensure_2d=False, dtype=X.dtype, ensure_all_finite=True,
+                    input_name="y", estimator=estimator_name)
+    y = np.asarray(y)
+    if y.ndim != 1:
+        raise ValueError(f"y must be 1-D here, got an array of shape {y.shape}")
+    if X.shape[0] != y.shape[0]:
+        raise ValueError(
+            f"X and y must have the same number of samples, got {X.shape[0]} "
+            f"and {y.shape[0]}")
+    return X, y
+
+
+def check_sample_weight(sample_weight, n_samples, dtype):
+    """None, or a 1-D array of n_samples finite non-negative weights, not all 0."""
+    if sample_weight is None:
+        return None
+    if isinstance(sample_weight, numbers.Number):
+        sample_weight = np.full(n_samples, sample_weight, dtype=dtype)
+    sw = np.asarray(sample_weight)
+    if sw.dtype.kind not in "biuf":
+        raise ValueError(
+            f"sample_weight must be numeric, got an array of dtype {sw.dtype}")
+    sw = sw.astype(dtype, copy=True)
+    if sw.ndim != 1 or sw.shape[0] != n_samples:
+        raise ValueError(
+            f"sample_weight must have shape ({n_samples},), got {sw.shape}")
+    if not np.all(np.isfinite(sw)):
+        raise ValueError("Input sample_weight contains NaN or infinity.")
+    if np.any(sw < 0):
+        raise ValueError(
+            f"sample_weight must be non-negative, got min {sw.min()!r}")
+    if not np.any(sw > 0):
+        raise ValueError("sample_weight must have at least one positive entry, "
+                         "got all zeros")
+    return sw
+
+
+def check_penalty_factor(penalty_factor, n_features, dtype):
+    """A length-n_features array of finite non-negative factors (None: ones)."""
+    if penalty_factor is None:
+        return np.ones(n_features, dtype=dtype)
+    pf = np.asarray(penalty_factor)
+    if pf.dtype.kind not in "biuf":
+        raise ValueError(
+            f"penalty_factor must be numeric, got an array of dtype {pf.dtype}")
+    pf = pf.astype(dtype, copy=True)
+    if pf.ndim != 1 or pf.shape[0] != n_features:
+        raise ValueError(
+            f"penalty_factor must have shape ({n_features},), got {pf.shape}")
+    if not np.all(np.isfinite(pf)):
+        raise ValueError("penalty_factor must be finite, got NaN or infinity")
+    if np.any(pf < 0):
+        raise ValueError(
+            f"penalty_factor must be non-negative, got min {pf.min()!r}")
+    return pf
+
+
+def check_alphas(alphas, n_alphas):
+    """None or an int (a grid to build), else a 1-D non-negative array."""
+    if alphas is None:
+        return check_scalar_param(n_alphas, "n_alphas", low=1, integer=True)
+    if isinstance(alphas, numbers.Integral) and not isinstance(alphas, bool):
+        return check_scalar_param(alphas, "alphas", low=1, integer=True)
+    arr = np.asarray(alphas, dtype=np.float64)
+    if arr.ndim != 1 or arr.size == 0:
+        raise ValueError(
+            f"alphas must be an int or a non-empty 1-D array, got shape {arr.shape}")
+    if not np.all(np.isfinite(arr)):
+        raise ValueError("alphas must be finite, got NaN or infinity")
+    if np.any(arr < 0):
+        raise ValueError(f"alphas must be >= 0, got min {arr.min()!r}")
+    return np.sort(arr)[::-1].copy()
+
+
+def as_kernel_X(X):
+    """X in a layout a kernel reads: Fortran dense, or CSC with sorted indices.
+
+    Returns (X, copied).  Fortran dense and CSC are used as they are.
+    """
+    if sp.issparse(X):
+        if X.format == "csc":
+            return X, False
+        return X.tocsc(), True
+    if X.flags.f_contiguous:
+        return X, False
+    return np.asfortranarray(X), True
