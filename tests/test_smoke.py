@@ -5,7 +5,7 @@ import pytest
 from fastreg import enet_path
 from fastreg._objectives import enet_dual_gap, enet_kkt_violation
 
-from conftest import make_regression
+from datasets import make_regression
 
 
 @pytest.mark.parametrize("fit_intercept", [False, True])
