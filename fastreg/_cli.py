@@ -1,0 +1,538 @@
+"""The ``fastreg`` command line: ``fastreg path [FILE]`` and ``fastreg bench [FILE]``.
+
+Input files, chosen by extension (or ``--format``):
+
+- ``.svm``, ``.svmlight``, ``.libsvm``: svmlight / libsvm text, read with
+  ``sklearn.datasets.load_svmlight_file`` (X is sparse CSR).
+- ``.csv``: comma-separated numbers, with or without a header row; y is the
+  column named or numbered by ``--target`` (default: the last column).
+- ``.npy``: a dense 2-D array; y is column ``--target`` (default: the last).
+- ``.npz``: either arrays ``X`` and ``y`` (``np.savez(f, X=X, y=y)``, X dense
+  or 2-D), or a scipy sparse matrix as written by ``scipy.sparse.save_npz``.
+  A sparse file may carry y as an extra array ``y``
+  (``np.savez(f, y=y, **parts)`` with the parts that ``save_npz`` writes);
+  without it, y is column ``--target`` (default: the last) of the matrix.
+
+No FILE: scikit-learn's diabetes data (442 samples, 10 features).
+
+Every user error (missing, empty or malformed file, bad option) is one line
+on stderr and exit status 2.
+"""
+import argparse
+import os
+import sys
+import time
+import zipfile
+
+import numpy as np
+import scipy.sparse as sp
+
+FORMATS = {".svm": "svmlight", ".svmlight": "svmlight", ".libsvm": "svmlight",
+           ".csv": "csv", ".npy": "npy", ".npz": "npz"}
+
+
+class CLIError(Exception):
+    """A user error: printed as one line, exit status 2."""
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, but a bad option is one line on stderr (no usage block)."""
+
+    def error(self, message):
+        raise CLIError(f"{message} (see '{self.prog} --help')")
+
+
+# ---------------------------------------------------------------- loading
+
+def _column(n_cols, target, what):
+    """Index of the target column among n_cols, from an int-like string."""
+    if target is None:
+        return n_cols - 1
+    try:
+        j = int(target)
+    except ValueError:
+        raise CLIError(f"--target must be a column index for {what} files, "
+                       f"got {target!r}") from None
+    if not -n_cols <= j < n_cols:
+        raise CLIError(f"--target {j} is out of range for {n_cols} columns")
+    return j % n_cols
+
+
+def _split_dense(A, target, what):
+    A = np.asarray(A)
+    if A.ndim != 2 or A.shape[1] < 2:
+        raise CLIError(f"{what} must hold a 2-D array with at least 2 columns "
+                       f"(features and y), got shape {A.shape}")
+    j = _column(A.shape[1], target, what)
+    keep = [k for k in range(A.shape[1]) if k != j]
+    return A[:, keep], A[:, j]
+
+
+def _split_sparse(A, target, what):
+    if A.ndim != 2 or A.shape[1] < 2:
+        raise CLIError(f"{what} must hold a sparse matrix with at least 2 columns "
+                       f"(features and y) or an array 'y', got shape {A.shape}")
+    A = A.tocsc()
+    j = _column(A.shape[1], target, what)
+    keep = [k for k in range(A.shape[1]) if k != j]
+    return A[:, keep], A[:, j].toarray().ravel()
+
+
+def _load_csv(path, target):
+    with open(path, newline="") as fh:
+        first = fh.readline()
+    fields = [f.strip().strip('"') for f in first.strip().split(",")]
+    try:
+        [float(f) for f in fields]
+        header = None
+    except ValueError:
+        header = fields
+    A = np.loadtxt(path, delimiter=",", skiprows=1 if header else 0, ndmin=2)
+    if header is not None and target is not None and target not in header:
+        try:
+            int(target)
+        except ValueError:
+            raise CLIError(f"--target {target!r} is not a column of {path}; "
+                           f"columns: {', '.join(header)}") from None
+    if header is not None and target in header:
+        target = str(header.index(target))
+    return _split_dense(A, target, "a CSV file")
+
+
+def _load_npz(path, target):
+    if not zipfile.is_zipfile(path):
+        raise CLIError(f"{path} is not a .npz (zip) archive")
+    with np.load(path, allow_pickle=False) as f:
+        keys = set(f.files)
+        if {"X", "y"} <= keys:
+            return f["X"], f["y"]
+        y = f["y"] if "y" in keys else None
+    if not {"format", "shape", "data"} <= keys:
+        raise CLIError(f"{path} holds arrays {sorted(keys)}: expected 'X' and 'y', "
+                       f"or a sparse matrix written by scipy.sparse.save_npz")
+    A = sp.load_npz(path)
+    if y is not None:
+        if target is not None:
+            raise CLIError(f"--target cannot be used: {path} has an array 'y'")
+        return A, y
+    return _split_sparse(A, target, "a sparse .npz file")
+
+
+def load_data(path, *, fmt="auto", target=None, float32=False):
+    """(X, y, description) from a file, or the built-in default data."""
+    if path is None:
+        if target is not None:
+            raise CLIError("--target needs a FILE")
+        from sklearn.datasets import load_diabetes
+        d = load_diabetes()
+        X, y, name = d.data, d.target, "diabetes (scikit-learn's built-in data)"
+    else:
+        if not os.path.exists(path):
+            raise CLIError(f"no such file: {path}")
+        if os.path.isdir(path):
+            raise CLIError(f"{path} is a directory, not a data file")
+        if os.path.getsize(path) == 0:
+            raise CLIError(f"{path} is empty")
+        if fmt == "auto":
+            ext = os.path.splitext(path)[1].lower()
+            if ext not in FORMATS:
+                raise CLIError(f"cannot tell the format of {path} from its extension "
+                               f"{ext or '(none)'!r}: use one of "
+                               f"{', '.join(sorted(FORMATS))} or --format")
+            fmt = FORMATS[ext]
+        try:
+            if fmt == "svmlight":
+                if target is not None:
+                    raise CLIError("--target cannot be used with svmlight files "
+                                   "(y is the first field of each line)")
+                from sklearn.datasets import load_svmlight_file
+                X, y = load_svmlight_file(path)
+            elif fmt == "csv":
+                X, y = _load_csv(path, target)
+            elif fmt == "npy":
+                X, y = _split_dense(np.load(path, allow_pickle=False), target,
+                                    "a .npy file")
+            else:
+                X, y = _load_npz(path, target)
+        except CLIError:
+            raise
+        except (ValueError, OSError, KeyError, IndexError, TypeError, EOFError,
+                UnicodeDecodeError, zipfile.BadZipFile) as exc:
+            msg = " ".join(str(exc).split()) or type(exc).__name__
+            raise CLIError(f"cannot read {path} as {fmt}: {msg}") from None
+        name = os.path.basename(path)
+    dtype = np.float32 if float32 else np.float64
+    try:
+        X = X.astype(dtype) if sp.issparse(X) else np.asarray(X, dtype=dtype)
+        y = np.asarray(y, dtype=dtype).ravel()
+    except (ValueError, TypeError) as exc:
+        raise CLIError(f"data of {name} is not numeric: {exc}") from None
+    if X.ndim != 2 or X.shape[0] < 2 or X.shape[1] < 1:
+        raise CLIError(f"{name}: need at least 2 samples and 1 feature, "
+                       f"got X of shape {X.shape}")
+    if y.shape[0] != X.shape[0]:
+        raise CLIError(f"{name}: X has {X.shape[0]} rows but y has {y.shape[0]}")
+    values = X.data if sp.issparse(X) else X
+    if not (np.all(np.isfinite(values)) and np.all(np.isfinite(y))):
+        raise CLIError(f"{name} contains NaN or infinite values")
+    return X, y, f"{name}, {X.shape[0]} x {X.shape[1]}" + (
+        f" sparse ({values.size / max(1, X.shape[0] * X.shape[1]):.1%} nonzero)"
+        if sp.issparse(X) else "")
+
+
+# ---------------------------------------------------------------- helpers
+
+def alpha_grid(X, y, *, l1_ratio, n_alphas, eps, fit_intercept):
+    """geomspace(alpha_max, eps * alpha_max, n_alphas) on the full data.
+
+    ``alpha_max = max_j |x_j^T (y - ybar)| / (n * l1_ratio)``, the smallest
+    alpha whose solution is all zeros (ybar = 0 without intercept).  Used for
+    the full path and every CV fold, so their errors line up by alpha.
+    """
+    y64 = np.asarray(y, dtype=np.float64)
+    yc = y64 - y64.mean() if fit_intercept else y64
+    g = np.abs(np.asarray(X.T @ yc.astype(X.dtype), dtype=np.float64))
+    amax = float(g.max()) / (X.shape[0] * l1_ratio)
+    if not np.isfinite(amax) or amax <= 0:
+        raise CLIError("y is constant (or orthogonal to every feature): "
+                       "every alpha gives the all-zero model")
+    return np.geomspace(amax, amax * eps, num=n_alphas)
+
+
+def _progress(total, desc, enabled):
+    """A tqdm bar on stderr when tqdm is installed, else a silent stand-in."""
+    if enabled:
+        try:
+            from tqdm import tqdm
+            return tqdm(total=total, desc=desc, unit="fit", file=sys.stderr,
+                        leave=False)
+        except ImportError:
+            pass
+
+    class _Silent:
+        def update(self, n=1):
+            pass
+
+        def close(self):
+            pass
+
+    return _Silent()
+
+
+def cross_validate(X, y, alphas, *, cv, l1_ratio, tol, fit_intercept, bar):
+    """Mean and standard error of the held-out MSE per alpha (K folds)."""
+    from sklearn.model_selection import KFold
+    from ._path import compute_path
+    Xr = X.tocsr() if sp.issparse(X) else X
+    errors = np.empty((cv, alphas.size))
+    for k, (train, test) in enumerate(
+            KFold(n_splits=cv, shuffle=True, random_state=0).split(y)):
+        res = compute_path(Xr[train], y[train], l1_ratio=l1_ratio, alphas=alphas,
+                           tol=tol, fit_intercept=fit_intercept, warn=False)
+        pred = np.asarray(Xr[test] @ res.coefs, dtype=np.float64) + res.intercepts
+        errors[k] = np.mean((y[test, None] - pred) ** 2, axis=0)
+        bar.update()
+    mean = errors.mean(axis=0)
+    se = errors.std(axis=0, ddof=1) / np.sqrt(cv)
+    return errors, mean, se
+
+
+def select_alpha(mean, se, rule):
+    """Index of the chosen alpha (grid in decreasing order).
+
+    min: the smallest mean CV error.  1se: the largest alpha whose mean
+    error is within one standard error of that minimum.
+    """
+    best = int(np.argmin(mean))
+    if rule == "min":
+        return best
+    return int(np.flatnonzero(mean <= mean[best] + se[best])[0])
+
+
+def _plot(filename, res, cv_result, chosen):
+    try:
+        import matplotlib
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        raise CLIError("--plot needs matplotlib: pip install 'fastreg[plot]'") from None
+    panels = 2 if cv_result is not None else 1
+    fig, axes = plt.subplots(1, panels, figsize=(6 * panels, 4.2), squeeze=False)
+    ax = axes[0, 0]
+    ax.plot(res.alphas, res.coefs.T)
+    ax.set_xscale("log")
+    ax.invert_xaxis()
+    ax.set_xlabel("alpha")
+    ax.set_ylabel("coefficients")
+    ax.set_title("regularization path")
+    if cv_result is not None:
+        _, mean, se = cv_result
+        ax2 = axes[0, 1]
+        ax2.errorbar(res.alphas, mean, yerr=se, fmt=".-", ms=3, capsize=2)
+        ax2.set_xscale("log")
+        ax2.invert_xaxis()
+        ax2.set_xlabel("alpha")
+        ax2.set_ylabel("CV mean squared error")
+        ax2.set_title("cross-validation")
+        for a in (ax, ax2):
+            a.axvline(res.alphas[chosen], color="k", ls="--", lw=1)
+    fig.tight_layout()
+    try:
+        fig.savefig(filename, dpi=100)
+    except (OSError, ValueError) as exc:
+        raise CLIError(f"cannot write the plot {filename}: {exc}") from None
+    finally:
+        plt.close(fig)
+
+
+def _rows(k, chosen=None, n_rows=12):
+    step = max(1, -(-k // n_rows))
+    rows = set(range(0, k, step)) | {k - 1}
+    if chosen is not None:
+        rows.add(chosen)
+    return sorted(rows)
+
+
+# ---------------------------------------------------------------- commands
+
+def cmd_path(args):
+    from ._path import compute_path
+    X, y, name = load_data(args.file, fmt=args.format, target=args.target,
+                           float32=args.float32)
+    alphas = alpha_grid(X, y, l1_ratio=args.l1_ratio, n_alphas=args.n_alphas,
+                        eps=args.eps, fit_intercept=args.fit_intercept)
+    bar = _progress(1 + (args.cv or 0), "fastreg path",
+                    enabled=not args.quiet)
+    t0 = time.perf_counter()
+    try:
+        cv_result = None
+        if args.cv:
+            cv_result = cross_validate(X, y, alphas, cv=args.cv,
+                                       l1_ratio=args.l1_ratio, tol=args.tol,
+                                       fit_intercept=args.fit_intercept, bar=bar)
+        res = compute_path(X, y, l1_ratio=args.l1_ratio, alphas=alphas,
+                           tol=args.tol, fit_intercept=args.fit_intercept,
+                           warn=False)
+        bar.update()
+    finally:
+        bar.close()
+    elapsed = time.perf_counter() - t0
+    chosen = None
+    if cv_result is not None:
+        chosen = select_alpha(cv_result[1], cv_result[2], args.rule)
+
+    print(f"fastreg path on {name}")
+    print(f"l1_ratio={args.l1_ratio:g}, {alphas.size} alphas, eps={args.eps:g}, "
+          f"tol={args.tol:g}, fit_intercept={args.fit_intercept}, "
+          f"{X.dtype}, {elapsed:.3g} s" + (f" ({args.cv}-fold CV)" if args.cv else ""))
+    head = f"{'':1}{'alpha':>12} {'nonzeros':>9} {'duality gap':>12}"
+    if cv_result is not None:
+        head += f" {'CV error':>12} {'CV s.e.':>10}"
+    print(head)
+    for i in _rows(alphas.size, chosen):
+        line = (f"{'*' if i == chosen else ' '}{alphas[i]:12.5g} "
+                f"{np.count_nonzero(res.coefs[:, i]):9d} {res.dual_gaps[i]:12.3g}")
+        if cv_result is not None:
+            line += f" {cv_result[1][i]:12.5g} {cv_result[2][i]:10.3g}"
+        print(line)
+    n_ok = int(res.converged.sum())
+    print(f"{n_ok} of {alphas.size} duality gaps <= tol * ||y_c||^2 / n = "
+          f"{res.gap_tol:.3g}")
+    if chosen is not None:
+        print(f"* selected by the {args.rule} rule: alpha={alphas[chosen]:.5g}, "
+              f"{np.count_nonzero(res.coefs[:, chosen])} nonzeros, "
+              f"CV error {cv_result[1][chosen]:.5g}")
+    if args.out:
+        out = dict(alphas=alphas, coefs=res.coefs, intercepts=res.intercepts,
+                   dual_gaps=res.dual_gaps, n_iters=res.n_iters,
+                   converged=res.converged, l1_ratio=args.l1_ratio, tol=args.tol)
+        if cv_result is not None:
+            out.update(cv_errors=cv_result[0], cv_mean=cv_result[1],
+                       cv_se=cv_result[2], alpha_selected=alphas[chosen],
+                       index_selected=chosen, rule=args.rule)
+        try:
+            np.savez(args.out, **out)
+        except OSError as exc:
+            raise CLIError(f"cannot write {args.out}: {exc}") from None
+        print(f"wrote {args.out}")
+    if args.plot:
+        _plot(args.plot, res, cv_result, chosen)
+        print(f"wrote {args.plot}")
+    return 0
+
+
+def peer_path_kwargs(*, l1_ratio, alphas, tol, max_iter):
+    """fastreg path options -> the same options for scikit-learn's enet_path."""
+    return dict(l1_ratio=l1_ratio, alphas=alphas, tol=tol, max_iter=max_iter)
+
+
+def cmd_bench(args):
+    import warnings
+
+    from sklearn.exceptions import ConvergenceWarning
+    from sklearn.linear_model import enet_path as sk_enet_path
+
+    from ._objectives import enet_dual_gap
+    from ._path import compute_path
+    X, y, name = load_data(args.file, fmt=args.format, target=args.target,
+                           float32=args.float32)
+    note = "no intercept"
+    if args.fit_intercept and not sp.issparse(X):
+        # centred data, no intercept: the same problem for both libraries
+        X = X - X.mean(axis=0)
+        y = y - y.mean()
+        note = "X and y centred (= fitting an intercept)"
+    elif args.fit_intercept:
+        note = "sparse X: no intercept for either library"
+    if not sp.issparse(X):
+        X = np.asfortranarray(X)
+    else:
+        X = X.tocsc()
+    alphas = alpha_grid(X, y, l1_ratio=args.l1_ratio, n_alphas=args.n_alphas,
+                        eps=args.eps, fit_intercept=False)
+    max_iter = 10000
+
+    def run_fastreg():
+        res = compute_path(X, y, l1_ratio=args.l1_ratio, alphas=alphas, tol=args.tol,
+                           max_iter=max_iter, fit_intercept=False, warn=False)
+        return res.coefs
+
+    def run_sklearn():
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            _, coefs, _ = sk_enet_path(X, y, **peer_path_kwargs(
+                l1_ratio=args.l1_ratio, alphas=alphas, tol=args.tol,
+                max_iter=max_iter))
+        return coefs
+
+    times, gaps = {}, {}
+    yy = float(np.dot(y.astype(np.float64), y))
+    bound = args.tol * yy / y.shape[0]
+    bar = _progress(2 * args.repeat, "fastreg bench", enabled=not args.quiet)
+    try:
+        for lib, fn in (("fastreg", run_fastreg), ("sklearn", run_sklearn)):
+            best = np.inf
+            for _ in range(args.repeat):
+                t0 = time.perf_counter()
+                coefs = fn()
+                best = min(best, time.perf_counter() - t0)
+                bar.update()
+            times[lib] = best
+            gaps[lib] = max(enet_dual_gap(X, y, coefs[:, i], a, args.l1_ratio)
+                            for i, a in enumerate(alphas))
+    finally:
+        bar.close()
+    print(f"fastreg bench on {name}")
+    print(f"enet path, l1_ratio={args.l1_ratio:g}, {alphas.size} alphas, "
+          f"eps={args.eps:g}, tol={args.tol:g}, {X.dtype}, {note}; "
+          f"best of {args.repeat}")
+    print(f"{'library':<9} {'time (s)':>10} {'max duality gap':>16} {'gap / bound':>12}")
+    for lib in times:
+        print(f"{lib:<9} {times[lib]:10.4g} {gaps[lib]:16.3g} "
+              f"{gaps[lib] / bound:12.3g}")
+    print(f"ratio fastreg/sklearn: {times['fastreg'] / times['sklearn']:.3f} "
+          f"(gaps by the NumPy oracle; bound tol * ||y||^2 / n = {bound:.3g})")
+    return 0
+
+
+# ---------------------------------------------------------------- parser
+
+def _positive_int(name, low):
+    def parse(s):
+        try:
+            v = int(s)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"must be an integer, got {s!r}")
+        if v < low:
+            raise argparse.ArgumentTypeError(f"must be >= {low}, got {v}")
+        return v
+    return parse
+
+
+def _float_in(name, low, high=None, low_open=True):
+    def parse(s):
+        try:
+            v = float(s)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"must be a number, got {s!r}")
+        bad_low = v <= low if low_open else v < low
+        if not np.isfinite(v) or bad_low or (high is not None and v > high):
+            rng = f"({low}, {high}]" if high is not None else f"> {low}"
+            raise argparse.ArgumentTypeError(f"must be in {rng}, got {s}")
+        return v
+    return parse
+
+
+def build_parser():
+    parser = _Parser(prog="fastreg",
+                     description="Lasso / Elastic Net paths from the command line.")
+    from . import __version__
+    parser.add_argument("--version", action="version",
+                        version=f"fastreg {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    def common(p):
+        p.add_argument("file", nargs="?", metavar="FILE",
+                       help="svmlight (.svm/.svmlight/.libsvm), .csv, .npy or .npz; "
+                            "default: scikit-learn's diabetes data")
+        p.add_argument("--format", default="auto",
+                       choices=["auto", "svmlight", "csv", "npy", "npz"],
+                       help="file format (default: from the extension)")
+        p.add_argument("--target", default=None,
+                       help="y column: name (CSV with header) or index "
+                            "(default: the last column)")
+        p.add_argument("--l1-ratio", type=_float_in("--l1-ratio", 0, 1), default=1.0,
+                       help="1 = Lasso (default), in (0, 1) = Elastic Net")
+        p.add_argument("--n-alphas", type=_positive_int("--n-alphas", 1), default=100)
+        p.add_argument("--eps", type=_float_in("--eps", 0), default=1e-3,
+                       help="alpha_min / alpha_max (default 1e-3)")
+        p.add_argument("--tol", type=_float_in("--tol", 0), default=1e-4,
+                       help="duality gap <= tol * ||y_c||^2 / n (default 1e-4)")
+        p.add_argument("--float32", action="store_true", help="compute in float32")
+        p.add_argument("--fit-intercept", action=argparse.BooleanOptionalAction,
+                       default=True, help="fit an unpenalised intercept (default)")
+        p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+
+    p = sub.add_parser("path", help="compute a regularization path (optionally CV)",
+                       description="Compute a Lasso / Elastic Net path and print "
+                                   "alpha, nonzeros, duality gap (and CV error).")
+    common(p)
+    p.add_argument("--cv", type=_positive_int("--cv", 2), default=None, metavar="K",
+                   help="K-fold cross-validation over the same alphas")
+    p.add_argument("--rule", choices=["min", "1se"], default="min",
+                   help="alpha selection with --cv: min error, or the largest "
+                        "alpha within one standard error of it")
+    p.add_argument("--plot", metavar="PNG", help="save the path (and CV curve)")
+    p.add_argument("--out", metavar="NPZ", help="save alphas, coefs, gaps, CV errors")
+    p.set_defaults(run=cmd_path)
+
+    b = sub.add_parser("bench", help="time fastreg against scikit-learn",
+                       description="Time fastreg's and scikit-learn's enet_path on "
+                                   "the same data, alphas and tol; print the ratio "
+                                   "and both achieved duality gaps.")
+    common(b)
+    b.add_argument("--repeat", type=_positive_int("--repeat", 1), default=3,
+                   help="best of this many runs (default 3)")
+    b.set_defaults(run=cmd_bench)
+    return parser
+
+
+def main(argv=None):
+    """Run the CLI; returns the exit status (0, or 2 on a user error)."""
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+        if args.command == "path" and args.rule != "min" and not args.cv:
+            raise CLIError("--rule needs --cv K")
+        return args.run(args)
+    except CLIError as exc:
+        print(f"fastreg: error: {exc}", file=sys.stderr)
+        return 2
+    except ValueError as exc:          # a rule checked by fastreg itself
+        print(f"fastreg: error: {' '.join(str(exc).split())}", file=sys.stderr)
+        return 2
+    except SystemExit as exc:          # --help / --version
+        return exc.code if isinstance(exc.code, int) else 0
+    except KeyboardInterrupt:
+        print("fastreg: interrupted", file=sys.stderr)
+        return 130
