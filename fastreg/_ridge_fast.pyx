@@ -1,0 +1,175 @@
+"""Ridge kernels: Gram by syrk, Cholesky solve, symmetric eigendecomposition.
+
+Pure numerics on contiguous typed buffers, no validation and no warnings:
+every function returns LAPACK's ``info`` (and an rcond estimate) and
+``fastreg._ridge`` decides what those numbers mean.
+
+X is passed as a Fortran 2-D buffer ``A`` with a flag saying whether it holds
+X itself (n_samples, n_features) or X.T (a C-ordered X seen as Fortran), so
+neither layout is ever copied.
+"""
+from cython cimport floating
+from libc.math cimport fabs
+from libc.stdlib cimport malloc, free
+
+from ._blas cimport _syrk, _gemm, _potrf, _potrs, _pocon, _syevd
+
+cdef char C_L = 76, C_N = 78, C_T = 84, C_V = 86  # 'L', 'N', 'T', 'V'
+
+
+def gram(const floating[::1, :] A, bint a_is_xt, const floating[::1, :] B,
+         floating[::1, :] G, floating[::1, :] C, int block):
+    """G = X.T @ X (lower triangle) and C = X.T @ B, X = A or A.T.
+
+    With ``block > 0`` X is walked in blocks of ``block`` rows so that the
+    X.T @ B product reads a block while it is still warm from syrk; with
+    ``block <= 0`` it is one syrk and one gemm.  B has n_samples rows (it may
+    have 0 columns).
+    """
+    cdef int n = A.shape[1] if a_is_xt else A.shape[0]
+    cdef int p = A.shape[0] if a_is_xt else A.shape[1]
+    cdef int lda = A.shape[0]
+    cdef int m = B.shape[1]
+    cdef int ldb = B.shape[0]
+    cdef int start, size
+    cdef floating one = 1.0, zero = 0.0
+    cdef floating beta
+    cdef const floating *a_blk
+    if n == 0 or p == 0:
+        G[:, :] = 0
+        if m > 0:
+            C[:, :] = 0
+        return
+    if block <= 0 or block >= n:
+        block = n
+    with nogil:
+        start = 0
+        while start < n:
+            size = min(block, n - start)
+            beta = zero if start == 0 else one
+            if a_is_xt:
+                a_blk = &A[0, start]
+                # G += A[:, blk] @ A[:, blk].T
+                _syrk(C_L, C_N, p, size, one, a_blk, lda, beta, &G[0, 0], p)
+                if m > 0:
+                    # C += A[:, blk] @ B[blk]
+                    _gemm(C_N, C_N, p, m, size, one, a_blk, lda,
+                          &B[start, 0], ldb, beta, &C[0, 0], p)
+            else:
+                a_blk = &A[start, 0]
+                # G += A[blk].T @ A[blk]
+                _syrk(C_L, C_T, p, size, one, a_blk, lda, beta, &G[0, 0], p)
+                if m > 0:
+                    # C += A[blk].T @ B[blk]
+                    _gemm(C_T, C_N, p, m, size, one, a_blk, lda,
+                          &B[start, 0], ldb, beta, &C[0, 0], p)
+            start += size
+
+
+def finish_gram(floating[::1, :] G, const floating[::1] u, double c):
+    """G = tril(G) - c * outer(u, u), then mirrored to a full symmetric matrix.
+
+    ``c = 0`` (or an empty u) only mirrors the lower triangle.
+    """
+    cdef int p = G.shape[0]
+    cdef int i, j
+    cdef bint center = c != 0 and u.shape[0] == p
+    with nogil:
+        for j in range(p):
+            if center:
+                # G[j:, j] -= c * u[j] * u[j:]
+                for i in range(j, p):
+                    G[i, j] -= <floating> (c * u[i] * u[j])
+            for i in range(j + 1, p):
+                G[j, i] = G[i, j]
+
+
+def chol_solve(floating[::1, :] G, double alpha, floating[::1, :] B,
+               floating[::1] diag):
+    """B = (G + alpha I)^-1 @ B by potrf/potrs; returns (info, rcond).
+
+    G must be full symmetric on entry; on return its lower triangle holds
+    the Cholesky factor, its strict upper triangle is untouched and ``diag``
+    holds G's original diagonal (see ``restore``).  ``info > 0``: the leading
+    minor of that order is not positive definite and B is unchanged.
+    ``rcond`` is LAPACK's estimate of 1 / cond_1(G + alpha I).
+    """
+    cdef int p = G.shape[0]
+    cdef int m = B.shape[1]
+    cdef int i, j, info = 0
+    cdef floating anorm = 0, colsum, rcond = 0
+    cdef floating *work
+    cdef int *iwork
+    if p == 0:
+        return 0, 1.0
+    with nogil:
+        for j in range(p):
+            diag[j] = G[j, j]
+            # G[j, j] += alpha
+            G[j, j] = G[j, j] + <floating> alpha
+        # anorm = np.abs(G + alpha I).sum(axis=0).max(), from the lower triangle
+        for j in range(p):
+            colsum = 0
+            for i in range(j):
+                colsum = colsum + fabs(G[j, i])
+            for i in range(j, p):
+                colsum = colsum + fabs(G[i, j])
+            if colsum > anorm:
+                anorm = colsum
+        # G = L @ L.T
+        info = _potrf(C_L, p, &G[0, 0], p)
+        if info == 0:
+            work = <floating *> malloc(3 * p * sizeof(floating))
+            iwork = <int *> malloc(p * sizeof(int))
+            if work != NULL and iwork != NULL:
+                _pocon(C_L, p, &G[0, 0], p, anorm, &rcond, work, iwork)
+            else:
+                rcond = -1
+            free(work)
+            free(iwork)
+            if m > 0:
+                # B = (L @ L.T)^-1 @ B
+                info = _potrs(C_L, p, m, &G[0, 0], p, &B[0, 0], p)
+    return info, float(rcond)
+
+
+def restore(floating[::1, :] G, const floating[::1] diag):
+    """Undo ``chol_solve`` on G: lower triangle from the upper one, old diagonal."""
+    cdef int p = G.shape[0]
+    cdef int i, j
+    with nogil:
+        for j in range(p):
+            G[j, j] = diag[j]
+            for i in range(j + 1, p):
+                G[i, j] = G[j, i]
+
+
+def eigh(floating[::1, :] G, floating[::1] w):
+    """w, G = np.linalg.eigh(G) in place (syevd, lower triangle); returns info.
+
+    -1000 means the workspace could not be allocated.
+    """
+    cdef int p = G.shape[0]
+    cdef int info, lwork, liwork
+    cdef floating wq = 0
+    cdef int iwq = 0
+    cdef floating *work
+    cdef int *iwork
+    if p == 0:
+        return 0
+    with nogil:
+        # workspace query
+        info = _syevd(C_V, C_L, p, &G[0, 0], p, &w[0], &wq, -1, &iwq, -1)
+        if info == 0:
+            lwork = <int> wq + 1
+            liwork = iwq
+            work = <floating *> malloc(lwork * sizeof(floating))
+            iwork = <int *> malloc(liwork * sizeof(int))
+            if work == NULL or iwork == NULL:
+                info = -1000
+            else:
+                info = _syevd(C_V, C_L, p, &G[0, 0], p, &w[0], work, lwork,
+                              iwork, liwork)
+            free(work)
+            free(iwork)
+    return info
