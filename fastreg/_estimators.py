@@ -7,8 +7,8 @@ from sklearn.base import BaseEstimator, RegressorMixin
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ._path import compute_path, warn_not_converged
-from ._validation import (check_choice, check_penalty_factor, check_sample_weight,
-                          check_scalar_param)
+from ._validation import (check_bool, check_choice, check_penalty_factor,
+                          check_sample_weight, check_scalar_param)
 
 
 class LinearPredictMixin:
@@ -144,6 +144,8 @@ class ElasticNet(LinearPredictMixin, RegressorMixin, BaseEstimator):
         alpha = check_scalar_param(self.alpha, "alpha", low=0)
         l1_ratio = check_scalar_param(self._get_l1_ratio(), "l1_ratio", low=0, high=1)
         check_choice(self.selection, "selection", ["cyclic", "random"])
+        for name in ("fit_intercept", "positive", "warm_start", "copy_X"):
+            check_bool(getattr(self, name), name)
         X, y = validate_data(self, X, y, accept_sparse=["csc", "csr"],
                              dtype=[np.float64, np.float32], multi_output=True,
                              y_numeric=True, order=None)

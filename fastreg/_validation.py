@@ -33,6 +33,26 @@ def check_scalar_param(value, name, *, low=None, high=None, low_open=False,
     return int(value) if integer else float(value)
 
 
+def _check_finite_nonneg(arr, name):
+    """Every entry of a 1-D array finite and >= 0; the message shows the first
+    offending entry and its index."""
+    bad = np.flatnonzero(~np.isfinite(arr))
+    if bad.size:
+        raise ValueError(f"{name} must be finite, got {float(arr[bad[0]])} at "
+                         f"index {bad[0]}")
+    bad = np.flatnonzero(arr < 0)
+    if bad.size:
+        raise ValueError(f"{name} must be non-negative, got "
+                         f"{float(arr[bad[0]])} at index {bad[0]}")
+
+
+def check_bool(value, name):
+    """A Python or NumPy bool (an int 0/1 is refused: it is often a typo)."""
+    if not isinstance(value, (bool, np.bool_)):
+        raise ValueError(f"{name} must be a bool, got {value!r}")
+    return bool(value)
+
+
 def check_choice(value, name, choices):
     if not any(value is c or (type(value) is type(c) and value == c)
                for c in choices):
@@ -75,11 +95,7 @@ def check_sample_weight(sample_weight, n_samples, dtype):
     if sw.ndim != 1 or sw.shape[0] != n_samples:
         raise ValueError(
             f"sample_weight must have shape ({n_samples},), got {sw.shape}")
-    if not np.all(np.isfinite(sw)):
-        raise ValueError("Input sample_weight contains NaN or infinity.")
-    if np.any(sw < 0):
-        raise ValueError(
-            f"sample_weight must be non-negative, got min {sw.min()!r}")
+    _check_finite_nonneg(sw, "sample_weight")
     if not np.any(sw > 0):
         raise ValueError("sample_weight must have at least one positive entry, "
                          "got all zeros")
@@ -98,11 +114,7 @@ def check_penalty_factor(penalty_factor, n_features, dtype):
     if pf.ndim != 1 or pf.shape[0] != n_features:
         raise ValueError(
             f"penalty_factor must have shape ({n_features},), got {pf.shape}")
-    if not np.all(np.isfinite(pf)):
-        raise ValueError("penalty_factor must be finite, got NaN or infinity")
-    if np.any(pf < 0):
-        raise ValueError(
-            f"penalty_factor must be non-negative, got min {pf.min()!r}")
+    _check_finite_nonneg(pf, "penalty_factor")
     return pf
 
 
@@ -116,10 +128,7 @@ def check_alphas(alphas, n_alphas):
     if arr.ndim != 1 or arr.size == 0:
         raise ValueError(
             f"alphas must be an int or a non-empty 1-D array, got shape {arr.shape}")
-    if not np.all(np.isfinite(arr)):
-        raise ValueError("alphas must be finite, got NaN or infinity")
-    if np.any(arr < 0):
-        raise ValueError(f"alphas must be >= 0, got min {arr.min()!r}")
+    _check_finite_nonneg(arr, "alphas")
     return np.sort(arr)[::-1].copy()
 
 

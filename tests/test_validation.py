@@ -1,0 +1,363 @@
+"""Bad input: one ``pytest.raises(ValueError, match=...)`` per documented rule.
+
+Each rule is checked through both entry points, ``enet_path`` and the
+``ElasticNet`` / ``Lasso`` estimators; every message must name the parameter
+and show the value received.
+"""
+import re
+import warnings
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+
+from fastreg import ElasticNet, Lasso, enet_path, lasso_path
+
+N, P = 20, 5
+
+
+def _data(dtype=np.float64):
+    rng = np.random.default_rng(0)
+    return (rng.standard_normal((N, P)).astype(dtype),
+            rng.standard_normal(N).astype(dtype))
+
+
+def _fit(entry, X, y, sample_weight=None, **params):
+    """Run one entry point with ``params`` (estimator params or path kwargs)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        if entry == "path":
+            return enet_path(X, y, alphas=[0.1], sample_weight=sample_weight,
+                             **params)
+        if entry == "lasso":
+            return Lasso(alpha=0.1, **params).fit(X, y, sample_weight=sample_weight)
+        return ElasticNet(alpha=0.1, **params).fit(X, y, sample_weight=sample_weight)
+
+
+ENTRIES = ["path", "enet", "lasso"]
+
+
+def _with(arr, index, value):
+    arr = np.array(arr, copy=True)
+    arr[index] = value
+    return arr
+
+
+# ------------------------------------------------------------ X, y, weights
+
+@pytest.mark.parametrize("entry", ENTRIES)
+@pytest.mark.parametrize("sparse", [False, True])
+@pytest.mark.parametrize("bad, match", [(np.nan, "Input X contains NaN"),
+                                        (np.inf, "Input X contains infinity")])
+def test_non_finite_X(entry, sparse, bad, match):
+    X, y = _data()
+    X = _with(X, (3, 2), bad)
+    if sparse:
+        X = sp.csc_matrix(X)
+    with pytest.raises(ValueError, match=match):
+        _fit(entry, X, y)
+
+
+@pytest.mark.parametrize("entry", ENTRIES)
+@pytest.mark.parametrize("bad, match", [(np.nan, "Input y contains NaN"),
+                                        (np.inf, "Input y contains infinity")])
+def test_non_finite_y(entry, bad, match):
+    X, y = _data()
+    with pytest.raises(ValueError, match=match):
+        _fit(entry, X, _with(y, 4, bad))
+
+
+@pytest.mark.parametrize("entry", ENTRIES)
+@pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf])
+def test_non_finite_sample_weight(entry, bad):
+    X, y = _data()
+    sw = _with(np.ones(N), 7, bad)
+    with pytest.raises(ValueError,
+                       match=rf"sample_weight must be finite, got {bad} at index 7"):
+        _fit(entry, X, y, sample_weight=sw)
+
+
+@pytest.mark.parametrize("entry", ENTRIES)
+def test_negative_sample_weight(entry):
+    X, y = _data()
+    sw = _with(np.ones(N), 5, -0.5)
+    with pytest.raises(ValueError,
+                       match=r"sample_weight must be non-negative, got -0\.5 at index 5"):
+        _fit(entry, X, y, sample_weight=sw)
+
+
+@pytest.mark.parametrize("entry", ENTRIES)
+def test_all_zero_sample_weight(entry):
+    X, y = _data()
+    with pytest.raises(ValueError, match="sample_weight must have at least one "
+                                         "positive entry, got all zeros"):
+        _fit(entry, X, y, sample_weight=np.zeros(N))
+
+
+@pytest.mark.parametrize("entry", ENTRIES)
+@pytest.mark.parametrize("shape", [(N - 1,), (N + 1,), (N, 1)])
+def test_sample_weight_wrong_shape(entry, shape):
+    X, y = _data()
+    with pytest.raises(ValueError, match=re.escape(
+            f"sample_weight must have shape ({N},), got {shape}")):
+        _fit(entry, X, y, sample_weight=np.ones(shape))
+
+
+@pytest.mark.parametrize("entry", ENTRIES)
+def test_sample_weight_not_numeric(entry):
+    X, y = _data()
+    with pytest.raises(ValueError, match="sample_weight must be numeric"):
+        _fit(entry, X, y, sample_weight=np.array(["a"] * N))
+
+
+def test_mismatched_lengths_path():
+    X, y = _data()
+    with pytest.raises(ValueError, match="X and y must have the same number of "
+                                         f"samples, got {N} and {N - 1}"):
+        enet_path(X, y[:-1])
+
+
+@pytest.mark.parametrize("entry", ["enet", "lasso"])
+def test_mismatched_lengths_estimator(entry):
+    X, y = _data()
+    with pytest.raises(ValueError, match=re.escape(
+            f"inconsistent numbers of samples: [{N}, {N - 1}]")):
+        _fit(entry, X, y[:-1])
+
+
+@pytest.mark.parametrize("entry", ENTRIES)
+def test_zero_samples(entry):
+    X, y = _data()
+    with pytest.raises(ValueError, match=re.escape(
+            f"Found array with 0 sample(s) (shape=(0, {P}))")):
+        _fit(entry, X[:0], y[:0])
+
+
+@pytest.mark.parametrize("entry", ENTRIES)
+def test_zero_features(entry):
+    X, y = _data()
+    with pytest.raises(ValueError, match=re.escape(
+            f"Found array with 0 feature(s) (shape=({N}, 0))")):
+        _fit(entry, X[:, :0], y)
+
+
+def test_y_2d_in_path():
+    X, y = _data()
+    with pytest.raises(ValueError, match=re.escape(
+            f"y must be 1-D here, got an array of shape ({N}, 2)")):
+        enet_path(X, np.c_[y, y])
+
+
+@pytest.mark.parametrize("entry", ENTRIES)
+def test_complex_X(entry):
+    X, y = _data()
+    with pytest.raises(ValueError, match="Complex data not supported"):
+        _fit(entry, X.astype(complex), y)
+
+
+# ---------------------------------------------------------------- penalties
+
+@pytest.mark.parametrize("entry", ["enet", "lasso"])
+@pytest.mark.parametrize("alpha", [-1.0, -1e-12])
+def test_negative_alpha(entry, alpha):
+    X, y = _data()
+    est = ElasticNet(alpha=alpha) if entry == "enet" else Lasso(alpha=alpha)
+    with pytest.raises(ValueError, match=re.escape(f"alpha must be >= 0, got {alpha}")):
+        est.fit(X, y)
+
+
+@pytest.mark.parametrize("alpha, match", [
+    (np.nan, "alpha must be finite, got nan"),
+    (np.inf, "alpha must be finite, got inf"),
+    ("1", "alpha must be a real number, got '1'"),
+    (None, "alpha must be a real number, got None"),
+])
+def test_bad_alpha_type_or_value(alpha, match):
+    X, y = _data()
+    with pytest.raises(ValueError, match=re.escape(match)):
+        ElasticNet(alpha=alpha).fit(X, y)
+
+
+@pytest.mark.parametrize("alphas, match", [
+    ([0.5, -1.0], "alphas must be non-negative, got -1.0 at index 1"),
+    ([0.5, np.nan], "alphas must be finite, got nan at index 1"),
+    ([np.inf], "alphas must be finite, got inf at index 0"),
+    ([], "alphas must be an int or a non-empty 1-D array, got shape (0,)"),
+    (np.ones((2, 2)), "alphas must be an int or a non-empty 1-D array, got shape (2, 2)"),
+    (0, "alphas must be >= 1, got 0"),
+])
+def test_bad_alphas_in_path(alphas, match):
+    X, y = _data()
+    with pytest.raises(ValueError, match=re.escape(match)):
+        enet_path(X, y, alphas=alphas)
+
+
+@pytest.mark.parametrize("kw, match", [
+    (dict(n_alphas=0), "n_alphas must be >= 1, got 0"),
+    (dict(n_alphas=2.5), "n_alphas must be an integer, got 2.5"),
+    (dict(eps=0.0), "eps must be > 0, got 0.0"),
+    (dict(eps=-1e-3), "eps must be > 0, got -0.001"),
+    (dict(l1_ratio=0.0), "l1_ratio must be > 0 to build an alpha grid, got 0"),
+])
+def test_bad_grid_parameters_in_path(kw, match):
+    X, y = _data()
+    with pytest.raises(ValueError, match=re.escape(match)):
+        enet_path(X, y, **kw)
+
+
+def test_lasso_path_refuses_l1_ratio():
+    X, y = _data()
+    with pytest.raises(ValueError, match="lasso_path takes no l1_ratio"):
+        lasso_path(X, y, l1_ratio=0.5)
+
+
+@pytest.mark.parametrize("entry", ["path", "enet"])
+@pytest.mark.parametrize("l1_ratio", [1.5, -0.1, 1 + 1e-12])
+def test_l1_ratio_outside_unit_interval(entry, l1_ratio):
+    X, y = _data()
+    with pytest.raises(ValueError, match=re.escape(
+            f"l1_ratio must be in [0, 1], got {l1_ratio}")):
+        _fit(entry, X, y, l1_ratio=l1_ratio)
+
+
+@pytest.mark.parametrize("entry", ENTRIES)
+@pytest.mark.parametrize("shape", [(P - 1,), (P + 1,), (P, 1)])
+def test_penalty_factor_wrong_shape(entry, shape):
+    X, y = _data()
+    with pytest.raises(ValueError, match=re.escape(
+            f"penalty_factor must have shape ({P},), got {shape}")):
+        _fit(entry, X, y, penalty_factor=np.ones(shape))
+
+
+@pytest.mark.parametrize("entry", ENTRIES)
+def test_negative_penalty_factor(entry):
+    X, y = _data()
+    with pytest.raises(ValueError, match=r"penalty_factor must be non-negative, "
+                                         r"got -2\.0 at index 3"):
+        _fit(entry, X, y, penalty_factor=_with(np.ones(P), 3, -2.0))
+
+
+@pytest.mark.parametrize("entry", ENTRIES)
+def test_non_finite_penalty_factor(entry):
+    X, y = _data()
+    with pytest.raises(ValueError, match="penalty_factor must be finite, got nan "
+                                         "at index 1"):
+        _fit(entry, X, y, penalty_factor=_with(np.ones(P), 1, np.nan))
+
+
+# ------------------------------------------------------------ solver options
+
+@pytest.mark.parametrize("entry", ENTRIES)
+@pytest.mark.parametrize("tol, match", [
+    (-1.0, "tol must be >= 0, got -1.0"),
+    (np.nan, "tol must be finite, got nan"),
+    ("1e-4", "tol must be a real number, got '1e-4'"),
+])
+def test_bad_tol(entry, tol, match):
+    X, y = _data()
+    with pytest.raises(ValueError, match=re.escape(match)):
+        _fit(entry, X, y, tol=tol)
+
+
+@pytest.mark.parametrize("entry", ENTRIES)
+@pytest.mark.parametrize("max_iter, match", [
+    (0, "max_iter must be >= 1, got 0"),
+    (-5, "max_iter must be >= 1, got -5"),
+    (1.5, "max_iter must be an integer, got 1.5"),
+    (True, "max_iter must be an integer, got True"),
+])
+def test_bad_max_iter(entry, max_iter, match):
+    X, y = _data()
+    with pytest.raises(ValueError, match=re.escape(match)):
+        _fit(entry, X, y, max_iter=max_iter)
+
+
+@pytest.mark.parametrize("entry", ENTRIES)
+def test_bad_selection(entry):
+    X, y = _data()
+    with pytest.raises(ValueError, match=re.escape(
+            "selection must be one of ['cyclic', 'random'], got 'shuffle'")):
+        _fit(entry, X, y, selection="shuffle")
+
+
+@pytest.mark.parametrize("entry", ENTRIES)
+@pytest.mark.parametrize("precompute, match", [
+    ("yes", "precompute must be True, False, 'auto' or a Gram matrix, got 'yes'"),
+    (None, "precompute must be True, False, 'auto' or a Gram matrix, got None"),
+    (np.eye(P - 2), f"precompute must be a ({P}, {P}) Gram matrix, got shape "
+                    f"({P - 2}, {P - 2})"),
+])
+def test_bad_precompute(entry, precompute, match):
+    X, y = _data()
+    with pytest.raises(ValueError, match=re.escape(match)):
+        _fit(entry, X, y, precompute=precompute)
+
+
+@pytest.mark.parametrize("name", ["fit_intercept", "positive", "warm_start",
+                                  "copy_X"])
+def test_estimator_bool_parameters(name):
+    X, y = _data()
+    with pytest.raises(ValueError, match=re.escape(f"{name} must be a bool, got 'no'")):
+        ElasticNet(**{name: "no"}).fit(X, y)
+
+
+@pytest.mark.xfail(strict=True, reason="enet_path does not check that positive "
+                   "and fit_intercept are bools: positive='no' is truthy and "
+                   "silently constrains the coefficients")
+@pytest.mark.parametrize("name", ["fit_intercept", "positive"])
+def test_path_bool_parameters(name):
+    X, y = _data()
+    with pytest.raises(ValueError, match=f"{name} must be a bool, got 'no'"):
+        enet_path(X, y, alphas=[0.1], **{name: "no"})
+
+
+def test_coef_init_wrong_shape():
+    X, y = _data()
+    with pytest.raises(ValueError, match=re.escape(
+            f"coef_init must have shape ({P},), got ({P - 1},)")):
+        enet_path(X, y, coef_init=np.zeros(P - 1))
+
+
+@pytest.mark.xfail(strict=True, reason="enet_path accepts a coef_init with NaN "
+                   "(the path then silently restarts from a non-finite state)")
+def test_coef_init_not_finite():
+    X, y = _data()
+    with pytest.raises(ValueError, match="coef_init must be finite"):
+        enet_path(X, y, alphas=[0.1], coef_init=np.full(P, np.nan))
+
+
+@pytest.mark.xfail(strict=True, reason="a precomputed Xy of the wrong length "
+                   "fails inside NumPy with 'operands could not be broadcast', "
+                   "which names neither Xy nor the expected shape")
+def test_xy_wrong_shape():
+    X, y = _data()
+    with pytest.raises(ValueError, match=re.escape(
+            f"Xy must have shape ({P},), got ({P - 2},)")):
+        enet_path(X, y, precompute=True, Xy=np.ones(P - 2))
+
+
+def test_predict_wrong_number_of_features():
+    X, y = _data()
+    est = Lasso(alpha=0.1).fit(X, y)
+    with pytest.raises(ValueError, match=f"X has 3 features, but Lasso is "
+                                         f"expecting {P} features"):
+        est.predict(X[:, :3])
+
+
+def test_alpha_zero_warns():
+    X, y = _data()
+    with pytest.warns(UserWarning, match="alpha=0"):
+        ElasticNet(alpha=0.0, max_iter=5).fit(X, y)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_valid_inputs_in_other_forms_are_accepted(dtype):
+    """Lists, int y, scalar weights, int penalty factors: all fine."""
+    X, y = _data(dtype)
+    out = enet_path(X.tolist(), y.tolist(), alphas=[0.1],
+                    penalty_factor=[1] * P, sample_weight=[2] * N)
+    assert out[1].shape == (P, 1)
+    est = ElasticNet(alpha=0.1).fit(X, np.round(y).astype(int), sample_weight=3.0)
+    assert est.coef_.shape == (P,)
+    est = ElasticNet(alpha=0.1).fit(X, y, sample_weight=np.arange(N) % 3)
+    assert est.coef_.dtype == dtype
