@@ -609,7 +609,7 @@ def ridge_path(X, y, alphas, *, sample_weight=None, fit_intercept=False,
     if not np.all(np.isfinite(a)):
         raise ValueError(f"alphas must be finite, got {a.tolist()!r}")
     if np.any(a < 0):
-        raise ValueError(f"alphas must be >= 0, got min {a.min()!r}")
+        raise ValueError(f"alphas must be >= 0, got min {float(a.min())!r}")
     sw = check_sample_weight(sample_weight, X.shape[0], X.dtype)
     Y = y[:, None] if y.ndim == 1 else y
     n, p = X.shape
