@@ -7,8 +7,9 @@ from sklearn.base import BaseEstimator, RegressorMixin
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ._path import compute_path, warn_not_converged
-from ._validation import (check_bool, check_choice, check_penalty_factor,
-                          check_sample_weight, check_scalar_param)
+from ._validation import (check_bool, check_choice, check_gram,
+                          check_penalty_factor, check_sample_weight,
+                          check_scalar_param)
 
 
 class LinearPredictMixin:
@@ -153,6 +154,8 @@ class ElasticNet(LinearPredictMixin, RegressorMixin, BaseEstimator):
         n, p = X.shape
         sw = check_sample_weight(sample_weight, n, X.dtype)
         pf = check_penalty_factor(self.penalty_factor, p, X.dtype)
+        if isinstance(self.precompute, np.ndarray):
+            check_gram(self.precompute, X, sw, self.fit_intercept)
         if alpha == 0:
             warnings.warn(
                 "With alpha=0, coordinate descent converges slowly and its "

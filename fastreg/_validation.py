@@ -33,7 +33,7 @@ def check_scalar_param(value, name, *, low=None, high=None, low_open=False,
     return int(value) if integer else float(value)
 
 
-def _check_finite_nonneg(arr, name):
+def _check_finite_nonneg(arr, name, rule="non-negative"):
     """Every entry of a 1-D array finite and >= 0; the message shows the first
     offending entry and its index."""
     bad = np.flatnonzero(~np.isfinite(arr))
@@ -42,7 +42,7 @@ def _check_finite_nonneg(arr, name):
                          f"index {bad[0]}")
     bad = np.flatnonzero(arr < 0)
     if bad.size:
-        raise ValueError(f"{name} must be non-negative, got "
+        raise ValueError(f"{name} must be {rule}, got "
                          f"{float(arr[bad[0]])} at index {bad[0]}")
 
 
@@ -128,19 +128,63 @@ def check_alphas(alphas, n_alphas):
     if arr.ndim != 1 or arr.size == 0:
         raise ValueError(
             f"alphas must be an int or a non-empty 1-D array, got shape {arr.shape}")
-    _check_finite_nonneg(arr, "alphas")
+    _check_finite_nonneg(arr, "alphas", rule=">= 0")
     return np.sort(arr)[::-1].copy()
+
+
+def check_gram(gram, X, sample_weight, fit_intercept):
+    """A user Gram matrix must be that of the centred (when fit_intercept),
+    weighted X: its shape and diagonal are checked (O(nnz), no copy of X).
+
+    Catches the usual mistake of passing ``X.T @ X`` while fitting an
+    intercept, which would otherwise give a silently wrong solution.
+    """
+    p = X.shape[1]
+    gram = np.asarray(gram)
+    if gram.shape != (p, p):
+        raise ValueError(
+            f"precompute must be a ({p}, {p}) Gram matrix, got shape {gram.shape}")
+    n = X.shape[0]
+    sw = np.ones(n) if sample_weight is None else np.asarray(sample_weight,
+                                                             dtype=np.float64)
+    W = sw.sum()
+    if sp.issparse(X):
+        sq = np.asarray(X.multiply(X).T @ sw, dtype=np.float64).ravel()
+        s1 = np.asarray(X.T @ sw, dtype=np.float64).ravel()
+    else:
+        sq = np.einsum("ij,ij,i->j", X, X, sw, dtype=np.float64)
+        s1 = np.asarray(X.T @ sw.astype(X.dtype), dtype=np.float64)
+    expected = sq - s1 ** 2 / W if fit_intercept else sq
+    diag = np.diag(gram).astype(np.float64)
+    scale = max(np.max(np.abs(expected)), np.finfo(np.float64).tiny)
+    bad = np.flatnonzero(np.abs(diag - expected) > 1e-3 * np.abs(expected)
+                         + 1e-6 * scale)
+    if bad.size:
+        j = bad[0]
+        what = "centred, weighted" if fit_intercept else "weighted"
+        raise ValueError(
+            f"precompute must be the Gram matrix of the {what} X "
+            f"(fit_intercept={fit_intercept}): its diagonal entry {j} is "
+            f"{diag[j]:.6g}, expected {expected[j]:.6g}")
 
 
 def as_kernel_X(X):
     """X in a layout a kernel reads: Fortran dense, or CSC with sorted indices.
 
-    Returns (X, copied).  Fortran dense and CSC are used as they are.
+    Returns (X, copied).  Fortran dense and canonical CSC (sorted indices,
+    no duplicate entries) are used as they are; duplicates are summed in a
+    copy, since the kernels read each stored entry as a distinct X_ij.
     """
     if sp.issparse(X):
-        if X.format == "csc":
-            return X, False
-        return X.tocsc(), True
+        copied = False
+        if X.format != "csc":
+            X, copied = X.tocsc(), True
+        if not X.has_canonical_format:
+            if not copied:
+                X = X.copy()
+            X.sum_duplicates()
+            copied = True
+        return X, copied
     if X.flags.f_contiguous:
         return X, False
     return np.asfortranarray(X), True

@@ -542,3 +542,104 @@ def test_no_warning_on_an_easy_path(layout, dtype, precompute):
                   fit_intercept=True)
         lasso_path(X, y, alphas=10, precompute=precompute,
                    sample_weight=np.full(X.shape[0], 0.5))
+
+
+# ------------------------------------------------------------- odd inputs
+
+def _with_duplicates(X, fmt):
+    """The same matrix with every stored entry split into two halves."""
+    coo = sp.coo_matrix(X)
+    rows = np.r_[coo.row, coo.row]
+    cols = np.r_[coo.col, coo.col]
+    data = np.r_[coo.data, coo.data] / 2
+    order = np.lexsort((rows, cols)) if fmt == "csc" else np.lexsort((cols, rows))
+    dup = sp.coo_matrix((data[order], (rows[order], cols[order])), shape=X.shape)
+    # build the compressed form by hand: scipy's converters would sum them
+    major = cols[order] if fmt == "csc" else rows[order]
+    minor = rows[order] if fmt == "csc" else cols[order]
+    nmajor = X.shape[1] if fmt == "csc" else X.shape[0]
+    ptr = np.r_[0, np.cumsum(np.bincount(major, minlength=nmajor))].astype(np.int32)
+    cls = sp.csc_matrix if fmt == "csc" else sp.csr_matrix
+    out = cls((dup.data, minor.astype(np.int32), ptr), shape=X.shape)
+    assert not out.has_canonical_format
+    return out
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("fmt", ["csc", "csr"])
+@pytest.mark.parametrize("precompute", [False, True])
+def test_duplicate_sparse_entries_are_summed(dtype, fmt, precompute):
+    X, y = _problem("csc", dtype)
+    Xdup = _with_duplicates(X, fmt)
+    np.testing.assert_allclose(Xdup.toarray(), X.toarray())
+    saved = (Xdup.data.copy(), Xdup.indices.copy(), Xdup.indptr.copy())
+    kw = dict(l1_ratio=0.8, alphas=4, tol=TIGHT_TOL[dtype], fit_intercept=True,
+              sample_weight=np.linspace(0.5, 2, y.shape[0]), precompute=precompute)
+    a_ref, c_ref, _ = enet_path(X, y, **kw)
+    a, c, _ = enet_path(Xdup, y, **kw)
+    np.testing.assert_allclose(a, a_ref, rtol=1e-5)
+    _assert_coef_close(c, c_ref, dtype)
+    for arr, copy in zip((Xdup.data, Xdup.indices, Xdup.indptr), saved):
+        np.testing.assert_array_equal(arr, copy)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_unsorted_sparse_indices(dtype):
+    X, y = _problem("csc", dtype)
+    perm = [np.random.default_rng(j).permutation(np.arange(X.indptr[j],
+                                                           X.indptr[j + 1]))
+            for j in range(X.shape[1])]
+    perm = np.concatenate(perm)
+    Xu = sp.csc_matrix((X.data[perm], X.indices[perm], X.indptr), shape=X.shape)
+    assert not Xu.has_sorted_indices
+    idx = Xu.indices.copy()
+    kw = dict(alphas=4, tol=TIGHT_TOL[dtype], fit_intercept=True, precompute=False)
+    _, c_ref, _ = enet_path(X, y, **kw)
+    _, c, _ = enet_path(Xu, y, **kw)
+    _assert_coef_close(c, c_ref, dtype)
+    np.testing.assert_array_equal(Xu.indices, idx)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("precompute", [False, True])
+def test_l1_ratio_zero_is_ridge(layout, dtype, precompute):
+    """l1_ratio = 0: (Xc^T S Xc / W + alpha I) w = Xc^T S yc / W."""
+    X, y = _problem(layout, dtype)
+    n, p = X.shape
+    sw = np.random.default_rng(0).uniform(0.5, 2, n)
+    Xd = _dense(X).astype(np.float64)
+    Xc = Xd - np.average(Xd, axis=0, weights=sw)
+    yc = y.astype(np.float64) - np.average(y.astype(np.float64), weights=sw)
+    alphas = np.array([1.0, 0.1])
+    _, c, _ = enet_path(X, y, l1_ratio=0.0, alphas=alphas, sample_weight=sw,
+                        fit_intercept=True, tol=TIGHT_TOL[dtype], max_iter=10000,
+                        precompute=precompute)
+    for k, a in enumerate(alphas):
+        w = np.linalg.solve(Xc.T @ (sw[:, None] * Xc) / sw.sum() + a * np.eye(p),
+                            Xc.T @ (sw * yc) / sw.sum())
+        _assert_coef_close(c[:, k], w, dtype)
+
+
+def test_constant_target_gives_zero_coefficients(layout):
+    X, _ = _problem(layout)
+    y = np.full(X.shape[0], 3.0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        alphas, coefs, gaps, icpt = enet_path(X, y, alphas=[0.1, 0.01],
+                                              fit_intercept=True,
+                                              return_intercept=True)
+    assert np.all(coefs == 0) and np.all(gaps == 0)
+    np.testing.assert_allclose(icpt, 3.0)
+
+
+@pytest.mark.xfail(strict=True, reason="sample weights are used unnormalised: "
+                   "with sw = 1e-200 the kernel-scale quantities underflow and "
+                   "enet_path silently returns all-zero coefficients (no "
+                   "ConvergenceWarning); scaling sw must not change the result")
+@pytest.mark.parametrize("scale", [1e-200, 1e-300])
+def test_tiny_sample_weights(scale):
+    X, y = _problem("F")
+    _, ref, _ = enet_path(X, y, alphas=[0.05], tol=1e-10)
+    _, c, _ = enet_path(X, y, alphas=[0.05], tol=1e-10,
+                        sample_weight=np.full(X.shape[0], scale))
+    _assert_coef_close(c, ref, np.float64)

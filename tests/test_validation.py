@@ -179,7 +179,7 @@ def test_bad_alpha_type_or_value(alpha, match):
 
 
 @pytest.mark.parametrize("alphas, match", [
-    ([0.5, -1.0], "alphas must be non-negative, got -1.0 at index 1"),
+    ([0.5, -1.0], "alphas must be >= 0, got -1.0 at index 1"),
     ([0.5, np.nan], "alphas must be finite, got nan at index 1"),
     ([np.inf], "alphas must be finite, got inf at index 0"),
     ([], "alphas must be an int or a non-empty 1-D array, got shape (0,)"),
@@ -361,3 +361,42 @@ def test_valid_inputs_in_other_forms_are_accepted(dtype):
     assert est.coef_.shape == (P,)
     est = ElasticNet(alpha=0.1).fit(X, y, sample_weight=np.arange(N) % 3)
     assert est.coef_.dtype == dtype
+
+
+@pytest.mark.parametrize("sparse", [False, True])
+def test_uncentred_gram_with_intercept_is_refused(sparse):
+    X, y = _data()
+    X = X + 3.0
+    Xv = sp.csr_matrix(X) if sparse else X
+    with pytest.raises(ValueError, match=r"precompute must be the Gram matrix of "
+                       r"the centred, weighted X \(fit_intercept=True\): its "
+                       r"diagonal entry 0 is [0-9.]+, expected [0-9.]+"):
+        ElasticNet(alpha=0.1, precompute=X.T @ X).fit(Xv, y)
+
+
+@pytest.mark.parametrize("sparse", [False, True])
+def test_unweighted_gram_with_weights_is_refused(sparse):
+    X, y = _data()
+    sw = np.linspace(0.1, 3.0, N)
+    Xv = sp.csc_matrix(X) if sparse else X
+    with pytest.raises(ValueError, match=r"Gram matrix of the weighted X "
+                       r"\(fit_intercept=False\)"):
+        Lasso(alpha=0.1, precompute=X.T @ X, fit_intercept=False).fit(
+            Xv, y, sample_weight=sw)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("sparse", [False, True])
+def test_centred_weighted_gram_is_accepted(dtype, sparse):
+    X, y = _data(dtype)
+    X = X + 3.0
+    sw = np.linspace(0.1, 3.0, N)
+    Xc = X - np.average(X, axis=0, weights=sw)
+    gram = (Xc.T * sw) @ Xc
+    Xv = sp.csc_matrix(X) if sparse else X
+    tol = 1e-12 if dtype == np.float64 else 1e-6
+    ours = ElasticNet(alpha=0.05, precompute=gram.astype(dtype), tol=tol).fit(
+        Xv, y, sample_weight=sw)
+    ref = ElasticNet(alpha=0.05, precompute=False, tol=tol).fit(Xv, y,
+                                                                sample_weight=sw)
+    np.testing.assert_allclose(ours.coef_, ref.coef_, rtol=1e-3, atol=1e-4)
