@@ -1,0 +1,529 @@
+"""Cross-validated Lasso and Elastic Net: one path per (fold, l1_ratio).
+
+Every fold uses the same alpha grid, built on the full data as
+scikit-learn builds it.  The (fold, l1_ratio) paths run in parallel through
+joblib (threads by default: the kernels release the GIL; any joblib backend,
+Dask included, works unchanged).  A fold's training rows reach the path
+either as 0/1 sample weights on the full X (no copy of X) or as a copy of
+``X[train]``; ``fold_strategy='auto'`` picks what measured faster.
+"""
+import numbers
+import warnings
+from contextlib import nullcontext
+
+import numpy as np
+import scipy.sparse as sp
+from joblib import Parallel, delayed, effective_n_jobs
+from sklearn.base import BaseEstimator, RegressorMixin
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.model_selection import check_cv
+from sklearn.utils.validation import validate_data
+from threadpoolctl import threadpool_limits
+
+from ._estimators import LinearPredictMixin
+from ._path import compute_path, enet_path, lasso_path, warn_not_converged
+from ._path_estimator import (alpha_grid, blend, check_bool, check_gamma,
+                              relaxed_path, resolve_grid_size)
+from ._progress import progress_bar
+from ._validation import (as_kernel_X, check_choice, check_penalty_factor,
+                          check_sample_weight, check_scalar_param)
+
+_DEFAULT_GAMMAS = (0.0, 0.25, 0.5, 0.75, 1.0)
+
+
+def uses_gram(precompute, n_rows, n_features, sparse):
+    """The kernel form compute_path would pick ('auto' rule), decided once."""
+    if isinstance(precompute, np.ndarray):
+        raise ValueError("precompute must be True, False or 'auto' for "
+                         "cross-validation (a Gram matrix of the full data does "
+                         "not fit any fold), got an ndarray")
+    if precompute == "auto":
+        return (not sparse) and n_rows > 2 * n_features and n_features <= 2000
+    if precompute in (True, False):
+        return bool(precompute)
+    raise ValueError(
+        f"precompute must be True, False or 'auto', got {precompute!r}")
+
+
+def choose_fold_strategy(X, use_gram):
+    """'weights' (0/1 sample weights on the full X) or 'copy' (``X[train]``).
+
+    Weights avoid a copy of X per fold; each epoch then also reads the test
+    rows (n / n_train more work).  Measured (benchmarks/bench_cv.py, 5
+    folds): on sparse CSC the two are within noise, so weights win (no
+    copy); on dense X a copy is cheaper per epoch, and the Gram form pays
+    O(n p^2) per fold either way, fewest rows first.
+    """
+    if sp.issparse(X):
+        return "weights"
+    return "copy"
+
+
+def fold_path(X, y, sw, train, test, *, alphas, l1_ratio, pf, params, use_gram,
+              strategy, gammas, store):
+    """One training path and its test-fold MSE per alpha (per gamma).
+
+    Returns a dict: ``mse`` of shape (n_gammas, n_alphas), ``converged``,
+    ``dual_gaps`` and, with ``store``, ``coefs`` (n_features, n_alphas) and
+    ``intercepts``.
+    """
+    n = X.shape[0]
+    if strategy == "weights":
+        Xf, yf = X, y
+        swf = np.zeros(n, dtype=X.dtype)
+        swf[train] = 1.0 if sw is None else sw[train]
+    else:
+        Xf = X[train]
+        if not sp.issparse(Xf) and not use_gram:
+            Xf = np.asfortranarray(Xf)
+        yf = y[train]
+        swf = None if sw is None else sw[train]
+    res = compute_path(Xf, yf, l1_ratio=l1_ratio, alphas=alphas, sample_weight=swf,
+                       penalty_factor=pf, precompute=use_gram, check_input=False,
+                       warn=False, **params)
+    coefs = res.coefs
+    intercepts = res.intercepts if params["fit_intercept"] else np.zeros(alphas.size)
+    X_test = X[test]
+    y_test = np.asarray(y[test], dtype=np.float64)
+    sw_test = None if sw is None else np.asarray(sw[test], dtype=np.float64)
+    pred = _predict_many(X_test, coefs, intercepts)
+    if gammas is None:
+        mse = np.average((pred - y_test[:, None]) ** 2, axis=0,
+                         weights=sw_test)[None, :]
+    else:
+        rcoefs, rint = relaxed_path(Xf, yf, coefs, sample_weight=swf,
+                                    fit_intercept=params["fit_intercept"],
+                                    positive=params["positive"])
+        rpred = _predict_many(X_test, rcoefs, rint)
+        mse = np.empty((len(gammas), alphas.size))
+        for g, gamma in enumerate(gammas):
+            blended = gamma * pred + (1.0 - gamma) * rpred
+            mse[g] = np.average((blended - y_test[:, None]) ** 2, axis=0,
+                                weights=sw_test)
+    out = dict(mse=mse, converged=res.converged, dual_gaps=res.dual_gaps)
+    if store:
+        out["coefs"] = coefs
+        out["intercepts"] = intercepts
+    return out
+
+
+def _predict_many(X, coefs, intercepts):
+    """``X @ coefs + intercepts`` in float64, reading only the support's columns."""
+    support = np.flatnonzero(np.any(coefs != 0, axis=1))
+    if support.size == 0:
+        return np.zeros((X.shape[0], coefs.shape[1])) + intercepts
+    Xs = X[:, support]
+    P = np.asarray(Xs @ coefs[support].astype(np.float64), dtype=np.float64)
+    return P + intercepts
+
+
+def one_se_index(mean, fold_mse, i_min):
+    """Largest alpha (smallest index on a decreasing grid) whose mean CV error
+    is within one standard error of the minimum at ``i_min``.
+
+    SE = std over folds (ddof=0) / sqrt(n_folds), taken at the minimum.
+    ``fold_mse`` has shape (n_folds, n_alphas).
+    """
+    k = fold_mse.shape[0]
+    se = np.std(fold_mse[:, i_min]) / np.sqrt(k)
+    ok = np.flatnonzero(mean <= mean[i_min] + se)
+    return int(ok[0])
+
+
+class ElasticNetCV(LinearPredictMixin, RegressorMixin, BaseEstimator):
+    """Elastic net with alpha (and l1_ratio) chosen by cross-validation.
+
+    Each candidate minimises::
+
+        1 / (2 W) * sum_i sw_i (y_i - x_i w - b)^2
+            + alpha * l1_ratio * sum_j pf_j |w_j|
+            + alpha * (1 - l1_ratio) / 2 * sum_j pf_j w_j^2
+
+    on the training rows of every fold (W = their total weight), along one
+    warm-started path per (fold, l1_ratio).  The grid of alphas is built on
+    the full data, as in scikit-learn, and shared by all folds; the test
+    error is the (weighted) mean squared error of each held-out fold, and
+    the CV error of an alpha is its unweighted mean over folds.  The final
+    model is refitted on all rows at the chosen ``alpha_`` and
+    ``l1_ratio_``.  A drop-in for :class:`sklearn.linear_model.ElasticNetCV`:
+    on the same folds ``alpha_`` and ``mse_path_`` agree with it.
+
+    Parameters
+    ----------
+    l1_ratio : float or list of float, default=0.5
+        Mix of L1 (1) and L2 (0); a list is cross-validated too.
+    eps : float, default=1e-3
+        ``alpha_min / alpha_max`` of the built grid.
+    alphas : int or array-like, default=100
+        An int builds a geometric grid of that many alphas from alpha_max
+        (the smallest alpha with every penalised coefficient at 0 on the full
+        data) to ``eps * alpha_max``, one per l1_ratio; an array is used for
+        every l1_ratio, sorted decreasing.
+    n_alphas : int, default=None
+        Legacy spelling of an int ``alphas``; when given it sets the grid size.
+    fit_intercept : bool, default=True
+    precompute : 'auto' or bool, default='auto'
+        Gram form per fold; 'auto' picks it for dense X with
+        n_samples > 2 n_features and n_features <= 2000.
+    max_iter : int, default=1000
+        Coordinate-descent epochs per alpha.
+    tol : float, default=1e-4
+        Duality-gap tolerance relative to ``||y_c||^2 / n``.
+    cv : int, cross-validation generator or iterable, default=None
+        As in scikit-learn: None is 5-fold ``KFold``, an int is ``KFold(cv)``,
+        or any splitter (``groups`` is passed to its ``split``) or an
+        iterable of (train, test) index arrays.
+    copy_X : bool, default=True
+        Accepted for compatibility: X is never modified.
+    verbose : bool or int, default=False
+        Print the chosen model (and joblib's progress for values > 1).
+    n_jobs : int, default=None
+        Parallel (fold, l1_ratio) paths; threads unless a joblib backend
+        (e.g. ``joblib.parallel_backend('dask')``) is active.
+    positive : bool, default=False
+    random_state : int, RandomState instance or None, default=None
+        Seed for ``selection='random'``.
+    selection : {'cyclic', 'random'}, default='cyclic'
+    penalty_factor : array-like of shape (n_features,), default=None
+        Non-negative factor per feature on both penalties.
+    selection_rule : {'min', '1se'}, default='min'
+        'min' takes the smallest mean CV error; '1se' the largest alpha (at
+        the l1_ratio of the minimum) whose mean CV error is at most the
+        minimum plus one standard error, SE = std over folds / sqrt(n_folds).
+    relax : bool, default=False
+        Also cross-validate the relaxed lasso: ``gamma * penalised +
+        (1 - gamma) * least squares on the support``, over ``gammas``.
+    gammas : array-like, default=None
+        Relaxation grid (None: 0, 0.25, 0.5, 0.75, 1); only with ``relax``.
+    store_fold_paths : bool, default=False
+        Keep every fold's coefficient path in ``cv_results_``.
+    fold_strategy : {'auto', 'weights', 'copy'}, default='auto'
+        How a fold's training rows are passed to the path: 0/1 sample
+        weights on the full X, or a copy of ``X[train]``.  Same result.
+    progress : bool, default=False
+        Progress bar over the (fold, l1_ratio) paths (tqdm when installed).
+
+    Attributes
+    ----------
+    alpha_ : float
+        Chosen alpha.
+    l1_ratio_ : float
+        Chosen l1_ratio.
+    gamma_ : float
+        Chosen relaxation (only with ``relax=True``).
+    alpha_min_, alpha_1se_ : float
+        The alphas each rule picks (both are kept, whatever the rule).
+    alphas_ : ndarray of shape (n_alphas,) or (n_l1_ratio, n_alphas)
+    mse_path_ : ndarray of shape (n_alphas, n_folds) or (n_l1_ratio, n_alphas, n_folds)
+        Test MSE per fold (at ``gamma_`` with ``relax=True``).
+    cv_results_ : dict of ndarray
+        One row per (gamma,) l1_ratio and alpha: ``l1_ratio``, ``alpha``,
+        (``gamma``,) ``mean_test_mse``, ``std_test_mse``, ``se_test_mse``,
+        ``split{k}_test_mse``, ``rank_test_mse``; with ``store_fold_paths``
+        also ``fold_coef_paths`` of shape (n_l1_ratio, n_folds, n_features,
+        n_alphas) and ``fold_intercept_paths`` (n_l1_ratio, n_folds, n_alphas).
+    coef_ : ndarray of shape (n_features,)
+    intercept_ : float
+    dual_gap_ : float
+        Duality gap of the final (penalised) fit.
+    n_iter_ : int
+        Epochs of the final fit.
+    n_features_in_ : int
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from fastreg import ElasticNetCV
+    >>> rng = np.random.default_rng(0)
+    >>> X = rng.standard_normal((100, 10))
+    >>> y = X[:, 0] - 2 * X[:, 1] + 0.1 * rng.standard_normal(100)
+    >>> model = ElasticNetCV(l1_ratio=[0.5, 1.0], cv=3).fit(X, y)
+    >>> model.mse_path_.shape
+    (2, 100, 3)
+    >>> np.round(model.coef_[:2], 1)
+    array([ 1., -2.])
+    """
+
+    path = staticmethod(enet_path)
+    _lasso = False
+
+    def __init__(self, *, l1_ratio=0.5, eps=1e-3, alphas=100, n_alphas=None,
+                 fit_intercept=True, precompute="auto", max_iter=1000, tol=1e-4,
+                 cv=None, copy_X=True, verbose=0, n_jobs=None, positive=False,
+                 random_state=None, selection="cyclic", penalty_factor=None,
+                 selection_rule="min", relax=False, gammas=None,
+                 store_fold_paths=False, fold_strategy="auto", progress=False):
+        self.l1_ratio = l1_ratio
+        self.eps = eps
+        self.alphas = alphas
+        self.n_alphas = n_alphas
+        self.fit_intercept = fit_intercept
+        self.precompute = precompute
+        self.max_iter = max_iter
+        self.tol = tol
+        self.cv = cv
+        self.copy_X = copy_X
+        self.verbose = verbose
+        self.n_jobs = n_jobs
+        self.positive = positive
+        self.random_state = random_state
+        self.selection = selection
+        self.penalty_factor = penalty_factor
+        self.selection_rule = selection_rule
+        self.relax = relax
+        self.gammas = gammas
+        self.store_fold_paths = store_fold_paths
+        self.fold_strategy = fold_strategy
+        self.progress = progress
+
+    def _l1_ratios(self):
+        if self._lasso:
+            return np.array([1.0])
+        vals = np.atleast_1d(np.asarray(self.l1_ratio, dtype=object))
+        if vals.ndim != 1 or vals.size == 0:
+            raise ValueError(
+                f"l1_ratio must be a float or a non-empty list, got {self.l1_ratio!r}")
+        return np.array([check_scalar_param(v, "l1_ratio", low=0, high=1)
+                         for v in vals])
+
+    def _gammas(self):
+        if not check_bool(self.relax, "relax"):
+            return None
+        if self.gammas is None:
+            return np.array(_DEFAULT_GAMMAS)
+        vals = np.atleast_1d(np.asarray(self.gammas, dtype=object))
+        if vals.ndim != 1 or vals.size == 0:
+            raise ValueError(
+                f"gammas must be a non-empty 1-D list, got {self.gammas!r}")
+        return np.array([check_gamma(v, "gammas") for v in vals])
+
+    def _check_params(self):
+        check_scalar_param(self.tol, "tol", low=0)
+        check_scalar_param(self.max_iter, "max_iter", low=1, integer=True)
+        check_scalar_param(self.eps, "eps", low=0, low_open=True)
+        check_choice(self.selection, "selection", ["cyclic", "random"])
+        check_choice(self.selection_rule, "selection_rule", ["min", "1se"])
+        check_choice(self.fold_strategy, "fold_strategy", ["auto", "weights", "copy"])
+        for name in ("fit_intercept", "positive", "store_fold_paths", "progress"):
+            check_bool(getattr(self, name), name)
+        if self.n_jobs is not None and (isinstance(self.n_jobs, bool) or
+                                        not isinstance(self.n_jobs, numbers.Integral)
+                                        or self.n_jobs == 0):
+            raise ValueError(f"n_jobs must be None or a non-zero integer, "
+                             f"got {self.n_jobs!r}")
+
+    def fit(self, X, y, sample_weight=None, groups=None):
+        """Cross-validate the path, then refit at the chosen alpha.
+
+        Parameters
+        ----------
+        X : {ndarray, sparse matrix} of shape (n_samples, n_features)
+        y : ndarray of shape (n_samples,)
+        sample_weight : float or array-like of shape (n_samples,), default=None
+            Weights for the fits and the per-fold test MSE.
+        groups : array-like of shape (n_samples,), default=None
+            Group labels for a group splitter (``cv=GroupKFold()``).
+
+        Returns
+        -------
+        self : object
+        """
+        self._check_params()
+        l1_ratios = self._l1_ratios()
+        gammas = self._gammas()
+        grid = resolve_grid_size(self.alphas, self.n_alphas)
+        X, y = validate_data(self, X, y, accept_sparse=["csc", "csr"],
+                             dtype=[np.float64, np.float32], y_numeric=True,
+                             order=None)
+        y = np.asarray(y, dtype=X.dtype)
+        n, p = X.shape
+        sw = check_sample_weight(sample_weight, n, X.dtype)
+        pf = check_penalty_factor(self.penalty_factor, p, X.dtype)
+        folds = list(check_cv(self.cv).split(X, y, groups))
+        n_folds = len(folds)
+        use_gram = uses_gram(self.precompute, n - n // n_folds, p, sp.issparse(X))
+        strategy = (choose_fold_strategy(X, use_gram) if self.fold_strategy == "auto"
+                    else self.fold_strategy)
+        if not use_gram or strategy == "weights":
+            X = as_kernel_X(X)[0]        # convert the layout once, not per fold
+        if sp.issparse(X) and not X.has_sorted_indices:
+            X = X.sorted_indices()
+        params = dict(fit_intercept=self.fit_intercept, tol=self.tol,
+                      max_iter=self.max_iter, positive=self.positive,
+                      selection=self.selection, random_state=self.random_state)
+
+        if isinstance(grid, int):
+            grids = np.array([
+                alpha_grid(X, y, l1_ratio=r, n_alphas=grid, eps=self.eps,
+                           sample_weight=sw, penalty_factor=pf,
+                           fit_intercept=self.fit_intercept, positive=self.positive)
+                for r in l1_ratios])
+        else:
+            grids = np.tile(grid, (l1_ratios.size, 1))
+        n_alphas = grids.shape[1]
+
+        jobs = [delayed(fold_path)(X, y, sw, train, test, alphas=grids[r],
+                                   l1_ratio=float(l1_ratios[r]), pf=pf,
+                                   params=params, use_gram=use_gram,
+                                   strategy=strategy, gammas=gammas,
+                                   store=self.store_fold_paths)
+                for r in range(l1_ratios.size) for train, test in folds]
+        verbose = int(self.verbose)
+        parallel = Parallel(n_jobs=self.n_jobs, prefer="threads",
+                            verbose=max(verbose - 1, 0),
+                            return_as="generator" if self.progress else "list")
+        # paths in threads, each with threaded BLAS on its small vectors,
+        # oversubscribe the cores: BLAS gets one thread while they run
+        limit = (threadpool_limits(limits=1, user_api="blas")
+                 if effective_n_jobs(self.n_jobs) > 1 else nullcontext())
+        with limit:
+            out = parallel(jobs)
+            if self.progress:
+                results = []
+                with progress_bar(len(jobs), "cv paths", True) as bar:
+                    for r in out:
+                        results.append(r)
+                        bar.update()
+            else:
+                results = out
+        self._warn_folds(results, l1_ratios, n_folds)
+
+        n_g = 1 if gammas is None else gammas.size
+        # (n_gammas, n_l1, n_folds, n_alphas)
+        mse = np.stack([r["mse"] for r in results]).reshape(
+            l1_ratios.size, n_folds, n_g, n_alphas).transpose(2, 0, 1, 3)
+        mean = mse.mean(axis=2)
+        g_min, r_min, a_min = np.unravel_index(np.argmin(mean), mean.shape)
+        a_1se = one_se_index(mean[g_min, r_min], mse[g_min, r_min], a_min)
+        a_best = a_min if self.selection_rule == "min" else a_1se
+        self.alpha_min_ = float(grids[r_min, a_min])
+        self.alpha_1se_ = float(grids[r_min, a_1se])
+        self.alpha_ = float(grids[r_min, a_best])
+        if not self._lasso:
+            self.l1_ratio_ = float(l1_ratios[r_min])
+        if gammas is not None:
+            self.gamma_ = float(gammas[g_min])
+        self.mse_path_ = np.squeeze(np.moveaxis(mse[g_min], 2, 1))
+        self.alphas_ = grids[0] if (l1_ratios.size == 1 or not isinstance(grid, int)) \
+            else grids
+        self.cv_results_ = self._cv_results(mse, grids, l1_ratios, gammas, results)
+
+        # final fit on every row
+        res = compute_path(X, y, l1_ratio=float(l1_ratios[r_min]), alphas=[self.alpha_],
+                           sample_weight=sw, penalty_factor=pf,
+                           precompute=uses_gram(self.precompute, n, p, sp.issparse(X)),
+                           check_input=False, warn=False, **params)
+        warn_not_converged(res)
+        coef, intercept = res.coefs, res.intercepts
+        if gammas is not None and self.gamma_ != 1.0:
+            rc, ri = relaxed_path(X, y, coef, sample_weight=sw,
+                                  fit_intercept=self.fit_intercept,
+                                  positive=self.positive)
+            coef, intercept = blend(self.gamma_, coef, intercept, rc, ri)
+        self.coef_ = coef[:, 0]
+        self.intercept_ = float(intercept[0]) if self.fit_intercept else 0.0
+        self.dual_gap_ = float(res.dual_gaps[0])
+        self.n_iter_ = int(res.n_iters[0])
+        if verbose:
+            extra = f", gamma_={self.gamma_:g}" if gammas is not None else ""
+            print(f"[{type(self).__name__}] {n_folds} folds x {l1_ratios.size} "
+                  f"l1_ratio x {n_alphas} alphas ({strategy}); alpha_={self.alpha_:.6g}"
+                  f" ({self.selection_rule}), l1_ratio={l1_ratios[r_min]:g}{extra}, "
+                  f"mean mse={mean[g_min, r_min, a_best]:.6g}, "
+                  f"nonzeros={np.count_nonzero(self.coef_)}")
+        return self
+
+    def _warn_folds(self, results, l1_ratios, n_folds):
+        bad = [(i // n_folds, i % n_folds, int(np.sum(~r["converged"])),
+                float(np.max(r["dual_gaps"])))
+               for i, r in enumerate(results) if not np.all(r["converged"])]
+        if bad:
+            shown = "; ".join(f"l1_ratio={l1_ratios[r]:g} fold {f}: {k} alphas "
+                              f"(max gap {g:.3g})" for r, f, k, g in bad[:5])
+            warnings.warn(f"Objective did not converge on {len(bad)} CV paths: "
+                          f"{shown}. Increase max_iter, or loosen tol.",
+                          ConvergenceWarning, stacklevel=3)
+
+    def _cv_results(self, mse, grids, l1_ratios, gammas, results):
+        n_g, n_r, n_f, n_a = mse.shape
+        flat = mse.transpose(0, 1, 3, 2).reshape(-1, n_f)     # rows x folds
+        out = {}
+        if gammas is not None:
+            out["gamma"] = np.repeat(gammas, n_r * n_a)
+        out["l1_ratio"] = np.tile(np.repeat(l1_ratios, n_a), n_g)
+        out["alpha"] = np.tile(grids.ravel(), n_g)
+        out["mean_test_mse"] = flat.mean(axis=1)
+        out["std_test_mse"] = flat.std(axis=1)
+        out["se_test_mse"] = out["std_test_mse"] / np.sqrt(n_f)
+        for k in range(n_f):
+            out[f"split{k}_test_mse"] = flat[:, k].copy()
+        order = np.argsort(out["mean_test_mse"], kind="stable")
+        rank = np.empty(order.size, dtype=np.int64)
+        rank[order] = np.arange(1, order.size + 1)
+        out["rank_test_mse"] = rank
+        if self.store_fold_paths:
+            out["fold_coef_paths"] = np.stack([r["coefs"] for r in results]).reshape(
+                n_r, n_f, -1, n_a)
+            out["fold_intercept_paths"] = np.stack(
+                [r["intercepts"] for r in results]).reshape(n_r, n_f, n_a)
+        return out
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.sparse = True
+        return tags
+
+
+class LassoCV(ElasticNetCV):
+    """Lasso with alpha chosen by cross-validation.
+
+    Each candidate minimises
+    ``1/(2 W) sum_i sw_i (y_i - x_i w - b)^2 + alpha sum_j pf_j |w_j|`` on the
+    training rows of every fold; everything else is as in
+    :class:`ElasticNetCV` (without ``l1_ratio``; no ``l1_ratio_``).  A drop-in
+    for :class:`sklearn.linear_model.LassoCV`.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from fastreg import LassoCV
+    >>> rng = np.random.default_rng(0)
+    >>> X = rng.standard_normal((100, 10))
+    >>> y = X[:, 0] - 2 * X[:, 1] + 0.1 * rng.standard_normal(100)
+    >>> model = LassoCV(cv=5, selection_rule="1se").fit(X, y)
+    >>> model.alpha_ >= model.alpha_min_
+    True
+    >>> np.flatnonzero(model.coef_)
+    array([0, 1])
+    """
+
+    path = staticmethod(lasso_path)
+    _lasso = True
+
+    def __init__(self, *, eps=1e-3, alphas=100, n_alphas=None, fit_intercept=True,
+                 precompute="auto", max_iter=1000, tol=1e-4, cv=None, copy_X=True,
+                 verbose=0, n_jobs=None, positive=False, random_state=None,
+                 selection="cyclic", penalty_factor=None, selection_rule="min",
+                 relax=False, gammas=None, store_fold_paths=False,
+                 fold_strategy="auto", progress=False):
+        self.eps = eps
+        self.alphas = alphas
+        self.n_alphas = n_alphas
+        self.fit_intercept = fit_intercept
+        self.precompute = precompute
+        self.max_iter = max_iter
+        self.tol = tol
+        self.cv = cv
+        self.copy_X = copy_X
+        self.verbose = verbose
+        self.n_jobs = n_jobs
+        self.positive = positive
+        self.random_state = random_state
+        self.selection = selection
+        self.penalty_factor = penalty_factor
+        self.selection_rule = selection_rule
+        self.relax = relax
+        self.gammas = gammas
+        self.store_fold_paths = store_fold_paths
+        self.fold_strategy = fold_strategy
+        self.progress = progress

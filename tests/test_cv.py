@@ -1,0 +1,256 @@
+"""LassoCV / ElasticNetCV: agreement with scikit-learn on fixed folds, the
+1-SE rule by hand, relaxed CV, parallel backends, input errors."""
+import warnings
+
+import joblib
+import numpy as np
+import pytest
+import scipy.sparse as sp
+from sklearn import linear_model as sk
+from sklearn.model_selection import GroupKFold, KFold
+from sklearn.utils.estimator_checks import parametrize_with_checks
+
+from fastreg import ElasticNetCV, LassoCV
+from fastreg._path import compute_path
+
+from datasets import make_regression
+
+TIGHT = dict(tol=1e-13, max_iter=100_000)
+
+
+def _folds(n, k=4, seed=0):
+    return list(KFold(k, shuffle=True, random_state=seed).split(np.zeros(n)))
+
+
+def _data(layout, **kw):
+    return make_regression(n=90, p=25, layout=layout, intercept=1.5,
+                           density=0.3 if "cs" in layout else None, **kw)
+
+
+@pytest.mark.parametrize("fit_intercept", [True, False])
+def test_lassocv_matches_sklearn(layout, fit_intercept):
+    X, y = _data(layout)
+    folds = _folds(X.shape[0])
+    ours = LassoCV(cv=folds, alphas=30, eps=1e-2, fit_intercept=fit_intercept,
+                   **TIGHT).fit(X, y)
+    ref = sk.LassoCV(cv=folds, alphas=30, eps=1e-2, fit_intercept=fit_intercept,
+                     **TIGHT).fit(X, y)
+    np.testing.assert_allclose(ours.alphas_, ref.alphas_, rtol=1e-12)
+    assert ours.mse_path_.shape == ref.mse_path_.shape == (30, 4)
+    np.testing.assert_allclose(ours.mse_path_, ref.mse_path_, rtol=1e-5)
+    assert ours.alpha_ == ref.alpha_
+    np.testing.assert_allclose(ours.coef_, ref.coef_, atol=1e-5)
+    np.testing.assert_allclose(ours.intercept_, ref.intercept_, atol=1e-5)
+    assert not hasattr(ours, "l1_ratio_")
+
+
+def test_elasticnetcv_l1_ratio_list_matches_sklearn(layout):
+    X, y = _data(layout, seed=1)
+    folds = _folds(X.shape[0], k=3)
+    kw = dict(l1_ratio=[0.2, 0.7, 1.0], cv=folds, alphas=20, eps=1e-2, **TIGHT)
+    ours = ElasticNetCV(**kw).fit(X, y)
+    ref = sk.ElasticNetCV(**kw).fit(X, y)
+    assert ours.mse_path_.shape == ref.mse_path_.shape == (3, 20, 3)
+    np.testing.assert_allclose(ours.alphas_, ref.alphas_, rtol=1e-12)
+    np.testing.assert_allclose(ours.mse_path_, ref.mse_path_, rtol=1e-5)
+    assert (ours.alpha_, ours.l1_ratio_) == (ref.alpha_, ref.l1_ratio_)
+    np.testing.assert_allclose(ours.coef_, ref.coef_, atol=1e-5)
+
+
+def test_alpha_array_and_sample_weight_match_sklearn():
+    X, y = _data("F", seed=2)
+    sw = np.random.default_rng(0).uniform(0.2, 2.0, X.shape[0])
+    folds = _folds(X.shape[0])
+    alphas = [0.5, 0.01, 0.1, 0.03]
+    kw = dict(l1_ratio=0.5, cv=folds, alphas=alphas, **TIGHT)
+    ours = ElasticNetCV(**kw).fit(X, y, sample_weight=sw)
+    ref = sk.ElasticNetCV(**kw).fit(X, y, sample_weight=sw)
+    np.testing.assert_array_equal(ours.alphas_, [0.5, 0.1, 0.03, 0.01])
+    np.testing.assert_allclose(ours.mse_path_, ref.mse_path_, rtol=1e-5)
+    assert ours.alpha_ == ref.alpha_
+    np.testing.assert_allclose(ours.coef_, ref.coef_, atol=1e-5)
+
+
+def test_groups_reach_the_splitter():
+    X, y = _data("F", seed=3)
+    groups = np.arange(X.shape[0]) % 6
+    ours = LassoCV(cv=GroupKFold(3), alphas=10, **TIGHT).fit(X, y, groups=groups)
+    folds = list(GroupKFold(3).split(X, y, groups))
+    ref = sk.LassoCV(cv=folds, alphas=10, **TIGHT).fit(X, y)
+    np.testing.assert_allclose(ours.mse_path_, ref.mse_path_, rtol=1e-5)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_fold_strategies_agree(layout, dtype):
+    X, y = _data(layout, dtype=dtype)
+    kw = dict(cv=4, alphas=15, tol=1e-8 if dtype == np.float64 else 1e-5, l1_ratio=0.8)
+    a = ElasticNetCV(fold_strategy="weights", **kw).fit(X, y)
+    b = ElasticNetCV(fold_strategy="copy", **kw).fit(X, y)
+    rtol = 1e-6 if dtype == np.float64 else 1e-3
+    np.testing.assert_allclose(a.mse_path_, b.mse_path_, rtol=rtol)
+    assert a.coef_.dtype == dtype
+
+
+def test_float32_close_to_float64():
+    X, y = _data("F")
+    a = LassoCV(cv=3, alphas=10).fit(X, y)
+    b = LassoCV(cv=3, alphas=10).fit(X.astype(np.float32), y.astype(np.float32))
+    np.testing.assert_allclose(a.mse_path_, b.mse_path_, rtol=1e-3)
+
+
+def test_one_se_rule_by_hand():
+    X, y = make_regression(n=80, p=30, k=4, seed=5)
+    model = LassoCV(cv=5, alphas=40, selection_rule="1se").fit(X, y)
+    mse = model.mse_path_                       # (n_alphas, n_folds)
+    mean = mse.mean(axis=1)
+    i_min = int(np.argmin(mean))
+    se = mse[i_min].std() / np.sqrt(mse.shape[1])
+    chosen = max(a for a, m in zip(model.alphas_, mean) if m <= mean[i_min] + se)
+    assert model.alpha_ == chosen == model.alpha_1se_
+    assert model.alpha_min_ == model.alphas_[i_min]
+    assert model.alpha_1se_ >= model.alpha_min_
+    plain = LassoCV(cv=5, alphas=40).fit(X, y)
+    assert plain.alpha_ == model.alpha_min_
+
+
+def test_cv_results_and_fold_paths():
+    X, y = _data("csc")
+    folds = _folds(X.shape[0], k=3)
+    model = ElasticNetCV(l1_ratio=[0.5, 1.0], cv=folds, alphas=12, tol=1e-10,
+                         store_fold_paths=True).fit(X, y)
+    res = model.cv_results_
+    assert res["alpha"].shape == (24,)
+    np.testing.assert_array_equal(res["alpha"], model.alphas_.ravel())
+    np.testing.assert_array_equal(res["l1_ratio"], np.repeat([0.5, 1.0], 12))
+    np.testing.assert_allclose(res["mean_test_mse"], model.mse_path_.mean(axis=2).ravel())
+    np.testing.assert_allclose(res["std_test_mse"], model.mse_path_.std(axis=2).ravel())
+    np.testing.assert_allclose(res["split1_test_mse"], model.mse_path_[:, :, 1].ravel())
+    assert res["rank_test_mse"][np.argmin(res["mean_test_mse"])] == 1
+    paths = res["fold_coef_paths"]
+    assert paths.shape == (2, 3, X.shape[1], 12)
+    train = folds[2][0]
+    direct = compute_path(X[train], y[train], l1_ratio=1.0, alphas=model.alphas_[1],
+                          fit_intercept=True, tol=1e-10)
+    np.testing.assert_allclose(paths[1, 2], direct.coefs, atol=1e-8)
+    np.testing.assert_allclose(res["fold_intercept_paths"][1, 2], direct.intercepts,
+                               atol=1e-8)
+
+
+def test_relaxed_gamma_one_is_plain_and_gamma_grid():
+    X, y = make_regression(n=100, p=30, k=5, seed=7)
+    plain = LassoCV(cv=4, alphas=20).fit(X, y)
+    one = LassoCV(cv=4, alphas=20, relax=True, gammas=[1.0]).fit(X, y)
+    np.testing.assert_allclose(one.mse_path_, plain.mse_path_, rtol=1e-12)
+    assert one.gamma_ == 1.0
+    np.testing.assert_allclose(one.coef_, plain.coef_)
+    relaxed = LassoCV(cv=4, alphas=20, relax=True).fit(X, y)
+    res = relaxed.cv_results_
+    assert res["gamma"].shape == (5 * 20,)
+    best = np.argmin(res["mean_test_mse"])
+    assert relaxed.gamma_ == res["gamma"][best]
+    assert relaxed.alpha_ == res["alpha"][best]
+    # the relaxed choice does at least as well on CV as gamma = 1
+    assert res["mean_test_mse"][best] <= plain.mse_path_.mean(axis=1).min() + 1e-15
+
+
+def test_legacy_n_alphas():
+    X, y = _data("F")
+    a = LassoCV(cv=3, n_alphas=7).fit(X, y)
+    assert a.alphas_.shape == (7,)
+    with pytest.raises(ValueError, match="n_alphas must be None when alphas is an array"):
+        LassoCV(cv=3, alphas=[0.1, 0.2], n_alphas=7).fit(X, y)
+
+
+def test_threads_and_sequential_agree():
+    X, y = _data("csc")
+    a = ElasticNetCV(l1_ratio=[0.5, 0.9], cv=3, alphas=10, n_jobs=1).fit(X, y)
+    b = ElasticNetCV(l1_ratio=[0.5, 0.9], cv=3, alphas=10, n_jobs=2).fit(X, y)
+    np.testing.assert_array_equal(a.mse_path_, b.mse_path_)
+
+
+def test_verbose_and_progress(capsys):
+    X, y = _data("F")
+    LassoCV(cv=3, alphas=5, verbose=1, progress=True).fit(X, y)
+    out = capsys.readouterr()
+    assert "alpha_=" in out.out
+
+
+def test_dask_backend_equals_local():
+    pytest.importorskip("dask")
+    distributed = pytest.importorskip("distributed")
+    X, y = _data("csc")
+    kw = dict(l1_ratio=[0.5, 1.0], cv=3, alphas=10, n_jobs=2)
+    local = ElasticNetCV(**kw).fit(X, y)
+    with distributed.LocalCluster(n_workers=1, threads_per_worker=2, processes=True,
+                                  host="127.0.0.1", dashboard_address=None) as cluster, \
+            distributed.Client(cluster):
+        with joblib.parallel_backend("dask"):
+            remote = ElasticNetCV(**kw).fit(X, y)
+    np.testing.assert_array_equal(remote.mse_path_, local.mse_path_)
+    assert remote.alpha_ == local.alpha_
+    np.testing.assert_array_equal(remote.coef_, local.coef_)
+
+
+@pytest.mark.parametrize("params, match", [
+    (dict(l1_ratio=1.5), r"l1_ratio must be in \[0, 1\], got 1.5"),
+    (dict(l1_ratio=[]), r"l1_ratio must be a float or a non-empty list"),
+    (dict(eps=0.0), r"eps must be > 0, got 0.0"),
+    (dict(tol=-1.0), r"tol must be >= 0, got -1.0"),
+    (dict(max_iter=0), r"max_iter must be >= 1, got 0"),
+    (dict(alphas=[-1.0]), r"alphas must be >= 0"),
+    (dict(alphas=0), r"alphas must be >= 1, got 0"),
+    (dict(selection_rule="median"), r"selection_rule must be one of \['min', '1se'\], got 'median'"),
+    (dict(fold_strategy="x"), r"fold_strategy must be one of"),
+    (dict(relax=True, gammas=[1.5]), r"gammas must be in \[0, 1\], got 1.5"),
+    (dict(relax="yes"), r"relax must be True or False, got 'yes'"),
+    (dict(n_jobs=0), r"n_jobs must be None or a non-zero integer, got 0"),
+    (dict(precompute="never"), r"precompute must be True, False or 'auto', got 'never'"),
+    (dict(selection="up"), r"selection must be one of \['cyclic', 'random'\], got 'up'"),
+    (dict(penalty_factor=[1.0]), r"penalty_factor must have shape \(25,\)"),
+])
+def test_bad_input(params, match):
+    X, y = _data("F")
+    with pytest.raises(ValueError, match=match):
+        ElasticNetCV(cv=3, **params).fit(X, y)
+
+
+def test_bad_sample_weight_and_grid_at_l1_ratio_zero():
+    X, y = _data("F")
+    with pytest.raises(ValueError, match="sample_weight must be non-negative"):
+        LassoCV(cv=3).fit(X, y, sample_weight=-np.ones(X.shape[0]))
+    with pytest.raises(ValueError, match="l1_ratio must be > 0 to build an alpha grid"):
+        ElasticNetCV(l1_ratio=0.0, cv=3).fit(X, y)
+
+
+def test_penalty_factor_and_positive():
+    X, y = _data("F")
+    pf = np.ones(X.shape[1]); pf[:3] = 0.0
+    model = LassoCV(cv=3, alphas=10, penalty_factor=pf, positive=True).fit(X, y)
+    assert np.all(model.coef_ >= 0)
+    # unpenalised features are in every model of the grid, even at alpha_max
+    assert model.alphas_[0] > 0
+
+
+@parametrize_with_checks([LassoCV(cv=3, alphas=5),
+                          ElasticNetCV(cv=3, alphas=5, relax=True)])
+def test_sklearn_contract(estimator, check):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        check(estimator)
+
+
+@pytest.mark.slow
+def test_sparse_text_target_against_sklearn():
+    import importlib.util
+    import pathlib
+    path = pathlib.Path(__file__).parents[1] / "benchmarks" / "bench_cv.py"
+    spec = importlib.util.spec_from_file_location("bench_cv", path)
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    X, y = bench.make_sparse_text(n=4000, p=8000)
+    folds = _folds(X.shape[0], k=5)
+    ours = LassoCV(cv=folds, alphas=100, eps=0.01, n_jobs=2, tol=1e-10).fit(X, y)
+    ref = sk.LassoCV(cv=folds, alphas=100, eps=0.01, n_jobs=2, tol=1e-10).fit(X, y)
+    np.testing.assert_allclose(ours.mse_path_, ref.mse_path_, rtol=1e-4)
+    assert ours.alpha_ == ref.alpha_
+    assert sp.issparse(X)
