@@ -414,3 +414,106 @@ def cd_gram(const floating[::1, :] G, const floating[::1] q,
     finally:
         free(u)
     return epoch, gap
+
+
+# ------------------------------------------------------ residual updates
+
+def sub_columns_dense(const floating[::1, :] X, const int32_t[::1] cols,
+                      const double[::1] coef, floating[::1] rs):
+    """rs -= X[:, cols] @ coef, one axpy per column (no copy of X[:, cols])."""
+    cdef Py_ssize_t n = X.shape[0], k
+    with nogil:
+        for k in range(cols.shape[0]):
+            # rs -= coef[k] * X[:, cols[k]]
+            _axpy(<int> n, <floating> -coef[k], &X[0, cols[k]], 1, &rs[0], 1)
+
+
+def sub_columns_sparse(const floating[::1] data, const index_t[::1] indices,
+                       const index_t[::1] indptr, const int32_t[::1] cols,
+                       const double[::1] coef, floating[::1] rs):
+    """rs -= X[:, cols] @ coef for CSC X, touching only those columns."""
+    cdef Py_ssize_t k
+    cdef index_t t
+    cdef int32_t j
+    cdef double c
+    with nogil:
+        for k in range(cols.shape[0]):
+            j = cols[k]
+            c = coef[k]
+            for t in range(indptr[j], indptr[j + 1]):
+                rs[indices[t]] -= <floating> (c * data[t])
+
+
+def gram_block_sparse(const floating[::1] data, const index_t[::1] indices,
+                      const index_t[::1] indptr, const floating[::1] sw,
+                      const int32_t[::1] rows, const int32_t[::1] cols,
+                      double[::1] work, double[:, ::1] out):
+    """out[a, b] = X[:, rows[a]]^T S X[:, cols[b]] for CSC X (uncentred).
+
+    Column rows[a] is scattered into the dense buffer ``work`` (zeros on
+    entry and on exit, length n_samples); each product then costs the
+    nonzeros of column cols[b].
+    """
+    cdef Py_ssize_t a, b, m = cols.shape[0]
+    cdef index_t t
+    cdef int32_t i, j
+    cdef bint has_sw = sw.shape[0] > 0
+    cdef double acc
+    with nogil:
+        for a in range(rows.shape[0]):
+            i = rows[a]
+            for t in range(indptr[i], indptr[i + 1]):
+                work[indices[t]] = data[t] * (sw[indices[t]] if has_sw else 1.0)
+            for b in range(m):
+                j = cols[b]
+                acc = 0.0
+                for t in range(indptr[j], indptr[j + 1]):
+                    acc = acc + data[t] * work[indices[t]]
+                out[a, b] = acc
+            for t in range(indptr[i], indptr[i + 1]):
+                work[indices[t]] = 0.0
+
+
+def ws_scores(const double[::1] u, const floating[::1] w, const floating[::1] pf,
+              const double[::1] inv_norm, double l1, double l2, bint positive,
+              double[::1] out):
+    """Working-set priority of each feature: small is urgent.
+
+    out_j = (l1 pf_j - |u_j - l2 pf_j w_j|) / ||x_j||, the distance of the
+    dual point to feature j's constraint; -inf for nonzero or unpenalised
+    coefficients (always kept), +inf for empty columns (inv_norm 0).
+    """
+    cdef Py_ssize_t j, p = u.shape[0]
+    cdef double v
+    with nogil:
+        for j in range(p):
+            if inv_norm[j] == 0:
+                out[j] = INFINITY
+            elif w[j] != 0 or pf[j] <= 0:
+                out[j] = -INFINITY
+            else:
+                v = u[j] - l2 * pf[j] * w[j]
+                if not positive:
+                    v = fabs(v)
+                out[j] = (l1 * pf[j] - v) * inv_norm[j]
+
+
+def near_constraint(const double[::1] u, const floating[::1] w,
+                    const floating[::1] pf, const double[::1] inv_norm,
+                    double l1, double l2, bint positive, double frac,
+                    int32_t[::1] out):
+    """Indices j with |u_j - l2 pf_j w_j| >= frac * l1 pf_j (or w_j != 0,
+    or pf_j = 0) among non-empty columns; returns how many were written."""
+    cdef Py_ssize_t j, k = 0, p = u.shape[0]
+    cdef double v
+    with nogil:
+        for j in range(p):
+            if inv_norm[j] == 0:
+                continue
+            v = u[j] - l2 * pf[j] * w[j]
+            if not positive:
+                v = fabs(v)
+            if w[j] != 0 or pf[j] <= 0 or v >= frac * l1 * pf[j]:
+                out[k] = <int32_t> j
+                k += 1
+    return k

@@ -7,6 +7,7 @@ the solver state, and offers the same four operations to the path loop:
 (exact ``A = r^T S y_c`` and ``B = r^T S r``), ``solve`` (coordinate descent
 on a working set) and ``set_coef`` (warm start).
 """
+import mmap
 import warnings
 from dataclasses import dataclass
 
@@ -50,6 +51,19 @@ class PathResult:
     gap_tol: float              # the user-scale gap each alpha had to reach
 
 
+def lazy_zeros(shape, dtype):
+    """A zero array whose pages the OS maps only when first written.
+
+    A path's coefficients are mostly zeros: writing only the nonzeros into
+    a fresh anonymous mapping touches few pages, where filling a large
+    array (or the huge pages numpy asks for) costs a page fault per 4 KiB.
+    """
+    nbytes = int(np.prod(shape)) * np.dtype(dtype).itemsize
+    if nbytes < 1 << 22:
+        return np.zeros(shape, dtype=dtype)
+    return np.frombuffer(mmap.mmap(-1, nbytes), dtype=dtype).reshape(shape)
+
+
 def kernel_penalties(alpha, l1_ratio, W):
     """User alpha -> kernel penalties (l1, l2): the only place this happens.
 
@@ -61,8 +75,22 @@ def kernel_penalties(alpha, l1_ratio, W):
 
 # ------------------------------------------------------------------ problems
 
+def _solve_block(G, q, pf, w, scal, opts):
+    """Coordinate descent on a compact Gram block (all of its coordinates).
+
+    G = Xc^T S Xc restricted to a working set that holds every nonzero
+    coefficient, so the gradient there is exactly q - G w.  w is updated in
+    place, and so are A and B in scal.  Returns (epochs, gap).
+    """
+    H = (q.astype(np.float64) - G @ w.astype(np.float64)).astype(G.dtype)
+    idx = np.arange(G.shape[0], dtype=np.int32)
+    return _cd_fast.cd_gram(G, q, pf, w, H, scal, idx, opts)
+
+
 class _Problem:
     """What every kernel form shares: targets, weights, penalty factors."""
+
+    cheap_grad = False     # True when the full gradient needs no pass over X
 
     def __init__(self, y, sw, pf, fit_intercept, dtype):
         self.dtype = dtype
@@ -79,8 +107,17 @@ class _Problem:
         self.scal = np.array([0.0, self.yy, self.yy, self.W])
         self.all_idx = np.arange(self.p, dtype=np.int32)
         self._u = None           # gradient cache, valid while w is unchanged
+        self.inv_norm = None     # 1 / ||x_j||, built on first use
+
+    def _means(self, X, fit_intercept, sw):
+        if not fit_intercept:
+            return np.zeros(self.p)
+        ones = np.ones(X.shape[0], X.dtype) if sw is None else sw
+        return np.asarray(X.T @ ones, dtype=np.float64) / self.W
 
     def intercept(self):
+        if self.ybar == 0.0 and not self.mu.any():
+            return 0.0
         return self.ybar - float(np.dot(self.mu.astype(np.float64), self.w))
 
     def grad(self):
@@ -94,32 +131,45 @@ class _Problem:
 
 
 class _ResidualProblem(_Problem):
-    """Dense or sparse X with the residual ``rs = y_c - X w`` and offset."""
+    """Dense or sparse X with the residual ``rs = y_c - X w`` and offset.
+
+    A working set is solved either by the residual kernel, or, when that is
+    cheaper, on its Gram block (cached across working sets and alphas), after
+    which the residual is updated once from the changed coefficients.
+    """
+
+    block_capacity = 2048
 
     def __init__(self, X, y, sw, pf, fit_intercept):
         super().__init__(y, sw, pf, fit_intercept, X.dtype)
         self.X = X
-        n = X.shape[0]
-        ones = np.ones(n, X.dtype) if sw is None else sw
-        if fit_intercept:
-            self.mu = np.asarray(X.T @ ones, dtype=np.float64) / self.W
-        else:
-            self.mu = np.zeros(self.p)
-        self.mu = self.mu.astype(X.dtype)
+        self.mu = self._means(X, fit_intercept, sw).astype(X.dtype)
         self.norms = np.empty(self.p, dtype=X.dtype)
         self._col_norms()
         self.rs = self.y_c.astype(X.dtype)
+        self._y_c_dt = self.y_c.astype(X.dtype)
+        self._sum_swy = float(np.sum(self.y_c if sw is None else sw * self.y_c))
         self.q = self._compute_grad().astype(X.dtype)
         self.active = self.all_idx[self.norms > 0]
+        self._slot = np.full(self.p, -1, dtype=np.int64)   # feature -> block slot
+        self._feats = np.empty(0, dtype=np.int32)          # slot -> feature
+        self._G = np.empty((0, 0), dtype=X.dtype, order="F")
 
     def _weighted(self, v):
         return v if self.sw.shape[0] == 0 else self.sw * v
 
     def stats(self):
-        r = self.rs.astype(np.float64) + self.scal[0]
-        rw = self._weighted(r)
-        self.scal[1] = float(np.dot(rw, self.y_c))
-        self.scal[2] = float(np.dot(rw, r))
+        # A = sum sw (rs + o) y_c and B = sum sw (rs + o)^2, without temporaries
+        o, rs = self.scal[0], self.rs
+        if self.sw.shape[0] == 0:
+            srs, swy, W = float(rs.sum(dtype=np.float64)), self._sum_swy, self.W
+            self.scal[1] = float(np.dot(rs, self._y_c_dt)) + o * swy
+            self.scal[2] = float(np.dot(rs, rs)) + 2 * o * srs + o * o * W
+        else:
+            rw = self.sw * rs
+            self.scal[1] = float(np.dot(rw, self._y_c_dt)) + o * self._sum_swy
+            self.scal[2] = (float(np.dot(rw, rs)) + 2 * o * float(rw.sum(dtype=np.float64))
+                            + o * o * self.W)
         return self.scal[1], self.scal[2]
 
     def set_coef(self, w):
@@ -128,6 +178,49 @@ class _ResidualProblem(_Problem):
         self.scal[0] = float(np.dot(self.mu.astype(np.float64), self.w))
         self._u = None
         self.stats()
+
+    # the Gram block of the features seen in working sets
+    def _block(self, ws):
+        new = ws[self._slot[ws] < 0]
+        if new.size:
+            k = self._feats.size
+            if k + new.size > self.block_capacity:
+                # start the cache afresh from this working set
+                self._slot[self._feats] = -1
+                self._feats = np.empty(0, dtype=np.int32)
+                self._G = np.empty((0, 0), dtype=self.dtype, order="F")
+                new, k = ws, 0
+            feats = np.concatenate([self._feats, new]).astype(np.int32)
+            cross = cross_gram(self.X, self.sw, self.mu, self.W, new, feats)
+            G = np.empty((feats.size, feats.size), dtype=self.dtype, order="F")
+            G[:k, :k] = self._G
+            G[k:, :] = cross
+            G[:k, k:] = cross[:, :k].T
+            self._G, self._feats = G, feats
+            self._slot[new] = np.arange(k, feats.size)
+        slots = self._slot[ws]
+        return np.asfortranarray(self._G[np.ix_(slots, slots)])
+
+    def _use_block(self, ws):
+        # an epoch of the residual kernel reads every nonzero of ws; the block
+        # costs |ws|^2 per epoch plus the products of the new features
+        return ws.size <= self.block_capacity and self._col_cost(ws) > 2 * ws.size
+
+    def _solve(self, ws, opts):
+        if not self._use_block(ws):
+            return self._solve_residual(ws, opts)
+        G = self._block(ws)
+        w_ws = self.w[ws]
+        old = w_ws.astype(np.float64)
+        e, gap = _solve_block(G, self.q[ws], self.pf[ws], w_ws, self.scal, opts)
+        delta = w_ws.astype(np.float64) - old
+        moved = np.flatnonzero(delta)
+        if moved.size:
+            self.w[ws[moved]] = w_ws[moved]
+            self._sub_columns(ws[moved].astype(np.int32), delta[moved])
+            self.scal[0] += float(np.dot(self.mu[ws[moved]].astype(np.float64),
+                                         delta[moved]))
+        return e, gap
 
 
 class _DenseProblem(_ResidualProblem):
@@ -139,7 +232,13 @@ class _DenseProblem(_ResidualProblem):
         u = np.asarray(self.X.T @ self._weighted(self.rs), dtype=np.float64)
         return u + (self.scal[0] * self.W) * self.mu
 
-    def _solve(self, ws, opts):
+    def _col_cost(self, ws):
+        return self.X.shape[0]
+
+    def _sub_columns(self, cols, coef):
+        _cd_fast.sub_columns_dense(self.X, cols, coef, self.rs)
+
+    def _solve_residual(self, ws, opts):
         return _cd_fast.cd_dense(self.X, self.sw, self.mu, self.norms, self.q,
                                  self.pf, self.w, self.rs, self.scal, ws, opts)
 
@@ -147,6 +246,7 @@ class _DenseProblem(_ResidualProblem):
 class _SparseProblem(_ResidualProblem):
     def _col_norms(self):
         X = self.X
+        self._nnz = np.diff(X.indptr)
         _cd_fast.col_norms_sparse(X.data, X.indices, X.indptr, self.sw, self.W,
                                   self.mu, self.norms)
 
@@ -157,64 +257,138 @@ class _SparseProblem(_ResidualProblem):
                              self.scal[0] * self.W, self.mu, self.all_idx, out)
         return out
 
-    def _solve(self, ws, opts):
+    def _col_cost(self, ws):
+        return float(self._nnz[ws].mean())
+
+    def _sub_columns(self, cols, coef):
+        X = self.X
+        _cd_fast.sub_columns_sparse(X.data, X.indices, X.indptr, cols, coef, self.rs)
+
+    def _solve_residual(self, ws, opts):
         X = self.X
         return _cd_fast.cd_sparse(X.data, X.indices, X.indptr, self.sw, self.mu,
                                   self.norms, self.q, self.pf, self.w, self.rs,
                                   self.scal, ws, opts)
 
 
-def gram_matrix(X, sw, mu, W):
-    """Centred, weighted Gram ``(X - mu)^T S (X - mu)`` in X's dtype.
+def cross_gram(X, sw, mu, W, rows, cols):
+    """Block ``(X[:, rows] - mu)^T S (X[:, cols] - mu)`` of the centred Gram.
 
-    Dense weighted X is processed in blocks of rows so that the temporary
-    copy stays small; sparse X uses a sparse product.
+    Costs O(n |rows| |cols|) for dense X and the nonzeros of ``cols`` per row
+    feature for CSC X; returns float64 of shape (len(rows), len(cols)).
     """
-    if sp.issparse(X):
-        Xw = X if sw is None else sp.diags(sw) @ X
-        G = np.asarray((X.T @ Xw).toarray(), dtype=np.float64)
-    elif sw is None:
-        G = np.asarray(X.T @ X, dtype=np.float64)
+    rows = np.asarray(rows, dtype=np.int32)
+    cols = np.asarray(cols, dtype=np.int32)
+    if sp.issparse(X) and X.format == "csc":
+        out = np.empty((rows.size, cols.size))
+        _cd_fast.gram_block_sparse(X.data, X.indices, X.indptr, sw, rows, cols,
+                                   np.zeros(X.shape[0]), out)
     else:
-        G = np.zeros((X.shape[1], X.shape[1]))
-        step = max(1, 2 ** 22 // max(X.shape[1], 1))
-        for start in range(0, X.shape[0], step):
-            block = X[start:start + step]
-            G += block.T @ (block * sw[start:start + step, None])
-    G -= W * np.outer(mu, mu)
-    return np.asfortranarray(G, dtype=X.dtype)
+        Xr = X[:, rows]
+        if sw.shape[0]:
+            Xr = (sp.diags(sw) @ Xr) if sp.issparse(X) else Xr * sw[:, None]
+        out = Xr.T @ X[:, cols]
+        out = out.toarray() if sp.issparse(out) else np.asarray(out, dtype=np.float64)
+    mu = np.asarray(mu, dtype=np.float64)
+    return out - W * np.outer(mu[rows], mu[cols])
+
+
+def gram_columns(X, sw, mu, W, cols):
+    """Centred weighted Gram columns ``(X - mu)^T S (X[:, cols] - mu[cols])``.
+
+    One product with X (BLAS-3 for dense X, a sparse product otherwise);
+    returns a float64 array of shape (n_features, len(cols)).
+    """
+    Xc = X[:, cols]
+    if sw is not None:
+        Xc = (sp.diags(sw) @ Xc) if sp.issparse(X) else Xc * sw[:, None]
+    C = X.T @ Xc
+    C = C.toarray() if sp.issparse(C) else np.asarray(C)
+    return C.astype(np.float64) - W * np.outer(mu, mu[cols])
 
 
 class _GramProblem(_Problem):
-    """Gram form: G = Xc^T S Xc, q = Xc^T S y_c, gradient H = q - G w."""
+    """Gram form: columns of G = Xc^T S Xc, computed lazily, q = Xc^T S y_c.
 
-    def __init__(self, X, y, sw, pf, fit_intercept, gram=None, xy=None):
+    Only the columns of features that enter a working set are computed (one
+    product with X each, in batches), so a path costs O(n p k) for the k
+    features it ever considers instead of O(n p^2).  The gradient is
+    ``q - G[:, supp] w[supp]``: no pass over X per alpha.
+    """
+
+    def __init__(self, X, y, sw, pf, fit_intercept, gram=None, xy=None,
+                 lazy=True):
         super().__init__(y, sw, pf, fit_intercept, X.dtype)
-        ones = np.ones(X.shape[0], X.dtype) if sw is None else sw
-        if fit_intercept:
-            self.mu = np.asarray(X.T @ ones, dtype=np.float64) / self.W
-        else:
-            self.mu = np.zeros(self.p)
-        self.G = gram_matrix(X, sw, self.mu, self.W) if gram is None else gram
+        self.X = X
+        self._sw_or_none = sw
+        mu = self._means(X, fit_intercept, sw)
         if xy is None:
             yw = self.y_c if sw is None else sw * self.y_c
             xy = np.asarray(X.T @ yw.astype(X.dtype), dtype=np.float64)
         self.q = np.asarray(xy, dtype=X.dtype)
-        self.H = self.q.copy()
-        self.mu = self.mu.astype(X.dtype)
-        self.active = self.all_idx[np.diag(self.G) > 0]
+        self.mu = mu.astype(X.dtype)
+        self._mu64 = mu
+        self._slot = np.full(self.p, -1, dtype=np.int64)
+        if gram is not None or not lazy:
+            cols = self.all_idx
+            C = gram if gram is not None else gram_columns(X, sw, mu, self.W, cols)
+            self._C = np.asfortranarray(C, dtype=X.dtype)
+            self._slot[:] = cols
+            self._k = self.p
+            diag = np.diag(self._C)
+        else:
+            self._C = np.empty((self.p, 16), dtype=X.dtype, order="F")
+            self._k = 0
+            norms = np.empty(self.p, dtype=X.dtype)
+            if sp.issparse(X):
+                Xk = X.tocsc()
+                _cd_fast.col_norms_sparse(Xk.data, Xk.indices, Xk.indptr, self.sw,
+                                          self.W, self.mu, norms)
+            else:
+                _cd_fast.col_norms_dense(np.asfortranarray(X), self.sw, self.mu,
+                                         norms)
+            diag = norms
+        self.norms = diag
+        self.active = self.all_idx[diag > 0]
+        self.hint = None
+
+    prefetch = 64     # smallest batch of Gram columns computed at once
+    cheap_grad = True
+
+    def _ensure(self, feats):
+        """Full Gram columns for ``feats``, in one product with X."""
+        new = feats[self._slot[feats] < 0]
+        if new.size == 0:
+            return
+        if new.size < self.prefetch and self.hint is not None:
+            # a product with X costs nearly the same for 1 or 64 columns (it
+            # reads X once, BLAS-3 beats BLAS-2): add the features most
+            # likely to enter next
+            extra = self.hint[self._slot[self.hint] < 0]
+            extra = extra[~np.isin(extra, new)][:self.prefetch - new.size]
+            new = np.concatenate([new, extra]).astype(np.int32)
+        need = self._k + new.size
+        if need > self._C.shape[1]:
+            C = np.empty((self.p, max(need, 2 * self._C.shape[1])),
+                         dtype=self.dtype, order="F")
+            C[:, :self._k] = self._C[:, :self._k]
+            self._C = C
+        self._C[:, self._k:need] = gram_columns(self.X, self._sw_or_none,
+                                                self._mu64, self.W, new)
+        self._slot[new] = np.arange(self._k, need)
+        self._k = need
 
     def _compute_grad(self):
         nz = np.flatnonzero(self.w)
-        H = self.q.astype(np.float64) - self.G[:, nz] @ self.w[nz].astype(np.float64)
-        self.H[:] = H
-        return H
+        self._ensure(nz)
+        Gw = self._C[:, self._slot[nz]] @ self.w[nz].astype(np.float64)
+        return self.q.astype(np.float64) - Gw
 
     def stats(self):
         H = self.grad()
-        wq = float(np.dot(self.w.astype(np.float64), self.q))
-        self.scal[1] = self.yy - wq
-        self.scal[2] = self.scal[1] - float(np.dot(self.w.astype(np.float64), H))
+        w = self.w.astype(np.float64)
+        self.scal[1] = self.yy - float(np.dot(w, self.q))
+        self.scal[2] = self.scal[1] - float(np.dot(w, H))
         return self.scal[1], self.scal[2]
 
     def set_coef(self, w):
@@ -223,8 +397,12 @@ class _GramProblem(_Problem):
         self.stats()
 
     def _solve(self, ws, opts):
-        return _cd_fast.cd_gram(self.G, self.q, self.pf, self.w, self.H,
-                                self.scal, ws, opts)
+        self._ensure(ws)
+        G = np.asfortranarray(self._C[ws[:, None], self._slot[ws]])
+        w_ws = self.w[ws]
+        e, gap = _solve_block(G, self.q[ws], self.pf[ws], w_ws, self.scal, opts)
+        self.w[ws] = w_ws
+        return e, gap
 
 
 # ------------------------------------------------------------ one alpha
@@ -234,19 +412,36 @@ def _working_set(prob, u, l1, l2, size):
 
     A feature's score is its distance to the dual constraint
     ``(l1 pf_j - |u_j - l2 pf_j w_j|) / ||x_j||``: small scores come first.
+    Returns (ws, complete) where complete means every usable feature is in.
     """
-    pf = prob.pf
-    norms = prob.norms if hasattr(prob, "norms") else np.diag(prob.G)
-    v = u - l2 * pf * prob.w
-    t = v if prob.positive else np.abs(v)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        score = (l1 * pf - t) / np.sqrt(norms)
-    score[(prob.w != 0) | (pf == 0)] = -np.inf
-    cand = prob.active
-    if size >= cand.shape[0]:
-        return cand, True
-    part = np.argpartition(score[cand], size - 1)[:size]
-    return np.sort(cand[part]).astype(np.int32), False
+    if prob.inv_norm is None:
+        with np.errstate(divide="ignore"):
+            prob.inv_norm = np.where(prob.norms > 0, 1.0 / np.sqrt(
+                np.maximum(prob.norms.astype(np.float64), 1e-300)), 0.0)
+    if size >= prob.active.shape[0]:
+        return prob.active, True
+    # only features near their constraint can be urgent: score those first
+    buf = np.empty(prob.p, dtype=np.int32)
+    cand = buf[:_cd_fast.near_constraint(u, prob.w, prob.pf, prob.inv_norm, l1, l2,
+                                         prob.positive, 0.5, buf)]
+    if cand.shape[0] < size:
+        cand = prob.active
+    score = np.empty(cand.shape[0])
+    _cd_fast.ws_scores(u[cand], prob.w[cand], prob.pf[cand], prob.inv_norm[cand],
+                       l1, l2, prob.positive, score)
+    if prob.cheap_grad:
+        # the exact gradient costs no pass over X: grow by the violators only
+        forced = int(np.count_nonzero(np.isneginf(score)))
+        size = forced + max(_WS_MIN // 2, int(np.count_nonzero(score < 0)) - forced)
+        size = min(size, cand.shape[0])
+    keep = np.argpartition(score, size - 1)[:size]
+    ws = cand[keep[np.isfinite(score[keep]) | (score[keep] < 0)]]
+    if hasattr(prob, "hint"):
+        # the next most urgent features, for Gram-column prefetching
+        m = min(cand.shape[0], 2 * size + 64)
+        order = np.argpartition(score, m - 1)[:m] if m < cand.shape[0] else slice(None)
+        prob.hint = cand[order][np.isfinite(score[order])].astype(np.int32)
+    return np.sort(ws).astype(np.int32), False
 
 
 def _solve_alpha(prob, l1, l2, opts, tol_abs):
@@ -274,7 +469,7 @@ def _solve_alpha(prob, l1, l2, opts, tol_abs):
             return gap, epochs, False
         if opts.random_order is not None:
             ws = opts.random_order.permutation(ws).astype(np.int32)
-        check_every = 1 if isinstance(prob, _GramProblem) else 5
+        check_every = 5
         e, inner_gap = prob.solve(ws, dict(l1=l1, l2=l2, positive=opts.positive,
                                            max_epochs=opts.max_iter - epochs,
                                            tol=inner_tol, check_every=check_every))
@@ -298,11 +493,14 @@ def make_problem(X, y, sw, pf, fit_intercept, precompute, Xy=None):
                 f"precompute must be a ({p}, {p}) Gram matrix, got shape {gram.shape}")
         use_gram = True
     elif precompute == "auto":
-        use_gram = n > 2 * p and p <= 2000
+        use_gram = n >= 2 * p and p <= 20000
     else:
         use_gram = bool(precompute)
     if use_gram:
-        return _GramProblem(X, y, sw, pf, fit_intercept, gram, Xy), False
+        # precompute=True computes the whole Gram matrix; 'auto' its columns
+        # as features enter working sets
+        lazy = precompute == "auto"
+        return _GramProblem(X, y, sw, pf, fit_intercept, gram, Xy, lazy), False
     Xk, copied = as_kernel_X(X)
     if sp.issparse(Xk):
         if not Xk.has_sorted_indices:
@@ -396,7 +594,7 @@ def compute_path(X, y, *, l1_ratio=0.5, eps=1e-3, n_alphas=100, alphas=None,
             grid = np.geomspace(amax, amax * eps, num=grid)
 
     k = grid.shape[0]
-    coefs = np.empty((p, k), dtype=X.dtype)
+    coefs = lazy_zeros((k, p), X.dtype)      # row per alpha, nonzeros written
     intercepts = np.empty(k)
     gaps = np.empty(k)
     n_iters = np.empty(k, dtype=np.int64)
@@ -404,12 +602,13 @@ def compute_path(X, y, *, l1_ratio=0.5, eps=1e-3, n_alphas=100, alphas=None,
     for i, alpha in enumerate(grid):
         l1, l2 = kernel_penalties(alpha, l1_ratio, prob.W)
         gap, epochs, ok = _solve_alpha(prob, l1, l2, opts, tol_abs)
-        coefs[:, i] = prob.w
+        nz = np.flatnonzero(prob.w)
+        coefs[i, nz] = prob.w[nz]
         intercepts[i] = prob.intercept()
         gaps[i] = gap / prob.W
         n_iters[i] = epochs
         converged[i] = ok
-    res = PathResult(grid, coefs, intercepts, gaps, n_iters, converged,
+    res = PathResult(grid, coefs.T, intercepts, gaps, n_iters, converged,
                      tol_abs / prob.W)
     if warn:
         warn_not_converged(res)
