@@ -137,7 +137,7 @@ PF_ZERO_BUG = (
 
 @pytest.mark.xfail(strict=True, reason=PF_ZERO_BUG)
 @pytest.mark.parametrize("dtype", DTYPES)
-@pytest.mark.parametrize("l1_ratio", [1.0, 0.5, 0.1])
+@pytest.mark.parametrize("l1_ratio", [1.0, 0.1])
 @pytest.mark.parametrize("precompute", [False, True])
 def test_zero_penalty_factor_path_is_optimal(layout, dtype, l1_ratio, precompute):
     X, y = _problem(layout, dtype)
@@ -198,8 +198,8 @@ def _with_int64_indices(X):
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
-@pytest.mark.parametrize("fit_intercept", [False, True])
-@pytest.mark.parametrize("weighted", [False, True])
+@pytest.mark.parametrize("fit_intercept, weighted",
+                         [(False, False), (True, False), (True, True)])
 def test_layouts_and_gram_agree(dtype, fit_intercept, weighted):
     XF, y = _problem("F", dtype, n=80, p=15)
     n = y.shape[0]
@@ -216,7 +216,7 @@ def test_layouts_and_gram_agree(dtype, fit_intercept, weighted):
         "gram_sparse": dict(X=Xs, precompute=True),
     }
     assert variants["csc_int64"]["X"].indices.dtype == np.int64
-    kw = dict(l1_ratio=0.7, alphas=6, eps=1e-2, tol=TIGHT_TOL[dtype],
+    kw = dict(l1_ratio=0.7, alphas=4, eps=1e-2, tol=TIGHT_TOL[dtype],
               fit_intercept=fit_intercept, sample_weight=sw, return_intercept=True,
               max_iter=10000)
     a0, c0, _, i0 = enet_path(XF, y, precompute=False, **kw)
@@ -538,9 +538,9 @@ def test_no_warning_on_an_easy_path(layout, dtype, precompute):
     X, y = _problem(layout, dtype)
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        enet_path(X, y, l1_ratio=0.5, alphas=10, precompute=precompute,
+        enet_path(X, y, l1_ratio=0.5, alphas=5, precompute=precompute,
                   fit_intercept=True)
-        lasso_path(X, y, alphas=10, precompute=precompute,
+        lasso_path(X, y, alphas=5, precompute=precompute,
                    sample_weight=np.full(X.shape[0], 0.5))
 
 
