@@ -123,6 +123,16 @@ def relaxed_path(X, y, coefs, *, sample_weight=None, fit_intercept=True,
     return rcoefs, rint
 
 
+def kernel_layout(X, precompute):
+    """Convert X once to the layout its kernel reads (Fortran / CSC), unless
+    the Gram form will be used (compute_path's 'auto' rule), which reads X
+    in any layout."""
+    n, p = X.shape
+    gram = (isinstance(precompute, np.ndarray) or precompute is True
+            or (precompute == "auto" and n > 2 * p and p <= 2000))
+    return X if gram else as_kernel_X(X)[0]
+
+
 def blend(gamma, coefs, intercepts, rcoefs, rintercepts):
     """Relaxed lasso: ``gamma * penalised + (1 - gamma) * relaxed``."""
     if gamma == 1.0:
@@ -229,8 +239,10 @@ class ElasticNetPath(RegressorMixin, BaseEstimator):
     intercept_path_ : ndarray of shape (n_alphas,)
     dual_gaps_ : ndarray of shape (n_alphas,)
         Achieved duality gap per alpha on the objective above.
-    n_iter_ : ndarray of shape (n_alphas,)
+    n_iters_ : ndarray of shape (n_alphas,)
         Coordinate-descent epochs per alpha.
+    n_iter_ : int
+        Epochs over the whole path.
     relaxed_coef_path_ : ndarray of shape (n_features, n_alphas)
         Only with ``relax=True``.
     relaxed_intercept_path_ : ndarray of shape (n_alphas,)
@@ -316,8 +328,7 @@ class ElasticNetPath(RegressorMixin, BaseEstimator):
         n, p = X.shape
         sw = check_sample_weight(sample_weight, n, X.dtype)
         pf = check_penalty_factor(self.penalty_factor, p, X.dtype)
-        if not isinstance(self.precompute, np.ndarray):
-            X = as_kernel_X(X)[0]
+        X = kernel_layout(X, self.precompute)
         params = self._solver_params()
         if isinstance(grid, int):
             grid = alpha_grid(X, y, l1_ratio=l1_ratio, n_alphas=grid, eps=self.eps,
@@ -331,7 +342,8 @@ class ElasticNetPath(RegressorMixin, BaseEstimator):
         self.intercept_path_ = (res.intercepts if self.fit_intercept
                                 else np.zeros_like(res.intercepts))
         self.dual_gaps_ = res.dual_gaps
-        self.n_iter_ = res.n_iters
+        self.n_iters_ = res.n_iters
+        self.n_iter_ = int(np.sum(res.n_iters))
         self._pf = pf
         if relax:
             self.relaxed_coef_path_, self.relaxed_intercept_path_ = relaxed_path(
