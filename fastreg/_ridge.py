@@ -165,7 +165,7 @@ def _cancellation(d_raw, d_centred, dtype):
         return bool(np.any((d_raw > 0) & (d_centred * limit < d_raw)))
 
 
-def build_system(X, Y, sw, fit_intercept, dual):
+def build_system(X, Y, sw, *, fit_intercept, dual):
     """Centred weighted normal equations (primal or dual) of a ridge problem."""
     n, p = X.shape
     dt = X.dtype
@@ -313,7 +313,7 @@ def solve_system(system, alphas):
     return system.to_coef(out)
 
 
-def cg_solve(X, Y, sw, fit_intercept, alphas, *, tol, max_iter):
+def cg_solve(X, Y, sw, alphas, *, fit_intercept, tol, max_iter):
     """Primal conjugate gradient with implicit centring (X never densified).
 
     Jacobi-preconditioned ``scipy.sparse.linalg.cg`` on
@@ -498,7 +498,7 @@ class Ridge(MultiOutputMixin, RegressorMixin, BaseEstimator):
         self.n_iter_ = None
         if solver == "cg":
             coef, xm, ym, n_iter, ok = cg_solve(
-                X, Y, sw, self.fit_intercept, alphas, tol=self.tol,
+                X, Y, sw, alphas, fit_intercept=self.fit_intercept, tol=self.tol,
                 max_iter=max_iter)
             if not ok:
                 warnings.warn(f"Conjugate gradient did not reach tol={self.tol} "
@@ -506,7 +506,8 @@ class Ridge(MultiOutputMixin, RegressorMixin, BaseEstimator):
                               "max_iter", ConvergenceWarning, stacklevel=2)
             self.n_iter_ = n_iter
         else:
-            system = build_system(X, Y, sw, self.fit_intercept, dual=p > n)
+            system = build_system(X, Y, sw, fit_intercept=self.fit_intercept,
+                                  dual=p > n)
             coef = solve_system(system, alphas)
             xm, ym = system.xm, system.ym
         intercept = _intercepts(xm, ym, coef, self.fit_intercept)
@@ -613,7 +614,7 @@ def ridge_path(X, y, alphas, *, sample_weight=None, fit_intercept=False,
     sw = check_sample_weight(sample_weight, X.shape[0], X.dtype)
     Y = y[:, None] if y.ndim == 1 else y
     n, p = X.shape
-    system = build_system(X, Y, sw, fit_intercept, dual=p > n)
+    system = build_system(X, Y, sw, fit_intercept=fit_intercept, dual=p > n)
     dt = X.dtype
     lam, V = eigen_decompose(system.M)
     inv = _spectral_inverse(lam, a, dt).astype(dt)          # (dim, n_alphas)
@@ -710,7 +711,7 @@ class RidgeCV(MultiOutputMixin, RegressorMixin, BaseEstimator):
     >>> model = RidgeCV(alphas=np.logspace(-3, 3, 13)).fit(X, y)
     >>> float(model.alpha_) in set(np.logspace(-3, 3, 13))
     True
-    >>> np.round(model.coef_, 0)
+    >>> np.round(model.coef_, 0) + 0.0
     array([ 1.,  2.,  0.,  0., -1.])
     """
 
@@ -743,7 +744,7 @@ class RidgeCV(MultiOutputMixin, RegressorMixin, BaseEstimator):
         if self.cv is not None:
             if self.store_cv_results:
                 raise ValueError("cv!=None and store_cv_results=True are "
-                                 "incompatible, got cv={self.cv!r}")
+                                 f"incompatible, got cv={self.cv!r}")
             if self.alpha_per_target:
                 raise ValueError("alpha_per_target=True is only supported with "
                                  f"cv=None (leave-one-out), got cv={self.cv!r}")
@@ -755,7 +756,8 @@ class RidgeCV(MultiOutputMixin, RegressorMixin, BaseEstimator):
         n, p = X.shape
         if sw is not None:
             sw = sw.astype(np.float64)
-        system = build_system(X, Y, sw, self.fit_intercept, dual=p > n)
+        system = build_system(X, Y, sw, fit_intercept=self.fit_intercept,
+                              dual=p > n)
         loo_resid = self._loo(X, Y, sw, system, alphas)
         s = np.ones(n) if sw is None else np.sqrt(sw)
         per_target = self.alpha_per_target and Y.shape[1] > 1
@@ -835,6 +837,8 @@ class RidgeCV(MultiOutputMixin, RegressorMixin, BaseEstimator):
             return out
         inv = _spectral_inverse(lam, alphas, np.float64)     # (p, n_alphas)
         xmV = system.xm @ V
+        if sp.issparse(X):
+            X = X.tocsr()                                     # row blocks
         step = max(64, _CV_BLOCK_BYTES // (8 * max(p, 1)))
         for start in range(0, n, step):
             stop = min(n, start + step)

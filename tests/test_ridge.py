@@ -89,7 +89,7 @@ def test_primal_equals_dual(layout, fit_intercept, shape):
     sw = np.random.default_rng(3).uniform(0.2, 2.0, shape[0])
     coefs = []
     for dual in (False, True):
-        s = _ridge.build_system(X, Y, sw, fit_intercept, dual=dual)
+        s = _ridge.build_system(X, Y, sw, fit_intercept=fit_intercept, dual=dual)
         assert s.M.shape[0] == (shape[0] if dual else shape[1])
         coefs.append(_ridge.solve_system(s, np.array([0.5])))
     _close(coefs[0], coefs[1], np.float64)
