@@ -161,6 +161,28 @@ def test_zero_penalty_factor_path_is_optimal(layout, dtype, l1_ratio, precompute
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("l1_ratio", [1.0, 0.5])
+def test_wide_path_is_optimal_by_oracle(layout, dtype, l1_ratio):
+    """p >> n: the working sets grow over many features; small alphas are
+    ill-conditioned, hence the larger max_iter."""
+    X, y = make_regression(30, 200, layout=layout, dtype=dtype, k=10, seed=5,
+                           density=0.2 if layout in ("csc", "csr") else None)
+    tol = SOLVE_TOL[dtype]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        alphas, coefs, _ = enet_path(X, y, l1_ratio=l1_ratio, alphas=8, eps=1e-3,
+                                     tol=tol, fit_intercept=True, max_iter=20000)
+    bound = _gap_bound(y, None, True, tol)
+    for i, alpha in enumerate(alphas):
+        gap = enet_dual_gap(X, y, coefs[:, i], alpha, l1_ratio, fit_intercept=True)
+        assert gap <= bound * 1.001
+        if l1_ratio == 1 and dtype == np.float64:
+            # a lasso solution in general position has at most n nonzeros
+            # (float32's looser tol leaves small spurious ones)
+            assert np.count_nonzero(coefs[:, i]) <= X.shape[0]
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
 def test_lasso_path_is_enet_path_with_l1_ratio_one(layout, dtype):
     X, y = _problem(layout, dtype)
     a1, c1, g1 = lasso_path(X, y, alphas=6, tol=SOLVE_TOL[dtype])
