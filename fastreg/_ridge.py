@@ -282,8 +282,9 @@ def solve_system(system, alphas):
     """Coefficients (p, n_targets) for one alpha per target, by Cholesky.
 
     One factorization per distinct alpha.  LAPACK info > 0 or an rcond below
-    ``dim * eps`` means the system is numerically singular: it is then solved
-    by an eigendecomposition (pseudo-inverse) with a ``LinAlgWarning``.
+    eps (scipy.linalg.solve's rule) means the system is numerically singular:
+    it is then solved by an eigendecomposition (pseudo-inverse) with a
+    ``LinAlgWarning``.
     """
     M, rhs = system.M, system.rhs
     dim = M.shape[0]
@@ -295,7 +296,7 @@ def solve_system(system, alphas):
         reason = None
         try:
             sol, rcond = cholesky_solve(M, a, rhs[:, idx])
-            if not (rcond >= dim * eps):
+            if not (rcond >= eps):
                 reason = f"it is ill-conditioned (rcond={rcond:.3g})"
         except np.linalg.LinAlgError as exc:
             reason = str(exc)
@@ -397,7 +398,7 @@ class Ridge(MultiOutputMixin, RegressorMixin, BaseEstimator):
     dense X is copied only in the rare case where centring the Gram would
     lose more than half of the digits (column means far larger than their
     spread).  float32 input stays float32 end to end.  A numerically
-    singular system (LAPACK info > 0 or rcond < dim * eps) is solved by an
+    singular system (LAPACK info > 0 or rcond < eps) is solved by an
     eigendecomposition (minimum-norm solution) with a ``LinAlgWarning``.
 
     Parameters
