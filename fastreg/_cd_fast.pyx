@@ -63,8 +63,9 @@ cdef inline double _update(double g, double wj, double norm, double l1j,
 
 
 cdef double _gap(Py_ssize_t m, const int32_t *idx, const floating *w,
-                 const double *u, const floating *pf, double l1, double l2,
-                 bint positive, double A, double B) noexcept nogil:
+                 const double *u, const floating *pf, const floating *curv,
+                 double l1, double l2, bint positive, double A, double B,
+                 double B_primal) noexcept nogil:
     """Duality gap over the coordinates idx[:m], given u[k] = u_{idx[k]}.
 
     Two dual points are scaled to feasibility and the better one is kept:
@@ -74,15 +75,24 @@ cdef double _gap(Py_ssize_t m, const int32_t *idx, const floating *w,
        c A - c^2 B / 2 - sum_j (c|u_j| - l1_j)_+^2 / (2 l2_j), with
        c = min(1, c_max) (only when every penalised coordinate has l2_j > 0
        or is kept feasible by c).
-    Coordinates with pf_j = 0 are unpenalised and add no constraint.
+    ``B_primal`` is r^T S r of the primal point; A and B describe the
+    residual used as dual point (they differ when Python has projected the
+    unpenalised features out of it, which makes it feasible for them).
+    Coordinates with pf_j = 0 add no constraint; when ``curv`` (the diagonal
+    of the Gram matrix) is given, each adds u_j^2 / (2 curv_j), the decrease
+    still available along it, which keeps an inner solve from stopping
+    before they are fitted.
     """
     cdef Py_ssize_t k
     cdef int32_t j
     cdef double wj, l1j, l2j, v, t, pen = 0.0, l2ww = 0.0
     cdef double ratio1 = 0.0, ratio2 = 0.0, c, Q, d1, d2, s, e, primal
+    cdef double free_gap = 0.0
     for k in range(m):
         j = idx[k]
         if pf[j] <= 0:
+            if curv != NULL and curv[j] > 0:
+                free_gap += u[k] * u[k] / (2.0 * curv[j])
             continue
         wj = w[j]
         l1j = l1 * pf[j]
@@ -97,7 +107,7 @@ cdef double _gap(Py_ssize_t m, const int32_t *idx, const floating *w,
             t = u[k] if positive else fabs(u[k])
             if t > 0:
                 ratio2 = INFINITY if l1j <= 0 else max(ratio2, t / l1j)
-    primal = 0.5 * B + pen + 0.5 * l2ww
+    primal = 0.5 * B_primal + pen + 0.5 * l2ww
     # dual point 1
     Q = B + l2ww
     c = A / Q if Q > 0 else 1.0
@@ -120,18 +130,19 @@ cdef double _gap(Py_ssize_t m, const int32_t *idx, const floating *w,
             if e > 0:
                 s += e * e / (2.0 * l2j)
         d2 = c * A - 0.5 * c * c * B - s
-    return primal - max(d1, d2)
+    return primal - max(d1, d2) + free_gap
 
 
 def dual_gap(const floating[::1] w, const double[::1] u, const floating[::1] pf,
              const int32_t[::1] idx, double l1, double l2, bint positive,
-             double A, double B):
+             double A, double B, double B_primal):
     """Kernel-scale duality gap over the coordinates ``idx``.
 
-    ``u`` holds the gradient of every coordinate of ``idx``, in that order.
+    ``u`` holds the gradient of every coordinate of ``idx``, in that order,
+    for the residual whose A and B are given; B_primal is that of w.
     """
     return _gap(idx.shape[0], &idx[0] if idx.shape[0] else NULL, &w[0], &u[0],
-                &pf[0], l1, l2, positive, A, B)
+                &pf[0], <floating *> NULL, l1, l2, positive, A, B, B_primal)
 
 
 cdef inline void _track(double d, double g, double norm, double qj,
@@ -201,8 +212,8 @@ def cd_dense(const floating[::1, :] X, const floating[::1] sw,
                         j = ws[k]
                         u[k] = _grad_dense(n, &X[0, j], swp, has_sw, &rs[0],
                                            scal[0] * W * mu[j])
-                    gap = _gap(m, &ws[0], &w[0], u, &pf[0], opts.l1, opts.l2,
-                               opts.positive, scal[1], scal[2])
+                    gap = _gap(m, &ws[0], &w[0], u, &pf[0], &norms[0], opts.l1,
+                               opts.l2, opts.positive, scal[1], scal[2], scal[2])
                     if gap <= opts.tol:
                         break
                 work += <double> n * m
@@ -301,8 +312,8 @@ def cd_sparse(const floating[::1] data, const index_t[::1] indices,
                         u[k] = _grad_sparse(dp, ip, indptr[j], indptr[j + 1],
                                             swp, has_sw, &rs[0],
                                             scal[0] * W * mu[j])
-                    gap = _gap(m, &ws[0], &w[0], u, &pf[0], opts.l1, opts.l2,
-                               opts.positive, scal[1], scal[2])
+                    gap = _gap(m, &ws[0], &w[0], u, &pf[0], &norms[0], opts.l1,
+                               opts.l2, opts.positive, scal[1], scal[2], scal[2])
                     if gap <= opts.tol:
                         break
                 if work > SIGNAL_WORK:
@@ -373,13 +384,18 @@ def cd_gram(const floating[::1, :] G, const floating[::1] q,
     the gradient ``q - G w`` and is kept exact on ``ws`` only, so the gap
     restricted to ``ws`` needs no extra pass.  Returns ``(epochs, gap)``.
     """
-    cdef Py_ssize_t m = ws.shape[0], k, t
+    cdef Py_ssize_t m = ws.shape[0], k, t, p = G.shape[0]
     cdef int32_t j
     cdef int epoch = 0
     cdef double g, wj, new, d, gap = INFINITY, work = 0.0
     cdef double *u = <double *> malloc(max(m, 1) * sizeof(double))
-    if u == NULL:
+    cdef floating *diag = <floating *> malloc(max(p, 1) * sizeof(floating))
+    if u == NULL or diag == NULL:
+        free(u)
+        free(diag)
         raise MemoryError("cd_gram: cannot allocate the gradient buffer")
+    for k in range(p):
+        diag[k] = G[k, k]
     try:
         with nogil:
             while epoch < opts.max_epochs:
@@ -402,8 +418,8 @@ def cd_gram(const floating[::1, :] G, const floating[::1] q,
                 if epoch % opts.check_every == 0 or epoch == opts.max_epochs:
                     for k in range(m):
                         u[k] = H[ws[k]]
-                    gap = _gap(m, &ws[0], &w[0], u, &pf[0], opts.l1, opts.l2,
-                               opts.positive, scal[1], scal[2])
+                    gap = _gap(m, &ws[0], &w[0], u, &pf[0], diag, opts.l1,
+                               opts.l2, opts.positive, scal[1], scal[2], scal[2])
                     if gap <= opts.tol:
                         break
                 work += <double> m * m
@@ -413,6 +429,7 @@ def cd_gram(const floating[::1, :] G, const floating[::1] q,
                         PyErr_CheckSignals()
     finally:
         free(u)
+        free(diag)
     return epoch, gap
 
 

@@ -46,19 +46,27 @@ def enet_dual_gap(X, y, coef, alpha, l1_ratio=1.0, *, fit_intercept=False,
     The dual point is the weighted residual scaled into the dual feasible set
     in two ways (the augmented-lasso point of scikit-learn, and the plain
     residual with the elastic net's conjugate); the larger dual value is
-    used.  Features with pf_j = 0 add no dual constraint.
+    used.  Features with pf_j = 0 need x_j^T S theta = 0: their weighted
+    least-squares fit is removed from the residual before it is scaled.
     """
     X, y, sw, pf = _prepare(X, y, sample_weight, penalty_factor, fit_intercept)
     W = sw.sum()
     w = np.asarray(coef, dtype=np.float64)
     l1 = alpha * l1_ratio * pf
     l2 = alpha * (1 - l1_ratio) * pf
-    r = y - X @ w
-    u = X.T @ (sw * r) / W          # gradient of the smooth part, user scale
+    r_primal = y - X @ w
+    primal = (0.5 * np.sum(sw * r_primal ** 2) / W + np.sum(l1 * np.abs(w))
+              + 0.5 * np.sum(l2 * w ** 2))
+    r = r_primal
+    free = pf <= 0
+    if np.any(free):
+        s = np.sqrt(sw)
+        beta = np.linalg.lstsq(s[:, None] * X[:, free], s * r, rcond=None)[0]
+        r = r - X[:, free] @ beta
+    u = X.T @ (sw * r) / W          # correlations of the dual point, user scale
     A = np.sum(sw * r * y) / W
     B = np.sum(sw * r * r) / W
-    primal = 0.5 * B + np.sum(l1 * np.abs(w)) + 0.5 * np.sum(l2 * w ** 2)
-    pen = pf > 0
+    pen = ~free
 
     def feasible_scale(v, lasso_only):
         mask = pen & (l2 == 0) if lasso_only else pen

@@ -8,6 +8,7 @@ the solver state, and offers the same four operations to the path loop:
 on a working set) and ``set_coef`` (warm start).
 """
 import mmap
+import sys
 import warnings
 from dataclasses import dataclass
 
@@ -108,6 +109,8 @@ class _Problem:
         self.all_idx = np.arange(self.p, dtype=np.int32)
         self._u = None           # gradient cache, valid while w is unchanged
         self.inv_norm = None     # 1 / ||x_j||, built on first use
+        self.free = None         # active unpenalised features, found on first use
+        self._free_cols = None
 
     def _means(self, X, fit_intercept, sw):
         if not fit_intercept:
@@ -124,6 +127,29 @@ class _Problem:
         if self._u is None:
             self._u = self._compute_grad()
         return self._u
+
+    def certified_gap(self, u, l1, l2, positive):
+        """Kernel-scale duality gap at w, with a dual point feasible for all.
+
+        Unpenalised features (pf = 0) need x_j^T S theta = 0: like the
+        intercept, they are projected out of the residual used as the dual
+        point, through their Gram columns (computed once per path).
+        """
+        A, B = self.stats()
+        free = self.free
+        if free is None:
+            free = self.free = self.active[self.pf[self.active] <= 0]
+        if free.size == 0:
+            return _cd_fast.dual_gap(self.w, u, self.pf, self.all_idx, l1, l2,
+                                     positive, A, B, B)
+        C = self.free_columns(free)
+        G_ff = C[free]
+        beta = np.linalg.lstsq(G_ff, u[free], rcond=None)[0]
+        u2 = u - C @ beta
+        A2 = A - float(beta @ self.q[free].astype(np.float64))
+        B2 = max(B - 2.0 * float(beta @ u[free]) + float(beta @ G_ff @ beta), 0.0)
+        return _cd_fast.dual_gap(self.w, u2, self.pf, self.all_idx, l1, l2,
+                                 positive, A2, B2, B)
 
     def solve(self, ws, opts):
         self._u = None
@@ -178,6 +204,13 @@ class _ResidualProblem(_Problem):
         self.scal[0] = float(np.dot(self.mu.astype(np.float64), self.w))
         self._u = None
         self.stats()
+
+    def free_columns(self, free):
+        if self._free_cols is None:
+            sw = self.sw if self.sw.shape[0] else None
+            self._free_cols = gram_columns(self.X, sw, self.mu.astype(np.float64),
+                                           self.W, free)
+        return self._free_cols
 
     # the Gram block of the features seen in working sets
     def _block(self, ws):
@@ -378,6 +411,10 @@ class _GramProblem(_Problem):
         self._slot[new] = np.arange(self._k, need)
         self._k = need
 
+    def free_columns(self, free):
+        self._ensure(free)
+        return self._C[:, self._slot[free]].astype(np.float64)
+
     def _compute_grad(self):
         nz = np.flatnonzero(self.w)
         self._ensure(nz)
@@ -451,9 +488,7 @@ def _solve_alpha(prob, l1, l2, opts, tol_abs):
     stalled = 0
     while True:
         u = prob.grad()
-        A, B = prob.stats()
-        gap = _cd_fast.dual_gap(prob.w, u, prob.pf, prob.all_idx, l1, l2,
-                                opts.positive, A, B)
+        gap = prob.certified_gap(u, l1, l2, opts.positive)
         if gap <= tol_abs:
             return gap, epochs, True
         if epochs >= opts.max_iter or stalled >= 2:
@@ -561,7 +596,25 @@ def compute_path(X, y, *, l1_ratio=0.5, eps=1e-3, n_alphas=100, alphas=None,
         raise ValueError(
             f"precompute must be True, False, 'auto' or a Gram matrix, got {precompute!r}")
     grid = check_alphas(alphas, n_alphas)
+    for name, value in (("positive", positive), ("fit_intercept", fit_intercept)):
+        if not isinstance(value, (bool, np.bool_)):
+            raise ValueError(f"{name} must be a bool, got {value!r}")
     sw = check_sample_weight(sample_weight, n, X.dtype)
+    if sw is not None:
+        # the objective does not change with the scale of sw; kernel-scale
+        # quantities stay in range (sw = 1e-200 would underflow them).  A
+        # precomputed Gram matrix and Xy carry sw, so they scale with it.
+        scale = n / np.sum(sw, dtype=np.float64)
+        sw = (sw * scale).astype(X.dtype)
+        if isinstance(precompute, np.ndarray):
+            precompute = precompute * scale
+        if Xy is not None:
+            Xy = np.asarray(Xy) * scale
+    if Xy is not None:
+        Xy = np.asarray(Xy)
+        if Xy.shape not in ((p,), (p, 1)):
+            raise ValueError(f"Xy must have shape ({p},), got {Xy.shape}")
+        Xy = Xy.ravel()
     pf = check_penalty_factor(penalty_factor, p, X.dtype)
     rng = None
     if selection == "random":
@@ -577,6 +630,8 @@ def compute_path(X, y, *, l1_ratio=0.5, eps=1e-3, n_alphas=100, alphas=None,
         w0 = np.asarray(coef_init, dtype=X.dtype).ravel()
         if w0.shape != (p,):
             raise ValueError(f"coef_init must have shape ({p},), got {w0.shape}")
+        if not np.all(np.isfinite(w0)):
+            raise ValueError("coef_init must be finite, got NaN or infinity")
         prob.set_coef(w0)
     else:
         _fit_unpenalized(prob, opts, tol_abs)
@@ -627,7 +682,15 @@ def warn_not_converged(res):
         f"Objective did not converge for {bad.size} of {res.alphas.size} alphas: "
         f"{shown}{more}; the duality gap must reach tol * ||y||^2 / n = "
         f"{res.gap_tol:.3g}. Increase max_iter, or loosen tol.",
-        ConvergenceWarning, stacklevel=3)
+        ConvergenceWarning, stacklevel=_caller_stacklevel())
+
+
+def _caller_stacklevel():
+    """stacklevel that points warnings.warn at the first frame outside fastreg."""
+    frame, level = sys._getframe(1), 1
+    while frame is not None and frame.f_globals.get("__name__", "").startswith("fastreg"):
+        frame, level = frame.f_back, level + 1
+    return level
 
 
 # ------------------------------------------------------------- public paths
