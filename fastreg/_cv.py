@@ -4,8 +4,8 @@ Every fold uses the same alpha grid, built on the full data as
 scikit-learn builds it.  The (fold, l1_ratio) paths run in parallel through
 joblib (threads by default: the kernels release the GIL; any joblib backend,
 Dask included, works unchanged).  A fold's training rows reach the path
-either as 0/1 sample weights on the full X (no copy of X) or as a copy of
-``X[train]``; ``fold_strategy='auto'`` picks what measured faster.
+either as a copy of ``X[train]`` or as 0/1 sample weights on the full X
+(no copy of X); ``fold_strategy='auto'`` picks what measured faster.
 """
 import numbers
 import warnings
@@ -46,16 +46,16 @@ def uses_gram(precompute, n_rows, n_features, sparse):
 
 
 def choose_fold_strategy(X, use_gram):
-    """'weights' (0/1 sample weights on the full X) or 'copy' (``X[train]``).
+    """'copy' (``X[train]``) or 'weights' (0/1 sample weights on the full X).
 
-    Weights avoid a copy of X per fold; each epoch then also reads the test
-    rows (n / n_train more work).  Measured (benchmarks/bench_cv.py, 5
-    folds): on sparse CSC the two are within noise, so weights win (no
-    copy); on dense X a copy is cheaper per epoch, and the Gram form pays
-    O(n p^2) per fold either way, fewest rows first.
+    Weights avoid a copy of X per fold, but every pass then also reads the
+    test rows (n / n_train more work).  Measured with 5 folds, CPU time of
+    the five fold paths (benchmarks/bench_cv.py problem, 20,000 x 40,000
+    CSC): weights 1.37-1.46 s, copy 1.22-1.37 s; dense AR(1) 300 x 5,000:
+    weights 0.82 s, copy 0.39-0.51 s; dense 20,000 x 300 (Gram or not):
+    within noise.  The copy is never slower, so 'auto' copies; pass
+    ``fold_strategy='weights'`` when memory, not time, is the limit.
     """
-    if sp.issparse(X):
-        return "weights"
     return "copy"
 
 
@@ -73,9 +73,11 @@ def fold_path(X, y, sw, train, test, *, alphas, l1_ratio, pf, params, use_gram,
         swf = np.zeros(n, dtype=X.dtype)
         swf[train] = 1.0 if sw is None else sw[train]
     else:
-        Xf = X[train]
-        if not sp.issparse(Xf) and not use_gram:
-            Xf = np.asfortranarray(Xf)
+        if not sp.issparse(X) and X.flags.f_contiguous:
+            # Fortran rows by a C-order take on X.T: no second copy
+            Xf = np.take(X.T, train, axis=1).T
+        else:
+            Xf = X[train]
         yf = y[train]
         swf = None if sw is None else sw[train]
     res = compute_path(Xf, yf, l1_ratio=l1_ratio, alphas=alphas, sample_weight=swf,
@@ -198,8 +200,9 @@ class ElasticNetCV(LinearPredictMixin, RegressorMixin, BaseEstimator):
     store_fold_paths : bool, default=False
         Keep every fold's coefficient path in ``cv_results_``.
     fold_strategy : {'auto', 'weights', 'copy'}, default='auto'
-        How a fold's training rows are passed to the path: 0/1 sample
-        weights on the full X, or a copy of ``X[train]``.  Same result.
+        How a fold's training rows are passed to the path: a copy of
+        ``X[train]`` ('auto': measured faster), or 0/1 sample weights on the
+        full X (no copy of X: less memory).  Same result.
     progress : bool, default=False
         Progress bar over the (fold, l1_ratio) paths (tqdm when installed).
 
