@@ -16,7 +16,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ._path import compute_path, warn_not_converged
 from ._progress import progress_bar
-from ._validation import (as_kernel_X, check_alphas, check_choice,
+from ._validation import (check_alphas, check_choice,
                           check_penalty_factor, check_sample_weight,
                           check_scalar_param)
 
@@ -54,7 +54,7 @@ def resolve_grid_size(alphas, n_alphas):
 
 
 def alpha_grid(X, y, *, l1_ratio, n_alphas, eps, sample_weight, penalty_factor,
-               fit_intercept, positive):
+               fit_intercept, positive, precompute="auto"):
     """scikit-learn's grid: ``geomspace(alpha_max, eps * alpha_max, n_alphas)``.
 
     alpha_max comes from :func:`compute_path` itself (a one-alpha grid), so
@@ -64,7 +64,7 @@ def alpha_grid(X, y, *, l1_ratio, n_alphas, eps, sample_weight, penalty_factor,
     eps = check_scalar_param(eps, "eps", low=0, low_open=True)
     res = compute_path(X, y, l1_ratio=l1_ratio, n_alphas=1, eps=eps,
                        sample_weight=sample_weight, penalty_factor=penalty_factor,
-                       fit_intercept=fit_intercept, precompute=False,
+                       fit_intercept=fit_intercept, precompute=precompute,
                        positive=positive, check_input=False, warn=False)
     amax = float(res.alphas[0])
     if amax <= _RESOLUTION:
@@ -121,16 +121,6 @@ def relaxed_path(X, y, coefs, *, sample_weight=None, fit_intercept=True,
         rcoefs[A, j] = b
         rint[j] = c
     return rcoefs, rint
-
-
-def kernel_layout(X, precompute):
-    """Convert X once to the layout its kernel reads (Fortran / CSC), unless
-    the Gram form will be used (compute_path's 'auto' rule), which reads X
-    in any layout."""
-    n, p = X.shape
-    gram = (isinstance(precompute, np.ndarray) or precompute is True
-            or (precompute == "auto" and n > 2 * p and p <= 2000))
-    return X if gram else as_kernel_X(X)[0]
 
 
 def blend(gamma, coefs, intercepts, rcoefs, rintercepts):
@@ -328,13 +318,12 @@ class ElasticNetPath(RegressorMixin, BaseEstimator):
         n, p = X.shape
         sw = check_sample_weight(sample_weight, n, X.dtype)
         pf = check_penalty_factor(self.penalty_factor, p, X.dtype)
-        X = kernel_layout(X, self.precompute)
         params = self._solver_params()
         if isinstance(grid, int):
             grid = alpha_grid(X, y, l1_ratio=l1_ratio, n_alphas=grid, eps=self.eps,
                               sample_weight=sw, penalty_factor=pf,
                               fit_intercept=self.fit_intercept,
-                              positive=self.positive)
+                              positive=self.positive, precompute=self.precompute)
         res = _chunked_path(X, y, grid, l1_ratio, sw, pf, self.precompute,
                             params, self.progress)
         self.alphas_ = res.alphas
