@@ -301,9 +301,6 @@ def test_estimator_bool_parameters(name):
         ElasticNet(**{name: "no"}).fit(X, y)
 
 
-@pytest.mark.xfail(strict=True, reason="enet_path does not check that positive "
-                   "and fit_intercept are bools: positive='no' is truthy and "
-                   "silently constrains the coefficients")
 @pytest.mark.parametrize("name", ["fit_intercept", "positive"])
 def test_path_bool_parameters(name):
     X, y = _data()
@@ -318,17 +315,12 @@ def test_coef_init_wrong_shape():
         enet_path(X, y, coef_init=np.zeros(P - 1))
 
 
-@pytest.mark.xfail(strict=True, reason="enet_path accepts a coef_init with NaN "
-                   "(the path then silently restarts from a non-finite state)")
 def test_coef_init_not_finite():
     X, y = _data()
     with pytest.raises(ValueError, match="coef_init must be finite"):
         enet_path(X, y, alphas=[0.1], coef_init=np.full(P, np.nan))
 
 
-@pytest.mark.xfail(strict=True, reason="a precomputed Xy of the wrong length "
-                   "fails inside NumPy with 'operands could not be broadcast', "
-                   "which names neither Xy nor the expected shape")
 def test_xy_wrong_shape():
     X, y = _data()
     with pytest.raises(ValueError, match=re.escape(
