@@ -213,7 +213,7 @@ def test_wide_path_is_optimal_by_oracle(layout, dtype, l1_ratio):
     with warnings.catch_warnings():
         warnings.simplefilter("error", ConvergenceWarning)
         alphas, coefs, _ = _path(X, y, l1_ratio=l1_ratio, alphas=8, eps=1e-3,
-                                     tol=tol, fit_intercept=True, max_iter=20000)
+                                 tol=tol, fit_intercept=True, max_iter=20000)
     bound = _gap_bound(y, None, True, tol)
     for i, alpha in enumerate(alphas):
         gap = enet_dual_gap(X, y, coefs[:, i], alpha, l1_ratio, fit_intercept=True)
@@ -245,7 +245,7 @@ def test_large_path_is_optimal_by_oracle(dtype, l1_ratio):
                                density=0.05 if layout == "csc" else None, seed=3)
         tol = SOLVE_TOL[dtype]
         alphas, coefs, _ = _path(X, y, l1_ratio=l1_ratio, alphas=30, tol=tol,
-                                     fit_intercept=True)
+                                 fit_intercept=True)
         bound = _gap_bound(y, None, True, tol)
         for i in range(0, 30, 5):
             gap = enet_dual_gap(X, y, coefs[:, i], alphas[i], l1_ratio,
@@ -328,9 +328,9 @@ def test_integer_weights_equal_repeated_rows(layout, dtype, fit_intercept):
     np.testing.assert_allclose(iw, ir, atol=AGREE[dtype][1] * np.abs(y).max())
     # and the grid (alpha_max) is the same
     aw, *_ = _path(X, y, sample_weight=sw, l1_ratio=0.8, alphas=4,
-                       fit_intercept=fit_intercept)
+                   fit_intercept=fit_intercept)
     ar, *_ = _path(Xr, y[rows], l1_ratio=0.8, alphas=4,
-                       fit_intercept=fit_intercept)
+                   fit_intercept=fit_intercept)
     np.testing.assert_allclose(aw, ar, rtol=1e-5)
 
 
@@ -371,7 +371,7 @@ def test_zero_penalty_factor_is_unpenalised(layout, dtype, l1_ratio, precompute)
     tol = TIGHT_TOL[dtype]
     kw = dict(l1_ratio=l1_ratio, tol=tol, max_iter=10000)
     alphas, c, _ = _path(X, y, alphas=5, eps=1e-2, penalty_factor=pf,
-                             fit_intercept=True, precompute=precompute, **kw)
+                         fit_intercept=True, precompute=precompute, **kw)
     proj = Z @ np.linalg.pinv(Z)
     Xp = (rest - proj @ rest).astype(dtype)
     yp = (yc - proj @ yc).astype(dtype)
@@ -387,7 +387,7 @@ def test_uniform_penalty_factor_scales_alpha(layout, dtype):
     X, y = _problem(layout, dtype)
     kw = dict(l1_ratio=0.5, tol=TIGHT_TOL[dtype], fit_intercept=True)
     _, c1, _ = _path(X, y, alphas=[0.2, 0.04], penalty_factor=np.full(20, 2.0),
-                         **kw)
+                     **kw)
     _, c2, _ = _path(X, y, alphas=[0.4, 0.08], **kw)
     _assert_coef_close(c1, c2, dtype)
 
@@ -407,7 +407,7 @@ def test_warm_start_equals_cold_start(layout, dtype, fit_intercept):
         _assert_coef_close(warm, cold, dtype)
     # warm-starting at the solution needs (almost) no work
     _, again, _, n_iter = _path(X, y, alphas=[0.05], coef_init=cold[:, 0],
-                                    return_n_iter=True, **kw)
+                                return_n_iter=True, **kw)
     assert n_iter[0] <= 2
     _assert_coef_close(again, cold, dtype)
 
@@ -504,7 +504,7 @@ def test_eps_sets_the_grid_end(dtype):
 def test_return_n_iter_and_intercept(dtype):
     X, y = _problem("F", dtype)
     out = _path(X, y, alphas=3, return_n_iter=True, return_intercept=True,
-                    fit_intercept=True)
+                fit_intercept=True)
     assert len(out) == 5
     alphas, coefs, gaps, n_iter, icpt = out
     assert n_iter.shape == (3,) and np.all(n_iter >= 0)
@@ -519,7 +519,7 @@ def test_return_n_iter_and_intercept(dtype):
 def test_zero_alpha_in_array_is_least_squares():
     X, y = _problem("F", np.float64, n=80, p=10)
     _, c, _ = _path(X, y, l1_ratio=1.0, alphas=[0.0], tol=1e-14,
-                        max_iter=100000)
+                    max_iter=100000)
     ls = np.linalg.lstsq(X, y, rcond=None)[0]
     np.testing.assert_allclose(c[:, 0], ls, rtol=1e-6, atol=1e-8)
 
@@ -553,8 +553,8 @@ def test_one_convergence_warning_per_path(layout, dtype, precompute):
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         alphas, coefs, gaps = _path(X, y, l1_ratio=0.5, alphas=8, eps=1e-3,
-                                        tol=1e-10, max_iter=1,
-                                        precompute=precompute)
+                                    tol=1e-10, max_iter=1,
+                                    precompute=precompute)
     conv = _convergence_warnings(caught)
     assert len(conv) == 1, [str(w.message) for w in caught]
     msg = str(conv[0].message)
@@ -586,7 +586,7 @@ def test_convergence_warning_lists_at_most_five_alphas():
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         _path(X, y, alphas=np.geomspace(0.1, 1e-4, 12), tol=1e-12, max_iter=1,
-                  precompute=False)
+              precompute=False)
     (w,) = _convergence_warnings(caught)
     msg = str(w.message)
     assert msg.count("alpha=") == 5
@@ -601,7 +601,7 @@ def test_no_warning_on_an_easy_path(layout, dtype, precompute):
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         _path(X, y, l1_ratio=0.5, alphas=5, precompute=precompute,
-                  fit_intercept=True)
+              fit_intercept=True)
         lasso_path(X, y, alphas=5, precompute=precompute,
                    sample_weight=np.full(X.shape[0], 0.5))
 
@@ -674,8 +674,8 @@ def test_l1_ratio_zero_is_ridge(layout, dtype, precompute):
     yc = y.astype(np.float64) - np.average(y.astype(np.float64), weights=sw)
     alphas = np.array([1.0, 0.1])
     _, c, _ = _path(X, y, l1_ratio=0.0, alphas=alphas, sample_weight=sw,
-                        fit_intercept=True, tol=TIGHT_TOL[dtype], max_iter=10000,
-                        precompute=precompute)
+                    fit_intercept=True, tol=TIGHT_TOL[dtype], max_iter=10000,
+                    precompute=precompute)
     for k, a in enumerate(alphas):
         w = np.linalg.solve(Xc.T @ (sw[:, None] * Xc) / sw.sum() + a * np.eye(p),
                             Xc.T @ (sw * yc) / sw.sum())
@@ -688,8 +688,8 @@ def test_constant_target_gives_zero_coefficients(layout):
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         alphas, coefs, gaps, icpt = _path(X, y, alphas=[0.1, 0.01],
-                                              fit_intercept=True,
-                                              return_intercept=True)
+                                          fit_intercept=True,
+                                          return_intercept=True)
     assert np.all(coefs == 0) and np.all(gaps == 0)
     np.testing.assert_allclose(icpt, 3.0)
 
@@ -699,5 +699,5 @@ def test_tiny_sample_weights(scale):
     X, y = _problem("F")
     _, ref, _ = _path(X, y, alphas=[0.05], tol=1e-10)
     _, c, _ = _path(X, y, alphas=[0.05], tol=1e-10,
-                        sample_weight=np.full(X.shape[0], scale))
+                    sample_weight=np.full(X.shape[0], scale))
     _assert_coef_close(c, ref, np.float64)

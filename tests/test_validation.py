@@ -82,7 +82,8 @@ def test_negative_sample_weight(entry):
     X, y = _data()
     sw = _with(np.ones(N), 5, -0.5)
     with pytest.raises(ValueError,
-                       match=r"sample_weight must be non-negative, got -0\.5 at index 5"):
+                       match=r"sample_weight must be non-negative, "
+                             r"got -0\.5 at index 5"):
         _fit(entry, X, y, sample_weight=sw)
 
 
@@ -183,7 +184,8 @@ def test_bad_alpha_type_or_value(alpha, match):
     ([0.5, np.nan], "alphas must be finite, got nan at index 1"),
     ([np.inf], "alphas must be finite, got inf at index 0"),
     ([], "alphas must be an int or a non-empty 1-D array, got shape (0,)"),
-    (np.ones((2, 2)), "alphas must be an int or a non-empty 1-D array, got shape (2, 2)"),
+    (np.ones((2, 2)),
+     "alphas must be an int or a non-empty 1-D array, got shape (2, 2)"),
     (0, "alphas must be >= 1, got 0"),
 ])
 def test_bad_alphas_in_path(alphas, match):
