@@ -35,6 +35,8 @@ from ._validation import check_choice, check_sample_weight, check_scalar_param
 _GRAM_BLOCK = 2048
 # sparse X: largest system (min(n_samples, n_features)) solved directly
 _SPARSE_DIRECT_MAX = 4096
+# ... and when its dim^2 entries are at most this many times nnz(X)
+_SPARSE_DENSE_RATIO = 50
 # RidgeCV: bytes of X @ V held at once
 _CV_BLOCK_BYTES = 1 << 25
 
@@ -376,7 +378,10 @@ def _choose_solver(solver, X):
     if solver == "sparse_cg":
         solver = "cg"
     if solver == "auto":
-        if sp.issparse(X) and min(X.shape) > _SPARSE_DIRECT_MAX:
+        dim = min(X.shape)
+        # sparse: direct only when the dense system is small next to the data
+        if sp.issparse(X) and (dim > _SPARSE_DIRECT_MAX
+                               or dim * dim > _SPARSE_DENSE_RATIO * max(X.nnz, 1)):
             return "cg"
         return "cholesky"
     return solver
@@ -420,8 +425,9 @@ class Ridge(MultiOutputMixin, RegressorMixin, BaseEstimator):
         n_samples >= n_features, dual otherwise).  'cg' (alias 'sparse_cg'):
         Jacobi-preconditioned conjugate gradient on the implicitly centred
         primal system, for sparse X with many features.  'auto' picks
-        'cholesky' for dense X and for sparse X with
-        min(n_samples, n_features) <= 4096, else 'cg'.
+        'cholesky' for dense X and for sparse X whose system is small
+        (d = min(n_samples, n_features) <= 4096 and d^2 <= 50 nnz(X)), else
+        'cg'.
     positive : bool, default=False
         Only False is supported (accepted for compatibility).
     random_state : None, int or RandomState, default=None
@@ -518,7 +524,8 @@ class Ridge(MultiOutputMixin, RegressorMixin, BaseEstimator):
             self.coef_ = coef[0]
             self.intercept_ = intercept[0] if self.fit_intercept else 0.0
         else:
-            self.coef_ = coef
+            # scikit-learn's shapes: a single column of y gives coef_ (p,)
+            self.coef_ = coef[0] if coef.shape[0] == 1 else coef
             self.intercept_ = intercept
         self.solver_ = solver
         return self
@@ -796,10 +803,8 @@ class RidgeCV(MultiOutputMixin, RegressorMixin, BaseEstimator):
         intercept = _intercepts(system.xm, system.ym, coef, self.fit_intercept)
         del self._eig
         coef = np.ascontiguousarray(coef.T).astype(dtype)
-        if y.ndim == 1 or (Y.shape[1] == 1 and not per_target):
-            self.coef_ = coef[0] if y.ndim == 1 else coef
-        else:
-            self.coef_ = coef
+        # scikit-learn's shapes: a single column of y gives coef_ (p,)
+        self.coef_ = coef[0] if coef.shape[0] == 1 else coef
         if y.ndim == 1:
             self.intercept_ = (intercept[0].astype(dtype) if self.fit_intercept
                                else 0.0)
