@@ -232,8 +232,17 @@ def test_penalty_factor_and_positive():
     assert np.all(pos.coef_ >= 0)
 
 
+_REPEATED_ROWS = ("repeating a row (integer weight) moves rows between CV folds, "
+                  "so the chosen alpha/gamma can differ from the weighted fit; "
+                  "scikit-learn's LassoCV has the same limitation (it may pass "
+                  "by chance)")
+_EXPECTED_FAILURES = {"check_sample_weight_equivalence_on_dense_data": _REPEATED_ROWS,
+                      "check_sample_weight_equivalence_on_sparse_data": _REPEATED_ROWS}
+
+
 @parametrize_with_checks([LassoCV(cv=3, alphas=5),
-                          ElasticNetCV(cv=3, alphas=5, relax=True)])
+                          ElasticNetCV(cv=3, alphas=5, relax=True)],
+                         expected_failed_checks=lambda est: _EXPECTED_FAILURES)
 def test_sklearn_contract(estimator, check):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
