@@ -79,7 +79,10 @@ def relaxed_path(X, y, coefs, *, sample_weight=None, fit_intercept=True,
     For column k with support A (its nonzero coefficients), solves
     ``min_b,c sum_i sw_i (y_i - x_i,A b - c)^2`` (non-negative b when
     ``positive``; the minimum-norm solution when X_A is rank deficient).
-    Rows with zero weight are ignored.  Identical supports are solved once.
+    Rows with zero weight are ignored.  The centred, weighted Gram matrix of
+    the union U of the supports, ``X_U^T S X_U - W mu mu^T``, is formed once
+    (a sparse product for sparse X: X is never densified); each support then
+    costs one |A| x |A| solve.  Identical supports are solved once.
 
     Returns
     -------
@@ -87,17 +90,29 @@ def relaxed_path(X, y, coefs, *, sample_weight=None, fit_intercept=True,
     rintercepts : ndarray of shape (n_alphas,)
     """
     p, k = coefs.shape
-    rows = None if sample_weight is None else np.flatnonzero(sample_weight > 0)
-    yr = np.asarray(y, dtype=np.float64)
-    w = np.ones(X.shape[0]) if sample_weight is None else sample_weight
-    if rows is not None:
-        yr = yr[rows]
-        w = np.asarray(w[rows], dtype=np.float64)
-    ybar = float(np.average(yr, weights=w)) if fit_intercept else 0.0
-    sqw = np.sqrt(w)
-    yc = (yr - ybar) * sqw
     rcoefs = np.zeros((p, k), dtype=coefs.dtype)
+    yr = np.asarray(y, dtype=np.float64)
+    w = (np.ones(X.shape[0]) if sample_weight is None
+         else np.asarray(sample_weight, dtype=np.float64))
+    W = float(np.sum(w))
+    ybar = float(np.dot(w, yr)) / W if fit_intercept else 0.0
     rint = np.full(k, ybar)
+    union = np.flatnonzero(np.any(coefs != 0, axis=1))
+    if union.size == 0:
+        return rcoefs, rint
+    XU = X[:, union]
+    wy = w * (yr - ybar)
+    if sp.issparse(XU):
+        XU = sp.csc_matrix(XU, dtype=np.float64)
+        G = np.asarray((XU.T @ sp.diags(w) @ XU).toarray())
+    else:
+        XU = np.asarray(XU, dtype=np.float64)
+        G = XU.T @ (XU * w[:, None])
+    mu = np.asarray(XU.T @ w).ravel() / W if fit_intercept else np.zeros(union.size)
+    G -= W * np.outer(mu, mu)
+    q = np.asarray(XU.T @ wy).ravel()            # sum(wy) = 0 with an intercept
+    pos = np.full(p, -1)
+    pos[union] = np.arange(union.size)
     cache = {}
     for j in range(k):
         A = np.flatnonzero(coefs[:, j])
@@ -105,22 +120,26 @@ def relaxed_path(X, y, coefs, *, sample_weight=None, fit_intercept=True,
             continue
         key = A.tobytes()
         if key not in cache:
-            XA = X[:, A]
-            if rows is not None:
-                XA = XA[rows]
-            XA = XA.toarray() if sp.issparse(XA) else np.asarray(XA)
-            XA = XA.astype(np.float64)
-            mu = np.average(XA, axis=0, weights=w) if fit_intercept else np.zeros(A.size)
-            M = (XA - mu) * sqw[:, None]
+            idx = pos[A]
+            GA, qA = G[np.ix_(idx, idx)], q[idx]
             if positive:
-                b = nnls(M, yc)[0]
+                b = _nnls_gram(GA, qA)
             else:
-                b = np.linalg.lstsq(M, yc, rcond=None)[0]
-            cache[key] = (b, ybar - float(mu @ b))
+                b = np.linalg.lstsq(GA, qA, rcond=None)[0]
+            cache[key] = (b, ybar - float(mu[idx] @ b))
         b, c = cache[key]
         rcoefs[A, j] = b
         rint[j] = c
     return rcoefs, rint
+
+
+def _nnls_gram(G, q):
+    """``min_{b >= 0} b^T G b / 2 - q^T b`` through NNLS on a square root of G."""
+    vals, vecs = np.linalg.eigh(G)
+    keep = vals > vals.max(initial=0.0) * G.shape[0] * np.finfo(np.float64).eps
+    R = np.sqrt(vals[keep])[:, None] * vecs[:, keep].T       # G = R^T R
+    z = (vecs[:, keep].T @ q) / np.sqrt(vals[keep])          # R^T z = q
+    return nnls(R, z)[0]
 
 
 def blend(gamma, coefs, intercepts, rcoefs, rintercepts):

@@ -264,3 +264,13 @@ def test_sparse_text_target_against_sklearn():
     np.testing.assert_allclose(ours.mse_path_, ref.mse_path_, rtol=1e-4)
     assert ours.alpha_ == ref.alpha_
     assert sp.issparse(X)
+
+
+def test_relaxed_cv_fold_strategies_agree():
+    X, y = _data("csc", seed=9)
+    kw = dict(cv=3, alphas=10, relax=True, tol=1e-10)
+    a = LassoCV(fold_strategy="weights", **kw).fit(X, y)
+    b = LassoCV(fold_strategy="copy", **kw).fit(X, y)
+    np.testing.assert_allclose(a.cv_results_["mean_test_mse"],
+                               b.cv_results_["mean_test_mse"], rtol=1e-6)
+    assert (a.alpha_, a.gamma_) == (b.alpha_, b.gamma_)

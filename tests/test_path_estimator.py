@@ -140,3 +140,16 @@ def test_sklearn_contract(estimator, check):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         check(estimator)
+
+
+def test_relaxed_path_zero_weights_equal_row_subset(layout):
+    from fastreg._path_estimator import relaxed_path
+    X, y = make_regression(layout=layout, density=0.3 if "cs" in layout else None,
+                           intercept=1.0, seed=8)
+    coefs = LassoPath(alphas=10).fit(X, y).coef_path_
+    rows = np.arange(0, X.shape[0], 3)
+    sw = np.zeros(X.shape[0]); sw[rows] = 1.0
+    a = relaxed_path(X, y, coefs, sample_weight=sw)
+    b = relaxed_path(X[rows], y[rows], coefs)
+    np.testing.assert_allclose(a[0], b[0], rtol=1e-7, atol=1e-9)
+    np.testing.assert_allclose(a[1], b[1], rtol=1e-7, atol=1e-9)
