@@ -465,30 +465,38 @@ def gram_block_sparse(const floating[::1] data, const index_t[::1] indices,
                       const index_t[::1] indptr, const floating[::1] sw,
                       const int32_t[::1] rows, const int32_t[::1] cols,
                       double[::1] work, double[:, ::1] out):
-    """out[a, b] = X[:, rows[a]]^T S X[:, cols[b]] for CSC X (uncentred).
+    """out[b, a] = X[:, cols[b]]^T S X[:, rows[a]] for CSC X (uncentred).
 
-    Column rows[a] is scattered into the dense buffer ``work`` (zeros on
-    entry and on exit, length n_samples); each product then costs the
-    nonzeros of column cols[b].
+    The columns rows[:] are scattered interleaved into ``work`` (n_samples *
+    len(rows) zeros on entry and on exit): ``work[i * k + a] = sw_i X_i,rows[a]``.
+    Each column cols[b] is then read once, and each of its nonzeros meets the
+    k row values in one cache line.
     """
-    cdef Py_ssize_t a, b, m = cols.shape[0]
+    cdef Py_ssize_t a, b, k = rows.shape[0], m = cols.shape[0], base
     cdef index_t t
     cdef int32_t i, j
     cdef bint has_sw = sw.shape[0] > 0
-    cdef double acc
+    cdef double v
+    cdef double *o
     with nogil:
-        for a in range(rows.shape[0]):
+        for a in range(k):
             i = rows[a]
             for t in range(indptr[i], indptr[i + 1]):
-                work[indices[t]] = data[t] * (sw[indices[t]] if has_sw else 1.0)
-            for b in range(m):
-                j = cols[b]
-                acc = 0.0
-                for t in range(indptr[j], indptr[j + 1]):
-                    acc = acc + data[t] * work[indices[t]]
-                out[a, b] = acc
+                work[indices[t] * k + a] = data[t] * (sw[indices[t]] if has_sw else 1.0)
+        for b in range(m):
+            j = cols[b]
+            o = &out[b, 0]
+            for a in range(k):
+                o[a] = 0.0
+            for t in range(indptr[j], indptr[j + 1]):
+                v = data[t]
+                base = indices[t] * k
+                for a in range(k):
+                    o[a] += v * work[base + a]
+        for a in range(k):
+            i = rows[a]
             for t in range(indptr[i], indptr[i + 1]):
-                work[indices[t]] = 0.0
+                work[indices[t] * k + a] = 0.0
 
 
 def ws_scores(const double[::1] u, const floating[::1] w, const floating[::1] pf,

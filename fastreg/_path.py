@@ -314,8 +314,14 @@ def cross_gram(X, sw, mu, W, rows, cols):
     cols = np.asarray(cols, dtype=np.int32)
     if sp.issparse(X) and X.format == "csc":
         out = np.empty((rows.size, cols.size))
-        _cd_fast.gram_block_sparse(X.data, X.indices, X.indptr, sw, rows, cols,
-                                   np.zeros(X.shape[0]), out)
+        step = 16           # rows scattered at once (16 doubles per sample)
+        work = np.zeros(X.shape[0] * min(step, rows.size))
+        for start in range(0, rows.size, step):
+            chunk = rows[start:start + step]
+            block = np.empty((cols.size, chunk.size))
+            _cd_fast.gram_block_sparse(X.data, X.indices, X.indptr, sw, chunk,
+                                       cols, work[:X.shape[0] * chunk.size], block)
+            out[start:start + step] = block.T
     else:
         Xr = X[:, rows]
         if sw.shape[0]:
