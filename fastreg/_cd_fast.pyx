@@ -28,6 +28,17 @@ from libc.math cimport fabs, sqrt, INFINITY
 from libc.stdint cimport int32_t, int64_t
 from libc.stdlib cimport malloc, free
 from cpython.exc cimport PyErr_CheckSignals
+cimport openmp
+
+cdef extern from *:
+    """
+    #ifdef _OPENMP
+    #define FASTREG_OPENMP 1
+    #else
+    #define FASTREG_OPENMP 0
+    #endif
+    """
+    bint FASTREG_OPENMP
 
 from ._blas cimport _dot, _axpy
 
@@ -325,11 +336,16 @@ def cd_sparse(const floating[::1] data, const index_t[::1] indices,
     return epoch, gap
 
 
+def max_threads():
+    """Threads OpenMP would use (OMP_NUM_THREADS, threadpoolctl); 1 without it."""
+    return openmp.omp_get_max_threads() if FASTREG_OPENMP else 1
+
+
 def grad_sparse(const floating[::1] data, const index_t[::1] indices,
                 const index_t[::1] indptr, const floating[::1] v,
                 double offset, const floating[::1] mu, const int32_t[::1] cols,
-                double[::1] out):
-    """out[k] = X[:, j]^T v + offset * mu_j for j = cols[k], in parallel.
+                double[::1] out, int n_threads):
+    """out[k] = X[:, j]^T v + offset * mu_j for j = cols[k], on n_threads.
 
     With v = S rs and offset = o * W this is the centred gradient u.
     """
@@ -340,7 +356,7 @@ def grad_sparse(const floating[::1] data, const index_t[::1] indices,
     cdef const floating *dp = &data[0] if data.shape[0] else NULL
     cdef const index_t *ip = &indices[0] if indices.shape[0] else NULL
     with nogil:
-        for k in prange(m, schedule="guided"):
+        for k in prange(m, schedule="guided", num_threads=max(n_threads, 1)):
             j = cols[k]
             acc = 0.0
             for t in range(indptr[j], indptr[j + 1]):

@@ -286,8 +286,11 @@ class _SparseProblem(_ResidualProblem):
     def _compute_grad(self):
         X = self.X
         out = np.empty(self.p)
+        # threads only pay on large passes
+        threads = _cd_fast.max_threads() if X.nnz > 500_000 else 1
         _cd_fast.grad_sparse(X.data, X.indices, X.indptr, self._weighted(self.rs),
-                             self.scal[0] * self.W, self.mu, self.all_idx, out)
+                             self.scal[0] * self.W, self.mu, self.all_idx, out,
+                             threads)
         return out
 
     def _col_cost(self, ws):
