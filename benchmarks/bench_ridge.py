@@ -160,14 +160,31 @@ class RidgeCVTall(_Pinned):
 
 
 # ---------------------------------------------------------------- one run
-def _median_time(fn, repeat):
-    times = []
-    out = None
+def _interleaved(fns, repeat):
+    """Run each callable ``repeat`` times, interleaved (load drifts hit all alike).
+
+    Returns {name: (median wall s, median CPU s of this process, last output)}.
+    With one BLAS thread the CPU time is the work done, robust to other
+    processes sharing the cores.
+    """
+    wall = {k: [] for k in fns}
+    cpu = {k: [] for k in fns}
+    out = {}
     for _ in range(repeat):
-        t0 = time.perf_counter()
-        out = fn()
-        times.append(time.perf_counter() - t0)
-    return float(np.median(times)), out
+        for name, fn in fns.items():
+            t0, c0 = time.perf_counter(), time.process_time()
+            out[name] = fn()
+            cpu[name].append(time.process_time() - c0)
+            wall[name].append(time.perf_counter() - t0)
+    return {k: (float(np.median(wall[k])), float(np.median(cpu[k])), out[k])
+            for k in fns}
+
+
+def _report(res, ref, label):
+    w0, c0, _ = res[ref]
+    for name, (w, c, _) in res.items():
+        print(f"  {name:34s} wall {w:8.3f} s ({w / w0:6.3f}x {label})   "
+              f"cpu {c:8.3f} s ({c / c0:6.3f}x)")
 
 
 def main(argv=None):
@@ -175,72 +192,89 @@ def main(argv=None):
     ap.add_argument("--n", type=int, default=N_SAMPLES)
     ap.add_argument("--p", type=int, default=N_FEATURES)
     ap.add_argument("--repeat", type=int, default=3)
-    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--float32", action="store_true")
     ap.add_argument("--skip", default="", help="comma list of: fit,path,cv,cvsmall")
-    ap.add_argument("--cv-sk-alphas", type=int, default=3,
-                    help="alphas for scikit-learn's RidgeCV on the n x p data "
-                         "(time extrapolated per alpha to 100)")
     args = ap.parse_args(argv)
     import fastreg
     from sklearn.linear_model import Ridge as SkRidge, RidgeCV as SkRidgeCV
     skip = set(filter(None, args.skip.split(",")))
     dtype = np.float32 if args.float32 else np.float64
+    alphas = cv_alphas()
     with threadpool_limits(args.threads):
         X, y = make_data(args.n, args.p, dtype=dtype)
-        print(f"X {X.shape} {X.dtype} Fortran, {args.threads} threads, "
-              f"median of {args.repeat}")
+        print(f"X {X.shape} {X.dtype} Fortran, {args.threads} BLAS thread(s), "
+              f"medians of {args.repeat} interleaved runs")
         fit = lambda: fastreg.Ridge(alpha=ALPHA).fit(X, y)
         if "fit" not in skip:
             fit()                       # warm-up
-            t_floor, _ = _median_time(lambda: floor_fit(X, y), args.repeat)
-            t_fr, m = _median_time(fit, args.repeat)
-            t_sk, ms = _median_time(
-                lambda: SkRidge(alpha=ALPHA, solver="cholesky").fit(X, y),
-                args.repeat)
-            print(f"floor (syrk+potrf+potrs)  {t_floor:8.3f} s")
-            print(f"fastreg.Ridge             {t_fr:8.3f} s  "
-                  f"{t_fr / t_floor:.3f}x floor")
-            print(f"sklearn Ridge(cholesky)   {t_sk:8.3f} s  "
-                  f"{t_sk / t_floor:.3f}x floor")
+            res = _interleaved({
+                "floor (syrk+potrf+potrs)": lambda: floor_fit(X, y),
+                "fastreg.Ridge": fit,
+                "sklearn Ridge(solver=cholesky)":
+                    lambda: SkRidge(alpha=ALPHA, solver="cholesky").fit(X, y),
+            }, args.repeat)
+            print("one alpha (fit_intercept=True):")
+            _report(res, "floor (syrk+potrf+potrs)", "floor")
+            m, ms = res["fastreg.Ridge"][2], res["sklearn Ridge(solver=cholesky)"][2]
             print(f"  max |coef diff| {np.abs(m.coef_ - ms.coef_).max():.2e}, "
-                  f"gradient residual {gradient_residual(X, y, m.coef_, m.intercept_, ALPHA):.1e}")
+                  f"gradient residual "
+                  f"{gradient_residual(X, y, m.coef_, m.intercept_, ALPHA):.1e}")
         if "path" not in skip:
-            t_fit, _ = _median_time(fit, args.repeat)
-            t_path, _ = _median_time(
-                lambda: fastreg.ridge_path(X, y, cv_alphas(), fit_intercept=True),
-                args.repeat)
-            print(f"ridge_path 100 alphas     {t_path:8.3f} s  "
-                  f"{t_path / t_fit:.3f}x one fit ({t_fit:.3f} s)")
+            res = _interleaved({
+                "fastreg.Ridge (one fit)": fit,
+                "ridge_path (100 alphas)":
+                    lambda: fastreg.ridge_path(X, y, alphas, fit_intercept=True),
+            }, args.repeat)
+            print("ridge_path:")
+            _report(res, "fastreg.Ridge (one fit)", "one fit")
         if "cv" not in skip:
-            alphas = cv_alphas()
-            t_cv, mcv = _median_time(lambda: fastreg.RidgeCV(alphas=alphas).fit(X, y),
-                                     args.repeat)
+            r = _interleaved({"fastreg.RidgeCV (100 alphas)":
+                              lambda: fastreg.RidgeCV(alphas=alphas).fit(X, y)},
+                             args.repeat)
+            w_fr, c_fr, mcv = r["fastreg.RidgeCV (100 alphas)"]
             i = int(np.flatnonzero(alphas == mcv.alpha_)[0])
-            k = max(1, args.cv_sk_alphas)
-            sub = alphas[max(0, i - k // 2): max(0, i - k // 2) + k]
-            t0 = time.perf_counter()
-            msk = SkRidgeCV(alphas=sub).fit(X, y)
-            t_sk = time.perf_counter() - t0
-            mfr_sub = fastreg.RidgeCV(alphas=sub).fit(X, y)
-            t_sk100 = t_sk / sub.size * alphas.size
-            print(f"fastreg.RidgeCV 100 alphas {t_cv:8.3f} s  alpha_={mcv.alpha_:.6g}")
-            print(f"sklearn RidgeCV {sub.size} alphas  {t_sk:8.3f} s -> "
-                  f"{t_sk100:.1f} s for 100 alphas (extrapolated per alpha); "
-                  f"speed-up {t_sk100 / t_cv:.1f}x")
-            print(f"  same alpha_ on those {sub.size} alphas: "
-                  f"{msk.alpha_ == mfr_sub.alpha_} (sklearn {msk.alpha_:.6g}, "
-                  f"fastreg {mfr_sub.alpha_:.6g})")
+            sub3 = alphas[max(0, i - 1): max(0, i - 1) + 3]
+            res = _interleaved({
+                "sklearn RidgeCV (1 alpha)":
+                    lambda: SkRidgeCV(alphas=alphas[i:i + 1]).fit(X, y),
+                "sklearn RidgeCV (3 alphas)":
+                    lambda: SkRidgeCV(alphas=sub3).fit(X, y),
+                "fastreg RidgeCV (3 alphas)":
+                    lambda: fastreg.RidgeCV(alphas=sub3).fit(X, y),
+            }, 1)
+            (w1, c1, _), (w3, c3, msk) = (res["sklearn RidgeCV (1 alpha)"],
+                                          res["sklearn RidgeCV (3 alphas)"])
+            per_w, per_c = (w3 - w1) / 2, (c3 - c1) / 2
+            w100 = w1 + (alphas.size - 1) * per_w
+            c100 = c1 + (alphas.size - 1) * per_c
+            print("RidgeCV, 100 alphas np.logspace(-2, 5, 100):")
+            print(f"  fastreg.RidgeCV (100 alphas)       wall {w_fr:8.3f} s   "
+                  f"cpu {c_fr:8.3f} s   alpha_={mcv.alpha_:.6g}")
+            for k, (w, c, _) in res.items():
+                print(f"  {k:34s} wall {w:8.3f} s   cpu {c:8.3f} s")
+            print(f"  sklearn extrapolated to 100 alphas (1-alpha run + 99 x the "
+                  f"per-alpha increment of the 3-alpha run): wall {w100:.1f} s, "
+                  f"cpu {c100:.1f} s -> speed-up wall {w100 / w_fr:.1f}x, "
+                  f"cpu {c100 / c_fr:.1f}x")
+            print(f"  same alpha_ on the 3 alphas around fastreg's choice: "
+                  f"{msk.alpha_ == res['fastreg RidgeCV (3 alphas)'][2].alpha_} "
+                  f"(sklearn {msk.alpha_:.6g}, fastreg "
+                  f"{res['fastreg RidgeCV (3 alphas)'][2].alpha_:.6g}, fastreg on "
+                  f"100 alphas {mcv.alpha_:.6g})")
         if "cvsmall" not in skip:
             Xs, ys = make_data(10_000, 500, dtype=dtype)
-            alphas = cv_alphas()
-            t_cv, a = _median_time(lambda: fastreg.RidgeCV(alphas=alphas).fit(Xs, ys),
-                                   args.repeat)
-            t_sk, b = _median_time(lambda: SkRidgeCV(alphas=alphas).fit(Xs, ys),
-                                   max(1, args.repeat // 2))
-            print(f"10,000 x 500, 100 alphas: fastreg {t_cv:.3f} s, sklearn "
-                  f"{t_sk:.3f} s, speed-up {t_sk / t_cv:.1f}x, alpha_ "
-                  f"{a.alpha_:.6g} vs {b.alpha_:.6g} (same: {a.alpha_ == b.alpha_})")
+            res = _interleaved({
+                "fastreg.RidgeCV (100 alphas)":
+                    lambda: fastreg.RidgeCV(alphas=alphas).fit(Xs, ys),
+                "sklearn RidgeCV (100 alphas)":
+                    lambda: SkRidgeCV(alphas=alphas).fit(Xs, ys),
+            }, args.repeat)
+            print("RidgeCV on 10,000 x 500, 100 alphas (both run fully):")
+            _report(res, "fastreg.RidgeCV (100 alphas)", "fastreg")
+            a = res["fastreg.RidgeCV (100 alphas)"][2].alpha_
+            b = res["sklearn RidgeCV (100 alphas)"][2].alpha_
+            print(f"  alpha_ fastreg {a:.6g}, sklearn {b:.6g}, same: {a == b}")
 
 
 if __name__ == "__main__":

@@ -4,8 +4,8 @@ Every fold uses the same alpha grid, built on the full data as
 scikit-learn builds it.  The (fold, l1_ratio) paths run in parallel through
 joblib (threads by default: the kernels release the GIL; any joblib backend,
 Dask included, works unchanged).  A fold's training rows reach the path
-either as 0/1 sample weights on the full X (no copy of X) or as a copy of
-``X[train]``; ``fold_strategy='auto'`` picks what measured faster.
+either as a copy of ``X[train]`` or as 0/1 sample weights on the full X
+(no copy of X); ``fold_strategy='auto'`` picks what measured faster.
 """
 import numbers
 import warnings
@@ -31,35 +31,34 @@ from ._validation import (as_kernel_X, check_choice, check_penalty_factor,
 _DEFAULT_GAMMAS = (0.0, 0.25, 0.5, 0.75, 1.0)
 
 
-def uses_gram(precompute, n_rows, n_features, sparse):
-    """The kernel form compute_path would pick ('auto' rule), decided once."""
+def check_cv_precompute(precompute):
+    """'auto', True or False: a Gram matrix of the full data fits no fold."""
     if isinstance(precompute, np.ndarray):
         raise ValueError("precompute must be True, False or 'auto' for "
                          "cross-validation (a Gram matrix of the full data does "
                          "not fit any fold), got an ndarray")
-    if precompute == "auto":
-        return (not sparse) and n_rows > 2 * n_features and n_features <= 2000
-    if precompute in (True, False):
-        return bool(precompute)
-    raise ValueError(
-        f"precompute must be True, False or 'auto', got {precompute!r}")
+    if not any(precompute is v for v in (True, False)) and not (
+            isinstance(precompute, str) and precompute == "auto"):
+        raise ValueError(
+            f"precompute must be True, False or 'auto', got {precompute!r}")
+    return precompute
 
 
-def choose_fold_strategy(X, use_gram):
-    """'weights' (0/1 sample weights on the full X) or 'copy' (``X[train]``).
+def choose_fold_strategy(X):
+    """'copy' (``X[train]``) or 'weights' (0/1 sample weights on the full X).
 
-    Weights avoid a copy of X per fold; each epoch then also reads the test
-    rows (n / n_train more work).  Measured (benchmarks/bench_cv.py, 5
-    folds): on sparse CSC the two are within noise, so weights win (no
-    copy); on dense X a copy is cheaper per epoch, and the Gram form pays
-    O(n p^2) per fold either way, fewest rows first.
+    Weights avoid a copy of X per fold, but every pass then also reads the
+    test rows (n / n_train more work).  Measured with 5 folds, CPU time of
+    the five fold paths (benchmarks/bench_cv.py problem, 20,000 x 40,000
+    CSC): weights 1.37-1.46 s, copy 1.22-1.37 s; dense AR(1) 300 x 5,000:
+    weights 0.82 s, copy 0.39-0.51 s; dense 20,000 x 300 (Gram or not):
+    within noise.  The copy is never slower, so 'auto' copies; pass
+    ``fold_strategy='weights'`` when memory, not time, is the limit.
     """
-    if sp.issparse(X):
-        return "weights"
     return "copy"
 
 
-def fold_path(X, y, sw, train, test, *, alphas, l1_ratio, pf, params, use_gram,
+def fold_path(X, y, sw, train, test, *, alphas, l1_ratio, pf, params, precompute,
               strategy, gammas, store):
     """One training path and its test-fold MSE per alpha (per gamma).
 
@@ -73,13 +72,15 @@ def fold_path(X, y, sw, train, test, *, alphas, l1_ratio, pf, params, use_gram,
         swf = np.zeros(n, dtype=X.dtype)
         swf[train] = 1.0 if sw is None else sw[train]
     else:
-        Xf = X[train]
-        if not sp.issparse(Xf) and not use_gram:
-            Xf = np.asfortranarray(Xf)
+        if not sp.issparse(X) and X.flags.f_contiguous:
+            # Fortran rows by a C-order take on X.T: no second copy
+            Xf = np.take(X.T, train, axis=1).T
+        else:
+            Xf = X[train]
         yf = y[train]
         swf = None if sw is None else sw[train]
     res = compute_path(Xf, yf, l1_ratio=l1_ratio, alphas=alphas, sample_weight=swf,
-                       penalty_factor=pf, precompute=use_gram, check_input=False,
+                       penalty_factor=pf, precompute=precompute, check_input=False,
                        warn=False, **params)
     coefs = res.coefs
     intercepts = res.intercepts if params["fit_intercept"] else np.zeros(alphas.size)
@@ -163,8 +164,8 @@ class ElasticNetCV(LinearPredictMixin, RegressorMixin, BaseEstimator):
         Legacy spelling of an int ``alphas``; when given it sets the grid size.
     fit_intercept : bool, default=True
     precompute : 'auto' or bool, default='auto'
-        Gram form per fold; 'auto' picks it for dense X with
-        n_samples > 2 n_features and n_features <= 2000.
+        Gram form per fold, as in :func:`fastreg.enet_path` ('auto' lets the
+        path decide).
     max_iter : int, default=1000
         Coordinate-descent epochs per alpha.
     tol : float, default=1e-4
@@ -198,8 +199,9 @@ class ElasticNetCV(LinearPredictMixin, RegressorMixin, BaseEstimator):
     store_fold_paths : bool, default=False
         Keep every fold's coefficient path in ``cv_results_``.
     fold_strategy : {'auto', 'weights', 'copy'}, default='auto'
-        How a fold's training rows are passed to the path: 0/1 sample
-        weights on the full X, or a copy of ``X[train]``.  Same result.
+        How a fold's training rows are passed to the path: a copy of
+        ``X[train]`` ('auto': measured faster), or 0/1 sample weights on the
+        full X (no copy of X: less memory).  Same result.
     progress : bool, default=False
         Progress bar over the (fold, l1_ratio) paths (tqdm when installed).
 
@@ -341,11 +343,11 @@ class ElasticNetCV(LinearPredictMixin, RegressorMixin, BaseEstimator):
         pf = check_penalty_factor(self.penalty_factor, p, X.dtype)
         folds = list(check_cv(self.cv).split(X, y, groups))
         n_folds = len(folds)
-        use_gram = uses_gram(self.precompute, n - n // n_folds, p, sp.issparse(X))
-        strategy = (choose_fold_strategy(X, use_gram) if self.fold_strategy == "auto"
+        precompute = check_cv_precompute(self.precompute)
+        strategy = (choose_fold_strategy(X) if self.fold_strategy == "auto"
                     else self.fold_strategy)
-        if not use_gram or strategy == "weights":
-            X = as_kernel_X(X)[0]        # convert the layout once, not per fold
+        # one layout conversion (C -> Fortran, CSR -> CSC) for all the folds
+        X = as_kernel_X(X)[0]
         if sp.issparse(X) and not X.has_sorted_indices:
             X = X.sorted_indices()
         params = dict(fit_intercept=self.fit_intercept, tol=self.tol,
@@ -356,7 +358,8 @@ class ElasticNetCV(LinearPredictMixin, RegressorMixin, BaseEstimator):
             grids = np.array([
                 alpha_grid(X, y, l1_ratio=r, n_alphas=grid, eps=self.eps,
                            sample_weight=sw, penalty_factor=pf,
-                           fit_intercept=self.fit_intercept, positive=self.positive)
+                           fit_intercept=self.fit_intercept, positive=self.positive,
+                           precompute=precompute)
                 for r in l1_ratios])
         else:
             grids = np.tile(grid, (l1_ratios.size, 1))
@@ -364,7 +367,7 @@ class ElasticNetCV(LinearPredictMixin, RegressorMixin, BaseEstimator):
 
         jobs = [delayed(fold_path)(X, y, sw, train, test, alphas=grids[r],
                                    l1_ratio=float(l1_ratios[r]), pf=pf,
-                                   params=params, use_gram=use_gram,
+                                   params=params, precompute=precompute,
                                    strategy=strategy, gammas=gammas,
                                    store=self.store_fold_paths)
                 for r in range(l1_ratios.size) for train, test in folds]
@@ -411,7 +414,7 @@ class ElasticNetCV(LinearPredictMixin, RegressorMixin, BaseEstimator):
         # final fit on every row
         res = compute_path(X, y, l1_ratio=float(l1_ratios[r_min]), alphas=[self.alpha_],
                            sample_weight=sw, penalty_factor=pf,
-                           precompute=uses_gram(self.precompute, n, p, sp.issparse(X)),
+                           precompute=precompute,
                            check_input=False, warn=False, **params)
         warn_not_converged(res)
         coef, intercept = res.coefs, res.intercepts

@@ -19,7 +19,7 @@ from sklearn.utils.validation import validate_data
 from ._estimators import LinearPredictMixin
 from ._path import compute_path, warn_not_converged
 from ._path_estimator import alpha_grid, check_bool, resolve_grid_size
-from ._validation import (as_kernel_X, check_choice, check_penalty_factor,
+from ._validation import (check_choice, check_penalty_factor,
                           check_scalar_param)
 
 
@@ -209,14 +209,11 @@ class ElasticNetIC(LinearPredictMixin, RegressorMixin, BaseEstimator):
                                              positive=self.positive)
         else:
             sigma2 = float(self.noise_variance)
-        if not (self.precompute is True or (
-                self.precompute == "auto" and n > 2 * p and p <= 2000
-                and not sp.issparse(X))):
-            X = as_kernel_X(X)[0]
         if isinstance(grid, int):
             grid = alpha_grid(X, y, l1_ratio=l1_ratio, n_alphas=grid, eps=self.eps,
                               sample_weight=None, penalty_factor=pf,
-                              fit_intercept=self.fit_intercept, positive=self.positive)
+                              fit_intercept=self.fit_intercept, positive=self.positive,
+                              precompute=self.precompute)
         res = compute_path(X, y, l1_ratio=l1_ratio, alphas=grid, penalty_factor=pf,
                            fit_intercept=self.fit_intercept,
                            precompute=self.precompute, tol=self.tol,

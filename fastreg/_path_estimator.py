@@ -16,7 +16,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ._path import compute_path, warn_not_converged
 from ._progress import progress_bar
-from ._validation import (as_kernel_X, check_alphas, check_choice,
+from ._validation import (check_alphas, check_choice,
                           check_penalty_factor, check_sample_weight,
                           check_scalar_param)
 
@@ -54,7 +54,7 @@ def resolve_grid_size(alphas, n_alphas):
 
 
 def alpha_grid(X, y, *, l1_ratio, n_alphas, eps, sample_weight, penalty_factor,
-               fit_intercept, positive):
+               fit_intercept, positive, precompute="auto"):
     """scikit-learn's grid: ``geomspace(alpha_max, eps * alpha_max, n_alphas)``.
 
     alpha_max comes from :func:`compute_path` itself (a one-alpha grid), so
@@ -64,7 +64,7 @@ def alpha_grid(X, y, *, l1_ratio, n_alphas, eps, sample_weight, penalty_factor,
     eps = check_scalar_param(eps, "eps", low=0, low_open=True)
     res = compute_path(X, y, l1_ratio=l1_ratio, n_alphas=1, eps=eps,
                        sample_weight=sample_weight, penalty_factor=penalty_factor,
-                       fit_intercept=fit_intercept, precompute=False,
+                       fit_intercept=fit_intercept, precompute=precompute,
                        positive=positive, check_input=False, warn=False)
     amax = float(res.alphas[0])
     if amax <= _RESOLUTION:
@@ -229,8 +229,10 @@ class ElasticNetPath(RegressorMixin, BaseEstimator):
     intercept_path_ : ndarray of shape (n_alphas,)
     dual_gaps_ : ndarray of shape (n_alphas,)
         Achieved duality gap per alpha on the objective above.
-    n_iter_ : ndarray of shape (n_alphas,)
+    n_iters_ : ndarray of shape (n_alphas,)
         Coordinate-descent epochs per alpha.
+    n_iter_ : int
+        Epochs over the whole path.
     relaxed_coef_path_ : ndarray of shape (n_features, n_alphas)
         Only with ``relax=True``.
     relaxed_intercept_path_ : ndarray of shape (n_alphas,)
@@ -316,14 +318,12 @@ class ElasticNetPath(RegressorMixin, BaseEstimator):
         n, p = X.shape
         sw = check_sample_weight(sample_weight, n, X.dtype)
         pf = check_penalty_factor(self.penalty_factor, p, X.dtype)
-        if not isinstance(self.precompute, np.ndarray):
-            X = as_kernel_X(X)[0]
         params = self._solver_params()
         if isinstance(grid, int):
             grid = alpha_grid(X, y, l1_ratio=l1_ratio, n_alphas=grid, eps=self.eps,
                               sample_weight=sw, penalty_factor=pf,
                               fit_intercept=self.fit_intercept,
-                              positive=self.positive)
+                              positive=self.positive, precompute=self.precompute)
         res = _chunked_path(X, y, grid, l1_ratio, sw, pf, self.precompute,
                             params, self.progress)
         self.alphas_ = res.alphas
@@ -331,7 +331,8 @@ class ElasticNetPath(RegressorMixin, BaseEstimator):
         self.intercept_path_ = (res.intercepts if self.fit_intercept
                                 else np.zeros_like(res.intercepts))
         self.dual_gaps_ = res.dual_gaps
-        self.n_iter_ = res.n_iters
+        self.n_iters_ = res.n_iters
+        self.n_iter_ = int(np.sum(res.n_iters))
         self._pf = pf
         if relax:
             self.relaxed_coef_path_, self.relaxed_intercept_path_ = relaxed_path(

@@ -35,6 +35,8 @@ from ._validation import check_choice, check_sample_weight, check_scalar_param
 _GRAM_BLOCK = 2048
 # sparse X: largest system (min(n_samples, n_features)) solved directly
 _SPARSE_DIRECT_MAX = 4096
+# ... and when its dim^2 entries are at most this many times nnz(X)
+_SPARSE_DENSE_RATIO = 50
 # RidgeCV: bytes of X @ V held at once
 _CV_BLOCK_BYTES = 1 << 25
 
@@ -165,7 +167,7 @@ def _cancellation(d_raw, d_centred, dtype):
         return bool(np.any((d_raw > 0) & (d_centred * limit < d_raw)))
 
 
-def build_system(X, Y, sw, fit_intercept, dual):
+def build_system(X, Y, sw, *, fit_intercept, dual):
     """Centred weighted normal equations (primal or dual) of a ridge problem."""
     n, p = X.shape
     dt = X.dtype
@@ -282,8 +284,9 @@ def solve_system(system, alphas):
     """Coefficients (p, n_targets) for one alpha per target, by Cholesky.
 
     One factorization per distinct alpha.  LAPACK info > 0 or an rcond below
-    ``dim * eps`` means the system is numerically singular: it is then solved
-    by an eigendecomposition (pseudo-inverse) with a ``LinAlgWarning``.
+    eps (scipy.linalg.solve's rule) means the system is numerically singular:
+    it is then solved by an eigendecomposition (pseudo-inverse) with a
+    ``LinAlgWarning``.
     """
     M, rhs = system.M, system.rhs
     dim = M.shape[0]
@@ -295,7 +298,7 @@ def solve_system(system, alphas):
         reason = None
         try:
             sol, rcond = cholesky_solve(M, a, rhs[:, idx])
-            if not (rcond >= dim * eps):
+            if not (rcond >= eps):
                 reason = f"it is ill-conditioned (rcond={rcond:.3g})"
         except np.linalg.LinAlgError as exc:
             reason = str(exc)
@@ -313,7 +316,7 @@ def solve_system(system, alphas):
     return system.to_coef(out)
 
 
-def cg_solve(X, Y, sw, fit_intercept, alphas, *, tol, max_iter):
+def cg_solve(X, Y, sw, alphas, *, fit_intercept, tol, max_iter):
     """Primal conjugate gradient with implicit centring (X never densified).
 
     Jacobi-preconditioned ``scipy.sparse.linalg.cg`` on
@@ -375,7 +378,10 @@ def _choose_solver(solver, X):
     if solver == "sparse_cg":
         solver = "cg"
     if solver == "auto":
-        if sp.issparse(X) and min(X.shape) > _SPARSE_DIRECT_MAX:
+        dim = min(X.shape)
+        # sparse: direct only when the dense system is small next to the data
+        if sp.issparse(X) and (dim > _SPARSE_DIRECT_MAX
+                               or dim * dim > _SPARSE_DENSE_RATIO * max(X.nnz, 1)):
             return "cg"
         return "cholesky"
     return solver
@@ -397,7 +403,7 @@ class Ridge(MultiOutputMixin, RegressorMixin, BaseEstimator):
     dense X is copied only in the rare case where centring the Gram would
     lose more than half of the digits (column means far larger than their
     spread).  float32 input stays float32 end to end.  A numerically
-    singular system (LAPACK info > 0 or rcond < dim * eps) is solved by an
+    singular system (LAPACK info > 0 or rcond < eps) is solved by an
     eigendecomposition (minimum-norm solution) with a ``LinAlgWarning``.
 
     Parameters
@@ -419,8 +425,9 @@ class Ridge(MultiOutputMixin, RegressorMixin, BaseEstimator):
         n_samples >= n_features, dual otherwise).  'cg' (alias 'sparse_cg'):
         Jacobi-preconditioned conjugate gradient on the implicitly centred
         primal system, for sparse X with many features.  'auto' picks
-        'cholesky' for dense X and for sparse X with
-        min(n_samples, n_features) <= 4096, else 'cg'.
+        'cholesky' for dense X and for sparse X whose system is small
+        (d = min(n_samples, n_features) <= 4096 and d^2 <= 50 nnz(X)), else
+        'cg'.
     positive : bool, default=False
         Only False is supported (accepted for compatibility).
     random_state : None, int or RandomState, default=None
@@ -498,7 +505,7 @@ class Ridge(MultiOutputMixin, RegressorMixin, BaseEstimator):
         self.n_iter_ = None
         if solver == "cg":
             coef, xm, ym, n_iter, ok = cg_solve(
-                X, Y, sw, self.fit_intercept, alphas, tol=self.tol,
+                X, Y, sw, alphas, fit_intercept=self.fit_intercept, tol=self.tol,
                 max_iter=max_iter)
             if not ok:
                 warnings.warn(f"Conjugate gradient did not reach tol={self.tol} "
@@ -506,7 +513,8 @@ class Ridge(MultiOutputMixin, RegressorMixin, BaseEstimator):
                               "max_iter", ConvergenceWarning, stacklevel=2)
             self.n_iter_ = n_iter
         else:
-            system = build_system(X, Y, sw, self.fit_intercept, dual=p > n)
+            system = build_system(X, Y, sw, fit_intercept=self.fit_intercept,
+                                  dual=p > n)
             coef = solve_system(system, alphas)
             xm, ym = system.xm, system.ym
         intercept = _intercepts(xm, ym, coef, self.fit_intercept)
@@ -516,7 +524,8 @@ class Ridge(MultiOutputMixin, RegressorMixin, BaseEstimator):
             self.coef_ = coef[0]
             self.intercept_ = intercept[0] if self.fit_intercept else 0.0
         else:
-            self.coef_ = coef
+            # scikit-learn's shapes: a single column of y gives coef_ (p,)
+            self.coef_ = coef[0] if coef.shape[0] == 1 else coef
             self.intercept_ = intercept
         self.solver_ = solver
         return self
@@ -613,7 +622,7 @@ def ridge_path(X, y, alphas, *, sample_weight=None, fit_intercept=False,
     sw = check_sample_weight(sample_weight, X.shape[0], X.dtype)
     Y = y[:, None] if y.ndim == 1 else y
     n, p = X.shape
-    system = build_system(X, Y, sw, fit_intercept, dual=p > n)
+    system = build_system(X, Y, sw, fit_intercept=fit_intercept, dual=p > n)
     dt = X.dtype
     lam, V = eigen_decompose(system.M)
     inv = _spectral_inverse(lam, a, dt).astype(dt)          # (dim, n_alphas)
@@ -710,7 +719,7 @@ class RidgeCV(MultiOutputMixin, RegressorMixin, BaseEstimator):
     >>> model = RidgeCV(alphas=np.logspace(-3, 3, 13)).fit(X, y)
     >>> float(model.alpha_) in set(np.logspace(-3, 3, 13))
     True
-    >>> np.round(model.coef_, 0)
+    >>> np.round(model.coef_, 0) + 0.0
     array([ 1.,  2.,  0.,  0., -1.])
     """
 
@@ -743,7 +752,7 @@ class RidgeCV(MultiOutputMixin, RegressorMixin, BaseEstimator):
         if self.cv is not None:
             if self.store_cv_results:
                 raise ValueError("cv!=None and store_cv_results=True are "
-                                 "incompatible, got cv={self.cv!r}")
+                                 f"incompatible, got cv={self.cv!r}")
             if self.alpha_per_target:
                 raise ValueError("alpha_per_target=True is only supported with "
                                  f"cv=None (leave-one-out), got cv={self.cv!r}")
@@ -755,7 +764,8 @@ class RidgeCV(MultiOutputMixin, RegressorMixin, BaseEstimator):
         n, p = X.shape
         if sw is not None:
             sw = sw.astype(np.float64)
-        system = build_system(X, Y, sw, self.fit_intercept, dual=p > n)
+        system = build_system(X, Y, sw, fit_intercept=self.fit_intercept,
+                              dual=p > n)
         loo_resid = self._loo(X, Y, sw, system, alphas)
         s = np.ones(n) if sw is None else np.sqrt(sw)
         per_target = self.alpha_per_target and Y.shape[1] > 1
@@ -793,10 +803,8 @@ class RidgeCV(MultiOutputMixin, RegressorMixin, BaseEstimator):
         intercept = _intercepts(system.xm, system.ym, coef, self.fit_intercept)
         del self._eig
         coef = np.ascontiguousarray(coef.T).astype(dtype)
-        if y.ndim == 1 or (Y.shape[1] == 1 and not per_target):
-            self.coef_ = coef[0] if y.ndim == 1 else coef
-        else:
-            self.coef_ = coef
+        # scikit-learn's shapes: a single column of y gives coef_ (p,)
+        self.coef_ = coef[0] if coef.shape[0] == 1 else coef
         if y.ndim == 1:
             self.intercept_ = (intercept[0].astype(dtype) if self.fit_intercept
                                else 0.0)
@@ -835,6 +843,8 @@ class RidgeCV(MultiOutputMixin, RegressorMixin, BaseEstimator):
             return out
         inv = _spectral_inverse(lam, alphas, np.float64)     # (p, n_alphas)
         xmV = system.xm @ V
+        if sp.issparse(X):
+            X = X.tocsr()                                     # row blocks
         step = max(64, _CV_BLOCK_BYTES // (8 * max(p, 1)))
         for start in range(0, n, step):
             stop = min(n, start + step)

@@ -50,16 +50,21 @@ def _same_fit(a, b, dtype, y):
 @pytest.mark.parametrize("dtype", DTYPES)
 @pytest.mark.parametrize("l1_ratio", [1.0, 0.5, 0.1])
 @pytest.mark.parametrize("case", ["plain", "weights", "penalty_factor", "positive"])
-def test_fit_is_optimal_by_oracle(layout, dtype, l1_ratio, case):
+@pytest.mark.parametrize("precompute", [False, True])
+def test_fit_is_optimal_by_oracle(layout, dtype, l1_ratio, case, precompute):
     X, y = _problem(layout, dtype)
     n, p = X.shape
     rng = np.random.default_rng(3)
     sw = rng.uniform(0.2, 3.0, n) if case == "weights" else None
-    pf = rng.uniform(0.3, 3.0, p) if case == "penalty_factor" else None
+    pf = None
+    if case == "penalty_factor":
+        pf = rng.uniform(0.3, 3.0, p)
+        pf[[1, 4]] = 0.0
     positive = case == "positive"
     tol = 1e-8 if dtype == np.float64 else 1e-4
     est = ElasticNet(alpha=0.05, l1_ratio=l1_ratio, tol=tol, penalty_factor=pf,
-                     positive=positive).fit(X, y, sample_weight=sw)
+                     positive=positive, precompute=precompute).fit(
+                         X, y, sample_weight=sw)
     assert est.coef_.dtype == dtype and est.coef_.shape == (p,)
     assert isinstance(est.intercept_, float) and isinstance(est.n_iter_, int)
     kw = dict(fit_intercept=True, sample_weight=sw, penalty_factor=pf,
@@ -90,7 +95,7 @@ def test_elasticnet_l1_ratio_one_is_lasso(layout, dtype, fit_intercept, weighted
     X, y = _problem(layout, dtype)
     sw = np.random.default_rng(0).uniform(0.5, 2, X.shape[0]) if weighted else None
     kw = dict(alpha=0.03, fit_intercept=fit_intercept, tol=TIGHT_TOL[dtype],
-              max_iter=10000)
+              max_iter=10000, precompute=False)
     enet = ElasticNet(l1_ratio=1.0, **kw).fit(X, y, sample_weight=sw)
     lasso = Lasso(**kw).fit(X, y, sample_weight=sw)
     np.testing.assert_array_equal(enet.coef_, lasso.coef_)
@@ -111,7 +116,7 @@ def test_estimator_matches_path(layout, dtype, fit_intercept):
     X, y = _problem(layout, dtype)
     sw = np.random.default_rng(4).uniform(0.5, 2, X.shape[0])
     pf = np.random.default_rng(5).uniform(0.5, 2, X.shape[1])
-    kw = dict(l1_ratio=0.6, tol=TIGHT_TOL[dtype], max_iter=10000)
+    kw = dict(l1_ratio=0.6, tol=TIGHT_TOL[dtype], max_iter=10000, precompute=False)
     est = ElasticNet(alpha=0.04, fit_intercept=fit_intercept, penalty_factor=pf,
                      **kw).fit(X, y, sample_weight=sw)
     _, coefs, gaps, icpt = enet_path(X, y, alphas=[0.04], sample_weight=sw,
@@ -151,7 +156,8 @@ def test_integer_weights_equal_repeated_rows(layout, dtype):
     X, y = _problem(layout, dtype, n=40, p=12)
     sw = np.random.default_rng(2).integers(0, 4, X.shape[0])
     rows = np.repeat(np.arange(X.shape[0]), sw)
-    kw = dict(alpha=0.05, l1_ratio=0.8, tol=TIGHT_TOL[dtype], max_iter=10000)
+    kw = dict(alpha=0.05, l1_ratio=0.8, tol=TIGHT_TOL[dtype], max_iter=10000,
+              precompute=False)
     a = ElasticNet(**kw).fit(X, y, sample_weight=sw)
     b = ElasticNet(**kw).fit(X[rows], y[rows])
     _same_fit(a, b, dtype, y)
@@ -160,7 +166,7 @@ def test_integer_weights_equal_repeated_rows(layout, dtype):
 @pytest.mark.parametrize("dtype", DTYPES)
 def test_unit_and_scalar_weights_equal_none(layout, dtype):
     X, y = _problem(layout, dtype)
-    kw = dict(alpha=0.05, tol=TIGHT_TOL[dtype])
+    kw = dict(alpha=0.05, tol=TIGHT_TOL[dtype], precompute=False)
     ref = Lasso(**kw).fit(X, y)
     _same_fit(Lasso(**kw).fit(X, y, sample_weight=np.ones(X.shape[0])), ref, dtype, y)
     _same_fit(Lasso(**kw).fit(X, y, sample_weight=2.5), ref, dtype, y)
@@ -171,7 +177,7 @@ def test_float32_close_to_float64(layout, dtype):
     X64, y64 = _problem(layout, np.float64)
     X, y = _problem(layout, dtype)
     ref = ElasticNet(alpha=0.05, tol=1e-12).fit(X64, y64)
-    est = ElasticNet(alpha=0.05, tol=TIGHT_TOL[dtype]).fit(X, y)
+    est = ElasticNet(alpha=0.05, tol=TIGHT_TOL[dtype], precompute=False).fit(X, y)
     assert est.coef_.dtype == dtype
     _close(est.coef_, ref.coef_, np.float32)
     assert est.predict(X).dtype == dtype
@@ -180,7 +186,7 @@ def test_float32_close_to_float64(layout, dtype):
 @pytest.mark.parametrize("dtype", DTYPES)
 def test_warm_start_equals_cold_start(layout, dtype):
     X, y = _problem(layout, dtype)
-    kw = dict(l1_ratio=0.7, tol=TIGHT_TOL[dtype], max_iter=10000)
+    kw = dict(l1_ratio=0.7, tol=TIGHT_TOL[dtype], max_iter=10000, precompute=False)
     cold = ElasticNet(alpha=0.02, **kw).fit(X, y)
     warm = ElasticNet(alpha=0.1, warm_start=True, **kw).fit(X, y)
     first = warm.coef_.copy()
@@ -209,9 +215,11 @@ def test_warm_start_false_restarts():
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
-def test_random_selection_is_seeded_and_optimal(layout, dtype):
+@pytest.mark.parametrize("precompute", [False, True])
+def test_random_selection_is_seeded_and_optimal(layout, dtype, precompute):
     X, y = _problem(layout, dtype)
-    kw = dict(alpha=0.03, l1_ratio=0.5, tol=TIGHT_TOL[dtype], max_iter=10000)
+    kw = dict(alpha=0.03, l1_ratio=0.5, tol=TIGHT_TOL[dtype], max_iter=10000,
+              precompute=precompute)
     a = ElasticNet(selection="random", random_state=0, **kw).fit(X, y)
     b = ElasticNet(selection="random", random_state=0, **kw).fit(X, y)
     np.testing.assert_array_equal(a.coef_, b.coef_)
@@ -223,7 +231,8 @@ def test_multi_output_equals_one_fit_per_target(layout, dtype):
     X, y = _problem(layout, dtype)
     Y = np.c_[y, 2 * y[::-1] + 1, y ** 2].astype(dtype)
     sw = np.random.default_rng(0).uniform(0.5, 2, X.shape[0])
-    kw = dict(alpha=0.05, l1_ratio=0.9, tol=TIGHT_TOL[dtype], max_iter=10000)
+    kw = dict(alpha=0.05, l1_ratio=0.9, tol=TIGHT_TOL[dtype], max_iter=10000,
+              precompute=False)
     multi = ElasticNet(**kw).fit(X, Y, sample_weight=sw)
     assert multi.coef_.shape == (3, X.shape[1])
     assert multi.intercept_.shape == (3,) and multi.dual_gap_.shape == (3,)
@@ -244,7 +253,7 @@ def test_multi_output_equals_one_fit_per_target(layout, dtype):
 @pytest.mark.parametrize("fit_intercept", [False, True])
 def test_predict_and_sparse_coef(layout, dtype, fit_intercept):
     X, y = _problem(layout, dtype)
-    est = Lasso(alpha=0.05, fit_intercept=fit_intercept).fit(X, y)
+    est = Lasso(alpha=0.05, fit_intercept=fit_intercept, precompute=False).fit(X, y)
     expected = (_dense(X).astype(np.float64) @ est.coef_.astype(np.float64)
                 + est.intercept_)
     pred = est.predict(X)
@@ -358,7 +367,8 @@ def test_convergence_warning_when_max_iter_is_tiny(layout, dtype):
     X, y = _problem(layout, dtype)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        est = ElasticNet(alpha=0.005, tol=1e-10, max_iter=1).fit(X, y)
+        est = ElasticNet(alpha=0.005, tol=1e-10, max_iter=1,
+                         precompute=False).fit(X, y)
     conv = [w for w in caught if issubclass(w.category, ConvergenceWarning)]
     assert len(conv) == 1, [str(w.message) for w in caught]
     msg = str(conv[0].message)

@@ -89,7 +89,7 @@ def test_primal_equals_dual(layout, fit_intercept, shape):
     sw = np.random.default_rng(3).uniform(0.2, 2.0, shape[0])
     coefs = []
     for dual in (False, True):
-        s = _ridge.build_system(X, Y, sw, fit_intercept, dual=dual)
+        s = _ridge.build_system(X, Y, sw, fit_intercept=fit_intercept, dual=dual)
         assert s.M.shape[0] == (shape[0] if dual else shape[1])
         coefs.append(_ridge.solve_system(s, np.array([0.5])))
     _close(coefs[0], coefs[1], np.float64)
@@ -338,3 +338,23 @@ def test_large_dense_against_scipy(layout_):
     cv = RidgeCV(alphas=np.logspace(-2, 4, 40)).fit(X, y)
     s = sklm.RidgeCV(alphas=np.logspace(-2, 4, 40)).fit(X, y)
     assert cv.alpha_ == s.alpha_
+
+
+def test_shapes_match_sklearn_for_single_column_y():
+    X, y = _problem("F")
+    Y = y[:, None]
+    for ours, theirs in ((Ridge(), sklm.Ridge()), (RidgeCV(), sklm.RidgeCV())):
+        a, b = ours.fit(X, Y), theirs.fit(X, Y)
+        assert a.coef_.shape == b.coef_.shape
+        assert np.shape(a.intercept_) == np.shape(b.intercept_)
+        assert a.predict(X).shape == b.predict(X).shape
+
+
+def test_auto_solver_uses_cg_for_very_sparse_wide_systems():
+    X = sp.random(300, 600, density=0.002, format="csr", random_state=0)
+    y = np.random.default_rng(0).standard_normal(300)
+    m = Ridge(alpha=1.0, tol=1e-12).fit(X, y)
+    assert m.solver_ == "cg"
+    d = Ridge(alpha=1.0, solver="cholesky").fit(X, y)
+    np.testing.assert_allclose(m.coef_, d.coef_, atol=1e-8)
+    np.testing.assert_allclose(m.intercept_, d.intercept_, atol=1e-8)

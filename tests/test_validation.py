@@ -82,7 +82,8 @@ def test_negative_sample_weight(entry):
     X, y = _data()
     sw = _with(np.ones(N), 5, -0.5)
     with pytest.raises(ValueError,
-                       match=r"sample_weight must be non-negative, got -0\.5 at index 5"):
+                       match=r"sample_weight must be non-negative, "
+                             r"got -0\.5 at index 5"):
         _fit(entry, X, y, sample_weight=sw)
 
 
@@ -183,7 +184,8 @@ def test_bad_alpha_type_or_value(alpha, match):
     ([0.5, np.nan], "alphas must be finite, got nan at index 1"),
     ([np.inf], "alphas must be finite, got inf at index 0"),
     ([], "alphas must be an int or a non-empty 1-D array, got shape (0,)"),
-    (np.ones((2, 2)), "alphas must be an int or a non-empty 1-D array, got shape (2, 2)"),
+    (np.ones((2, 2)),
+     "alphas must be an int or a non-empty 1-D array, got shape (2, 2)"),
     (0, "alphas must be >= 1, got 0"),
 ])
 def test_bad_alphas_in_path(alphas, match):
@@ -301,9 +303,6 @@ def test_estimator_bool_parameters(name):
         ElasticNet(**{name: "no"}).fit(X, y)
 
 
-@pytest.mark.xfail(strict=True, reason="enet_path does not check that positive "
-                   "and fit_intercept are bools: positive='no' is truthy and "
-                   "silently constrains the coefficients")
 @pytest.mark.parametrize("name", ["fit_intercept", "positive"])
 def test_path_bool_parameters(name):
     X, y = _data()
@@ -318,17 +317,12 @@ def test_coef_init_wrong_shape():
         enet_path(X, y, coef_init=np.zeros(P - 1))
 
 
-@pytest.mark.xfail(strict=True, reason="enet_path accepts a coef_init with NaN "
-                   "(the path then silently restarts from a non-finite state)")
 def test_coef_init_not_finite():
     X, y = _data()
     with pytest.raises(ValueError, match="coef_init must be finite"):
         enet_path(X, y, alphas=[0.1], coef_init=np.full(P, np.nan))
 
 
-@pytest.mark.xfail(strict=True, reason="a precomputed Xy of the wrong length "
-                   "fails inside NumPy with 'operands could not be broadcast', "
-                   "which names neither Xy nor the expected shape")
 def test_xy_wrong_shape():
     X, y = _data()
     with pytest.raises(ValueError, match=re.escape(

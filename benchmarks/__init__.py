@@ -1,0 +1,1 @@
+"""asv benchmark suites of fastreg (configuration: ../asv.conf.json)."""

@@ -1,0 +1,134 @@
+"""Shared pieces of the Lasso / Elastic Net suites.
+
+- ``LIBRARIES``: the ``library`` parameter; a peer that is not installed
+  raises NotImplementedError in ``setup``, which asv reports as skipped.
+- ``solve``: the one function that maps fastreg's options (alphas, l1_ratio,
+  fit_intercept, tol, max_iter) to each peer's call, so every library solves
+  the same problem to the same stopping rule.
+- ``relative_gap``: the achieved duality gap by fastreg's NumPy oracle, in
+  units of the stopping bound ``tol * ||y_c||^2 / n`` (<= 1 means solved).
+- ``pin_threads``: one BLAS / OpenMP thread for every library, so timings
+  compare algorithms rather than thread pools.
+"""
+import time
+import warnings
+
+import numpy as np
+import scipy.sparse as sp
+
+LIBRARIES = ["fastreg", "sklearn", "celer", "glmnet"]
+TOL = 1e-4
+MAX_ITER = 10_000
+
+_limits = None
+
+
+def pin_threads():
+    """Limit BLAS and OpenMP pools to one thread for this process."""
+    global _limits
+    if _limits is None:
+        from threadpoolctl import threadpool_limits
+        _limits = threadpool_limits(limits=1)
+
+
+def require(library):
+    """Import check in ``setup``: a missing peer skips its benchmarks."""
+    modules = {"fastreg": "fastreg", "sklearn": "sklearn", "celer": "celer",
+               "glmnet": "glmnet"}
+    try:
+        __import__(modules[library])
+    except ImportError:
+        raise NotImplementedError(f"{library} is not installed") from None
+
+
+def make_data(n, p, *, density=None, k=20, seed=0):
+    """A regression problem with k true features; dense (Fortran) or CSC."""
+    rng = np.random.default_rng(seed)
+    if density is None:
+        X = np.asfortranarray(rng.standard_normal((n, p)))
+    else:
+        X = sp.random(n, p, density=density, format="csc", random_state=seed,
+                      data_rvs=lambda m: rng.uniform(0.1, 1.1, m))
+    w = np.zeros(p)
+    w[rng.choice(p, k, replace=False)] = rng.standard_normal(k)
+    y = np.asarray(X @ w).ravel() + 1.0 + 0.5 * rng.standard_normal(n)
+    return X, y
+
+
+def alpha_max(X, y, l1_ratio, fit_intercept):
+    yc = y - y.mean() if fit_intercept else y
+    return float(np.abs(X.T @ yc).max()) / (X.shape[0] * l1_ratio)
+
+
+def solve(library, X, y, *, alphas, l1_ratio, fit_intercept, tol=TOL,
+          max_iter=MAX_ITER):
+    """Solve for each alpha (a path, warm-started); returns (coefs, intercepts).
+
+    coefs has shape (n_features, n_alphas).  A single alpha uses the
+    library's estimator, several use its path function (which has no
+    intercept: path benchmarks pass centred data or fit_intercept=False).
+    """
+    alphas = np.asarray(alphas, dtype=np.float64)
+    single = alphas.size == 1
+    if library == "fastreg":
+        import fastreg
+        if single:
+            cls = fastreg.Lasso if l1_ratio == 1 else fastreg.ElasticNet
+            kw = {} if l1_ratio == 1 else dict(l1_ratio=l1_ratio)
+            m = cls(alpha=alphas[0], fit_intercept=fit_intercept, tol=tol,
+                    max_iter=max_iter, **kw).fit(X, y)
+            return m.coef_[:, None], np.array([m.intercept_])
+        _, coefs, _, b = fastreg.enet_path(
+            X, y, l1_ratio=l1_ratio, alphas=alphas, tol=tol, max_iter=max_iter,
+            fit_intercept=fit_intercept, return_intercept=True)
+        return coefs, b
+    if library == "sklearn":
+        from sklearn import linear_model as lm
+        if single:
+            cls = lm.Lasso if l1_ratio == 1 else lm.ElasticNet
+            kw = {} if l1_ratio == 1 else dict(l1_ratio=l1_ratio)
+            m = cls(alpha=alphas[0], fit_intercept=fit_intercept, tol=tol,
+                    max_iter=max_iter, **kw).fit(X, y)
+            return m.coef_[:, None], np.array([m.intercept_])
+        if fit_intercept:
+            raise ValueError("sklearn's enet_path has no intercept: centre the data")
+        _, coefs, _ = lm.enet_path(X, y, l1_ratio=l1_ratio, alphas=alphas,
+                                   tol=tol, max_iter=max_iter)
+        return coefs, np.zeros(alphas.size)
+    if library == "celer":
+        # celer: same objective and alpha scaling as scikit-learn
+        import celer
+        coefs, b = [], []
+        cls = celer.Lasso if l1_ratio == 1 else celer.ElasticNet
+        kw = {} if l1_ratio == 1 else dict(l1_ratio=l1_ratio)
+        m = cls(alpha=alphas[0], fit_intercept=fit_intercept, tol=tol,
+                max_iter=max_iter, warm_start=True, **kw)
+        for a in alphas:
+            m.set_params(alpha=a).fit(X, y)
+            coefs.append(m.coef_.copy())
+            b.append(m.intercept_)
+        return np.array(coefs).T, np.array(b)
+    if library == "glmnet":
+        # python-glmnet: alpha <-> l1_ratio, lambda <-> alpha (objective
+        # 1/(2n) RSS + lambda * penalty); no standardisation, same grid.
+        import glmnet
+        m = glmnet.ElasticNet(alpha=l1_ratio, lambda_path=alphas, standardize=False,
+                              fit_intercept=fit_intercept, tol=tol,
+                              max_iter=max_iter, n_splits=0)
+        m.fit(X, y)
+        coefs = np.column_stack([m.coef_path_[:, i] for i in range(alphas.size)])
+        return coefs, np.asarray(m.intercept_path_)
+    raise ValueError(f"library must be one of {LIBRARIES}, got {library!r}")
+
+
+def relative_gap(X, y, coefs, alphas, l1_ratio, fit_intercept, tol=TOL):
+    """Largest duality gap over the alphas / (tol * ||y_c||^2 / n)."""
+    from fastreg._objectives import enet_dual_gap
+    yc = y - y.mean() if fit_intercept else y
+    bound = tol * float(yc @ yc) / y.shape[0]
+    gaps = [enet_dual_gap(X, y, coefs[:, i], a, l1_ratio, fit_intercept=fit_intercept)
+            for i, a in enumerate(np.atleast_1d(alphas))]
+    return max(gaps) / bound
+
+
+timer = time.perf_counter
