@@ -9,7 +9,8 @@ Kernel-scale problem (the user objective multiplied by W = sum(sw))::
     P(w) = 1/2 sum_i sw_i r_i^2 + sum_j pf_j (l1 |w_j| + l2/2 w_j^2)
     r    = y_c - (X - 1 mu^T) w          (y_c = y - ybar; mu = 0 without intercept)
 
-The centred residual is never stored: ``rs = y_c - X w`` is kept with the
+The centred residual is never stored: ``rs = y_c - X w`` (always float64,
+so that float32 data still gives a certified gap) is kept with the
 scalar offset ``o = mu @ w`` so that ``r = rs + o``.  A coordinate update
 then touches only the nonzeros of one column, whatever the intercept.  The
 centred, weighted gradient is ``u_j = x_j^T S rs + o * W * mu_j`` (it uses
@@ -167,22 +168,37 @@ cdef inline void _track(double d, double g, double norm, double qj,
 
 cdef inline double _grad_dense(Py_ssize_t n, const floating *xj,
                                const floating *sw, bint has_sw,
-                               const floating *rs, double o_s) noexcept nogil:
+                               const double *rs, double o_s) noexcept nogil:
     """u_j = x_j^T S rs + o * W * mu_j (o_s = o * W * mu_j)."""
     cdef Py_ssize_t i
     cdef double acc = 0.0
     if not has_sw:
-        # x_j @ rs
-        return _dot(<int> n, xj, 1, rs, 1) + o_s
+        if floating is double:
+            # x_j @ rs
+            return _dot(<int> n, xj, 1, rs, 1) + o_s
+        for i in range(n):
+            acc += xj[i] * rs[i]
+        return acc + o_s
     for i in range(n):
         acc += xj[i] * sw[i] * rs[i]
     return acc + o_s
 
 
+cdef inline void _sub_dense(Py_ssize_t n, double d, const floating *xj,
+                            double *rs) noexcept nogil:
+    """rs -= d * x_j"""
+    cdef Py_ssize_t i
+    if floating is double:
+        _axpy(<int> n, -d, xj, 1, rs, 1)
+    else:
+        for i in range(n):
+            rs[i] -= d * xj[i]
+
+
 def cd_dense(const floating[::1, :] X, const floating[::1] sw,
              const floating[::1] mu, const floating[::1] norms,
              const floating[::1] q, const floating[::1] pf,
-             floating[::1] w, floating[::1] rs, double[::1] scal,
+             floating[::1] w, double[::1] rs, double[::1] scal,
              const int32_t[::1] ws, CDOptions opts):
     """Cyclic coordinate descent over ``ws`` on dense Fortran-ordered X.
 
@@ -215,7 +231,7 @@ def cd_dense(const floating[::1, :] X, const floating[::1] sw,
                     if d != 0.0:
                         w[j] = new
                         # rs -= d * X[:, j]
-                        _axpy(<int> n, <floating> -d, &X[0, j], 1, &rs[0], 1)
+                        _sub_dense(n, d, &X[0, j], &rs[0])
                         scal[0] += d * mu[j]
                         _track(d, g, norms[j], q[j], &scal[0])
                 if epoch % opts.check_every == 0 or epoch == opts.max_epochs:
@@ -244,7 +260,7 @@ def col_norms_dense(const floating[::1, :] X, const floating[::1] sw,
     cdef bint has_sw = sw.shape[0] > 0
     cdef double acc, t
     with nogil:
-        for j in prange(p, schedule="static"):
+        for j in range(p):
             acc = 0.0
             for i in range(n):
                 t = X[i, j] - mu[j]
@@ -257,7 +273,7 @@ def col_norms_dense(const floating[::1, :] X, const floating[::1] sw,
 cdef inline double _grad_sparse(const floating *data, const index_t *ind,
                                 index_t start, index_t end,
                                 const floating *sw, bint has_sw,
-                                const floating *rs, double o_s) noexcept nogil:
+                                const double *rs, double o_s) noexcept nogil:
     """u_j = x_j^T S rs + o * W * mu_j over the nonzeros of column j."""
     cdef index_t k
     cdef double acc = 0.0
@@ -274,7 +290,7 @@ def cd_sparse(const floating[::1] data, const index_t[::1] indices,
               const index_t[::1] indptr, const floating[::1] sw,
               const floating[::1] mu, const floating[::1] norms,
               const floating[::1] q, const floating[::1] pf,
-              floating[::1] w, floating[::1] rs, double[::1] scal,
+              floating[::1] w, double[::1] rs, double[::1] scal,
               const int32_t[::1] ws, CDOptions opts):
     """Cyclic coordinate descent over ``ws`` on CSC X (data, indices, indptr).
 
@@ -314,7 +330,7 @@ def cd_sparse(const floating[::1] data, const index_t[::1] indices,
                         w[j] = new
                         # rs[rows of j] -= d * X[rows of j, j]
                         for t in range(start, end):
-                            rs[ip[t]] -= <floating> (d * dp[t])
+                            rs[ip[t]] -= d * dp[t]
                         scal[0] += d * mu[j]
                         _track(d, g, norms[j], q[j], &scal[0])
                 if epoch % opts.check_every == 0 or epoch == opts.max_epochs:
@@ -342,7 +358,7 @@ def max_threads():
 
 
 def grad_sparse(const floating[::1] data, const index_t[::1] indices,
-                const index_t[::1] indptr, const floating[::1] v,
+                const index_t[::1] indptr, const double[::1] v,
                 double offset, const floating[::1] mu, const int32_t[::1] cols,
                 double[::1] out, int n_threads):
     """out[k] = X[:, j]^T v + offset * mu_j for j = cols[k], on n_threads.
@@ -378,7 +394,7 @@ def col_norms_sparse(const floating[::1] data, const index_t[::1] indices,
     cdef const floating *dp = &data[0] if data.shape[0] else NULL
     cdef const index_t *ip = &indices[0] if indices.shape[0] else NULL
     with nogil:
-        for j in prange(p, schedule="guided"):
+        for j in range(p):
             acc = 0.0
             wsum = 0.0
             for t in range(indptr[j], indptr[j + 1]):
@@ -392,7 +408,7 @@ def col_norms_sparse(const floating[::1] data, const index_t[::1] indices,
 # -------------------------------------------------------------- Gram form
 
 def cd_gram(const floating[::1, :] G, const floating[::1] q,
-            const floating[::1] pf, floating[::1] w, floating[::1] H,
+            const floating[::1] pf, floating[::1] w, double[::1] H,
             double[::1] scal, const int32_t[::1] ws, CDOptions opts):
     """Cyclic coordinate descent over ``ws`` on the Gram form.
 
@@ -429,7 +445,7 @@ def cd_gram(const floating[::1, :] G, const floating[::1] q,
                         w[j] = new
                         # H[ws] -= d * G[ws, j]
                         for t in range(m):
-                            H[ws[t]] -= <floating> (d * G[ws[t], j])
+                            H[ws[t]] -= d * G[ws[t], j]
                         _track(d, g, G[j, j], q[j], &scal[0])
                 if epoch % opts.check_every == 0 or epoch == opts.max_epochs:
                     for k in range(m):
@@ -452,18 +468,17 @@ def cd_gram(const floating[::1, :] G, const floating[::1] q,
 # ------------------------------------------------------ residual updates
 
 def sub_columns_dense(const floating[::1, :] X, const int32_t[::1] cols,
-                      const double[::1] coef, floating[::1] rs):
-    """rs -= X[:, cols] @ coef, one axpy per column (no copy of X[:, cols])."""
+                      const double[::1] coef, double[::1] rs):
+    """rs -= X[:, cols] @ coef, column by column (no copy of X[:, cols])."""
     cdef Py_ssize_t n = X.shape[0], k
     with nogil:
         for k in range(cols.shape[0]):
-            # rs -= coef[k] * X[:, cols[k]]
-            _axpy(<int> n, <floating> -coef[k], &X[0, cols[k]], 1, &rs[0], 1)
+            _sub_dense(n, coef[k], &X[0, cols[k]], &rs[0])
 
 
 def sub_columns_sparse(const floating[::1] data, const index_t[::1] indices,
                        const index_t[::1] indptr, const int32_t[::1] cols,
-                       const double[::1] coef, floating[::1] rs):
+                       const double[::1] coef, double[::1] rs):
     """rs -= X[:, cols] @ coef for CSC X, touching only those columns."""
     cdef Py_ssize_t k
     cdef index_t t
@@ -474,7 +489,7 @@ def sub_columns_sparse(const floating[::1] data, const index_t[::1] indices,
             j = cols[k]
             c = coef[k]
             for t in range(indptr[j], indptr[j + 1]):
-                rs[indices[t]] -= <floating> (c * data[t])
+                rs[indices[t]] -= c * data[t]
 
 
 def gram_block_sparse(const floating[::1] data, const index_t[::1] indices,
