@@ -9,7 +9,8 @@ Kernel-scale problem (the user objective multiplied by W = sum(sw))::
     P(w) = 1/2 sum_i sw_i r_i^2 + sum_j pf_j (l1 |w_j| + l2/2 w_j^2)
     r    = y_c - (X - 1 mu^T) w          (y_c = y - ybar; mu = 0 without intercept)
 
-The centred residual is never stored: ``rs = y_c - X w`` is kept with the
+The centred residual is never stored: ``rs = y_c - X w`` (always float64,
+so that float32 data still gives a certified gap) is kept with the
 scalar offset ``o = mu @ w`` so that ``r = rs + o``.  A coordinate update
 then touches only the nonzeros of one column, whatever the intercept.  The
 centred, weighted gradient is ``u_j = x_j^T S rs + o * W * mu_j`` (it uses
@@ -28,6 +29,17 @@ from libc.math cimport fabs, sqrt, INFINITY
 from libc.stdint cimport int32_t, int64_t
 from libc.stdlib cimport malloc, free
 from cpython.exc cimport PyErr_CheckSignals
+cimport openmp
+
+cdef extern from *:
+    """
+    #ifdef _OPENMP
+    #define FASTREG_OPENMP 1
+    #else
+    #define FASTREG_OPENMP 0
+    #endif
+    """
+    bint FASTREG_OPENMP
 
 from ._blas cimport _dot, _axpy
 
@@ -156,22 +168,37 @@ cdef inline void _track(double d, double g, double norm, double qj,
 
 cdef inline double _grad_dense(Py_ssize_t n, const floating *xj,
                                const floating *sw, bint has_sw,
-                               const floating *rs, double o_s) noexcept nogil:
+                               const double *rs, double o_s) noexcept nogil:
     """u_j = x_j^T S rs + o * W * mu_j (o_s = o * W * mu_j)."""
     cdef Py_ssize_t i
     cdef double acc = 0.0
     if not has_sw:
-        # x_j @ rs
-        return _dot(<int> n, xj, 1, rs, 1) + o_s
+        if floating is double:
+            # x_j @ rs
+            return _dot(<int> n, xj, 1, rs, 1) + o_s
+        for i in range(n):
+            acc += xj[i] * rs[i]
+        return acc + o_s
     for i in range(n):
         acc += xj[i] * sw[i] * rs[i]
     return acc + o_s
 
 
+cdef inline void _sub_dense(Py_ssize_t n, double d, const floating *xj,
+                            double *rs) noexcept nogil:
+    """rs -= d * x_j"""
+    cdef Py_ssize_t i
+    if floating is double:
+        _axpy(<int> n, -d, xj, 1, rs, 1)
+    else:
+        for i in range(n):
+            rs[i] -= d * xj[i]
+
+
 def cd_dense(const floating[::1, :] X, const floating[::1] sw,
              const floating[::1] mu, const floating[::1] norms,
              const floating[::1] q, const floating[::1] pf,
-             floating[::1] w, floating[::1] rs, double[::1] scal,
+             floating[::1] w, double[::1] rs, double[::1] scal,
              const int32_t[::1] ws, CDOptions opts):
     """Cyclic coordinate descent over ``ws`` on dense Fortran-ordered X.
 
@@ -204,7 +231,7 @@ def cd_dense(const floating[::1, :] X, const floating[::1] sw,
                     if d != 0.0:
                         w[j] = new
                         # rs -= d * X[:, j]
-                        _axpy(<int> n, <floating> -d, &X[0, j], 1, &rs[0], 1)
+                        _sub_dense(n, d, &X[0, j], &rs[0])
                         scal[0] += d * mu[j]
                         _track(d, g, norms[j], q[j], &scal[0])
                 if epoch % opts.check_every == 0 or epoch == opts.max_epochs:
@@ -233,7 +260,7 @@ def col_norms_dense(const floating[::1, :] X, const floating[::1] sw,
     cdef bint has_sw = sw.shape[0] > 0
     cdef double acc, t
     with nogil:
-        for j in prange(p, schedule="static"):
+        for j in range(p):
             acc = 0.0
             for i in range(n):
                 t = X[i, j] - mu[j]
@@ -246,7 +273,7 @@ def col_norms_dense(const floating[::1, :] X, const floating[::1] sw,
 cdef inline double _grad_sparse(const floating *data, const index_t *ind,
                                 index_t start, index_t end,
                                 const floating *sw, bint has_sw,
-                                const floating *rs, double o_s) noexcept nogil:
+                                const double *rs, double o_s) noexcept nogil:
     """u_j = x_j^T S rs + o * W * mu_j over the nonzeros of column j."""
     cdef index_t k
     cdef double acc = 0.0
@@ -263,7 +290,7 @@ def cd_sparse(const floating[::1] data, const index_t[::1] indices,
               const index_t[::1] indptr, const floating[::1] sw,
               const floating[::1] mu, const floating[::1] norms,
               const floating[::1] q, const floating[::1] pf,
-              floating[::1] w, floating[::1] rs, double[::1] scal,
+              floating[::1] w, double[::1] rs, double[::1] scal,
               const int32_t[::1] ws, CDOptions opts):
     """Cyclic coordinate descent over ``ws`` on CSC X (data, indices, indptr).
 
@@ -303,7 +330,7 @@ def cd_sparse(const floating[::1] data, const index_t[::1] indices,
                         w[j] = new
                         # rs[rows of j] -= d * X[rows of j, j]
                         for t in range(start, end):
-                            rs[ip[t]] -= <floating> (d * dp[t])
+                            rs[ip[t]] -= d * dp[t]
                         scal[0] += d * mu[j]
                         _track(d, g, norms[j], q[j], &scal[0])
                 if epoch % opts.check_every == 0 or epoch == opts.max_epochs:
@@ -325,11 +352,16 @@ def cd_sparse(const floating[::1] data, const index_t[::1] indices,
     return epoch, gap
 
 
+def max_threads():
+    """Threads OpenMP would use (OMP_NUM_THREADS, threadpoolctl); 1 without it."""
+    return openmp.omp_get_max_threads() if FASTREG_OPENMP else 1
+
+
 def grad_sparse(const floating[::1] data, const index_t[::1] indices,
-                const index_t[::1] indptr, const floating[::1] v,
+                const index_t[::1] indptr, const double[::1] v,
                 double offset, const floating[::1] mu, const int32_t[::1] cols,
-                double[::1] out):
-    """out[k] = X[:, j]^T v + offset * mu_j for j = cols[k], in parallel.
+                double[::1] out, int n_threads):
+    """out[k] = X[:, j]^T v + offset * mu_j for j = cols[k], on n_threads.
 
     With v = S rs and offset = o * W this is the centred gradient u.
     """
@@ -340,7 +372,7 @@ def grad_sparse(const floating[::1] data, const index_t[::1] indices,
     cdef const floating *dp = &data[0] if data.shape[0] else NULL
     cdef const index_t *ip = &indices[0] if indices.shape[0] else NULL
     with nogil:
-        for k in prange(m, schedule="guided"):
+        for k in prange(m, schedule="guided", num_threads=max(n_threads, 1)):
             j = cols[k]
             acc = 0.0
             for t in range(indptr[j], indptr[j + 1]):
@@ -362,7 +394,7 @@ def col_norms_sparse(const floating[::1] data, const index_t[::1] indices,
     cdef const floating *dp = &data[0] if data.shape[0] else NULL
     cdef const index_t *ip = &indices[0] if indices.shape[0] else NULL
     with nogil:
-        for j in prange(p, schedule="guided"):
+        for j in range(p):
             acc = 0.0
             wsum = 0.0
             for t in range(indptr[j], indptr[j + 1]):
@@ -376,7 +408,7 @@ def col_norms_sparse(const floating[::1] data, const index_t[::1] indices,
 # -------------------------------------------------------------- Gram form
 
 def cd_gram(const floating[::1, :] G, const floating[::1] q,
-            const floating[::1] pf, floating[::1] w, floating[::1] H,
+            const floating[::1] pf, floating[::1] w, double[::1] H,
             double[::1] scal, const int32_t[::1] ws, CDOptions opts):
     """Cyclic coordinate descent over ``ws`` on the Gram form.
 
@@ -413,7 +445,7 @@ def cd_gram(const floating[::1, :] G, const floating[::1] q,
                         w[j] = new
                         # H[ws] -= d * G[ws, j]
                         for t in range(m):
-                            H[ws[t]] -= <floating> (d * G[ws[t], j])
+                            H[ws[t]] -= d * G[ws[t], j]
                         _track(d, g, G[j, j], q[j], &scal[0])
                 if epoch % opts.check_every == 0 or epoch == opts.max_epochs:
                     for k in range(m):
@@ -436,18 +468,17 @@ def cd_gram(const floating[::1, :] G, const floating[::1] q,
 # ------------------------------------------------------ residual updates
 
 def sub_columns_dense(const floating[::1, :] X, const int32_t[::1] cols,
-                      const double[::1] coef, floating[::1] rs):
-    """rs -= X[:, cols] @ coef, one axpy per column (no copy of X[:, cols])."""
+                      const double[::1] coef, double[::1] rs):
+    """rs -= X[:, cols] @ coef, column by column (no copy of X[:, cols])."""
     cdef Py_ssize_t n = X.shape[0], k
     with nogil:
         for k in range(cols.shape[0]):
-            # rs -= coef[k] * X[:, cols[k]]
-            _axpy(<int> n, <floating> -coef[k], &X[0, cols[k]], 1, &rs[0], 1)
+            _sub_dense(n, coef[k], &X[0, cols[k]], &rs[0])
 
 
 def sub_columns_sparse(const floating[::1] data, const index_t[::1] indices,
                        const index_t[::1] indptr, const int32_t[::1] cols,
-                       const double[::1] coef, floating[::1] rs):
+                       const double[::1] coef, double[::1] rs):
     """rs -= X[:, cols] @ coef for CSC X, touching only those columns."""
     cdef Py_ssize_t k
     cdef index_t t
@@ -458,37 +489,45 @@ def sub_columns_sparse(const floating[::1] data, const index_t[::1] indices,
             j = cols[k]
             c = coef[k]
             for t in range(indptr[j], indptr[j + 1]):
-                rs[indices[t]] -= <floating> (c * data[t])
+                rs[indices[t]] -= c * data[t]
 
 
 def gram_block_sparse(const floating[::1] data, const index_t[::1] indices,
                       const index_t[::1] indptr, const floating[::1] sw,
                       const int32_t[::1] rows, const int32_t[::1] cols,
                       double[::1] work, double[:, ::1] out):
-    """out[a, b] = X[:, rows[a]]^T S X[:, cols[b]] for CSC X (uncentred).
+    """out[b, a] = X[:, cols[b]]^T S X[:, rows[a]] for CSC X (uncentred).
 
-    Column rows[a] is scattered into the dense buffer ``work`` (zeros on
-    entry and on exit, length n_samples); each product then costs the
-    nonzeros of column cols[b].
+    The columns rows[:] are scattered interleaved into ``work`` (n_samples *
+    len(rows) zeros on entry and on exit): ``work[i * k + a] = sw_i X_i,rows[a]``.
+    Each column cols[b] is then read once, and each of its nonzeros meets the
+    k row values in one cache line.
     """
-    cdef Py_ssize_t a, b, m = cols.shape[0]
+    cdef Py_ssize_t a, b, k = rows.shape[0], m = cols.shape[0], base
     cdef index_t t
     cdef int32_t i, j
     cdef bint has_sw = sw.shape[0] > 0
-    cdef double acc
+    cdef double v
+    cdef double *o
     with nogil:
-        for a in range(rows.shape[0]):
+        for a in range(k):
             i = rows[a]
             for t in range(indptr[i], indptr[i + 1]):
-                work[indices[t]] = data[t] * (sw[indices[t]] if has_sw else 1.0)
-            for b in range(m):
-                j = cols[b]
-                acc = 0.0
-                for t in range(indptr[j], indptr[j + 1]):
-                    acc = acc + data[t] * work[indices[t]]
-                out[a, b] = acc
+                work[indices[t] * k + a] = data[t] * (sw[indices[t]] if has_sw else 1.0)
+        for b in range(m):
+            j = cols[b]
+            o = &out[b, 0]
+            for a in range(k):
+                o[a] = 0.0
+            for t in range(indptr[j], indptr[j + 1]):
+                v = data[t]
+                base = indices[t] * k
+                for a in range(k):
+                    o[a] += v * work[base + a]
+        for a in range(k):
+            i = rows[a]
             for t in range(indptr[i], indptr[i + 1]):
-                work[indices[t]] = 0.0
+                work[indices[t] * k + a] = 0.0
 
 
 def ws_scores(const double[::1] u, const floating[::1] w, const floating[::1] pf,

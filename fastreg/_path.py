@@ -17,7 +17,7 @@ import scipy.sparse as sp
 from sklearn.exceptions import ConvergenceWarning
 
 from . import _cd_fast
-from ._validation import (as_kernel_X, check_alphas, check_choice,
+from ._validation import (as_kernel_X, check_alphas, check_choice, check_gram,
                           check_penalty_factor, check_sample_weight,
                           check_scalar_param, check_X_y)
 
@@ -83,7 +83,7 @@ def _solve_block(G, q, pf, w, scal, opts):
     coefficient, so the gradient there is exactly q - G w.  w is updated in
     place, and so are A and B in scal.  Returns (epochs, gap).
     """
-    H = (q.astype(np.float64) - G @ w.astype(np.float64)).astype(G.dtype)
+    H = q.astype(np.float64) - G @ w.astype(np.float64)
     idx = np.arange(G.shape[0], dtype=np.int32)
     return _cd_fast.cd_gram(G, q, pf, w, H, scal, idx, opts)
 
@@ -172,8 +172,7 @@ class _ResidualProblem(_Problem):
         self.mu = self._means(X, fit_intercept, sw).astype(X.dtype)
         self.norms = np.empty(self.p, dtype=X.dtype)
         self._col_norms()
-        self.rs = self.y_c.astype(X.dtype)
-        self._y_c_dt = self.y_c.astype(X.dtype)
+        self.rs = self.y_c.copy()           # float64 whatever the dtype of X
         self._sum_swy = float(np.sum(self.y_c if sw is None else sw * self.y_c))
         self.q = self._compute_grad().astype(X.dtype)
         self.active = self.all_idx[self.norms > 0]
@@ -189,18 +188,18 @@ class _ResidualProblem(_Problem):
         o, rs = self.scal[0], self.rs
         if self.sw.shape[0] == 0:
             srs, swy, W = float(rs.sum(dtype=np.float64)), self._sum_swy, self.W
-            self.scal[1] = float(np.dot(rs, self._y_c_dt)) + o * swy
+            self.scal[1] = float(np.dot(rs, self.y_c)) + o * swy
             self.scal[2] = float(np.dot(rs, rs)) + 2 * o * srs + o * o * W
         else:
             rw = self.sw * rs
-            self.scal[1] = float(np.dot(rw, self._y_c_dt)) + o * self._sum_swy
+            self.scal[1] = float(np.dot(rw, self.y_c)) + o * self._sum_swy
             self.scal[2] = (float(np.dot(rw, rs)) + 2 * o * float(rw.sum(dtype=np.float64))
                             + o * o * self.W)
         return self.scal[1], self.scal[2]
 
     def set_coef(self, w):
         self.w[:] = w
-        self.rs = (self.y_c - self.X @ w.astype(np.float64)).astype(self.dtype)
+        self.rs = self.y_c - np.asarray(self.X @ w.astype(np.float64), dtype=np.float64)
         self.scal[0] = float(np.dot(self.mu.astype(np.float64), self.w))
         self._u = None
         self.stats()
@@ -262,7 +261,9 @@ class _DenseProblem(_ResidualProblem):
 
     def _compute_grad(self):
         # X^T S rs + o * W * mu
-        u = np.asarray(self.X.T @ self._weighted(self.rs), dtype=np.float64)
+        # in X's dtype: casting float32 X up would copy it
+        v = self._weighted(self.rs).astype(self.dtype, copy=False)
+        u = np.asarray(self.X.T @ v, dtype=np.float64)
         return u + (self.scal[0] * self.W) * self.mu
 
     def _col_cost(self, ws):
@@ -286,8 +287,11 @@ class _SparseProblem(_ResidualProblem):
     def _compute_grad(self):
         X = self.X
         out = np.empty(self.p)
+        # threads only pay on large passes
+        threads = _cd_fast.max_threads() if X.nnz > 500_000 else 1
         _cd_fast.grad_sparse(X.data, X.indices, X.indptr, self._weighted(self.rs),
-                             self.scal[0] * self.W, self.mu, self.all_idx, out)
+                             self.scal[0] * self.W, self.mu, self.all_idx, out,
+                             threads)
         return out
 
     def _col_cost(self, ws):
@@ -314,8 +318,14 @@ def cross_gram(X, sw, mu, W, rows, cols):
     cols = np.asarray(cols, dtype=np.int32)
     if sp.issparse(X) and X.format == "csc":
         out = np.empty((rows.size, cols.size))
-        _cd_fast.gram_block_sparse(X.data, X.indices, X.indptr, sw, rows, cols,
-                                   np.zeros(X.shape[0]), out)
+        step = 16           # rows scattered at once (16 doubles per sample)
+        work = np.zeros(X.shape[0] * min(step, rows.size))
+        for start in range(0, rows.size, step):
+            chunk = rows[start:start + step]
+            block = np.empty((cols.size, chunk.size))
+            _cd_fast.gram_block_sparse(X.data, X.indices, X.indptr, sw, chunk,
+                                       cols, work[:X.shape[0] * chunk.size], block)
+            out[start:start + step] = block.T
     else:
         Xr = X[:, rows]
         if sw.shape[0]:
@@ -482,37 +492,44 @@ def _working_set(prob, u, l1, l2, size):
 
 
 def _solve_alpha(prob, l1, l2, opts, tol_abs):
-    """Solve one alpha from the current state.  Returns (gap, epochs, ok)."""
+    """Solve one alpha from the current state.  Returns (gap, epochs, ok).
+
+    Outer loop: one full gradient, the certified gap, a working set, an inner
+    solve.  The inner gap is cheaper but can be optimistic (it ignores the
+    features outside the working set and, for unpenalised features, only
+    bounds what they can still gain): when the full set reached its inner
+    tolerance but not the certified one, the inner tolerance tightens.
+    """
     epochs = 0
     size = max(_WS_MIN, 2 * int(np.count_nonzero(prob.w)))
-    stalled = 0
+    inner_scale = 0.5
     while True:
         u = prob.grad()
         gap = prob.certified_gap(u, l1, l2, opts.positive)
         if gap <= tol_abs:
             return gap, epochs, True
-        if epochs >= opts.max_iter or stalled >= 2:
+        if epochs >= opts.max_iter or inner_scale < 1e-7:
+            # out of epochs, or the gap is limited by rounding, not iterations
             return gap, epochs, False
         if opts.working_set:
             ws, complete = _working_set(prob, u, l1, l2, size)
         else:
             ws, complete = prob.active, True
         # a partial working set is solved loosely; the full set to tol
-        inner_tol = 0.5 * tol_abs if complete else max(_INNER_RATIO * gap,
-                                                         0.5 * tol_abs)
+        inner_tol = inner_scale * tol_abs
+        if not complete:
+            inner_tol = max(_INNER_RATIO * gap, inner_tol)
         if ws.shape[0] == 0:
             return gap, epochs, False
         if opts.random_order is not None:
             ws = opts.random_order.permutation(ws).astype(np.int32)
-        check_every = 5
         e, inner_gap = prob.solve(ws, dict(l1=l1, l2=l2, positive=opts.positive,
                                            max_epochs=opts.max_iter - epochs,
-                                           tol=inner_tol, check_every=check_every))
+                                           tol=inner_tol, check_every=5))
         epochs += e
         size *= 2
-        # the full set reached tol inside but not in the exact recomputation:
-        # rounding, not iterations, is what limits this gap
-        stalled = stalled + 1 if complete and inner_gap <= inner_tol else 0
+        if complete and inner_gap <= inner_tol:
+            inner_scale *= 0.1
 
 
 # ------------------------------------------------------------------ the path
@@ -600,6 +617,8 @@ def compute_path(X, y, *, l1_ratio=0.5, eps=1e-3, n_alphas=100, alphas=None,
         if not isinstance(value, (bool, np.bool_)):
             raise ValueError(f"{name} must be a bool, got {value!r}")
     sw = check_sample_weight(sample_weight, n, X.dtype)
+    if check_input and isinstance(precompute, np.ndarray):
+        check_gram(precompute, X, sw, fit_intercept)
     if sw is not None:
         # the objective does not change with the scale of sw; kernel-scale
         # quantities stay in range (sw = 1e-200 would underflow them).  A

@@ -165,18 +165,7 @@ def test_zero_penalty_factor_path_is_optimal(layout, dtype, l1_ratio, precompute
         assert kkt <= _kkt_bound(X, None, pf, alpha, l1_ratio, True, bound) * 1.01
 
 
-PF_ZERO_STALL = (
-    "with penalty_factor=0 features, a cold start at alpha=0.002 stops after "
-    "25-30 epochs as 'stalled' with gap ~1e-7 (dense) / ~2e-8 (Gram) whatever "
-    "tol and max_iter, and warns; a warm restart from that point converges in "
-    "5 epochs, so the inner gap estimate with unpenalised coordinates is too "
-    "optimistic for _solve_alpha's stall rule")
-
-
-@pytest.mark.parametrize("dtype", [
-    pytest.param(np.float64, marks=pytest.mark.xfail(strict=True,
-                                                     reason=PF_ZERO_STALL)),
-    np.float32])
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
 @pytest.mark.parametrize("precompute", [False, True])
 def test_zero_penalty_factor_single_alpha_converges(layout, dtype, precompute):
     """Cold start at one small alpha with unpenalised features: the gap must

@@ -1,0 +1,130 @@
+"""The accelerated path (working sets, Gram blocks, lazy Gram columns) against
+the plain solver (every feature, every epoch) and the NumPy oracle."""
+import numpy as np
+import pytest
+import scipy.sparse as sp
+
+from fastreg._objectives import enet_dual_gap, enet_kkt_violation
+from fastreg._path import compute_path
+
+from datasets import make_regression
+
+CASES = [
+    # layout, precompute, n, p
+    ("F", False, 60, 150),      # wide dense: residual kernel / Gram blocks
+    ("F", "auto", 300, 40),     # tall dense: lazy Gram columns
+    ("F", True, 300, 40),       # tall dense: full Gram matrix
+    ("csc", False, 80, 200),    # wide sparse: Gram blocks of CSC columns
+    ("csc", "auto", 400, 60),   # tall sparse: lazy Gram columns
+]
+
+
+def _problem(layout, n, p, dtype, seed=0):
+    X, y = make_regression(n, p, density=0.2 if layout == "csc" else None,
+                           k=8, seed=seed, dtype=dtype, layout=layout,
+                           intercept=1.5)
+    return X, y
+
+
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("layout,precompute,n,p", CASES)
+@pytest.mark.parametrize("variant", ["plain", "weights", "penalty_factor",
+                                     "positive", "enet"])
+def test_accelerated_equals_plain_and_is_certified(layout, precompute, n, p,
+                                                   dtype, variant):
+    X, y = _problem(layout, n, p, dtype)
+    rng = np.random.default_rng(1)
+    kw = dict(l1_ratio=1.0, fit_intercept=True, n_alphas=12, eps=1e-2,
+              precompute=precompute, max_iter=20000)
+    if variant == "weights":
+        kw["sample_weight"] = rng.uniform(0.2, 3.0, n).astype(dtype)
+    elif variant == "penalty_factor":
+        pf = rng.uniform(0.5, 2.0, p)
+        pf[:3] = 0.0
+        kw["penalty_factor"] = pf
+    elif variant == "positive":
+        kw["positive"] = True
+    elif variant == "enet":
+        kw["l1_ratio"] = 0.3
+    tol = 1e-8 if dtype == np.float64 else 1e-5
+    fast = compute_path(X, y, tol=tol, working_set=True, **kw)
+    plain = compute_path(X, y, tol=tol, working_set=False, **kw)
+    assert fast.converged.all() and plain.converged.all()
+    np.testing.assert_allclose(fast.alphas, plain.alphas)
+
+    sw = kw.get("sample_weight")
+    swn = np.ones(n) if sw is None else sw / sw.mean()
+    yc = y - np.average(y, weights=swn)
+    bound = tol * np.sum(swn * yc.astype(float) ** 2) / swn.sum()
+    Xd = X.toarray() if sp.issparse(X) else np.asarray(X)
+    Xc = Xd - np.average(Xd, axis=0, weights=swn)
+    col = np.sqrt(np.average(Xc.astype(float) ** 2, axis=0, weights=swn)).max()
+    for i, alpha in enumerate(fast.alphas):
+        oracle = dict(fit_intercept=True, sample_weight=sw,
+                      penalty_factor=kw.get("penalty_factor"),
+                      positive=kw.get("positive", False))
+        gap = enet_dual_gap(X, y, fast.coefs[:, i], alpha, kw["l1_ratio"], **oracle)
+        # float32 inputs: the oracle recomputes in float64 from rounded data
+        slack = 1.0001 if dtype == np.float64 else 1.5
+        assert gap <= bound * slack + 1e-12
+        kkt = enet_kkt_violation(X, y, fast.coefs[:, i], alpha, kw["l1_ratio"],
+                                 **oracle)
+        assert kkt <= col * np.sqrt(2 * bound * slack) * 1.01 + 1e-10
+        # both solutions are within the certified radius of the optimum
+        diff = np.linalg.norm(Xc @ (fast.coefs[:, i].astype(float)
+                                    - plain.coefs[:, i].astype(float))
+                              * np.sqrt(swn)) / np.sqrt(swn.sum())
+        assert diff <= 2 * np.sqrt(2 * bound * slack) + 1e-9
+        assert abs(fast.intercepts[i] - plain.intercepts[i]) <= \
+            1e-6 * (1 + abs(plain.intercepts[i])) + 10 * np.sqrt(2 * bound * slack) * \
+            (1 + np.abs(np.average(Xd, axis=0, weights=swn)).sum())
+
+
+@pytest.mark.parametrize("layout", ["F", "csc"])
+def test_single_alpha_from_zero_equals_path_end(layout):
+    """A single fit (cold start) reaches the same optimum as the warm path."""
+    X, y = _problem(layout, 120, 300, np.float64, seed=3)
+    path = compute_path(X, y, l1_ratio=1.0, n_alphas=30, eps=1e-2, tol=1e-10,
+                        fit_intercept=True)
+    single = compute_path(X, y, l1_ratio=1.0, alphas=[path.alphas[-1]], tol=1e-10,
+                          fit_intercept=True)
+    np.testing.assert_allclose(single.coefs[:, 0], path.coefs[:, -1], atol=1e-5)
+
+
+def test_working_set_gram_cache_survives_capacity_reset(monkeypatch):
+    """A tiny block capacity forces the Gram-block cache to restart often."""
+    from fastreg import _path
+    monkeypatch.setattr(_path._ResidualProblem, "block_capacity", 12)
+    X, y = _problem("csc", 80, 200, np.float64, seed=5)
+    res = compute_path(X, y, l1_ratio=1.0, n_alphas=15, eps=1e-2, tol=1e-9,
+                       precompute=False)
+    ref = compute_path(X, y, l1_ratio=1.0, n_alphas=15, eps=1e-2, tol=1e-9,
+                       precompute=False, working_set=False)
+    assert res.converged.all()
+    np.testing.assert_allclose(res.coefs, ref.coefs, atol=1e-4)
+
+
+def test_lazy_gram_prefetch_matches_full_gram(monkeypatch):
+    from fastreg import _path
+    monkeypatch.setattr(_path._GramProblem, "prefetch", 1)
+    X, y = _problem("F", 300, 40, np.float64, seed=6)
+    lazy = compute_path(X, y, l1_ratio=0.7, n_alphas=15, tol=1e-10, precompute="auto")
+    full = compute_path(X, y, l1_ratio=0.7, n_alphas=15, tol=1e-10, precompute=True)
+    np.testing.assert_allclose(lazy.coefs, full.coefs, atol=1e-6)
+
+
+def test_interrupt_is_not_swallowed():
+    """Ctrl-C inside a kernel surfaces as KeyboardInterrupt."""
+    import _thread
+    import threading
+    X, y = _problem("csc", 3000, 3000, np.float64, seed=7)
+    timer = threading.Timer(0.2, _thread.interrupt_main)
+    timer.start()
+    with pytest.raises(KeyboardInterrupt):
+        for _ in range(10_000):
+            compute_path(X, y, l1_ratio=1.0, n_alphas=100, eps=1e-4, tol=1e-12,
+                         precompute=False, working_set=False, max_iter=100000,
+                         warn=False)
+    timer.cancel()
