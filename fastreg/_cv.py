@@ -87,6 +87,9 @@ def fold_path(X, y, sw, train, test, *, alphas, l1_ratio, pf, params, precompute
     X_test = X[test]
     y_test = np.asarray(y[test], dtype=np.float64)
     sw_test = None if sw is None else np.asarray(sw[test], dtype=np.float64)
+    if sw_test is not None and not np.any(sw_test > 0):
+        raise ValueError("sample_weight must have a positive entry in every test "
+                         f"fold, got all zeros on a fold of {len(test)} rows")
     pred = _predict_many(X_test, coefs, intercepts)
     if gammas is None:
         mse = np.average((pred - y_test[:, None]) ** 2, axis=0,
@@ -189,8 +192,9 @@ class ElasticNetCV(LinearPredictMixin, RegressorMixin, BaseEstimator):
         Non-negative factor per feature on both penalties.
     selection_rule : {'min', '1se'}, default='min'
         'min' takes the smallest mean CV error; '1se' the largest alpha (at
-        the l1_ratio of the minimum) whose mean CV error is at most the
-        minimum plus one standard error, SE = std over folds / sqrt(n_folds).
+        the l1_ratio, and gamma, of the minimum) whose mean CV error is at
+        most the minimum plus one standard error, SE = std over folds (ddof=0)
+        / sqrt(n_folds), taken at the minimum.
     relax : bool, default=False
         Also cross-validate the relaxed lasso: ``gamma * penalised +
         (1 - gamma) * least squares on the support``, over ``gammas``.

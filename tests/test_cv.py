@@ -218,6 +218,10 @@ def test_bad_sample_weight_and_grid_at_l1_ratio_zero():
     X, y = _data("F")
     with pytest.raises(ValueError, match="sample_weight must be non-negative"):
         LassoCV(cv=3).fit(X, y, sample_weight=-np.ones(X.shape[0]))
+    sw = np.ones(X.shape[0]); sw[:30] = 0.0
+    with pytest.raises(ValueError, match="sample_weight must have a positive entry "
+                                         "in every test fold"):
+        LassoCV(cv=3).fit(X, y, sample_weight=sw)
     with pytest.raises(ValueError, match="l1_ratio must be > 0 to build an alpha grid"):
         ElasticNetCV(l1_ratio=0.0, cv=3).fit(X, y)
 
