@@ -1,0 +1,79 @@
+"""Print passes and time ratios of Lasso paths on the public problems.
+
+    python benchmarks/passes.py [PROBLEM ...] [--libraries fastreg,sklearn,celer]
+        [--eps 0.01] [--tol 1e-4] [--threads 1] [--scale 1.0]
+
+For each problem and library: wall time, passes (time / one X.T @ r, see
+problems.py), the worst duality gap over the path in units of tol (by
+fastreg's NumPy oracle: <= 1 means every alpha is certified), and the time
+ratio fastreg / peer.  All libraries run in the same process, on the same
+grid and tol; BLAS/OpenMP threads are pinned with threadpoolctl.
+"""
+import argparse
+import os
+import sys
+import time
+import warnings
+
+import numpy as np
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from common import LIBRARIES, relative_gap, solve  # noqa: E402
+from problems import PROBLEMS, alpha_grid, make_problem, pass_time  # noqa: E402
+
+
+def run_path(lib, X, y, alphas, tol):
+    """A Lasso path by each library's own path routine where it has one."""
+    if lib == "celer":
+        from celer import celer_path
+        return celer_path(X, y, "lasso", alphas=alphas, tol=tol)[1]
+    coefs, _ = solve(lib, X, y, alphas=alphas, l1_ratio=1.0, fit_intercept=False,
+                     tol=tol, max_iter=100_000)
+    return coefs
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("problems", nargs="*", default=list(PROBLEMS))
+    ap.add_argument("--libraries", default="fastreg,sklearn,celer,glmnet")
+    ap.add_argument("--eps", type=float, default=1e-2)
+    ap.add_argument("--tol", type=float, default=1e-4)
+    ap.add_argument("--n-alphas", type=int, default=100)
+    ap.add_argument("--threads", type=int, default=1)
+    ap.add_argument("--scale", type=float, default=1.0)
+    args = ap.parse_args(argv)
+    from threadpoolctl import threadpool_limits
+    libs = []
+    for lib in args.libraries.split(","):
+        if lib not in LIBRARIES:
+            ap.error(f"--libraries: unknown {lib!r}, choose from {LIBRARIES}")
+        try:
+            __import__(lib)
+            libs.append(lib)
+        except ImportError:
+            print(f"({lib} not installed: skipped)")
+    with threadpool_limits(limits=args.threads):
+        for name in args.problems:
+            X, y = make_problem(name, scale=args.scale)
+            alphas = alpha_grid(X, y, args.eps, args.n_alphas)
+            t_pass = pass_time(X, y)
+            print(f"{name}: X {X.shape}, {args.n_alphas} alphas to {args.eps} "
+                  f"alpha_max, tol {args.tol}; one pass {t_pass * 1e3:.2f} ms")
+            for lib in libs:   # warm-up: imports, JIT
+                run_path(lib, X[:50], y[:50], alphas[:3], args.tol)
+            times = {}
+            for lib in libs:
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore")
+                    t0 = time.perf_counter()
+                    coefs = run_path(lib, X, y, alphas, args.tol)
+                    times[lib] = time.perf_counter() - t0
+                gap = relative_gap(X, y, coefs, alphas, 1.0, False, tol=args.tol)
+                ratio = (f"  fastreg/{lib} = {times['fastreg'] / times[lib]:.3f}"
+                         if "fastreg" in times and lib != "fastreg" else "")
+                print(f"  {lib:8s} {times[lib]:8.3f} s {times[lib] / t_pass:8.0f} passes"
+                      f"  worst gap/tol {gap:6.2f}{ratio}", flush=True)
+
+
+if __name__ == "__main__":
+    main()
