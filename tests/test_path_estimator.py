@@ -153,3 +153,24 @@ def test_relaxed_path_zero_weights_equal_row_subset(layout):
     b = relaxed_path(X[rows], y[rows], coefs)
     np.testing.assert_allclose(a[0], b[0], rtol=1e-7, atol=1e-9)
     np.testing.assert_allclose(a[1], b[1], rtol=1e-7, atol=1e-9)
+
+
+def test_progress_bar_without_tqdm(monkeypatch, capsys):
+    import builtins
+
+    from fastreg._progress import progress_bar
+    real_import = builtins.__import__
+
+    def no_tqdm(name, *args, **kwargs):
+        if name.startswith("tqdm"):
+            raise ImportError("no tqdm here")
+        return real_import(name, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "__import__", no_tqdm)
+    with progress_bar(3, "demo", enabled=True) as bar:
+        for _ in range(3):
+            bar.update()
+    assert "demo: 3/3" in capsys.readouterr().err
+    with progress_bar(3, "quiet", enabled=False) as bar:
+        bar.update()
+    assert capsys.readouterr().err == ""

@@ -79,3 +79,4 @@ def test_cv_curve_rejects_non_cv_estimator():
     X, y = make_regression(n=40, p=8, k=3, seed=4)
     with pytest.raises(ValueError, match="must be a fitted LassoCV or ElasticNetCV"):
         CVCurveDisplay.from_estimator(LassoPath(alphas=5).fit(X, y))
+
