@@ -1,0 +1,59 @@
+"""Lasso paths on the public problems (see problems.py), one class per suite.
+
+Each library gets the same 100-alpha grid down to 0.01 alpha_max and tol
+1e-4; ``track_gap`` is the worst duality gap over the path in units of the
+stopping bound (<= 1: every alpha certified), next to each time.  The full
+problems take seconds per library; FASTREG_BENCH_SCALE (default 1) shrinks
+n and p for a quick run, e.g. FASTREG_BENCH_SCALE=0.1.
+"""
+import os
+import warnings
+
+from .common import LIBRARIES, pin_threads, relative_gap, require, solve
+from .problems import PROBLEMS, alpha_grid, make_problem
+
+TOL = 1e-4
+
+
+def run_path(library, X, y, alphas):
+    """A Lasso path through each library's own path routine where it has one."""
+    if library == "celer":
+        from celer import celer_path
+        return celer_path(X, y, "lasso", alphas=alphas, tol=TOL)[1]
+    return solve(library, X, y, alphas=alphas, l1_ratio=1.0, fit_intercept=False,
+                 tol=TOL, max_iter=100_000)[0]
+
+
+class PublicPaths:
+    params = (list(PROBLEMS), LIBRARIES)
+    param_names = ["problem", "library"]
+    number = 1
+    repeat = 3
+    timeout = 900
+
+    def setup_cache(self):
+        scale = float(os.environ.get("FASTREG_BENCH_SCALE", "1"))
+        data = {}
+        for name in PROBLEMS:
+            X, y = make_problem(name, scale=scale)
+            data[name] = (X, y, alpha_grid(X, y))
+        return data
+
+    def setup(self, cache, problem, library):
+        require(library)
+        pin_threads()
+        warnings.simplefilter("ignore")
+        self.X, self.y, self.alphas = cache[problem]
+        self.library = library
+
+    def time_path(self, cache, problem, library):
+        run_path(self.library, self.X, self.y, self.alphas)
+
+    def peakmem_path(self, cache, problem, library):
+        run_path(self.library, self.X, self.y, self.alphas)
+
+    def track_gap(self, cache, problem, library):
+        coefs = run_path(self.library, self.X, self.y, self.alphas)
+        return relative_gap(self.X, self.y, coefs, self.alphas, 1.0, False, tol=TOL)
+
+    track_gap.unit = "gap / bound"
