@@ -479,7 +479,7 @@ def _working_set(prob, u, l1, l2, size):
     if prob.cheap_grad:
         # the exact gradient costs no pass over X: grow by the violators only
         forced = int(np.count_nonzero(np.isneginf(score)))
-        size = forced + max(_WS_MIN // 2, int(np.count_nonzero(score < 0)) - forced)
+        size = forced + max(1, int(np.count_nonzero(score < 0)) - forced)
         size = min(size, cand.shape[0])
     keep = np.argpartition(score, size - 1)[:size]
     ws = cand[keep[np.isfinite(score[keep]) | (score[keep] < 0)]]
