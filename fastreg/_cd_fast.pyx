@@ -109,16 +109,19 @@ cdef double _gap(Py_ssize_t m, const int32_t *idx, const floating *w,
         wj = w[j]
         l1j = l1 * pf[j]
         l2j = l2 * pf[j]
-        pen += l1j * fabs(wj)
-        l2ww += l2j * wj * wj
-        v = u[k] - l2j * wj
+        v = u[k]
+        if wj != 0:
+            pen += l1j * fabs(wj)
+            l2ww += l2j * wj * wj
+            v = v - l2j * wj
         t = v if positive else fabs(v)
-        if t > 0:
-            ratio1 = INFINITY if l1j <= 0 else max(ratio1, t / l1j)
+        # ratio1 = max(ratio1, t / l1j) without a division per coordinate
+        if t > ratio1 * l1j:
+            ratio1 = t / l1j if l1j > 0 else INFINITY
         if l2j <= 0:
             t = u[k] if positive else fabs(u[k])
-            if t > 0:
-                ratio2 = INFINITY if l1j <= 0 else max(ratio2, t / l1j)
+            if t > ratio2 * l1j:
+                ratio2 = t / l1j if l1j > 0 else INFINITY
     primal = 0.5 * B_primal + pen + 0.5 * l2ww
     # dual point 1
     Q = B + l2ww
@@ -530,46 +533,35 @@ def gram_block_sparse(const floating[::1] data, const index_t[::1] indices,
                 work[indices[t] * k + a] = 0.0
 
 
-def ws_scores(const double[::1] u, const floating[::1] w, const floating[::1] pf,
-              const double[::1] inv_norm, double l1, double l2, bint positive,
-              double[::1] out):
-    """Working-set priority of each feature: small is urgent.
+def ws_candidates(const double[::1] u, const floating[::1] w,
+                  const floating[::1] pf, const double[::1] inv_norm, double l1,
+                  double l2, bint positive, double frac, int32_t[::1] idx,
+                  double[::1] score):
+    """Working-set candidates and their priority, in one pass over features.
 
-    out_j = (l1 pf_j - |u_j - l2 pf_j w_j|) / ||x_j||, the distance of the
-    dual point to feature j's constraint; -inf for nonzero or unpenalised
-    coefficients (always kept), +inf for empty columns (inv_norm 0).
+    A non-empty column j (inv_norm_j > 0) is a candidate when w_j != 0 or
+    pf_j = 0 (score -inf: always kept), or when its dual constraint is nearly
+    tight, t_j = |u_j - l2 pf_j w_j| >= frac * l1 pf_j (score
+    (l1 pf_j - t_j) / ||x_j||, the distance of the dual point to it: small
+    is urgent).  Writes idx[:count] and score[:count]; returns count.
     """
-    cdef Py_ssize_t j, p = u.shape[0]
-    cdef double v
-    with nogil:
-        for j in range(p):
-            if inv_norm[j] == 0:
-                out[j] = INFINITY
-            elif w[j] != 0 or pf[j] <= 0:
-                out[j] = -INFINITY
-            else:
-                v = u[j] - l2 * pf[j] * w[j]
-                if not positive:
-                    v = fabs(v)
-                out[j] = (l1 * pf[j] - v) * inv_norm[j]
-
-
-def near_constraint(const double[::1] u, const floating[::1] w,
-                    const floating[::1] pf, const double[::1] inv_norm,
-                    double l1, double l2, bint positive, double frac,
-                    int32_t[::1] out):
-    """Indices j with |u_j - l2 pf_j w_j| >= frac * l1 pf_j (or w_j != 0,
-    or pf_j = 0) among non-empty columns; returns how many were written."""
     cdef Py_ssize_t j, k = 0, p = u.shape[0]
-    cdef double v
+    cdef double t, lim
     with nogil:
         for j in range(p):
             if inv_norm[j] == 0:
                 continue
-            v = u[j] - l2 * pf[j] * w[j]
+            if w[j] != 0 or pf[j] <= 0:
+                idx[k] = <int32_t> j
+                score[k] = -INFINITY
+                k += 1
+                continue
+            t = u[j] - l2 * pf[j] * w[j]
             if not positive:
-                v = fabs(v)
-            if w[j] != 0 or pf[j] <= 0 or v >= frac * l1 * pf[j]:
-                out[k] = <int32_t> j
+                t = fabs(t)
+            lim = l1 * pf[j]
+            if t >= frac * lim:
+                idx[k] = <int32_t> j
+                score[k] = (lim - t) * inv_norm[j]
                 k += 1
     return k

@@ -15,17 +15,35 @@ import numpy as np
 import scipy.sparse as sp
 
 
+class _Centred:
+    """X - 1 mu^T as an operator, without densifying sparse X."""
+
+    def __init__(self, X, mu):
+        self.X, self.mu = X, mu
+
+    def dot(self, w):
+        return np.asarray(self.X @ w).ravel() - float(self.mu @ w)
+
+    def tdot(self, v):
+        return np.asarray(self.X.T @ v).ravel() - self.mu * float(np.sum(v))
+
+    def columns(self, idx):
+        cols = self.X[:, idx]
+        cols = cols.toarray() if sp.issparse(cols) else np.asarray(cols)
+        return cols - self.mu[idx]
+
+
 def _prepare(X, y, sample_weight, penalty_factor, fit_intercept):
-    X = X.toarray() if sp.issparse(X) else np.asarray(X)
-    X = X.astype(np.float64)
+    X = X.astype(np.float64) if sp.issparse(X) else np.asarray(X, dtype=np.float64)
     y = np.asarray(y, dtype=np.float64)
     n, p = X.shape
     sw = np.ones(n) if sample_weight is None else np.asarray(sample_weight, float)
     pf = np.ones(p) if penalty_factor is None else np.asarray(penalty_factor, float)
+    mu = np.zeros(p)
     if fit_intercept:
-        X = X - np.average(X, axis=0, weights=sw)
+        mu = np.asarray(X.T @ sw).ravel() / sw.sum()
         y = y - np.average(y, weights=sw)
-    return X, y, sw, pf
+    return _Centred(X, mu), y, sw, pf
 
 
 def enet_objective(X, y, coef, alpha, l1_ratio=1.0, *, intercept=0.0,
@@ -33,7 +51,7 @@ def enet_objective(X, y, coef, alpha, l1_ratio=1.0, *, intercept=0.0,
     """Primal objective at (coef, intercept)."""
     X, y, sw, pf = _prepare(X, y, sample_weight, penalty_factor, False)
     w = np.asarray(coef, dtype=np.float64)
-    r = y - X @ w - intercept
+    r = y - X.dot(w) - intercept
     return (0.5 * np.sum(sw * r ** 2) / sw.sum()
             + alpha * l1_ratio * np.sum(pf * np.abs(w))
             + 0.5 * alpha * (1 - l1_ratio) * np.sum(pf * w ** 2))
@@ -54,16 +72,17 @@ def enet_dual_gap(X, y, coef, alpha, l1_ratio=1.0, *, fit_intercept=False,
     w = np.asarray(coef, dtype=np.float64)
     l1 = alpha * l1_ratio * pf
     l2 = alpha * (1 - l1_ratio) * pf
-    r_primal = y - X @ w
+    r_primal = y - X.dot(w)
     primal = (0.5 * np.sum(sw * r_primal ** 2) / W + np.sum(l1 * np.abs(w))
               + 0.5 * np.sum(l2 * w ** 2))
     r = r_primal
     free = pf <= 0
     if np.any(free):
         s = np.sqrt(sw)
-        beta = np.linalg.lstsq(s[:, None] * X[:, free], s * r, rcond=None)[0]
-        r = r - X[:, free] @ beta
-    u = X.T @ (sw * r) / W          # correlations of the dual point, user scale
+        Xf = X.columns(np.flatnonzero(free))
+        beta = np.linalg.lstsq(s[:, None] * Xf, s * r, rcond=None)[0]
+        r = r - Xf @ beta
+    u = X.tdot(sw * r) / W          # correlations of the dual point, user scale
     A = np.sum(sw * r * y) / W
     B = np.sum(sw * r * r) / W
     pen = ~free
@@ -105,7 +124,7 @@ def enet_kkt_violation(X, y, coef, alpha, l1_ratio=1.0, *, fit_intercept=False,
     X, y, sw, pf = _prepare(X, y, sample_weight, penalty_factor, fit_intercept)
     w = np.asarray(coef, dtype=np.float64)
     l1 = alpha * l1_ratio * pf
-    g = X.T @ (sw * (y - X @ w)) / sw.sum() - alpha * (1 - l1_ratio) * pf * w
+    g = X.tdot(sw * (y - X.dot(w))) / sw.sum() - alpha * (1 - l1_ratio) * pf * w
     viol = np.where(w > 0, np.abs(g - l1),
                     np.where(w < 0, np.abs(g + l1),
                              np.maximum((g if positive else np.abs(g)) - l1, 0.0)))

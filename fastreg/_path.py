@@ -109,6 +109,7 @@ class _Problem:
         self.all_idx = np.arange(self.p, dtype=np.int32)
         self._u = None           # gradient cache, valid while w is unchanged
         self.inv_norm = None     # 1 / ||x_j||, built on first use
+        self.ws_buffers = None
         self.free = None         # active unpenalised features, found on first use
         self._free_cols = None
 
@@ -467,15 +468,17 @@ def _working_set(prob, u, l1, l2, size):
                 np.maximum(prob.norms.astype(np.float64), 1e-300)), 0.0)
     if size >= prob.active.shape[0]:
         return prob.active, True
-    # only features near their constraint can be urgent: score those first
-    buf = np.empty(prob.p, dtype=np.int32)
-    cand = buf[:_cd_fast.near_constraint(u, prob.w, prob.pf, prob.inv_norm, l1, l2,
-                                         prob.positive, 0.5, buf)]
-    if cand.shape[0] < size:
-        cand = prob.active
-    score = np.empty(cand.shape[0])
-    _cd_fast.ws_scores(u[cand], prob.w[cand], prob.pf[cand], prob.inv_norm[cand],
-                       l1, l2, prob.positive, score)
+    # only features near their constraint can be urgent: score those alone
+    if prob.ws_buffers is None:
+        prob.ws_buffers = (np.empty(prob.p, dtype=np.int32), np.empty(prob.p))
+    idx, score = prob.ws_buffers
+    # (every violator has t_j >= l1 pf_j, so none is left out)
+    k = _cd_fast.ws_candidates(u, prob.w, prob.pf, prob.inv_norm, l1, l2,
+                               prob.positive, 0.5, idx, score)
+    cand, score = idx[:k].copy(), score[:k].copy()
+    size = min(size, k)
+    if size == 0:
+        return cand, False
     if prob.cheap_grad:
         # the exact gradient costs no pass over X: grow by the violators only
         forced = int(np.count_nonzero(np.isneginf(score)))
