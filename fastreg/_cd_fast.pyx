@@ -103,6 +103,14 @@ cdef double _gap(Py_ssize_t m, const int32_t *idx, const floating *w,
     for k in range(m):
         j = idx[k]
         if pf[j] <= 0:
+            if positive and w[j] == 0:
+                # held at its bound: feasible only if u_j <= 0 (no gain left)
+                if u[k] > 0:
+                    if curv != NULL and curv[j] > 0:
+                        free_gap += u[k] * u[k] / (2.0 * curv[j])
+                    else:
+                        ratio1 = INFINITY
+                continue
             if curv != NULL and curv[j] > 0:
                 free_gap += u[k] * u[k] / (2.0 * curv[j])
             continue
@@ -565,3 +573,24 @@ def ws_candidates(const double[::1] u, const floating[::1] w,
                 score[k] = (lim - t) * inv_norm[j]
                 k += 1
     return k
+
+
+def residual_stats(const double[::1] rs, const double[::1] y_c,
+                   const floating[::1] sw, double[::1] out):
+    """out = [sum sw rs, sum sw rs y_c, sum sw rs^2], one serial pass.
+
+    (np.dot would hand these to a threaded BLAS, which costs more than it
+    saves for a vector and stalls on a busy machine.)
+    """
+    cdef Py_ssize_t i, n = rs.shape[0]
+    cdef bint has_sw = sw.shape[0] > 0
+    cdef double s = 0.0, sy = 0.0, ss = 0.0, r
+    with nogil:
+        for i in range(n):
+            r = rs[i] * sw[i] if has_sw else rs[i]
+            s += r
+            sy += r * y_c[i]
+            ss += r * rs[i]
+    out[0] = s
+    out[1] = sy
+    out[2] = ss

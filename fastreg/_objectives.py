@@ -77,6 +77,10 @@ def enet_dual_gap(X, y, coef, alpha, l1_ratio=1.0, *, fit_intercept=False,
               + 0.5 * np.sum(l2 * w ** 2))
     r = r_primal
     free = pf <= 0
+    # with positive, an unpenalised feature at its bound w_j = 0 needs only
+    # x_j^T S theta <= 0: it is checked below, not projected out
+    at_bound = free & (w == 0) if positive else np.zeros_like(free)
+    free = free & ~at_bound
     if np.any(free):
         s = np.sqrt(sw)
         Xf = X.columns(np.flatnonzero(free))
@@ -88,7 +92,7 @@ def enet_dual_gap(X, y, coef, alpha, l1_ratio=1.0, *, fit_intercept=False,
     pen = ~free
 
     def feasible_scale(v, lasso_only):
-        mask = pen & (l2 == 0) if lasso_only else pen
+        mask = (pen & (l2 == 0) if lasso_only else pen) | at_bound
         t = v[mask] if positive else np.abs(v[mask])
         lim = l1[mask]
         if np.any((lim == 0) & (t > 0)):

@@ -122,7 +122,8 @@ class _Problem:
     def intercept(self):
         if self.ybar == 0.0 and not self.mu.any():
             return 0.0
-        return self.ybar - float(np.dot(self.mu.astype(np.float64), self.w))
+        nz = np.flatnonzero(self.w)
+        return self.ybar - float(np.sum(self.mu[nz].astype(np.float64) * self.w[nz]))
 
     def grad(self):
         if self._u is None:
@@ -144,6 +145,15 @@ class _Problem:
             return _cd_fast.dual_gap(self.w, u, self.pf, self.all_idx, l1, l2,
                                      positive, A, B, B)
         C = self.free_columns(free)
+        if positive:
+            # an unpenalised feature held at its bound w_j = 0 only needs
+            # x_j^T S theta <= 0 (the kernel's gap checks that): project out
+            # the others
+            inner = self.w[free] > 0
+            free, C = free[inner], C[:, inner]
+            if free.size == 0:
+                return _cd_fast.dual_gap(self.w, u, self.pf, self.all_idx, l1, l2,
+                                         positive, A, B, B)
         G_ff = C[free]
         beta = np.linalg.lstsq(G_ff, u[free], rcond=None)[0]
         u2 = u - C @ beta
@@ -174,6 +184,7 @@ class _ResidualProblem(_Problem):
         self.norms = np.empty(self.p, dtype=X.dtype)
         self._col_norms()
         self.rs = self.y_c.copy()           # float64 whatever the dtype of X
+        self._stats_buf = np.empty(3)
         self._sum_swy = float(np.sum(self.y_c if sw is None else sw * self.y_c))
         self.q = self._compute_grad().astype(X.dtype)
         self.active = self.all_idx[self.norms > 0]
@@ -185,17 +196,11 @@ class _ResidualProblem(_Problem):
         return v if self.sw.shape[0] == 0 else self.sw * v
 
     def stats(self):
-        # A = sum sw (rs + o) y_c and B = sum sw (rs + o)^2, without temporaries
-        o, rs = self.scal[0], self.rs
-        if self.sw.shape[0] == 0:
-            srs, swy, W = float(rs.sum(dtype=np.float64)), self._sum_swy, self.W
-            self.scal[1] = float(np.dot(rs, self.y_c)) + o * swy
-            self.scal[2] = float(np.dot(rs, rs)) + 2 * o * srs + o * o * W
-        else:
-            rw = self.sw * rs
-            self.scal[1] = float(np.dot(rw, self.y_c)) + o * self._sum_swy
-            self.scal[2] = (float(np.dot(rw, rs)) + 2 * o * float(rw.sum(dtype=np.float64))
-                            + o * o * self.W)
+        # A = sum sw (rs + o) y_c and B = sum sw (rs + o)^2, from one pass
+        o, out = self.scal[0], self._stats_buf
+        _cd_fast.residual_stats(self.rs, self.y_c, self.sw, out)
+        self.scal[1] = out[1] + o * self._sum_swy
+        self.scal[2] = out[2] + 2 * o * out[0] + o * o * self.W
         return self.scal[1], self.scal[2]
 
     def set_coef(self, w):

@@ -128,3 +128,26 @@ def test_interrupt_is_not_swallowed():
                          precompute=False, working_set=False, max_iter=100000,
                          warn=False)
     timer.cancel()
+
+
+@pytest.mark.parametrize("precompute", [False, True])
+@pytest.mark.parametrize("layout", ["F", "csc"])
+def test_positive_unpenalised_feature_at_its_bound(layout, precompute):
+    """positive=True with pf=0 on a feature whose free fit is negative: it
+    stays at 0 and every gap is certified (its dual constraint is one-sided)."""
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((80, 10))
+    y = X @ [-2, 1, 0.5, 0, 0, 0, 0, 0, 0, 1.0] + 0.1 * rng.standard_normal(80)
+    Xk = sp.csc_matrix(X) if layout == "csc" else np.asfortranarray(X)
+    pf = np.ones(10)
+    pf[0] = 0
+    res = compute_path(Xk, y, l1_ratio=1.0, n_alphas=8, penalty_factor=pf,
+                       positive=True, fit_intercept=True, tol=1e-8,
+                       precompute=precompute)
+    assert res.converged.all()
+    assert np.all(res.coefs[0] == 0) and np.all(res.coefs >= 0)
+    bound = 1e-8 * np.sum((y - y.mean()) ** 2) / 80
+    for i, a in enumerate(res.alphas):
+        gap = enet_dual_gap(Xk, y, res.coefs[:, i], a, 1.0, fit_intercept=True,
+                            penalty_factor=pf, positive=True)
+        assert -1e-12 <= gap <= bound * 1.0001
