@@ -22,3 +22,5 @@ cdef int _pocon(char uplo, int n, const floating *A, int lda, floating anorm,
                 floating *rcond, floating *work, int *iwork) noexcept nogil
 cdef int _syevd(char jobz, char uplo, int n, floating *A, int lda, floating *w,
                 floating *work, int lwork, int *iwork, int liwork) noexcept nogil
+cdef void _gemv_n(int m, int n, floating alpha, const floating *A, int lda,
+                  const floating *x, floating beta, floating *y) noexcept nogil

@@ -105,3 +105,16 @@ cdef int _syevd(char jobz, char uplo, int n, floating *A, int lda, floating *w,
     else:
         ssyevd(&jobz, &uplo, &n, A, &lda, w, work, &lwork, iwork, &liwork, &info)
     return info
+
+
+cdef void _gemv_n(int m, int n, floating alpha, const floating *A, int lda,
+                  const floating *x, floating beta, floating *y) noexcept nogil:
+    """y = alpha * A @ x + beta * y, with A (m, n) in Fortran order, leading dim lda."""
+    cdef char trans = b"N"
+    cdef int inc = 1
+    if floating is double:
+        dgemv(&trans, &m, &n, &alpha, <double *> A, &lda, <double *> x, &inc,
+              &beta, y, &inc)
+    else:
+        sgemv(&trans, &m, &n, &alpha, <float *> A, &lda, <float *> x, &inc,
+              &beta, y, &inc)

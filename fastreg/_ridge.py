@@ -31,8 +31,8 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 from . import _ridge_fast
 from ._validation import check_choice, check_sample_weight, check_scalar_param
 
-# rows of X per syrk block: X.T @ [sw, y] then reads a block still in cache
-_GRAM_BLOCK = 2048
+# rows of X per syrk call (0: one call; blocks only add thread barriers)
+_GRAM_BLOCK = 0
 # sparse X: largest system (min(n_samples, n_features)) solved directly
 _SPARSE_DIRECT_MAX = 4096
 # ... and when its dim^2 entries are at most this many times nnz(X)

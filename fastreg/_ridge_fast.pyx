@@ -12,7 +12,8 @@ from cython cimport floating
 from libc.math cimport fabs
 from libc.stdlib cimport malloc, free
 
-from ._blas cimport _syrk, _gemm, _potrf, _potrs, _pocon, _syevd
+from ._blas cimport (_syrk, _gemm, _gemv_t, _gemv_n, _potrf, _potrs, _pocon,
+                     _syevd)
 
 cdef char C_L = 76, C_N = 78, C_T = 84, C_V = 86  # 'L', 'N', 'T', 'V'
 
@@ -21,20 +22,19 @@ def gram(const floating[::1, :] A, bint a_is_xt, const floating[::1, :] B,
          floating[::1, :] G, floating[::1, :] C, int block):
     """G = X.T @ X (lower triangle) and C = X.T @ B, X = A or A.T.
 
-    With ``block > 0`` X is walked in blocks of ``block`` rows so that the
-    X.T @ B product reads a block while it is still warm from syrk; with
-    ``block <= 0`` it is one syrk and one gemm.  B has n_samples rows (it may
-    have 0 columns).
+    syrk runs in blocks of ``block`` rows of X (``block <= 0``: one call).
+    X.T @ B is one more pass over X: a gemv per column when B has at most
+    4 columns (a gemm with so few columns packs all of X: measured ~4x
+    slower), else one gemm.  B has n_samples rows (it may have 0 columns).
     """
     cdef int n = A.shape[1] if a_is_xt else A.shape[0]
     cdef int p = A.shape[0] if a_is_xt else A.shape[1]
     cdef int lda = A.shape[0]
     cdef int m = B.shape[1]
     cdef int ldb = B.shape[0]
-    cdef int start, size
+    cdef int start, size, k
     cdef floating one = 1.0, zero = 0.0
     cdef floating beta
-    cdef const floating *a_blk
     if n == 0 or p == 0:
         G[:, :] = 0
         if m > 0:
@@ -48,22 +48,29 @@ def gram(const floating[::1, :] A, bint a_is_xt, const floating[::1, :] B,
             size = min(block, n - start)
             beta = zero if start == 0 else one
             if a_is_xt:
-                a_blk = &A[0, start]
                 # G += A[:, blk] @ A[:, blk].T
-                _syrk(C_L, C_N, p, size, one, a_blk, lda, beta, &G[0, 0], p)
-                if m > 0:
-                    # C += A[:, blk] @ B[blk]
-                    _gemm(C_N, C_N, p, m, size, one, a_blk, lda,
-                          &B[start, 0], ldb, beta, &C[0, 0], p)
+                _syrk(C_L, C_N, p, size, one, &A[0, start], lda, beta, &G[0, 0], p)
             else:
-                a_blk = &A[start, 0]
                 # G += A[blk].T @ A[blk]
-                _syrk(C_L, C_T, p, size, one, a_blk, lda, beta, &G[0, 0], p)
-                if m > 0:
-                    # C += A[blk].T @ B[blk]
-                    _gemm(C_T, C_N, p, m, size, one, a_blk, lda,
-                          &B[start, 0], ldb, beta, &C[0, 0], p)
+                _syrk(C_L, C_T, p, size, one, &A[start, 0], lda, beta, &G[0, 0], p)
             start += size
+        if m > 4:
+            if a_is_xt:
+                # C = A @ B
+                _gemm(C_N, C_N, p, m, n, one, &A[0, 0], lda, &B[0, 0], ldb,
+                      zero, &C[0, 0], p)
+            else:
+                # C = A.T @ B
+                _gemm(C_T, C_N, p, m, n, one, &A[0, 0], lda, &B[0, 0], ldb,
+                      zero, &C[0, 0], p)
+        else:
+            for k in range(m):
+                if a_is_xt:
+                    # C[:, k] = A @ B[:, k]
+                    _gemv_n(p, n, one, &A[0, 0], lda, &B[0, k], zero, &C[0, k])
+                else:
+                    # C[:, k] = A.T @ B[:, k]
+                    _gemv_t(n, p, one, &A[0, 0], lda, &B[0, k], zero, &C[0, k])
 
 
 def finish_gram(floating[::1, :] G, const floating[::1] u, double c):
