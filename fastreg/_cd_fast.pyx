@@ -594,3 +594,29 @@ def residual_stats(const double[::1] rs, const double[::1] y_c,
     out[0] = s
     out[1] = sy
     out[2] = ss
+
+
+def grad_dense_cols(const floating[::1, :] X, const floating[::1] v,
+                    double offset, const floating[::1] mu,
+                    const int32_t[::1] cols, double[::1] out):
+    """out[k] = X[:, j]^T v + offset * mu_j for j = cols[k] (dense X)."""
+    cdef Py_ssize_t n = X.shape[0], k
+    cdef int32_t j
+    with nogil:
+        for k in range(cols.shape[0]):
+            j = cols[k]
+            # X[:, j] @ v
+            out[k] = _dot(<int> n, &X[0, j], 1, &v[0], 1) + offset * mu[j]
+
+
+def residual_distance(const double[::1] rs, const double[::1] rs_ref,
+                      double shift, const floating[::1] sw):
+    """sqrt(sum_i sw_i (rs_i - rs_ref_i + shift)^2), one serial pass."""
+    cdef Py_ssize_t i, n = rs.shape[0]
+    cdef bint has_sw = sw.shape[0] > 0
+    cdef double acc = 0.0, d
+    with nogil:
+        for i in range(n):
+            d = rs[i] - rs_ref[i] + shift
+            acc += d * d * sw[i] if has_sw else d * d
+    return sqrt(acc)

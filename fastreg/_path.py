@@ -125,7 +125,8 @@ class _Problem:
         nz = np.flatnonzero(self.w)
         return self.ybar - float(np.sum(self.mu[nz].astype(np.float64) * self.w[nz]))
 
-    def grad(self):
+    def grad(self, l1=None):
+        """Centred gradient u of every feature at the current w (cached)."""
         if self._u is None:
             self._u = self._compute_grad()
         return self._u
@@ -194,6 +195,68 @@ class _ResidualProblem(_Problem):
 
     def _weighted(self, v):
         return v if self.sw.shape[0] == 0 else self.sw * v
+
+    screen = True        # skip provably slack features in gradient passes
+    _ref = None          # (rs, offset, u) at the last full pass
+    _skipped = None      # features whose u entry is a bound, not a value
+
+    def grad(self, l1=None):
+        """u = Xc^T S r, exact wherever the certificate can depend on it.
+
+        A full pass fixes a reference (r_ref, u_ref).  Later, for a feature
+        with w_j = 0, |u_j| <= |u_ref_j| + ||x_j||_S ||r - r_ref||_S
+        (Cauchy-Schwarz); while that bound is below 0.99 l1 pf_j the column
+        is not read and the bound stands in for u_j.  The gap only uses u
+        through |u_j| <= l1 pf_j-type constraints, so an overestimate keeps
+        it a valid upper bound; the skipped features are far from entering.
+        """
+        if l1 is None or not self.screen or self._has_free():
+            return super().grad()
+        pf, pos = self.pf, self.positive
+        if self._u is not None:
+            if self._skipped is not None:
+                # same w, smaller l1: bounds now too close to it are computed
+                redo = self._skipped & (self._u >= 0.99 * l1 * pf)
+                if redo.any():
+                    self._partial(np.flatnonzero(redo).astype(np.int32))
+                    self._skipped &= ~redo
+            return self._u
+        if self._ref is None:
+            return self._full_pass()
+        rs_ref, o_ref, u_ref = self._ref
+        delta = _cd_fast.residual_distance(self.rs, rs_ref, self.scal[0] - o_ref,
+                                           self.sw)
+        bound = (u_ref if pos else np.abs(u_ref)) + self._sqrt_norms * delta
+        skip = bound < 0.99 * l1 * pf
+        skip &= self.w == 0
+        need = np.flatnonzero(~skip).astype(np.int32)
+        if self._cols_cost(need) > 0.5 * self._cols_cost(None):
+            return self._full_pass()
+        self._u = bound
+        self._partial(need)
+        self._skipped = skip
+        return self._u
+
+    def _has_free(self):
+        if self.free is None:
+            self.free = self.active[self.pf[self.active] <= 0]
+        return self.free.size > 0
+
+    def _full_pass(self):
+        self._u = self._compute_grad()
+        self._ref = (self.rs.copy(), float(self.scal[0]), self._u.copy())
+        self._skipped = None
+        if self._sqrt_norms is None:
+            self._sqrt_norms = np.sqrt(self.norms.astype(np.float64))
+        return self._u
+
+    _sqrt_norms = None
+
+    def _partial(self, cols):
+        """Exact u on ``cols`` (the others keep their bounds)."""
+        out = np.empty(cols.shape[0])
+        self._grad_cols(cols, out)
+        self._u[cols] = out
 
     def stats(self):
         # A = sum sw (rs + o) y_c and B = sum sw (rs + o)^2, from one pass
@@ -275,6 +338,13 @@ class _DenseProblem(_ResidualProblem):
     def _col_cost(self, ws):
         return self.X.shape[0]
 
+    def _cols_cost(self, cols):
+        return self.X.shape[0] * (self.p if cols is None else cols.shape[0])
+
+    def _grad_cols(self, cols, out):
+        v = self._weighted(self.rs).astype(self.dtype, copy=False)
+        _cd_fast.grad_dense_cols(self.X, v, self.scal[0] * self.W, self.mu, cols, out)
+
     def _sub_columns(self, cols, coef):
         _cd_fast.sub_columns_dense(self.X, cols, coef, self.rs)
 
@@ -302,6 +372,14 @@ class _SparseProblem(_ResidualProblem):
 
     def _col_cost(self, ws):
         return float(self._nnz[ws].mean())
+
+    def _cols_cost(self, cols):
+        return float(self.X.nnz if cols is None else self._nnz[cols].sum())
+
+    def _grad_cols(self, cols, out):
+        X = self.X
+        _cd_fast.grad_sparse(X.data, X.indices, X.indptr, self._weighted(self.rs),
+                             self.scal[0] * self.W, self.mu, cols, out, 1)
 
     def _sub_columns(self, cols, coef):
         X = self.X
@@ -481,6 +559,12 @@ def _working_set(prob, u, l1, l2, size):
     k = _cd_fast.ws_candidates(u, prob.w, prob.pf, prob.inv_norm, l1, l2,
                                prob.positive, 0.5, idx, score)
     cand, score = idx[:k].copy(), score[:k].copy()
+    skipped = getattr(prob, "_skipped", None)
+    if skipped is not None:
+        # only a bound of their gradient is known, and it clears the constraint
+        keep = ~skipped[cand]
+        cand, score = cand[keep], score[keep]
+        k = cand.shape[0]
     size = min(size, k)
     if size == 0:
         return cand, False
@@ -512,7 +596,7 @@ def _solve_alpha(prob, l1, l2, opts, tol_abs):
     size = max(_WS_MIN, 2 * int(np.count_nonzero(prob.w)))
     inner_scale = 0.5
     while True:
-        u = prob.grad()
+        u = prob.grad(l1)
         gap = prob.certified_gap(u, l1, l2, opts.positive)
         if gap <= tol_abs:
             return gap, epochs, True

@@ -151,3 +151,40 @@ def test_positive_unpenalised_feature_at_its_bound(layout, precompute):
         gap = enet_dual_gap(Xk, y, res.coefs[:, i], a, 1.0, fit_intercept=True,
                             penalty_factor=pf, positive=True)
         assert -1e-12 <= gap <= bound * 1.0001
+
+
+@pytest.mark.parametrize("positive", [False, True])
+@pytest.mark.parametrize("layout", ["F", "csc"])
+def test_screened_passes_keep_the_certificate(layout, positive, monkeypatch):
+    """Gradient passes that skip slack features (their |u_j| replaced by a
+    Cauchy-Schwarz bound) certify the same optimum as full passes."""
+    from fastreg import _path
+    rng = np.random.default_rng(11)
+    n, p = 400, 3000
+    X = sp.random(n, p, density=0.02, random_state=11, format="csc",
+                  data_rvs=lambda m: rng.uniform(0.1, 1.1, m))
+    w = np.zeros(p)
+    w[:30] = rng.standard_normal(30)
+    y = X @ w + 0.3 * rng.standard_normal(n)
+    Xk = X if layout == "csc" else np.asfortranarray(X.toarray())
+    kw = dict(l1_ratio=0.9, n_alphas=40, eps=1e-2, tol=1e-7, positive=positive,
+              fit_intercept=True, precompute=False)
+    calls = {"partial": 0}
+    partial = _path._ResidualProblem._partial
+
+    def counting(self, cols):
+        calls["partial"] += 1
+        return partial(self, cols)
+
+    monkeypatch.setattr(_path._ResidualProblem, "_partial", counting)
+    screened = compute_path(Xk, y, **kw)
+    assert calls["partial"] > 0            # the screening did run
+    monkeypatch.setattr(_path._ResidualProblem, "screen", False)
+    full = compute_path(Xk, y, **kw)
+    assert screened.converged.all() and full.converged.all()
+    bound = 1e-7 * np.sum((y - y.mean()) ** 2) / n
+    for i, a in enumerate(screened.alphas):
+        gap = enet_dual_gap(Xk, y, screened.coefs[:, i], a, 0.9, fit_intercept=True,
+                            positive=positive)
+        assert gap <= bound * 1.0001
+    np.testing.assert_allclose(screened.coefs, full.coefs, atol=2e-3)
