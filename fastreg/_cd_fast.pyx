@@ -49,6 +49,8 @@ ctypedef fused index_t:
 
 # how much work (multiply-adds) between two checks for Ctrl-C
 cdef double SIGNAL_WORK = 2e7
+# residual kernels evaluate the gap once max |dw| <= CHECK_MOVE * max |w|
+cdef double CHECK_MOVE = 1e-4
 
 cdef struct CDOptions:
     double l1           # kernel-scale L1 penalty (alpha * l1_ratio * W)
@@ -222,6 +224,7 @@ def cd_dense(const floating[::1, :] X, const floating[::1] sw,
     cdef int32_t j
     cdef int epoch = 0
     cdef double g, wj, new, d, W = scal[3], gap = INFINITY, work = 0.0
+    cdef double dmax, wmax
     cdef double *u = <double *> malloc(max(m, 1) * sizeof(double))
     if u == NULL:
         raise MemoryError("cd_dense: cannot allocate the gradient buffer")
@@ -229,6 +232,8 @@ def cd_dense(const floating[::1, :] X, const floating[::1] sw,
         with nogil:
             while epoch < opts.max_epochs:
                 epoch += 1
+                dmax = 0.0
+                wmax = 0.0
                 for k in range(m):
                     j = ws[k]
                     if norms[j] <= 0:
@@ -239,13 +244,18 @@ def cd_dense(const floating[::1, :] X, const floating[::1] sw,
                     new = _update(g, wj, norms[j], opts.l1 * pf[j],
                                   opts.l2 * pf[j], opts.positive)
                     d = new - wj
+                    dmax = max(dmax, fabs(d))
+                    wmax = max(wmax, fabs(new))
                     if d != 0.0:
                         w[j] = new
                         # rs -= d * X[:, j]
                         _sub_dense(n, d, &X[0, j], &rs[0])
                         scal[0] += d * mu[j]
                         _track(d, g, norms[j], q[j], &scal[0])
-                if epoch % opts.check_every == 0 or epoch == opts.max_epochs:
+                # the gap costs an epoch: evaluate it when the iterates have
+                # nearly settled, or every check_every epochs
+                if (dmax <= CHECK_MOVE * wmax or epoch % opts.check_every == 0
+                        or epoch == opts.max_epochs):
                     for k in range(m):
                         j = ws[k]
                         u[k] = _grad_dense(n, &X[0, j], swp, has_sw, &rs[0],
@@ -317,6 +327,7 @@ def cd_sparse(const floating[::1] data, const index_t[::1] indices,
     cdef int32_t j
     cdef int epoch = 0
     cdef double g, wj, new, d, W = scal[3], gap = INFINITY, work = 0.0
+    cdef double dmax, wmax
     cdef double *u = <double *> malloc(max(m, 1) * sizeof(double))
     if u == NULL:
         raise MemoryError("cd_sparse: cannot allocate the gradient buffer")
@@ -324,6 +335,8 @@ def cd_sparse(const floating[::1] data, const index_t[::1] indices,
         with nogil:
             while epoch < opts.max_epochs:
                 epoch += 1
+                dmax = 0.0
+                wmax = 0.0
                 for k in range(m):
                     j = ws[k]
                     if norms[j] <= 0:
@@ -337,6 +350,8 @@ def cd_sparse(const floating[::1] data, const index_t[::1] indices,
                     new = _update(g, wj, norms[j], opts.l1 * pf[j],
                                   opts.l2 * pf[j], opts.positive)
                     d = new - wj
+                    dmax = max(dmax, fabs(d))
+                    wmax = max(wmax, fabs(new))
                     if d != 0.0:
                         w[j] = new
                         # rs[rows of j] -= d * X[rows of j, j]
@@ -344,7 +359,10 @@ def cd_sparse(const floating[::1] data, const index_t[::1] indices,
                             rs[ip[t]] -= d * dp[t]
                         scal[0] += d * mu[j]
                         _track(d, g, norms[j], q[j], &scal[0])
-                if epoch % opts.check_every == 0 or epoch == opts.max_epochs:
+                # the gap costs an epoch: evaluate it when the iterates have
+                # nearly settled, or every check_every epochs
+                if (dmax <= CHECK_MOVE * wmax or epoch % opts.check_every == 0
+                        or epoch == opts.max_epochs):
                     for k in range(m):
                         j = ws[k]
                         u[k] = _grad_sparse(dp, ip, indptr[j], indptr[j + 1],

@@ -549,7 +549,8 @@ def _working_set(prob, u, l1, l2, size):
         with np.errstate(divide="ignore"):
             prob.inv_norm = np.where(prob.norms > 0, 1.0 / np.sqrt(
                 np.maximum(prob.norms.astype(np.float64), 1e-300)), 0.0)
-    if size >= prob.active.shape[0]:
+    if size >= 0.5 * prob.active.shape[0]:
+        # most features would be in: a full set saves the second solve
         return prob.active, True
     # only features near their constraint can be urgent: score those alone
     if prob.ws_buffers is None:
@@ -617,7 +618,7 @@ def _solve_alpha(prob, l1, l2, opts, tol_abs):
             ws = opts.random_order.permutation(ws).astype(np.int32)
         e, inner_gap = prob.solve(ws, dict(l1=l1, l2=l2, positive=opts.positive,
                                            max_epochs=opts.max_iter - epochs,
-                                           tol=inner_tol, check_every=5))
+                                           tol=inner_tol, check_every=10))
         epochs += e
         size *= 2
         if complete and inner_gap <= inner_tol:
