@@ -95,8 +95,8 @@ def test_single_alpha_from_zero_equals_path_end(layout):
 
 def test_working_set_gram_cache_survives_capacity_reset(monkeypatch):
     """A tiny block capacity forces the Gram-block cache to restart often."""
-    from fastreg import _path
-    monkeypatch.setattr(_path._ResidualProblem, "block_capacity", 12)
+    from fastreg import _problems
+    monkeypatch.setattr(_problems._ResidualProblem, "block_capacity", 12)
     X, y = _problem("csc", 80, 200, np.float64, seed=5)
     res = compute_path(X, y, l1_ratio=1.0, n_alphas=15, eps=1e-2, tol=1e-9,
                        precompute=False)
@@ -107,8 +107,8 @@ def test_working_set_gram_cache_survives_capacity_reset(monkeypatch):
 
 
 def test_lazy_gram_prefetch_matches_full_gram(monkeypatch):
-    from fastreg import _path
-    monkeypatch.setattr(_path._GramProblem, "prefetch", 1)
+    from fastreg import _problems
+    monkeypatch.setattr(_problems._GramProblem, "prefetch", 1)
     X, y = _problem("F", 300, 40, np.float64, seed=6)
     lazy = compute_path(X, y, l1_ratio=0.7, n_alphas=15, tol=1e-10, precompute="auto")
     full = compute_path(X, y, l1_ratio=0.7, n_alphas=15, tol=1e-10, precompute=True)
@@ -158,7 +158,7 @@ def test_positive_unpenalised_feature_at_its_bound(layout, precompute):
 def test_screened_passes_keep_the_certificate(layout, positive, monkeypatch):
     """Gradient passes that skip slack features (their |u_j| replaced by a
     Cauchy-Schwarz bound) certify the same optimum as full passes."""
-    from fastreg import _path
+    from fastreg import _problems
     rng = np.random.default_rng(11)
     n, p = 400, 3000
     X = sp.random(n, p, density=0.02, random_state=11, format="csc",
@@ -170,16 +170,16 @@ def test_screened_passes_keep_the_certificate(layout, positive, monkeypatch):
     kw = dict(l1_ratio=0.9, n_alphas=40, eps=1e-2, tol=1e-7, positive=positive,
               fit_intercept=True, precompute=False)
     calls = {"partial": 0}
-    partial = _path._ResidualProblem._partial
+    partial = _problems._ResidualProblem._partial
 
     def counting(self, cols):
         calls["partial"] += 1
         return partial(self, cols)
 
-    monkeypatch.setattr(_path._ResidualProblem, "_partial", counting)
+    monkeypatch.setattr(_problems._ResidualProblem, "_partial", counting)
     screened = compute_path(Xk, y, **kw)
     assert calls["partial"] > 0            # the screening did run
-    monkeypatch.setattr(_path._ResidualProblem, "screen", False)
+    monkeypatch.setattr(_problems._ResidualProblem, "screen", False)
     full = compute_path(Xk, y, **kw)
     assert screened.converged.all() and full.converged.all()
     bound = 1e-7 * np.sum((y - y.mean()) ** 2) / n

@@ -1,0 +1,479 @@
+"""The three kernel forms of an elastic-net problem, with the solver state.
+
+A problem object holds X in one form (dense Fortran, sparse CSC, or Gram)
+and offers the path loop (``_path.py``) the same operations:
+
+- ``grad(l1)``: the centred gradient ``u = Xc^T S r`` of every feature (one
+  pass over X, or fewer columns when a bound certifies the rest; none for
+  the Gram form);
+- ``certified_gap(u, l1, l2, positive)``: the kernel-scale duality gap with
+  a dual point feasible for every feature;
+- ``stats()``: exact ``A = r^T S y_c`` and ``B = r^T S r``;
+- ``solve(ws, opts)``: coordinate descent on a working set (the residual
+  kernel, or the working set's Gram block);
+- ``set_coef(w)``: warm start.
+"""
+import numpy as np
+import scipy.sparse as sp
+
+from . import _cd_fast
+
+
+def _solve_block(G, q, pf, w, scal, opts):
+    """Coordinate descent on a compact Gram block (all of its coordinates).
+
+    G = Xc^T S Xc restricted to a working set that holds every nonzero
+    coefficient, so the gradient there is exactly q - G w.  w is updated in
+    place, and so are A and B in scal.  Returns (epochs, gap).
+    """
+    H = q.astype(np.float64) - G @ w.astype(np.float64)
+    idx = np.arange(G.shape[0], dtype=np.int32)
+    return _cd_fast.cd_gram(G, q, pf, w, H, scal, idx, opts)
+
+
+class _Problem:
+    """What every kernel form shares: targets, weights, penalty factors."""
+
+    cheap_grad = False     # True when the full gradient needs no pass over X
+
+    def __init__(self, y, sw, pf, fit_intercept, dtype):
+        self.dtype = dtype
+        self.pf = pf
+        self.p = pf.shape[0]
+        self.sw = np.empty(0, dtype) if sw is None else sw
+        self.W = float(y.shape[0]) if sw is None else float(np.sum(sw, dtype=np.float64))
+        y64 = y.astype(np.float64)
+        self.ybar = float(np.average(y64, weights=sw)) if fit_intercept else 0.0
+        self.y_c = y64 - self.ybar
+        self.yy = float(np.sum(self.y_c ** 2 if sw is None else sw * self.y_c ** 2))
+        self.w = np.zeros(self.p, dtype=dtype)
+        # [offset o, A = r^T S y_c, B = r^T S r, W]
+        self.scal = np.array([0.0, self.yy, self.yy, self.W])
+        self.all_idx = np.arange(self.p, dtype=np.int32)
+        self._u = None           # gradient cache, valid while w is unchanged
+        self.inv_norm = None     # 1 / ||x_j||, built on first use
+        self.ws_buffers = None
+        self.free = None         # active unpenalised features, found on first use
+        self._free_cols = None
+
+    def _means(self, X, fit_intercept, sw):
+        if not fit_intercept:
+            return np.zeros(self.p)
+        ones = np.ones(X.shape[0], X.dtype) if sw is None else sw
+        return np.asarray(X.T @ ones, dtype=np.float64) / self.W
+
+    def intercept(self):
+        if self.ybar == 0.0 and not self.mu.any():
+            return 0.0
+        nz = np.flatnonzero(self.w)
+        return self.ybar - float(np.sum(self.mu[nz].astype(np.float64) * self.w[nz]))
+
+    def grad(self, l1=None):
+        """Centred gradient u of every feature at the current w (cached)."""
+        if self._u is None:
+            self._u = self._compute_grad()
+        return self._u
+
+    def certified_gap(self, u, l1, l2, positive):
+        """Kernel-scale duality gap at w, with a dual point feasible for all.
+
+        Unpenalised features (pf = 0) need x_j^T S theta = 0: like the
+        intercept, they are projected out of the residual used as the dual
+        point, through their Gram columns (computed once per path).
+        """
+        A, B = self.stats()
+        free = self.free
+        if free is None:
+            free = self.free = self.active[self.pf[self.active] <= 0]
+        if free.size == 0:
+            return _cd_fast.dual_gap(self.w, u, self.pf, self.all_idx, l1, l2,
+                                     positive, A, B, B)
+        C = self.free_columns(free)
+        if positive:
+            # an unpenalised feature held at its bound w_j = 0 only needs
+            # x_j^T S theta <= 0 (the kernel's gap checks that): project out
+            # the others
+            inner = self.w[free] > 0
+            free, C = free[inner], C[:, inner]
+            if free.size == 0:
+                return _cd_fast.dual_gap(self.w, u, self.pf, self.all_idx, l1, l2,
+                                         positive, A, B, B)
+        G_ff = C[free]
+        beta = np.linalg.lstsq(G_ff, u[free], rcond=None)[0]
+        u2 = u - C @ beta
+        A2 = A - float(beta @ self.q[free].astype(np.float64))
+        B2 = max(B - 2.0 * float(beta @ u[free]) + float(beta @ G_ff @ beta), 0.0)
+        return _cd_fast.dual_gap(self.w, u2, self.pf, self.all_idx, l1, l2,
+                                 positive, A2, B2, B)
+
+    def solve(self, ws, opts):
+        self._u = None
+        return self._solve(ws, opts)
+
+
+class _ResidualProblem(_Problem):
+    """Dense or sparse X with the residual ``rs = y_c - X w`` and offset.
+
+    A working set is solved either by the residual kernel, or, when that is
+    cheaper, on its Gram block (cached across working sets and alphas), after
+    which the residual is updated once from the changed coefficients.
+    """
+
+    block_capacity = 2048
+
+    def __init__(self, X, y, sw, pf, fit_intercept):
+        super().__init__(y, sw, pf, fit_intercept, X.dtype)
+        self.X = X
+        self.mu = self._means(X, fit_intercept, sw).astype(X.dtype)
+        self.norms = np.empty(self.p, dtype=X.dtype)
+        self._col_norms()
+        self.rs = self.y_c.copy()           # float64 whatever the dtype of X
+        self._stats_buf = np.empty(3)
+        self._sum_swy = float(np.sum(self.y_c if sw is None else sw * self.y_c))
+        self.q = self._compute_grad().astype(X.dtype)
+        self.active = self.all_idx[self.norms > 0]
+        self._slot = np.full(self.p, -1, dtype=np.int64)   # feature -> block slot
+        self._feats = np.empty(0, dtype=np.int32)          # slot -> feature
+        self._G = np.empty((0, 0), dtype=X.dtype, order="F")
+
+    def _weighted(self, v):
+        return v if self.sw.shape[0] == 0 else self.sw * v
+
+    screen = True        # skip provably slack features in gradient passes
+    _ref = None          # (rs, offset, u) at the last full pass
+    _skipped = None      # features whose u entry is a bound, not a value
+
+    def grad(self, l1=None):
+        """u = Xc^T S r, exact wherever the certificate can depend on it.
+
+        A full pass fixes a reference (r_ref, u_ref).  Later, for a feature
+        with w_j = 0, |u_j| <= |u_ref_j| + ||x_j||_S ||r - r_ref||_S
+        (Cauchy-Schwarz); while that bound is below 0.99 l1 pf_j the column
+        is not read and the bound stands in for u_j.  The gap only uses u
+        through |u_j| <= l1 pf_j-type constraints, so an overestimate keeps
+        it a valid upper bound; the skipped features are far from entering.
+        """
+        if l1 is None or not self.screen or self._has_free():
+            return super().grad()
+        pf, pos = self.pf, self.positive
+        if self._u is not None:
+            if self._skipped is not None:
+                # same w, smaller l1: bounds now too close to it are computed
+                redo = self._skipped & (self._u >= 0.99 * l1 * pf)
+                if redo.any():
+                    self._partial(np.flatnonzero(redo).astype(np.int32))
+                    self._skipped &= ~redo
+            return self._u
+        if self._ref is None:
+            return self._full_pass()
+        rs_ref, o_ref, u_ref = self._ref
+        delta = _cd_fast.residual_distance(self.rs, rs_ref, self.scal[0] - o_ref,
+                                           self.sw)
+        bound = (u_ref if pos else np.abs(u_ref)) + self._sqrt_norms * delta
+        skip = bound < 0.99 * l1 * pf
+        skip &= self.w == 0
+        need = np.flatnonzero(~skip).astype(np.int32)
+        if self._cols_cost(need) > 0.5 * self._cols_cost(None):
+            return self._full_pass()
+        self._u = bound
+        self._partial(need)
+        self._skipped = skip
+        return self._u
+
+    def _has_free(self):
+        if self.free is None:
+            self.free = self.active[self.pf[self.active] <= 0]
+        return self.free.size > 0
+
+    def _full_pass(self):
+        self._u = self._compute_grad()
+        self._ref = (self.rs.copy(), float(self.scal[0]), self._u.copy())
+        self._skipped = None
+        if self._sqrt_norms is None:
+            self._sqrt_norms = np.sqrt(self.norms.astype(np.float64))
+        return self._u
+
+    _sqrt_norms = None
+
+    def _partial(self, cols):
+        """Exact u on ``cols`` (the others keep their bounds)."""
+        out = np.empty(cols.shape[0])
+        self._grad_cols(cols, out)
+        self._u[cols] = out
+
+    def stats(self):
+        # A = sum sw (rs + o) y_c and B = sum sw (rs + o)^2, from one pass
+        o, out = self.scal[0], self._stats_buf
+        _cd_fast.residual_stats(self.rs, self.y_c, self.sw, out)
+        self.scal[1] = out[1] + o * self._sum_swy
+        self.scal[2] = out[2] + 2 * o * out[0] + o * o * self.W
+        return self.scal[1], self.scal[2]
+
+    def set_coef(self, w):
+        self.w[:] = w
+        self.rs = self.y_c - np.asarray(self.X @ w.astype(np.float64), dtype=np.float64)
+        self.scal[0] = float(np.dot(self.mu.astype(np.float64), self.w))
+        self._u = None
+        self.stats()
+
+    def free_columns(self, free):
+        if self._free_cols is None:
+            sw = self.sw if self.sw.shape[0] else None
+            self._free_cols = gram_columns(self.X, sw, self.mu.astype(np.float64),
+                                           self.W, free)
+        return self._free_cols
+
+    # the Gram block of the features seen in working sets
+    def _block(self, ws):
+        new = ws[self._slot[ws] < 0]
+        if new.size:
+            k = self._feats.size
+            if k + new.size > self.block_capacity:
+                # start the cache afresh from this working set
+                self._slot[self._feats] = -1
+                self._feats = np.empty(0, dtype=np.int32)
+                self._G = np.empty((0, 0), dtype=self.dtype, order="F")
+                new, k = ws, 0
+            feats = np.concatenate([self._feats, new]).astype(np.int32)
+            cross = cross_gram(self.X, self.sw, self.mu, self.W, new, feats)
+            G = np.empty((feats.size, feats.size), dtype=self.dtype, order="F")
+            G[:k, :k] = self._G
+            G[k:, :] = cross
+            G[:k, k:] = cross[:, :k].T
+            self._G, self._feats = G, feats
+            self._slot[new] = np.arange(k, feats.size)
+        slots = self._slot[ws]
+        return np.asfortranarray(self._G[np.ix_(slots, slots)])
+
+    def _use_block(self, ws):
+        # an epoch of the residual kernel reads every nonzero of ws; the block
+        # costs |ws|^2 per epoch plus the products of the new features
+        return ws.size <= self.block_capacity and self._col_cost(ws) > 2 * ws.size
+
+    def _solve(self, ws, opts):
+        if not self._use_block(ws):
+            return self._solve_residual(ws, opts)
+        G = self._block(ws)
+        w_ws = self.w[ws]
+        old = w_ws.astype(np.float64)
+        e, gap = _solve_block(G, self.q[ws], self.pf[ws], w_ws, self.scal, opts)
+        delta = w_ws.astype(np.float64) - old
+        moved = np.flatnonzero(delta)
+        if moved.size:
+            self.w[ws[moved]] = w_ws[moved]
+            self._sub_columns(ws[moved].astype(np.int32), delta[moved])
+            self.scal[0] += float(np.dot(self.mu[ws[moved]].astype(np.float64),
+                                         delta[moved]))
+        return e, gap
+
+
+class _DenseProblem(_ResidualProblem):
+    def _col_norms(self):
+        _cd_fast.col_norms_dense(self.X, self.sw, self.mu, self.norms)
+
+    def _compute_grad(self):
+        # X^T S rs + o * W * mu
+        # in X's dtype: casting float32 X up would copy it
+        v = self._weighted(self.rs).astype(self.dtype, copy=False)
+        u = np.asarray(self.X.T @ v, dtype=np.float64)
+        return u + (self.scal[0] * self.W) * self.mu
+
+    def _col_cost(self, ws):
+        return self.X.shape[0]
+
+    def _cols_cost(self, cols):
+        return self.X.shape[0] * (self.p if cols is None else cols.shape[0])
+
+    def _grad_cols(self, cols, out):
+        v = self._weighted(self.rs).astype(self.dtype, copy=False)
+        _cd_fast.grad_dense_cols(self.X, v, self.scal[0] * self.W, self.mu, cols, out)
+
+    def _sub_columns(self, cols, coef):
+        _cd_fast.sub_columns_dense(self.X, cols, coef, self.rs)
+
+    def _solve_residual(self, ws, opts):
+        return _cd_fast.cd_dense(self.X, self.sw, self.mu, self.norms, self.q,
+                                 self.pf, self.w, self.rs, self.scal, ws, opts)
+
+
+class _SparseProblem(_ResidualProblem):
+    def _col_norms(self):
+        X = self.X
+        self._nnz = np.diff(X.indptr)
+        _cd_fast.col_norms_sparse(X.data, X.indices, X.indptr, self.sw, self.W,
+                                  self.mu, self.norms)
+
+    def _compute_grad(self):
+        X = self.X
+        out = np.empty(self.p)
+        # threads only pay on large passes
+        threads = _cd_fast.max_threads() if X.nnz > 500_000 else 1
+        _cd_fast.grad_sparse(X.data, X.indices, X.indptr, self._weighted(self.rs),
+                             self.scal[0] * self.W, self.mu, self.all_idx, out,
+                             threads)
+        return out
+
+    def _col_cost(self, ws):
+        return float(self._nnz[ws].mean())
+
+    def _cols_cost(self, cols):
+        return float(self.X.nnz if cols is None else self._nnz[cols].sum())
+
+    def _grad_cols(self, cols, out):
+        X = self.X
+        _cd_fast.grad_sparse(X.data, X.indices, X.indptr, self._weighted(self.rs),
+                             self.scal[0] * self.W, self.mu, cols, out, 1)
+
+    def _sub_columns(self, cols, coef):
+        X = self.X
+        _cd_fast.sub_columns_sparse(X.data, X.indices, X.indptr, cols, coef, self.rs)
+
+    def _solve_residual(self, ws, opts):
+        X = self.X
+        return _cd_fast.cd_sparse(X.data, X.indices, X.indptr, self.sw, self.mu,
+                                  self.norms, self.q, self.pf, self.w, self.rs,
+                                  self.scal, ws, opts)
+
+
+def cross_gram(X, sw, mu, W, rows, cols):
+    """Block ``(X[:, rows] - mu)^T S (X[:, cols] - mu)`` of the centred Gram.
+
+    Costs O(n |rows| |cols|) for dense X and the nonzeros of ``cols`` per row
+    feature for CSC X; returns float64 of shape (len(rows), len(cols)).
+    """
+    rows = np.asarray(rows, dtype=np.int32)
+    cols = np.asarray(cols, dtype=np.int32)
+    if sp.issparse(X) and X.format == "csc":
+        out = np.empty((rows.size, cols.size))
+        step = 16           # rows scattered at once (16 doubles per sample)
+        work = np.zeros(X.shape[0] * min(step, rows.size))
+        for start in range(0, rows.size, step):
+            chunk = rows[start:start + step]
+            block = np.empty((cols.size, chunk.size))
+            _cd_fast.gram_block_sparse(X.data, X.indices, X.indptr, sw, chunk,
+                                       cols, work[:X.shape[0] * chunk.size], block)
+            out[start:start + step] = block.T
+    else:
+        Xr = X[:, rows]
+        if sw.shape[0]:
+            Xr = (sp.diags(sw) @ Xr) if sp.issparse(X) else Xr * sw[:, None]
+        out = Xr.T @ X[:, cols]
+        out = out.toarray() if sp.issparse(out) else np.asarray(out, dtype=np.float64)
+    mu = np.asarray(mu, dtype=np.float64)
+    return out - W * np.outer(mu[rows], mu[cols])
+
+
+def gram_columns(X, sw, mu, W, cols):
+    """Centred weighted Gram columns ``(X - mu)^T S (X[:, cols] - mu[cols])``.
+
+    One product with X (BLAS-3 for dense X, a sparse product otherwise);
+    returns a float64 array of shape (n_features, len(cols)).
+    """
+    Xc = X[:, cols]
+    if sw is not None:
+        Xc = (sp.diags(sw) @ Xc) if sp.issparse(X) else Xc * sw[:, None]
+    C = X.T @ Xc
+    C = C.toarray() if sp.issparse(C) else np.asarray(C)
+    return C.astype(np.float64) - W * np.outer(mu, mu[cols])
+
+
+class _GramProblem(_Problem):
+    """Gram form: columns of G = Xc^T S Xc, computed lazily, q = Xc^T S y_c.
+
+    Only the columns of features that enter a working set are computed (one
+    product with X each, in batches), so a path costs O(n p k) for the k
+    features it ever considers instead of O(n p^2).  The gradient is
+    ``q - G[:, supp] w[supp]``: no pass over X per alpha.
+    """
+
+    def __init__(self, X, y, sw, pf, fit_intercept, gram=None, xy=None,
+                 lazy=True):
+        super().__init__(y, sw, pf, fit_intercept, X.dtype)
+        self.X = X
+        self._sw_or_none = sw
+        mu = self._means(X, fit_intercept, sw)
+        if xy is None:
+            yw = self.y_c if sw is None else sw * self.y_c
+            xy = np.asarray(X.T @ yw.astype(X.dtype), dtype=np.float64)
+        self.q = np.asarray(xy, dtype=X.dtype)
+        self.mu = mu.astype(X.dtype)
+        self._mu64 = mu
+        self._slot = np.full(self.p, -1, dtype=np.int64)
+        if gram is not None or not lazy:
+            cols = self.all_idx
+            C = gram if gram is not None else gram_columns(X, sw, mu, self.W, cols)
+            self._C = np.asfortranarray(C, dtype=X.dtype)
+            self._slot[:] = cols
+            self._k = self.p
+            diag = np.diag(self._C)
+        else:
+            self._C = np.empty((self.p, 16), dtype=X.dtype, order="F")
+            self._k = 0
+            norms = np.empty(self.p, dtype=X.dtype)
+            if sp.issparse(X):
+                Xk = X.tocsc()
+                _cd_fast.col_norms_sparse(Xk.data, Xk.indices, Xk.indptr, self.sw,
+                                          self.W, self.mu, norms)
+            else:
+                _cd_fast.col_norms_dense(np.asfortranarray(X), self.sw, self.mu,
+                                         norms)
+            diag = norms
+        self.norms = diag
+        self.active = self.all_idx[diag > 0]
+        self.hint = None
+
+    prefetch = 64     # smallest batch of Gram columns computed at once
+    cheap_grad = True
+
+    def _ensure(self, feats):
+        """Full Gram columns for ``feats``, in one product with X."""
+        new = feats[self._slot[feats] < 0]
+        if new.size == 0:
+            return
+        if new.size < self.prefetch and self.hint is not None:
+            # a product with X costs nearly the same for 1 or 64 columns (it
+            # reads X once, BLAS-3 beats BLAS-2): add the features most
+            # likely to enter next
+            extra = self.hint[self._slot[self.hint] < 0]
+            extra = extra[~np.isin(extra, new)][:self.prefetch - new.size]
+            new = np.concatenate([new, extra]).astype(np.int32)
+        need = self._k + new.size
+        if need > self._C.shape[1]:
+            C = np.empty((self.p, max(need, 2 * self._C.shape[1])),
+                         dtype=self.dtype, order="F")
+            C[:, :self._k] = self._C[:, :self._k]
+            self._C = C
+        self._C[:, self._k:need] = gram_columns(self.X, self._sw_or_none,
+                                                self._mu64, self.W, new)
+        self._slot[new] = np.arange(self._k, need)
+        self._k = need
+
+    def free_columns(self, free):
+        self._ensure(free)
+        return self._C[:, self._slot[free]].astype(np.float64)
+
+    def _compute_grad(self):
+        nz = np.flatnonzero(self.w)
+        self._ensure(nz)
+        Gw = self._C[:, self._slot[nz]] @ self.w[nz].astype(np.float64)
+        return self.q.astype(np.float64) - Gw
+
+    def stats(self):
+        H = self.grad()
+        w = self.w.astype(np.float64)
+        self.scal[1] = self.yy - float(np.dot(w, self.q))
+        self.scal[2] = self.scal[1] - float(np.dot(w, H))
+        return self.scal[1], self.scal[2]
+
+    def set_coef(self, w):
+        self.w[:] = w
+        self._u = None
+        self.stats()
+
+    def _solve(self, ws, opts):
+        self._ensure(ws)
+        G = np.asfortranarray(self._C[ws[:, None], self._slot[ws]])
+        w_ws = self.w[ws]
+        e, gap = _solve_block(G, self.q[ws], self.pf[ws], w_ws, self.scal, opts)
+        self.w[ws] = w_ws
+        return e, gap
