@@ -15,7 +15,6 @@ decides the form (primal ``X^T X`` when n_samples >= n_features, dual
 ``X X^T`` otherwise), reads LAPACK's ``info`` and rcond, and falls back to an
 eigendecomposition with a warning when the system is numerically singular.
 """
-import numbers
 import warnings
 from dataclasses import dataclass
 
@@ -251,8 +250,8 @@ def cholesky_solve(M, alpha, B):
     if info > 0:
         raise np.linalg.LinAlgError(
             f"the ridge system matrix (X^T X + alpha I or X X^T + alpha I, "
-            f"alpha={alpha!r}) is not positive definite: its leading minor of "
-            f"order {info} is not positive (LAPACK potrf info={info})")
+            f"alpha={float(alpha)!r}) is not positive definite: its leading "
+            f"minor of order {info} is not positive (LAPACK potrf info={info})")
     if info < 0:
         raise RuntimeError(f"LAPACK potrf/potrs: argument {-info} is invalid")
     return B, rcond
@@ -304,8 +303,8 @@ def solve_system(system, alphas):
             reason = str(exc)
         if reason is not None:
             warnings.warn(
-                f"Singular ridge system for alpha={a!r}: {reason}; solved by "
-                "eigendecomposition (minimum-norm solution) instead.",
+                f"Singular ridge system for alpha={float(a)!r}: {reason}; solved "
+                "by eigendecomposition (minimum-norm solution) instead.",
                 LinAlgWarning, stacklevel=3)
             if eig is None:
                 eig = eigen_decompose(M)
