@@ -1,17 +1,31 @@
 """fastreg: fast, certified Lasso, Elastic Net and Ridge for Python.
 
-Compiled coordinate descent (dense, sparse CSC and Gram kernels) behind a
-scikit-learn compatible API.
+Compiled coordinate descent (dense, sparse CSC and Gram kernels) and a
+Cholesky ridge behind a scikit-learn compatible API.
 """
+try:
+    from . import _cd_fast  # noqa: F401  (compiled: fails in an unbuilt checkout)
+except ImportError as exc:          # pragma: no cover - depends on the install
+    import os
+    raise ImportError(
+        f"fastreg's compiled extensions are missing in {os.path.dirname(__file__)}: "
+        "this is probably an unbuilt source checkout shadowing the installed "
+        "package. Run from another directory, or build in place with "
+        "'python setup.py build_ext --inplace'.") from exc
+
 from ._estimators import ElasticNet, Lasso
 from ._path import enet_path, lasso_path
 from ._cv import ElasticNetCV, LassoCV
-from ._path_estimator import ElasticNetPath, LassoPath
 from ._ic import ElasticNetIC, LassoIC
+from ._path_estimator import ElasticNetPath, LassoPath
 from ._ridge import Ridge, RidgeCV, ridge_path
 
 __version__ = "0.1.0"
 
-__all__ = ["ElasticNetCV", "LassoCV", "ElasticNetPath", "LassoPath",
-           "ElasticNetIC", "LassoIC",
-           "ElasticNet", "Lasso", "enet_path", "lasso_path", "Ridge", "RidgeCV", "ridge_path", "__version__"]
+__all__ = [
+    "Lasso", "ElasticNet", "enet_path", "lasso_path",
+    "LassoCV", "ElasticNetCV", "LassoIC", "ElasticNetIC",
+    "LassoPath", "ElasticNetPath",
+    "Ridge", "RidgeCV", "ridge_path",
+    "__version__",
+]
