@@ -104,7 +104,8 @@ def _working_set(prob, u, l1, l2, size):
         keep = ~skipped[cand]
         cand, score = cand[keep], score[keep]
         k = cand.shape[0]
-    size = min(size, k)
+    # every current violator belongs in (a cold start has many)
+    size = min(max(size, int(np.count_nonzero(score < 0))), k)
     if size == 0:
         return cand, False
     if prob.cheap_grad:
