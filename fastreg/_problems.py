@@ -369,6 +369,20 @@ def gram_columns(X, sw, mu, W, cols):
     One product with X (BLAS-3 for dense X, a sparse product otherwise);
     returns a float64 array of shape (n_features, len(cols)).
     """
+    if (not sp.issparse(X) and len(cols) == X.shape[1]
+            and np.array_equal(cols, np.arange(X.shape[1]))):
+        # the whole matrix: X^T X is one syrk (NumPy spots the transpose),
+        # in blocks of rows with weights so the scaled copy stays small
+        if sw is None:
+            C = np.asarray(X.T @ X, dtype=np.float64)
+        else:
+            C = np.zeros((X.shape[1], X.shape[1]))
+            step = max(1, 2 ** 22 // max(X.shape[1], 1))
+            for start in range(0, X.shape[0], step):
+                block = X[start:start + step]
+                s = np.sqrt(sw[start:start + step])[:, None]
+                C += (block * s).T @ (block * s)
+        return C - W * np.outer(mu, mu)
     Xc = X[:, cols]
     if sw is not None:
         Xc = (sp.diags(sw) @ Xc) if sp.issparse(X) else Xc * sw[:, None]
