@@ -170,6 +170,69 @@ def dual_gap(const floating[::1] w, const double[::1] u, const floating[::1] pf,
                 &pf[0], <floating *> NULL, l1, l2, positive, A, B, B_primal)
 
 
+cdef inline double _conj(double v, double l1j, double l2j, double lo,
+                         double hi) noexcept nogil:
+    """max over w in [lo, hi] of v w - l1j |w| - l2j w^2 / 2 (lo <= 0 <= hi)."""
+    cdef double w
+    if l2j > 0:
+        w = (v - l1j) / l2j if v > l1j else ((v + l1j) / l2j if v < -l1j else 0.0)
+    else:
+        # linear pieces: a bound where the slope points, else 0; an infinite
+        # bound there means the caller's scaling made |v| <= l1j
+        w = hi if (v > l1j and hi < INFINITY) else (
+            lo if (v < -l1j and lo > -INFINITY) else 0.0)
+    w = min(max(w, lo), hi)
+    return v * w - l1j * fabs(w) - 0.5 * l2j * w * w
+
+
+cdef double _gap_box(Py_ssize_t m, const int32_t *idx, const floating *w,
+                     const double *u, const floating *pf, double l1, double l2,
+                     const double *lo, const double *hi, double A, double B,
+                     double B_primal) noexcept nogil:
+    """Duality gap with box constraints lo_j <= w_j <= hi_j (lo <= 0 <= hi).
+
+    Dual point c * S r with the conjugates of the constrained penalties:
+    D(c) = c A - c^2 B / 2 - sum_j g_j*(c u_j), finite once c keeps
+    c u_j <= l1_j where hi_j = inf and c u_j >= -l1_j where lo_j = -inf (for
+    l2_j = 0).  D is evaluated at c = min(1, c_max) and at the quadratic's
+    own optimum clipped to [0, c_max]; the larger value is used.
+    """
+    cdef Py_ssize_t k, t
+    cdef int32_t j
+    cdef double wj, l1j, l2j, pen = 0.0, c_max = INFINITY, cands[2], c, dual
+    cdef double best = -INFINITY
+    for k in range(m):
+        j = idx[k]
+        l1j = l1 * pf[j]
+        l2j = l2 * pf[j]
+        wj = w[j]
+        pen += l1j * fabs(wj) + 0.5 * l2j * wj * wj
+        if l2j <= 0:
+            if hi[j] == INFINITY and u[k] > 0:
+                c_max = min(c_max, l1j / u[k])
+            if lo[j] == -INFINITY and u[k] < 0:
+                c_max = min(c_max, -l1j / u[k])
+    cands[0] = min(1.0, c_max)
+    cands[1] = min(max(A / B, 0.0), c_max) if B > 0 else cands[0]
+    for t in range(2):
+        c = cands[t]
+        dual = c * A - 0.5 * c * c * B
+        for k in range(m):
+            j = idx[k]
+            dual -= _conj(c * u[k], l1 * pf[j], l2 * pf[j], lo[j], hi[j])
+        best = max(best, dual)
+    return 0.5 * B_primal + pen - best
+
+
+def dual_gap_box(const floating[::1] w, const double[::1] u,
+                 const floating[::1] pf, const int32_t[::1] idx, double l1,
+                 double l2, const double[:, ::1] box, double A, double B,
+                 double B_primal):
+    """Kernel-scale duality gap over ``idx`` with box[0] <= w <= box[1]."""
+    return _gap_box(idx.shape[0], &idx[0] if idx.shape[0] else NULL, &w[0], &u[0],
+                    &pf[0], l1, l2, &box[0, 0], &box[1, 0], A, B, B_primal)
+
+
 cdef inline void _track(double d, double g, double norm, double qj,
                         double *scal) noexcept nogil:
     """A and B after w_j += d: A -= d q_j; B += -2 d g + d^2 norm."""
@@ -212,7 +275,8 @@ def cd_dense(const floating[::1, :] X, const floating[::1] sw,
              const floating[::1] mu, const floating[::1] norms,
              const floating[::1] q, const floating[::1] pf,
              floating[::1] w, double[::1] rs, double[::1] scal,
-             const int32_t[::1] ws, CDOptions opts):
+             const int32_t[::1] ws, CDOptions opts,
+             const double[:, ::1] box):
     """Cyclic coordinate descent over ``ws`` on dense Fortran-ordered X.
 
     Returns ``(epochs, gap)``: epochs run and the kernel-scale gap restricted
@@ -223,6 +287,7 @@ def cd_dense(const floating[::1, :] X, const floating[::1] sw,
     cdef const floating *swp = &sw[0] if has_sw else NULL
     cdef int32_t j
     cdef int epoch = 0
+    cdef bint has_box = box.shape[0] == 2
     cdef double g, wj, new, d, W = scal[3], gap = INFINITY, work = 0.0
     cdef double dmax, wmax
     cdef double *u = <double *> malloc(max(m, 1) * sizeof(double))
@@ -243,6 +308,8 @@ def cd_dense(const floating[::1, :] X, const floating[::1] sw,
                                     scal[0] * W * mu[j])
                     new = _update(g, wj, norms[j], opts.l1 * pf[j],
                                   opts.l2 * pf[j], opts.positive)
+                    if has_box:
+                        new = min(max(new, box[0, j]), box[1, j])
                     d = new - wj
                     dmax = max(dmax, fabs(d))
                     wmax = max(wmax, fabs(new))
@@ -260,8 +327,13 @@ def cd_dense(const floating[::1, :] X, const floating[::1] sw,
                         j = ws[k]
                         u[k] = _grad_dense(n, &X[0, j], swp, has_sw, &rs[0],
                                            scal[0] * W * mu[j])
-                    gap = _gap(m, &ws[0], &w[0], u, &pf[0], &norms[0], opts.l1,
-                               opts.l2, opts.positive, scal[1], scal[2], scal[2])
+                    if has_box:
+                        gap = _gap_box(m, &ws[0], &w[0], u, &pf[0], opts.l1,
+                                       opts.l2, &box[0, 0], &box[1, 0], scal[1],
+                                       scal[2], scal[2])
+                    else:
+                        gap = _gap(m, &ws[0], &w[0], u, &pf[0], &norms[0], opts.l1,
+                                   opts.l2, opts.positive, scal[1], scal[2], scal[2])
                     if gap <= opts.tol:
                         break
                 work += <double> n * m
@@ -312,7 +384,8 @@ def cd_sparse(const floating[::1] data, const index_t[::1] indices,
               const floating[::1] mu, const floating[::1] norms,
               const floating[::1] q, const floating[::1] pf,
               floating[::1] w, double[::1] rs, double[::1] scal,
-              const int32_t[::1] ws, CDOptions opts):
+              const int32_t[::1] ws, CDOptions opts,
+             const double[:, ::1] box):
     """Cyclic coordinate descent over ``ws`` on CSC X (data, indices, indptr).
 
     The intercept is handled by the offset in ``scal[0]``: an update costs
@@ -326,6 +399,7 @@ def cd_sparse(const floating[::1] data, const index_t[::1] indices,
     cdef index_t t, start, end
     cdef int32_t j
     cdef int epoch = 0
+    cdef bint has_box = box.shape[0] == 2
     cdef double g, wj, new, d, W = scal[3], gap = INFINITY, work = 0.0
     cdef double dmax, wmax
     cdef double *u = <double *> malloc(max(m, 1) * sizeof(double))
@@ -349,6 +423,8 @@ def cd_sparse(const floating[::1] data, const index_t[::1] indices,
                                      scal[0] * W * mu[j])
                     new = _update(g, wj, norms[j], opts.l1 * pf[j],
                                   opts.l2 * pf[j], opts.positive)
+                    if has_box:
+                        new = min(max(new, box[0, j]), box[1, j])
                     d = new - wj
                     dmax = max(dmax, fabs(d))
                     wmax = max(wmax, fabs(new))
@@ -368,8 +444,13 @@ def cd_sparse(const floating[::1] data, const index_t[::1] indices,
                         u[k] = _grad_sparse(dp, ip, indptr[j], indptr[j + 1],
                                             swp, has_sw, &rs[0],
                                             scal[0] * W * mu[j])
-                    gap = _gap(m, &ws[0], &w[0], u, &pf[0], &norms[0], opts.l1,
-                               opts.l2, opts.positive, scal[1], scal[2], scal[2])
+                    if has_box:
+                        gap = _gap_box(m, &ws[0], &w[0], u, &pf[0], opts.l1,
+                                       opts.l2, &box[0, 0], &box[1, 0], scal[1],
+                                       scal[2], scal[2])
+                    else:
+                        gap = _gap(m, &ws[0], &w[0], u, &pf[0], &norms[0], opts.l1,
+                                   opts.l2, opts.positive, scal[1], scal[2], scal[2])
                     if gap <= opts.tol:
                         break
                 if work > SIGNAL_WORK:
@@ -438,7 +519,8 @@ def col_norms_sparse(const floating[::1] data, const index_t[::1] indices,
 
 def cd_gram(const floating[::1, :] G, const floating[::1] q,
             const floating[::1] pf, floating[::1] w, double[::1] H,
-            double[::1] scal, const int32_t[::1] ws, CDOptions opts):
+            double[::1] scal, const int32_t[::1] ws, CDOptions opts,
+             const double[:, ::1] box):
     """Cyclic coordinate descent over ``ws`` on the Gram form.
 
     ``G = Xc^T S Xc`` and ``q = Xc^T S y_c`` (centred, weighted); ``H`` holds
@@ -448,6 +530,7 @@ def cd_gram(const floating[::1, :] G, const floating[::1] q,
     cdef Py_ssize_t m = ws.shape[0], k, t, p = G.shape[0]
     cdef int32_t j
     cdef int epoch = 0
+    cdef bint has_box = box.shape[0] == 2
     cdef double g, wj, new, d, gap = INFINITY, work = 0.0
     cdef double *u = <double *> malloc(max(m, 1) * sizeof(double))
     cdef floating *diag = <floating *> malloc(max(p, 1) * sizeof(floating))
@@ -469,6 +552,8 @@ def cd_gram(const floating[::1, :] G, const floating[::1] q,
                     g = H[j]
                     new = _update(g, wj, G[j, j], opts.l1 * pf[j],
                                   opts.l2 * pf[j], opts.positive)
+                    if has_box:
+                        new = min(max(new, box[0, j]), box[1, j])
                     d = new - wj
                     if d != 0.0:
                         w[j] = new
@@ -479,8 +564,13 @@ def cd_gram(const floating[::1, :] G, const floating[::1] q,
                 if epoch % opts.check_every == 0 or epoch == opts.max_epochs:
                     for k in range(m):
                         u[k] = H[ws[k]]
-                    gap = _gap(m, &ws[0], &w[0], u, &pf[0], diag, opts.l1,
-                               opts.l2, opts.positive, scal[1], scal[2], scal[2])
+                    if has_box:
+                        gap = _gap_box(m, &ws[0], &w[0], u, &pf[0], opts.l1,
+                                       opts.l2, &box[0, 0], &box[1, 0], scal[1],
+                                       scal[2], scal[2])
+                    else:
+                        gap = _gap(m, &ws[0], &w[0], u, &pf[0], diag, opts.l1,
+                                   opts.l2, opts.positive, scal[1], scal[2], scal[2])
                     if gap <= opts.tol:
                         break
                 work += <double> m * m

@@ -258,7 +258,8 @@ class ElasticNetCV(LinearPredictMixin, RegressorMixin, BaseEstimator):
                  cv=None, copy_X=True, verbose=0, n_jobs=None, positive=False,
                  random_state=None, selection="cyclic", penalty_factor=None,
                  selection_rule="min", relax=False, gammas=None,
-                 store_fold_paths=False, fold_strategy="auto", progress=False):
+                 store_fold_paths=False, fold_strategy="auto", progress=False,
+                 lower_bounds=None, upper_bounds=None):
         self.l1_ratio = l1_ratio
         self.eps = eps
         self.alphas = alphas
@@ -281,6 +282,8 @@ class ElasticNetCV(LinearPredictMixin, RegressorMixin, BaseEstimator):
         self.store_fold_paths = store_fold_paths
         self.fold_strategy = fold_strategy
         self.progress = progress
+        self.lower_bounds = lower_bounds
+        self.upper_bounds = upper_bounds
 
     def _l1_ratios(self):
         if self._lasso:
@@ -354,16 +357,22 @@ class ElasticNetCV(LinearPredictMixin, RegressorMixin, BaseEstimator):
         X = as_kernel_X(X)[0]
         if sp.issparse(X) and not X.has_sorted_indices:
             X = X.sorted_indices()
+        bounds = dict(lower_bounds=self.lower_bounds, upper_bounds=self.upper_bounds)
+        if gammas is not None and (self.lower_bounds is not None
+                                   or self.upper_bounds is not None):
+            raise ValueError("relax=True cannot keep lower_bounds/upper_bounds (its "
+                             "least-squares refit is unconstrained), got both")
         params = dict(fit_intercept=self.fit_intercept, tol=self.tol,
                       max_iter=self.max_iter, positive=self.positive,
-                      selection=self.selection, random_state=self.random_state)
+                      selection=self.selection, random_state=self.random_state,
+                      **bounds)
 
         if isinstance(grid, int):
             grids = np.array([
                 alpha_grid(X, y, l1_ratio=r, n_alphas=grid, eps=self.eps,
                            sample_weight=sw, penalty_factor=pf,
                            fit_intercept=self.fit_intercept, positive=self.positive,
-                           precompute=precompute)
+                           precompute=precompute, **bounds)
                 for r in l1_ratios])
         else:
             grids = np.tile(grid, (l1_ratios.size, 1))
@@ -512,7 +521,8 @@ class LassoCV(ElasticNetCV):
                  verbose=0, n_jobs=None, positive=False, random_state=None,
                  selection="cyclic", penalty_factor=None, selection_rule="min",
                  relax=False, gammas=None, store_fold_paths=False,
-                 fold_strategy="auto", progress=False):
+                 fold_strategy="auto", progress=False, lower_bounds=None,
+                 upper_bounds=None):
         self.eps = eps
         self.alphas = alphas
         self.n_alphas = n_alphas
@@ -534,3 +544,5 @@ class LassoCV(ElasticNetCV):
         self.store_fold_paths = store_fold_paths
         self.fold_strategy = fold_strategy
         self.progress = progress
+        self.lower_bounds = lower_bounds
+        self.upper_bounds = upper_bounds

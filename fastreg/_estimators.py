@@ -79,6 +79,10 @@ class ElasticNet(LinearPredictMixin, RegressorMixin, BaseEstimator):
     penalty_factor : array-like of shape (n_features,), default=None
         Non-negative factor per feature on both penalties; 0 leaves a
         feature unpenalised.
+    lower_bounds, upper_bounds : float or array-like of shape (n_features,), default=None
+        Per-coefficient box ``lower_bounds <= w <= upper_bounds`` (glmnet's
+        ``lower.limits`` / ``upper.limits``): lower bounds must be <= 0 and
+        upper bounds >= 0 (-inf / inf leave a side free).
 
     Attributes
     ----------
@@ -108,7 +112,8 @@ class ElasticNet(LinearPredictMixin, RegressorMixin, BaseEstimator):
     def __init__(self, alpha=1.0, *, l1_ratio=0.5, fit_intercept=True,
                  precompute="auto", max_iter=1000, copy_X=True, tol=1e-4,
                  warm_start=False, positive=False, random_state=None,
-                 selection="cyclic", penalty_factor=None):
+                 selection="cyclic", penalty_factor=None, lower_bounds=None,
+                 upper_bounds=None):
         self.alpha = alpha
         self.l1_ratio = l1_ratio
         self.fit_intercept = fit_intercept
@@ -121,6 +126,8 @@ class ElasticNet(LinearPredictMixin, RegressorMixin, BaseEstimator):
         self.random_state = random_state
         self.selection = selection
         self.penalty_factor = penalty_factor
+        self.lower_bounds = lower_bounds
+        self.upper_bounds = upper_bounds
 
     def _get_l1_ratio(self):
         return self.l1_ratio
@@ -178,6 +185,7 @@ class ElasticNet(LinearPredictMixin, RegressorMixin, BaseEstimator):
                 precompute=self.precompute,
                 coef_init=None if prev is None else prev[k], tol=self.tol,
                 max_iter=self.max_iter, positive=self.positive,
+                lower_bounds=self.lower_bounds, upper_bounds=self.upper_bounds,
                 selection=self.selection, random_state=self.random_state,
                 check_input=False, warn=False)
             warn_not_converged(res)
@@ -229,12 +237,13 @@ class Lasso(ElasticNet):
     def __init__(self, alpha=1.0, *, fit_intercept=True, precompute="auto",
                  copy_X=True, max_iter=1000, tol=1e-4, warm_start=False,
                  positive=False, random_state=None, selection="cyclic",
-                 penalty_factor=None):
+                 penalty_factor=None, lower_bounds=None, upper_bounds=None):
         super().__init__(alpha=alpha, l1_ratio=1.0, fit_intercept=fit_intercept,
                          precompute=precompute, max_iter=max_iter, copy_X=copy_X,
                          tol=tol, warm_start=warm_start, positive=positive,
                          random_state=random_state, selection=selection,
-                         penalty_factor=penalty_factor)
+                         penalty_factor=penalty_factor, lower_bounds=lower_bounds,
+                         upper_bounds=upper_bounds)
 
     def _get_l1_ratio(self):
         return 1.0

@@ -17,7 +17,8 @@ from sklearn.exceptions import ConvergenceWarning
 
 from . import _cd_fast
 from ._problems import _DenseProblem, _GramProblem, _SparseProblem
-from ._validation import (as_kernel_X, check_alphas, check_choice, check_gram,
+from ._validation import (as_kernel_X, check_alphas, check_bounds, check_choice,
+                          check_gram,
                           check_penalty_factor, check_sample_weight,
                           check_scalar_param, check_X_y)
 
@@ -206,7 +207,12 @@ def alpha_max(prob, l1_ratio, positive):
     """
     u = prob.grad()
     pen = prob.pf > 0
-    t = u[pen] if positive else np.abs(u[pen])
+    if prob.box.size:
+        # only the directions the bounds leave open can leave zero
+        lo, hi = prob.box
+        t = np.maximum(np.where(hi > 0, u, 0.0), np.where(lo < 0, -u, 0.0))[pen]
+    else:
+        t = u[pen] if positive else np.abs(u[pen])
     if not np.any(pen) or l1_ratio == 0:
         return np.inf
     return float(np.max(t / prob.pf[pen], initial=0.0)) / (prob.W * l1_ratio)
@@ -228,7 +234,7 @@ def compute_path(X, y, *, l1_ratio=0.5, eps=1e-3, n_alphas=100, alphas=None,
                  precompute="auto", Xy=None, coef_init=None, tol=1e-4,
                  max_iter=1000, positive=False, working_set=True,
                  random_state=None, selection="cyclic", check_input=True,
-                 warn=True):
+                 warn=True, lower_bounds=None, upper_bounds=None):
     """Elastic-net path with every parameter checked.  Returns a PathResult."""
     if check_input:
         X, y = check_X_y(X, y)
@@ -276,6 +282,12 @@ def compute_path(X, y, *, l1_ratio=0.5, eps=1e-3, n_alphas=100, alphas=None,
 
     prob, _ = make_problem(X, y, sw, pf, fit_intercept, precompute, Xy)
     prob.positive = opts.positive
+    if lower_bounds is not None or upper_bounds is not None:
+        lo, hi = check_bounds(lower_bounds, upper_bounds, p)
+        if opts.positive:
+            lo = np.maximum(lo, 0.0)
+        if np.isfinite(lo).any() or np.isfinite(hi).any() or opts.positive:
+            prob.box = np.ascontiguousarray(np.vstack([lo, hi]))
     tol_abs = tol * prob.yy
     if coef_init is not None:
         w0 = np.asarray(coef_init, dtype=X.dtype).ravel()
@@ -351,7 +363,8 @@ def enet_path(X, y, *, l1_ratio=0.5, eps=1e-3, n_alphas=100, alphas=None,
               verbose=False, return_n_iter=False, positive=False,
               check_input=True, tol=1e-4, max_iter=1000, sample_weight=None,
               penalty_factor=None, fit_intercept=False, selection="cyclic",
-              random_state=None, return_intercept=False):
+              random_state=None, return_intercept=False, lower_bounds=None,
+              upper_bounds=None):
     """Elastic-net regularization path by warm-started coordinate descent.
 
     For each alpha the objective is::
@@ -420,6 +433,10 @@ def enet_path(X, y, *, l1_ratio=0.5, eps=1e-3, n_alphas=100, alphas=None,
         Seed for ``selection='random'``.
     return_intercept : bool, default=False
         Also return the intercept per alpha.
+    lower_bounds, upper_bounds : float or array-like of shape (n_features,), default=None
+        Per-coefficient box ``lower_bounds <= w <= upper_bounds`` (glmnet's
+        ``lower.limits`` / ``upper.limits``): lower bounds must be <= 0 and
+        upper bounds >= 0 (-inf / inf leave a side free).
 
     Returns
     -------
@@ -449,7 +466,8 @@ def enet_path(X, y, *, l1_ratio=0.5, eps=1e-3, n_alphas=100, alphas=None,
                        penalty_factor=penalty_factor, fit_intercept=fit_intercept,
                        precompute=precompute, Xy=Xy, coef_init=coef_init, tol=tol,
                        max_iter=max_iter, positive=positive, selection=selection,
-                       random_state=random_state, check_input=check_input)
+                       random_state=random_state, check_input=check_input,
+                       lower_bounds=lower_bounds, upper_bounds=upper_bounds)
     if verbose:
         for a, g, it, w in zip(res.alphas, res.dual_gaps, res.n_iters, res.coefs.T):
             print(f"alpha={a:.4g}  nonzeros={np.count_nonzero(w)}  "

@@ -54,7 +54,8 @@ def resolve_grid_size(alphas, n_alphas):
 
 
 def alpha_grid(X, y, *, l1_ratio, n_alphas, eps, sample_weight, penalty_factor,
-               fit_intercept, positive, precompute="auto"):
+               fit_intercept, positive, precompute="auto", lower_bounds=None,
+               upper_bounds=None):
     """scikit-learn's grid: ``geomspace(alpha_max, eps * alpha_max, n_alphas)``.
 
     alpha_max comes from :func:`compute_path` itself (a one-alpha grid), so
@@ -65,7 +66,8 @@ def alpha_grid(X, y, *, l1_ratio, n_alphas, eps, sample_weight, penalty_factor,
     res = compute_path(X, y, l1_ratio=l1_ratio, n_alphas=1, eps=eps,
                        sample_weight=sample_weight, penalty_factor=penalty_factor,
                        fit_intercept=fit_intercept, precompute=precompute,
-                       positive=positive, check_input=False, warn=False)
+                       positive=positive, check_input=False, warn=False,
+                       lower_bounds=lower_bounds, upper_bounds=upper_bounds)
     amax = float(res.alphas[0])
     if amax <= _RESOLUTION:
         return np.full(n_alphas, _RESOLUTION)
@@ -281,7 +283,7 @@ class ElasticNetPath(RegressorMixin, BaseEstimator):
                  fit_intercept=True, precompute="auto", max_iter=1000, tol=1e-4,
                  positive=False, selection="cyclic", random_state=None,
                  penalty_factor=None, relax=False, gamma=1.0, keep_data=True,
-                 progress=False):
+                 progress=False, lower_bounds=None, upper_bounds=None):
         self.l1_ratio = l1_ratio
         self.eps = eps
         self.n_alphas = n_alphas
@@ -298,15 +300,22 @@ class ElasticNetPath(RegressorMixin, BaseEstimator):
         self.gamma = gamma
         self.keep_data = keep_data
         self.progress = progress
+        self.lower_bounds = lower_bounds
+        self.upper_bounds = upper_bounds
 
     def _l1(self):
         return 1.0 if self._lasso else check_scalar_param(
             self.l1_ratio, "l1_ratio", low=0, high=1)
 
     def _solver_params(self):
+        if self.relax and (self.lower_bounds is not None
+                           or self.upper_bounds is not None):
+            raise ValueError("relax=True cannot keep lower_bounds/upper_bounds (its "
+                             "least-squares refit is unconstrained), got both")
         return dict(fit_intercept=self.fit_intercept, tol=self.tol,
                     max_iter=self.max_iter, positive=self.positive,
-                    selection=self.selection, random_state=self.random_state)
+                    selection=self.selection, random_state=self.random_state,
+                    lower_bounds=self.lower_bounds, upper_bounds=self.upper_bounds)
 
     def fit(self, X, y, sample_weight=None):
         """Fit the whole path.
@@ -500,7 +509,8 @@ class LassoPath(ElasticNetPath):
     def __init__(self, *, eps=1e-3, n_alphas=None, alphas=None, fit_intercept=True,
                  precompute="auto", max_iter=1000, tol=1e-4, positive=False,
                  selection="cyclic", random_state=None, penalty_factor=None,
-                 relax=False, gamma=1.0, keep_data=True, progress=False):
+                 relax=False, gamma=1.0, keep_data=True, progress=False,
+                 lower_bounds=None, upper_bounds=None):
         self.eps = eps
         self.n_alphas = n_alphas
         self.alphas = alphas
@@ -516,6 +526,8 @@ class LassoPath(ElasticNetPath):
         self.gamma = gamma
         self.keep_data = keep_data
         self.progress = progress
+        self.lower_bounds = lower_bounds
+        self.upper_bounds = upper_bounds
 
 
 def _chunked_path(X, y, grid, l1_ratio, sw, pf, precompute, params, progress,

@@ -19,7 +19,7 @@ import scipy.sparse as sp
 from . import _cd_fast
 
 
-def _solve_block(G, q, pf, w, scal, opts):
+def _solve_block(G, q, pf, w, scal, opts, box):
     """Coordinate descent on a compact Gram block (all of its coordinates).
 
     G = Xc^T S Xc restricted to a working set that holds every nonzero
@@ -28,7 +28,7 @@ def _solve_block(G, q, pf, w, scal, opts):
     """
     H = q.astype(np.float64) - G @ w.astype(np.float64)
     idx = np.arange(G.shape[0], dtype=np.int32)
-    return _cd_fast.cd_gram(G, q, pf, w, H, scal, idx, opts)
+    return _cd_fast.cd_gram(G, q, pf, w, H, scal, idx, opts, box)
 
 
 class _Problem:
@@ -62,6 +62,11 @@ class _Problem:
         ones = np.ones(X.shape[0], X.dtype) if sw is None else sw
         return np.asarray(X.T @ ones, dtype=np.float64) / self.W
 
+    box = np.empty((0, 0))   # or (2, p): lower and upper bounds of w
+
+    def _box_of(self, ws):
+        return np.ascontiguousarray(self.box[:, ws]) if self.box.size else self.box
+
     def intercept(self):
         if self.ybar == 0.0 and not self.mu.any():
             return 0.0
@@ -79,30 +84,34 @@ class _Problem:
 
         Unpenalised features (pf = 0) need x_j^T S theta = 0: like the
         intercept, they are projected out of the residual used as the dual
-        point, through their Gram columns (computed once per path).
+        point, through their Gram columns (computed once per path).  One held
+        at a bound (w_j = 0 with positive, or a box bound) is not: its
+        constraint is one-sided there, and the gap checks it.
         """
         A, B = self.stats()
         free = self.free
         if free is None:
             free = self.free = self.active[self.pf[self.active] <= 0]
-        if free.size == 0:
-            return _cd_fast.dual_gap(self.w, u, self.pf, self.all_idx, l1, l2,
-                                     positive, A, B, B)
-        C = self.free_columns(free)
-        if positive:
-            # an unpenalised feature held at its bound w_j = 0 only needs
-            # x_j^T S theta <= 0 (the kernel's gap checks that): project out
-            # the others
-            inner = self.w[free] > 0
-            free, C = free[inner], C[:, inner]
-            if free.size == 0:
-                return _cd_fast.dual_gap(self.w, u, self.pf, self.all_idx, l1, l2,
-                                         positive, A, B, B)
-        G_ff = C[free]
-        beta = np.linalg.lstsq(G_ff, u[free], rcond=None)[0]
-        u2 = u - C @ beta
-        A2 = A - float(beta @ self.q[free].astype(np.float64))
-        B2 = max(B - 2.0 * float(beta @ u[free]) + float(beta @ G_ff @ beta), 0.0)
+        u2, A2, B2 = u, A, B
+        if free.size:
+            C = self.free_columns(free)
+            wf = self.w[free].astype(np.float64)
+            lo, hi = (self.box[0][free], self.box[1][free]) if self.box.size else \
+                (np.full(free.size, -np.inf), np.full(free.size, np.inf))
+            if positive:
+                lo = np.maximum(lo, 0.0)
+            inside = (wf > lo) & (wf < hi)
+            free, C = free[inside], C[:, inside]
+            if free.size:
+                G_ff = C[free]
+                beta = np.linalg.lstsq(G_ff, u[free], rcond=None)[0]
+                u2 = u - C @ beta
+                A2 = A - float(beta @ self.q[free].astype(np.float64))
+                B2 = max(B - 2.0 * float(beta @ u[free]) + float(beta @ G_ff @ beta),
+                         0.0)
+        if self.box.size:
+            return _cd_fast.dual_gap_box(self.w, u2, self.pf, self.all_idx, l1, l2,
+                                         self.box, A2, B2, B)
         return _cd_fast.dual_gap(self.w, u2, self.pf, self.all_idx, l1, l2,
                                  positive, A2, B2, B)
 
@@ -256,7 +265,8 @@ class _ResidualProblem(_Problem):
         G = self._block(ws)
         w_ws = self.w[ws]
         old = w_ws.astype(np.float64)
-        e, gap = _solve_block(G, self.q[ws], self.pf[ws], w_ws, self.scal, opts)
+        e, gap = _solve_block(G, self.q[ws], self.pf[ws], w_ws, self.scal, opts,
+                              self._box_of(ws))
         delta = w_ws.astype(np.float64) - old
         moved = np.flatnonzero(delta)
         if moved.size:
@@ -293,7 +303,8 @@ class _DenseProblem(_ResidualProblem):
 
     def _solve_residual(self, ws, opts):
         return _cd_fast.cd_dense(self.X, self.sw, self.mu, self.norms, self.q,
-                                 self.pf, self.w, self.rs, self.scal, ws, opts)
+                                 self.pf, self.w, self.rs, self.scal, ws, opts,
+                                 self.box)
 
 
 class _SparseProblem(_ResidualProblem):
@@ -332,7 +343,7 @@ class _SparseProblem(_ResidualProblem):
         X = self.X
         return _cd_fast.cd_sparse(X.data, X.indices, X.indptr, self.sw, self.mu,
                                   self.norms, self.q, self.pf, self.w, self.rs,
-                                  self.scal, ws, opts)
+                                  self.scal, ws, opts, self.box)
 
 
 def cross_gram(X, sw, mu, W, rows, cols):
@@ -488,6 +499,7 @@ class _GramProblem(_Problem):
         self._ensure(ws)
         G = np.asfortranarray(self._C[ws[:, None], self._slot[ws]])
         w_ws = self.w[ws]
-        e, gap = _solve_block(G, self.q[ws], self.pf[ws], w_ws, self.scal, opts)
+        e, gap = _solve_block(G, self.q[ws], self.pf[ws], w_ws, self.scal, opts,
+                              self._box_of(ws))
         self.w[ws] = w_ws
         return e, gap

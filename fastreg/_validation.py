@@ -188,3 +188,31 @@ def as_kernel_X(X):
     if X.flags.f_contiguous:
         return X, False
     return np.asfortranarray(X), True
+
+
+def check_bounds(lower, upper, n_features):
+    """(lo, hi) arrays from scalars or arrays, with lo <= 0 <= hi (glmnet's
+    rule: zero stays feasible, so the path still starts at w = 0)."""
+    out = []
+    for value, name, default, ok, rule in (
+            (lower, "lower_bounds", -np.inf, lambda a: a <= 0, "<= 0"),
+            (upper, "upper_bounds", np.inf, lambda a: a >= 0, ">= 0")):
+        if value is None:
+            out.append(np.full(n_features, default))
+            continue
+        arr = np.asarray(value)
+        if arr.dtype.kind not in "biuf":
+            raise ValueError(f"{name} must be numeric, got dtype {arr.dtype}")
+        arr = np.broadcast_to(arr.astype(np.float64), (n_features,)).copy() \
+            if arr.ndim == 0 else arr.astype(np.float64)
+        if arr.shape != (n_features,):
+            raise ValueError(
+                f"{name} must be a scalar or have shape ({n_features},), got {arr.shape}")
+        if np.isnan(arr).any():
+            raise ValueError(f"{name} must not contain NaN")
+        bad = np.flatnonzero(~ok(arr))
+        if bad.size:
+            raise ValueError(f"{name} must be {rule} (zero must stay feasible), got "
+                             f"{arr[bad[0]]!r} at index {bad[0]}")
+        out.append(arr)
+    return out[0], out[1]

@@ -148,7 +148,7 @@ def test_same_public_parameters_as_sklearn():
     for ours, theirs in [(Lasso(), sklm.Lasso()), (ElasticNet(), sklm.ElasticNet())]:
         extra = set(ours.get_params()) - set(theirs.get_params())
         missing = set(theirs.get_params()) - set(ours.get_params())
-        assert extra == {"penalty_factor"}
+        assert extra == {"penalty_factor", "lower_bounds", "upper_bounds"}
         assert missing == set()
         for name, value in theirs.get_params().items():
             if name == "precompute":
