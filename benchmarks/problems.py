@@ -15,13 +15,16 @@ centred):
 - dense_tall: n=20,000, p=1,000, AR(1) columns x_j = 0.6 x_{j-1} + 0.8 z_j;
   50 true coefficients N(0, 1); noise std = signal std / 3; Fortran order.
 - dense_wide: the same with n=200, p=20,000.
+- text_like: a second text-shaped set, not tuned on: n=63,540, p=162,912,
+  32 entries per row, 2,000 true coefficients among the 20,000 most frequent
+  columns, noise std = 0.3 x the signal's std (seed 1).
 """
 import time
 
 import numpy as np
 import scipy.sparse as sp
 
-PROBLEMS = ("sparse_text", "dense_tall", "dense_wide")
+PROBLEMS = ("sparse_text", "text_like", "dense_tall", "dense_wide")
 
 
 def _ar1(rng, n, p):
@@ -48,6 +51,11 @@ def make_problem(name, seed=0, scale=1.0):
         n, p = int(100_000 * scale), int(200_000 * scale)
         X = _text(rng, n, p, 60)
         true, k, noise = min(5000, p), 200, 0.5
+    elif name == "text_like":
+        rng = np.random.default_rng(seed + 1)
+        n, p = int(63_540 * scale), int(162_912 * scale)
+        X = _text(rng, n, p, 32)
+        true, k, noise = min(20_000, p), 2000, 0.3
     elif name in ("dense_tall", "dense_wide"):
         n, p = (20_000, 1_000) if name == "dense_tall" else (200, 20_000)
         n, p = max(int(n * scale), 50), max(int(p * scale), 50)
