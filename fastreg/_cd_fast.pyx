@@ -276,11 +276,12 @@ def cd_dense(const floating[::1, :] X, const floating[::1] sw,
              const floating[::1] q, const floating[::1] pf,
              floating[::1] w, double[::1] rs, double[::1] scal,
              const int32_t[::1] ws, CDOptions opts,
-             const double[:, ::1] box):
+             const double[:, ::1] box, double[::1] u_buf):
     """Cyclic coordinate descent over ``ws`` on dense Fortran-ordered X.
 
     Returns ``(epochs, gap)``: epochs run and the kernel-scale gap restricted
-    to ``ws`` at the last check (``inf`` if no check ran).
+    to ``ws`` at the last check, which is always the last epoch; ``u_buf``
+    (at least len(ws) values) then holds the gradient u[ws] at the final w.
     """
     cdef Py_ssize_t n = X.shape[0], m = ws.shape[0], k
     cdef bint has_sw = sw.shape[0] > 0
@@ -290,59 +291,57 @@ def cd_dense(const floating[::1, :] X, const floating[::1] sw,
     cdef bint has_box = box.shape[0] == 2
     cdef double g, wj, new, d, W = scal[3], gap = INFINITY, work = 0.0
     cdef double dmax, wmax
-    cdef double *u = <double *> malloc(max(m, 1) * sizeof(double))
-    if u == NULL:
-        raise MemoryError("cd_dense: cannot allocate the gradient buffer")
-    try:
-        with nogil:
-            while epoch < opts.max_epochs:
-                epoch += 1
-                dmax = 0.0
-                wmax = 0.0
+    cdef double *u
+    if u_buf.shape[0] < max(m, 1):
+        raise ValueError(f"u_buf must hold {max(m, 1)} values, got {u_buf.shape[0]}")
+    u = &u_buf[0]
+    with nogil:
+        while epoch < opts.max_epochs:
+            epoch += 1
+            dmax = 0.0
+            wmax = 0.0
+            for k in range(m):
+                j = ws[k]
+                if norms[j] <= 0:
+                    continue
+                wj = w[j]
+                g = _grad_dense(n, &X[0, j], swp, has_sw, &rs[0],
+                                scal[0] * W * mu[j])
+                new = _update(g, wj, norms[j], opts.l1 * pf[j],
+                              opts.l2 * pf[j], opts.positive)
+                if has_box:
+                    new = min(max(new, box[0, j]), box[1, j])
+                d = new - wj
+                dmax = max(dmax, fabs(d))
+                wmax = max(wmax, fabs(new))
+                if d != 0.0:
+                    w[j] = new
+                    # rs -= d * X[:, j]
+                    _sub_dense(n, d, &X[0, j], &rs[0])
+                    scal[0] += d * mu[j]
+                    _track(d, g, norms[j], q[j], &scal[0])
+            # the gap costs an epoch: evaluate it when the iterates have
+            # nearly settled, or every check_every epochs
+            if (dmax <= CHECK_MOVE * wmax or epoch % opts.check_every == 0
+                    or epoch == opts.max_epochs):
                 for k in range(m):
                     j = ws[k]
-                    if norms[j] <= 0:
-                        continue
-                    wj = w[j]
-                    g = _grad_dense(n, &X[0, j], swp, has_sw, &rs[0],
-                                    scal[0] * W * mu[j])
-                    new = _update(g, wj, norms[j], opts.l1 * pf[j],
-                                  opts.l2 * pf[j], opts.positive)
-                    if has_box:
-                        new = min(max(new, box[0, j]), box[1, j])
-                    d = new - wj
-                    dmax = max(dmax, fabs(d))
-                    wmax = max(wmax, fabs(new))
-                    if d != 0.0:
-                        w[j] = new
-                        # rs -= d * X[:, j]
-                        _sub_dense(n, d, &X[0, j], &rs[0])
-                        scal[0] += d * mu[j]
-                        _track(d, g, norms[j], q[j], &scal[0])
-                # the gap costs an epoch: evaluate it when the iterates have
-                # nearly settled, or every check_every epochs
-                if (dmax <= CHECK_MOVE * wmax or epoch % opts.check_every == 0
-                        or epoch == opts.max_epochs):
-                    for k in range(m):
-                        j = ws[k]
-                        u[k] = _grad_dense(n, &X[0, j], swp, has_sw, &rs[0],
-                                           scal[0] * W * mu[j])
-                    if has_box:
-                        gap = _gap_box(m, &ws[0], &w[0], u, &pf[0], opts.l1,
-                                       opts.l2, &box[0, 0], &box[1, 0], scal[1],
-                                       scal[2], scal[2])
-                    else:
-                        gap = _gap(m, &ws[0], &w[0], u, &pf[0], &norms[0], opts.l1,
-                                   opts.l2, opts.positive, scal[1], scal[2], scal[2])
-                    if gap <= opts.tol:
-                        break
-                work += <double> n * m
-                if work > SIGNAL_WORK:
-                    work = 0.0
-                    with gil:
-                        PyErr_CheckSignals()
-    finally:
-        free(u)
+                    u[k] = _grad_dense(n, &X[0, j], swp, has_sw, &rs[0],
+                                       scal[0] * W * mu[j])
+                if has_box:
+                    gap = _gap_box(m, &ws[0], &w[0], u, &pf[0], opts.l1,
+                                   opts.l2, &box[0, 0], &box[1, 0], scal[1],
+                                   scal[2], scal[2])
+                else:
+                    gap = _gap(m, &ws[0], &w[0], u, &pf[0], &norms[0], opts.l1,
+                               opts.l2, opts.positive, scal[1], scal[2], scal[2])
+                if gap <= opts.tol:
+                    break
+            work += <double> n * m
+            if work > SIGNAL_WORK:
+                work = 0.0
+                with gil:
+                    PyErr_CheckSignals()
     return epoch, gap
 
 
@@ -385,11 +384,12 @@ def cd_sparse(const floating[::1] data, const index_t[::1] indices,
               const floating[::1] q, const floating[::1] pf,
               floating[::1] w, double[::1] rs, double[::1] scal,
               const int32_t[::1] ws, CDOptions opts,
-             const double[:, ::1] box):
+             const double[:, ::1] box, double[::1] u_buf):
     """Cyclic coordinate descent over ``ws`` on CSC X (data, indices, indptr).
 
     The intercept is handled by the offset in ``scal[0]``: an update costs
-    O(nnz of the column), never O(n_samples).  Returns ``(epochs, gap)``.
+    O(nnz of the column), never O(n_samples).  Returns ``(epochs, gap)``;
+    ``u_buf`` holds u[ws] at the final w, as in :func:`cd_dense`.
     """
     cdef Py_ssize_t m = ws.shape[0], k
     cdef bint has_sw = sw.shape[0] > 0
@@ -402,63 +402,61 @@ def cd_sparse(const floating[::1] data, const index_t[::1] indices,
     cdef bint has_box = box.shape[0] == 2
     cdef double g, wj, new, d, W = scal[3], gap = INFINITY, work = 0.0
     cdef double dmax, wmax
-    cdef double *u = <double *> malloc(max(m, 1) * sizeof(double))
-    if u == NULL:
-        raise MemoryError("cd_sparse: cannot allocate the gradient buffer")
-    try:
-        with nogil:
-            while epoch < opts.max_epochs:
-                epoch += 1
-                dmax = 0.0
-                wmax = 0.0
+    cdef double *u
+    if u_buf.shape[0] < max(m, 1):
+        raise ValueError(f"u_buf must hold {max(m, 1)} values, got {u_buf.shape[0]}")
+    u = &u_buf[0]
+    with nogil:
+        while epoch < opts.max_epochs:
+            epoch += 1
+            dmax = 0.0
+            wmax = 0.0
+            for k in range(m):
+                j = ws[k]
+                if norms[j] <= 0:
+                    continue
+                start = indptr[j]
+                end = indptr[j + 1]
+                work += end - start
+                wj = w[j]
+                g = _grad_sparse(dp, ip, start, end, swp, has_sw, &rs[0],
+                                 scal[0] * W * mu[j])
+                new = _update(g, wj, norms[j], opts.l1 * pf[j],
+                              opts.l2 * pf[j], opts.positive)
+                if has_box:
+                    new = min(max(new, box[0, j]), box[1, j])
+                d = new - wj
+                dmax = max(dmax, fabs(d))
+                wmax = max(wmax, fabs(new))
+                if d != 0.0:
+                    w[j] = new
+                    # rs[rows of j] -= d * X[rows of j, j]
+                    for t in range(start, end):
+                        rs[ip[t]] -= d * dp[t]
+                    scal[0] += d * mu[j]
+                    _track(d, g, norms[j], q[j], &scal[0])
+            # the gap costs an epoch: evaluate it when the iterates have
+            # nearly settled, or every check_every epochs
+            if (dmax <= CHECK_MOVE * wmax or epoch % opts.check_every == 0
+                    or epoch == opts.max_epochs):
                 for k in range(m):
                     j = ws[k]
-                    if norms[j] <= 0:
-                        continue
-                    start = indptr[j]
-                    end = indptr[j + 1]
-                    work += end - start
-                    wj = w[j]
-                    g = _grad_sparse(dp, ip, start, end, swp, has_sw, &rs[0],
-                                     scal[0] * W * mu[j])
-                    new = _update(g, wj, norms[j], opts.l1 * pf[j],
-                                  opts.l2 * pf[j], opts.positive)
-                    if has_box:
-                        new = min(max(new, box[0, j]), box[1, j])
-                    d = new - wj
-                    dmax = max(dmax, fabs(d))
-                    wmax = max(wmax, fabs(new))
-                    if d != 0.0:
-                        w[j] = new
-                        # rs[rows of j] -= d * X[rows of j, j]
-                        for t in range(start, end):
-                            rs[ip[t]] -= d * dp[t]
-                        scal[0] += d * mu[j]
-                        _track(d, g, norms[j], q[j], &scal[0])
-                # the gap costs an epoch: evaluate it when the iterates have
-                # nearly settled, or every check_every epochs
-                if (dmax <= CHECK_MOVE * wmax or epoch % opts.check_every == 0
-                        or epoch == opts.max_epochs):
-                    for k in range(m):
-                        j = ws[k]
-                        u[k] = _grad_sparse(dp, ip, indptr[j], indptr[j + 1],
-                                            swp, has_sw, &rs[0],
-                                            scal[0] * W * mu[j])
-                    if has_box:
-                        gap = _gap_box(m, &ws[0], &w[0], u, &pf[0], opts.l1,
-                                       opts.l2, &box[0, 0], &box[1, 0], scal[1],
-                                       scal[2], scal[2])
-                    else:
-                        gap = _gap(m, &ws[0], &w[0], u, &pf[0], &norms[0], opts.l1,
-                                   opts.l2, opts.positive, scal[1], scal[2], scal[2])
-                    if gap <= opts.tol:
-                        break
-                if work > SIGNAL_WORK:
-                    work = 0.0
-                    with gil:
-                        PyErr_CheckSignals()
-    finally:
-        free(u)
+                    u[k] = _grad_sparse(dp, ip, indptr[j], indptr[j + 1],
+                                        swp, has_sw, &rs[0],
+                                        scal[0] * W * mu[j])
+                if has_box:
+                    gap = _gap_box(m, &ws[0], &w[0], u, &pf[0], opts.l1,
+                                   opts.l2, &box[0, 0], &box[1, 0], scal[1],
+                                   scal[2], scal[2])
+                else:
+                    gap = _gap(m, &ws[0], &w[0], u, &pf[0], &norms[0], opts.l1,
+                               opts.l2, opts.positive, scal[1], scal[2], scal[2])
+                if gap <= opts.tol:
+                    break
+            if work > SIGNAL_WORK:
+                work = 0.0
+                with gil:
+                    PyErr_CheckSignals()
     return epoch, gap
 
 

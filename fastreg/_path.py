@@ -135,7 +135,7 @@ def _solve_alpha(prob, l1, l2, opts, tol_abs):
     """
     epochs = 0
     size = max(_WS_MIN, 2 * int(np.count_nonzero(prob.w)))
-    inner_scale = 0.5
+    inner_scale = 0.9
     while True:
         u = prob.grad(l1)
         gap = prob.certified_gap(u, l1, l2, opts.positive)

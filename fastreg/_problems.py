@@ -261,7 +261,17 @@ class _ResidualProblem(_Problem):
 
     def _solve(self, ws, opts):
         if not self._use_block(ws):
-            return self._solve_residual(ws, opts)
+            u_ws = np.empty(max(ws.shape[0], 1))
+            e, gap = self._solve_residual(ws, opts, u_ws)
+            if ws.shape[0] == self.active.shape[0]:
+                # the kernel's last check read every column: that is a full
+                # gradient pass, exact at the final w (empty columns give 0)
+                u = np.zeros(self.p)
+                u[ws] = u_ws[:ws.shape[0]]
+                self._u = u
+                self._ref = (self.rs.copy(), float(self.scal[0]), u.copy())
+                self._skipped = None
+            return e, gap
         G = self._block(ws)
         w_ws = self.w[ws]
         old = w_ws.astype(np.float64)
@@ -301,10 +311,10 @@ class _DenseProblem(_ResidualProblem):
     def _sub_columns(self, cols, coef):
         _cd_fast.sub_columns_dense(self.X, cols, coef, self.rs)
 
-    def _solve_residual(self, ws, opts):
+    def _solve_residual(self, ws, opts, u_ws):
         return _cd_fast.cd_dense(self.X, self.sw, self.mu, self.norms, self.q,
                                  self.pf, self.w, self.rs, self.scal, ws, opts,
-                                 self.box)
+                                 self.box, u_ws)
 
 
 class _SparseProblem(_ResidualProblem):
@@ -339,11 +349,11 @@ class _SparseProblem(_ResidualProblem):
         X = self.X
         _cd_fast.sub_columns_sparse(X.data, X.indices, X.indptr, cols, coef, self.rs)
 
-    def _solve_residual(self, ws, opts):
+    def _solve_residual(self, ws, opts, u_ws):
         X = self.X
         return _cd_fast.cd_sparse(X.data, X.indices, X.indptr, self.sw, self.mu,
                                   self.norms, self.q, self.pf, self.w, self.rs,
-                                  self.scal, ws, opts, self.box)
+                                  self.scal, ws, opts, self.box, u_ws)
 
 
 def cross_gram(X, sw, mu, W, rows, cols):
