@@ -25,9 +25,10 @@ from scipy.linalg import LinAlgWarning
 from sklearn.base import BaseEstimator, MultiOutputMixin, RegressorMixin
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils import assert_all_finite
-from sklearn.utils.validation import check_is_fitted, validate_data
+from sklearn.utils.validation import validate_data
 
 from . import _ridge_fast
+from ._estimators import LinearPredictMixin
 from ._validation import check_choice, check_sample_weight, check_scalar_param
 
 # rows of X per syrk call (0: one call; blocks only add thread barriers)
@@ -387,7 +388,7 @@ def _choose_solver(solver, X):
 
 
 # ---------------------------------------------------------------------- Ridge
-class Ridge(MultiOutputMixin, RegressorMixin, BaseEstimator):
+class Ridge(LinearPredictMixin, MultiOutputMixin, RegressorMixin, BaseEstimator):
     """Linear least squares with an L2 penalty (drop-in for scikit-learn's Ridge).
 
     Minimises, for each target::
@@ -529,22 +530,6 @@ class Ridge(MultiOutputMixin, RegressorMixin, BaseEstimator):
         self.solver_ = solver
         return self
 
-    def predict(self, X):
-        """Predict with the fitted linear model.
-
-        Parameters
-        ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
-
-        Returns
-        -------
-        y : ndarray of shape (n_samples,) or (n_samples, n_targets)
-        """
-        check_is_fitted(self)
-        X = validate_data(self, X, accept_sparse=["csr", "csc"], reset=False,
-                          dtype=[np.float64, np.float32])
-        return np.asarray(X @ np.asarray(self.coef_).T) + self.intercept_
-
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.input_tags.sparse = True
@@ -656,7 +641,8 @@ class _IdentityRegressor(RegressorMixin, BaseEstimator):
         return X
 
 
-class RidgeCV(MultiOutputMixin, RegressorMixin, BaseEstimator):
+class RidgeCV(LinearPredictMixin, MultiOutputMixin, RegressorMixin,
+              BaseEstimator):
     """Ridge with alpha chosen by efficient leave-one-out cross-validation.
 
     For each candidate alpha the model minimises::
@@ -874,22 +860,6 @@ class RidgeCV(MultiOutputMixin, RegressorMixin, BaseEstimator):
         self.coef_ = model.coef_
         self.intercept_ = model.intercept_
         return self
-
-    def predict(self, X):
-        """Predict with the model of the selected alpha.
-
-        Parameters
-        ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
-
-        Returns
-        -------
-        y : ndarray of shape (n_samples,) or (n_samples, n_targets)
-        """
-        check_is_fitted(self)
-        X = validate_data(self, X, accept_sparse=["csr", "csc"], reset=False,
-                          dtype=[np.float64, np.float32])
-        return np.asarray(X @ np.asarray(self.coef_).T) + self.intercept_
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
