@@ -550,3 +550,7 @@ def main(argv=None):
     except KeyboardInterrupt:
         print("fastreg: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:            # e.g. `fastreg path | head`
+        # the reader left: point stdout at devnull so the exit flush is quiet
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0

@@ -400,8 +400,10 @@ def enet_path(X, y, *, l1_ratio=0.5, eps=1e-3, n_alphas=100, alphas=None,
         smallest alpha whose solution is exactly 0 (with centring, weights,
         penalty factors and ``positive`` accounted for), to eps * alpha_max.
     precompute : 'auto', bool or ndarray of shape (n_features, n_features)
-        Use the Gram form.  'auto' picks it when n_samples > 2 n_features
-        and n_features <= 2000.  An array is taken as the Gram matrix of the
+        Use the Gram form.  'auto' picks it when n_samples >= 2 n_features
+        and n_features <= 20000, and computes only the Gram columns of the
+        features that enter working sets; True computes the whole matrix
+        (one syrk).  An array is taken as the Gram matrix of the
         centred, weighted X.
     Xy : ndarray of shape (n_features,), default=None
         ``Xc^T S y_c`` for a precomputed Gram matrix.
