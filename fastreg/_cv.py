@@ -17,7 +17,6 @@ from joblib import Parallel, delayed, effective_n_jobs
 from sklearn.base import BaseEstimator, RegressorMixin
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import check_cv
-from sklearn.utils.validation import validate_data
 from threadpoolctl import threadpool_limits
 
 from ._estimators import LinearPredictMixin
@@ -25,8 +24,8 @@ from ._path import compute_path, enet_path, lasso_path, warn_not_converged
 from ._path_estimator import (alpha_grid, blend, check_bool, check_gamma,
                               relaxed_path, resolve_grid_size)
 from ._progress import progress_bar
-from ._validation import (as_kernel_X, check_choice, check_penalty_factor,
-                          check_sample_weight, check_scalar_param)
+from ._validation import (as_kernel_X, check_choice, check_scalar_param,
+                          validate_fit)
 
 _DEFAULT_GAMMAS = (0.0, 0.25, 0.5, 0.75, 1.0)
 
@@ -341,13 +340,8 @@ class ElasticNetCV(LinearPredictMixin, RegressorMixin, BaseEstimator):
         l1_ratios = self._l1_ratios()
         gammas = self._gammas()
         grid = resolve_grid_size(self.alphas, self.n_alphas)
-        X, y = validate_data(self, X, y, accept_sparse=["csc", "csr"],
-                             dtype=[np.float64, np.float32], y_numeric=True,
-                             order=None)
-        y = np.asarray(y, dtype=X.dtype)
+        X, y, sw, pf = validate_fit(self, X, y, sample_weight, self.penalty_factor)
         n, p = X.shape
-        sw = check_sample_weight(sample_weight, n, X.dtype)
-        pf = check_penalty_factor(self.penalty_factor, p, X.dtype)
         folds = list(check_cv(self.cv).split(X, y, groups))
         n_folds = len(folds)
         precompute = check_cv_precompute(self.precompute)

@@ -8,8 +8,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ._path import compute_path, warn_not_converged
 from ._validation import (check_bool, check_choice, check_gram,
-                          check_penalty_factor, check_sample_weight,
-                          check_scalar_param)
+                          check_scalar_param, validate_fit)
 
 
 class LinearPredictMixin:
@@ -155,13 +154,9 @@ class ElasticNet(LinearPredictMixin, RegressorMixin, BaseEstimator):
         check_choice(self.selection, "selection", ["cyclic", "random"])
         for name in ("fit_intercept", "positive", "warm_start", "copy_X"):
             check_bool(getattr(self, name), name)
-        X, y = validate_data(self, X, y, accept_sparse=["csc", "csr"],
-                             dtype=[np.float64, np.float32], multi_output=True,
-                             y_numeric=True, order=None)
-        y = np.asarray(y, dtype=X.dtype)
+        X, y, sw, pf = validate_fit(self, X, y, sample_weight, self.penalty_factor,
+                                    multi_output=True)
         n, p = X.shape
-        sw = check_sample_weight(sample_weight, n, X.dtype)
-        pf = check_penalty_factor(self.penalty_factor, p, X.dtype)
         if isinstance(self.precompute, np.ndarray):
             check_gram(self.precompute, X, sw, self.fit_intercept)
         if alpha == 0:

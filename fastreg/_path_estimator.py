@@ -16,9 +16,8 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ._path import compute_path, warn_not_converged
 from ._progress import progress_bar
-from ._validation import (check_alphas, check_choice,
-                          check_penalty_factor, check_sample_weight,
-                          check_scalar_param)
+from ._validation import (check_alphas, check_choice, check_scalar_param,
+                          validate_fit)
 
 _RESOLUTION = np.finfo(np.float64).resolution
 
@@ -339,13 +338,8 @@ class ElasticNetPath(RegressorMixin, BaseEstimator):
         check_bool(self.progress, "progress")
         check_bool(self.keep_data, "keep_data")
         grid = resolve_grid_size(self.alphas, self.n_alphas)
-        X, y = validate_data(self, X, y, accept_sparse=["csc", "csr"],
-                             dtype=[np.float64, np.float32], y_numeric=True,
-                             order=None)
-        y = np.asarray(y, dtype=X.dtype)
+        X, y, sw, pf = validate_fit(self, X, y, sample_weight, self.penalty_factor)
         n, p = X.shape
-        sw = check_sample_weight(sample_weight, n, X.dtype)
-        pf = check_penalty_factor(self.penalty_factor, p, X.dtype)
         params = self._solver_params()
         if isinstance(grid, int):
             grid = alpha_grid(X, y, l1_ratio=l1_ratio, n_alphas=grid, eps=self.eps,

@@ -7,6 +7,7 @@ import numbers
 import numpy as np
 import scipy.sparse as sp
 from sklearn.utils import check_array
+from sklearn.utils.validation import validate_data
 
 
 def check_scalar_param(value, name, *, low=None, high=None, low_open=False,
@@ -216,3 +217,20 @@ def check_bounds(lower, upper, n_features):
                              f"{arr[bad[0]]!r} at index {bad[0]}")
         out.append(arr)
     return out[0], out[1]
+
+
+def validate_fit(estimator, X, y, sample_weight, penalty_factor, *,
+                 multi_output=False):
+    """The inputs of an elastic-net ``fit``, checked once for every estimator.
+
+    X: dense (layout kept) or CSC/CSR, float64 or float32; y numeric in X's
+    dtype; sample_weight and penalty_factor as their own checks say.
+    Returns (X, y, sample_weight, penalty_factor).
+    """
+    X, y = validate_data(estimator, X, y, accept_sparse=["csc", "csr"],
+                         dtype=[np.float64, np.float32], multi_output=multi_output,
+                         y_numeric=True, order=None)
+    y = np.asarray(y, dtype=X.dtype)
+    sw = check_sample_weight(sample_weight, X.shape[0], X.dtype)
+    pf = check_penalty_factor(penalty_factor, X.shape[1], X.dtype)
+    return X, y, sw, pf
