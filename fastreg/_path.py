@@ -18,8 +18,7 @@ from sklearn.exceptions import ConvergenceWarning
 from . import _cd_fast
 from ._problems import _DenseProblem, _GramProblem, _SparseProblem
 from ._validation import (as_kernel_X, check_alphas, check_bounds, check_choice,
-                          check_gram,
-                          check_penalty_factor, check_sample_weight,
+                          check_gram, check_penalty_factor, check_sample_weight,
                           check_scalar_param, check_X_y)
 
 # working-set policy
@@ -99,10 +98,9 @@ def _working_set(prob, u, l1, l2, size):
     k = _cd_fast.ws_candidates(u, prob.w, prob.pf, prob.inv_norm, l1, l2,
                                prob.positive, 0.5, idx, score)
     cand, score = idx[:k].copy(), score[:k].copy()
-    skipped = getattr(prob, "_skipped", None)
-    if skipped is not None:
+    if prob._skipped is not None:
         # only a bound of their gradient is known, and it clears the constraint
-        keep = ~skipped[cand]
+        keep = ~prob._skipped[cand]
         cand, score = cand[keep], score[keep]
         k = cand.shape[0]
     # every current violator belongs in (a cold start has many)
@@ -114,9 +112,8 @@ def _working_set(prob, u, l1, l2, size):
         forced = int(np.count_nonzero(np.isneginf(score)))
         size = forced + max(1, int(np.count_nonzero(score < 0)) - forced)
         size = min(size, cand.shape[0])
-    keep = np.argpartition(score, size - 1)[:size]
-    ws = cand[keep[np.isfinite(score[keep]) | (score[keep] < 0)]]
-    if hasattr(prob, "hint"):
+    ws = cand[np.argpartition(score, size - 1)[:size]]
+    if prob.cheap_grad:
         # the next most urgent features, for Gram-column prefetching
         m = min(cand.shape[0], 2 * size + 64)
         order = np.argpartition(score, m - 1)[:m] if m < cand.shape[0] else slice(None)

@@ -35,6 +35,8 @@ class _Problem:
     """What every kernel form shares: targets, weights, penalty factors."""
 
     cheap_grad = False     # True when the full gradient needs no pass over X
+    _skipped = None        # features whose gradient entry is only a bound
+    hint = None            # likely next entrants (Gram-column prefetching)
 
     def __init__(self, y, sw, pf, fit_intercept, dtype):
         self.dtype = dtype
@@ -150,7 +152,6 @@ class _ResidualProblem(_Problem):
 
     screen = True        # skip provably slack features in gradient passes
     _ref = None          # (rs, offset, u) at the last full pass
-    _skipped = None      # features whose u entry is a bound, not a value
 
     def grad(self, l1=None):
         """u = Xc^T S r, exact wherever the certificate can depend on it.
@@ -455,7 +456,6 @@ class _GramProblem(_Problem):
             diag = norms
         self.norms = diag
         self.active = self.all_idx[diag > 0]
-        self.hint = None
 
     prefetch = 64     # smallest batch of Gram columns computed at once
     cheap_grad = True
