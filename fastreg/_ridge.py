@@ -837,7 +837,8 @@ class RidgeCV(LinearPredictMixin, MultiOutputMixin, RegressorMixin,
             # U = S^1/2 (X - 1 xm^T) V for this block of rows
             U = np.asarray(Xb @ V)
             U -= xmV
-            U *= s[start:stop, None]
+            if sw is not None:
+                U *= s[start:stop, None]
             Hd = (U * U) @ inv + h0[start:stop, None]
             for k in range(t):
                 fitted = U @ (Z[:, k:k + 1] * inv)
