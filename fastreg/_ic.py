@@ -14,13 +14,11 @@ import numpy as np
 import scipy.sparse as sp
 from scipy.optimize import nnls
 from sklearn.base import BaseEstimator, RegressorMixin
-from sklearn.utils.validation import validate_data
 
 from ._estimators import LinearPredictMixin
 from ._path import compute_path, warn_not_converged
 from ._path_estimator import alpha_grid, check_bool, resolve_grid_size
-from ._validation import (check_choice, check_penalty_factor,
-                          check_scalar_param)
+from ._validation import check_choice, check_scalar_param, validate_fit
 
 
 def _centred_dense(X, cols, mu):
@@ -198,12 +196,8 @@ class ElasticNetIC(LinearPredictMixin, RegressorMixin, BaseEstimator):
             check_scalar_param(self.noise_variance, "noise_variance", low=0,
                                low_open=True)
         grid = resolve_grid_size(self.alphas, self.n_alphas)
-        X, y = validate_data(self, X, y, accept_sparse=["csc", "csr"],
-                             dtype=[np.float64, np.float32], y_numeric=True,
-                             order=None)
-        y = np.asarray(y, dtype=X.dtype)
+        X, y, _, pf = validate_fit(self, X, y, None, self.penalty_factor)
         n, p = X.shape
-        pf = check_penalty_factor(self.penalty_factor, p, X.dtype)
         if self.noise_variance is None:
             sigma2 = estimate_noise_variance(X, y, fit_intercept=self.fit_intercept,
                                              positive=self.positive)
