@@ -7,8 +7,9 @@ cdef floating _dot(int n, const floating *x, int incx,
                    const floating *y, int incy) noexcept nogil
 cdef void _axpy(int n, floating a, const floating *x, int incx,
                 floating *y, int incy) noexcept nogil
-cdef void _gemv_t(int m, int n, floating alpha, const floating *A, int lda,
-                  const floating *x, floating beta, floating *y) noexcept nogil
+cdef void _gemv(char trans, int m, int n, floating alpha, const floating *A,
+                int lda, const floating *x, floating beta,
+                floating *y) noexcept nogil
 cdef void _syrk(char uplo, char trans, int n, int k, floating alpha,
                 const floating *A, int lda, floating beta,
                 floating *C, int ldc) noexcept nogil
@@ -22,5 +23,3 @@ cdef int _pocon(char uplo, int n, const floating *A, int lda, floating anorm,
                 floating *rcond, floating *work, int *iwork) noexcept nogil
 cdef int _syevd(char jobz, char uplo, int n, floating *A, int lda, floating *w,
                 floating *work, int lwork, int *iwork, int liwork) noexcept nogil
-cdef void _gemv_n(int m, int n, floating alpha, const floating *A, int lda,
-                  const floating *x, floating beta, floating *y) noexcept nogil

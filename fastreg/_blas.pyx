@@ -3,7 +3,10 @@
 This is the only module of fastreg that talks to BLAS/LAPACK directly; the
 kernels cimport these wrappers.  Each wrapper states its NumPy equivalent.
 """
-from scipy.linalg.cython_blas cimport ddot, sdot, daxpy, saxpy, dgemv, sgemv
+from scipy.linalg.cython_blas cimport (ddot, sdot, daxpy, saxpy, dgemv, sgemv,
+                                       dsyrk, ssyrk, dgemm, sgemm)
+from scipy.linalg.cython_lapack cimport (dpotrf, spotrf, dpotrs, spotrs, dpocon,
+                                         spocon, dsyevd, ssyevd)
 
 
 cdef floating _dot(int n, const floating *x, int incx,
@@ -24,10 +27,10 @@ cdef void _axpy(int n, floating a, const floating *x, int incx,
         saxpy(&n, &a, <float *> x, &incx, y, &incy)
 
 
-cdef void _gemv_t(int m, int n, floating alpha, const floating *A, int lda,
-                  const floating *x, floating beta, floating *y) noexcept nogil:
-    """y = alpha * A.T @ x + beta * y, with A (m, n) in Fortran order."""
-    cdef char trans = b"T"
+cdef void _gemv(char trans, int m, int n, floating alpha, const floating *A,
+                int lda, const floating *x, floating beta,
+                floating *y) noexcept nogil:
+    """y = alpha * op(A) @ x + beta * y, A (m, n) Fortran, op = trans ('N'/'T')."""
     cdef int inc = 1
     if floating is double:
         dgemv(&trans, &m, &n, &alpha, <double *> A, &lda, <double *> x, &inc,
@@ -35,11 +38,6 @@ cdef void _gemv_t(int m, int n, floating alpha, const floating *A, int lda,
     else:
         sgemv(&trans, &m, &n, &alpha, <float *> A, &lda, <float *> x, &inc,
               &beta, y, &inc)
-
-
-from scipy.linalg.cython_blas cimport dsyrk, ssyrk, dgemm, sgemm
-from scipy.linalg.cython_lapack cimport (dpotrf, spotrf, dpotrs, spotrs, dpocon,
-                                         spocon, dsyevd, ssyevd)
 
 
 cdef void _syrk(char uplo, char trans, int n, int k, floating alpha,
@@ -105,16 +103,3 @@ cdef int _syevd(char jobz, char uplo, int n, floating *A, int lda, floating *w,
     else:
         ssyevd(&jobz, &uplo, &n, A, &lda, w, work, &lwork, iwork, &liwork, &info)
     return info
-
-
-cdef void _gemv_n(int m, int n, floating alpha, const floating *A, int lda,
-                  const floating *x, floating beta, floating *y) noexcept nogil:
-    """y = alpha * A @ x + beta * y, with A (m, n) in Fortran order, leading dim lda."""
-    cdef char trans = b"N"
-    cdef int inc = 1
-    if floating is double:
-        dgemv(&trans, &m, &n, &alpha, <double *> A, &lda, <double *> x, &inc,
-              &beta, y, &inc)
-    else:
-        sgemv(&trans, &m, &n, &alpha, <float *> A, &lda, <float *> x, &inc,
-              &beta, y, &inc)

@@ -12,8 +12,7 @@ from cython cimport floating
 from libc.math cimport fabs
 from libc.stdlib cimport malloc, free
 
-from ._blas cimport (_syrk, _gemm, _gemv_t, _gemv_n, _potrf, _potrs, _pocon,
-                     _syevd)
+from ._blas cimport _gemm, _gemv, _pocon, _potrf, _potrs, _syevd, _syrk
 
 cdef char C_L = 76, C_N = 78, C_T = 84, C_V = 86  # 'L', 'N', 'T', 'V'
 
@@ -67,10 +66,10 @@ def gram(const floating[::1, :] A, bint a_is_xt, const floating[::1, :] B,
             for k in range(m):
                 if a_is_xt:
                     # C[:, k] = A @ B[:, k]
-                    _gemv_n(p, n, one, &A[0, 0], lda, &B[0, k], zero, &C[0, k])
+                    _gemv(C_N, p, n, one, &A[0, 0], lda, &B[0, k], zero, &C[0, k])
                 else:
                     # C[:, k] = A.T @ B[:, k]
-                    _gemv_t(n, p, one, &A[0, 0], lda, &B[0, k], zero, &C[0, k])
+                    _gemv(C_T, n, p, one, &A[0, 0], lda, &B[0, k], zero, &C[0, k])
 
 
 def finish_gram(floating[::1, :] G, const floating[::1] u, double c):
