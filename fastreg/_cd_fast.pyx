@@ -199,7 +199,8 @@ cdef double _gap_box(Py_ssize_t m, const int32_t *idx, const floating *w,
     """
     cdef Py_ssize_t k, t
     cdef int32_t j
-    cdef double wj, l1j, l2j, pen = 0.0, c_max = INFINITY, cands[2], c, dual
+    cdef double wj, l1j, l2j, pen = 0.0, c_max = INFINITY, c, dual
+    cdef double cands[2]
     cdef double best = -INFINITY
     for k in range(m):
         j = idx[k]
@@ -238,6 +239,36 @@ cdef inline void _track(double d, double g, double norm, double qj,
     """A and B after w_j += d: A -= d q_j; B += -2 d g + d^2 norm."""
     scal[1] -= d * qj
     scal[2] += d * (d * norm - 2.0 * g)
+
+
+cdef inline double _step(double g, double wj, double norm, Py_ssize_t j,
+                         const floating *pf, CDOptions *o, bint has_box,
+                         const double[:, ::1] box) noexcept nogil:
+    """New w_j: the exact coordinate minimiser, clipped to the box if any."""
+    cdef double new = _update(g, wj, norm, o.l1 * pf[j], o.l2 * pf[j], o.positive)
+    if has_box:
+        new = min(max(new, box[0, j]), box[1, j])
+    return new
+
+
+cdef inline double _ws_gap(Py_ssize_t m, const int32_t *ws, const floating *w,
+                           const double *u, const floating *pf,
+                           const floating *curv, CDOptions *o, bint has_box,
+                           const double[:, ::1] box, const double *scal) noexcept nogil:
+    """Gap restricted to ws, with box constraints when there are any."""
+    if has_box:
+        return _gap_box(m, ws, w, u, pf, o.l1, o.l2, &box[0, 0], &box[1, 0],
+                        scal[1], scal[2], scal[2])
+    return _gap(m, ws, w, u, pf, curv, o.l1, o.l2, o.positive, scal[1], scal[2],
+                scal[2])
+
+
+cdef inline bint _check_now(double dmax, double wmax, int epoch,
+                            CDOptions *o) noexcept nogil:
+    """The gap costs an epoch: evaluate it once the iterates have nearly
+    settled, every check_every epochs, and always at the last one."""
+    return (dmax <= CHECK_MOVE * wmax or epoch % o.check_every == 0
+            or epoch == o.max_epochs)
 
 
 # ----------------------------------------------------------------- dense X
@@ -307,10 +338,7 @@ def cd_dense(const floating[::1, :] X, const floating[::1] sw,
                 wj = w[j]
                 g = _grad_dense(n, &X[0, j], swp, has_sw, &rs[0],
                                 scal[0] * W * mu[j])
-                new = _update(g, wj, norms[j], opts.l1 * pf[j],
-                              opts.l2 * pf[j], opts.positive)
-                if has_box:
-                    new = min(max(new, box[0, j]), box[1, j])
+                new = _step(g, wj, norms[j], j, &pf[0], &opts, has_box, box)
                 d = new - wj
                 dmax = max(dmax, fabs(d))
                 wmax = max(wmax, fabs(new))
@@ -320,21 +348,13 @@ def cd_dense(const floating[::1, :] X, const floating[::1] sw,
                     _sub_dense(n, d, &X[0, j], &rs[0])
                     scal[0] += d * mu[j]
                     _track(d, g, norms[j], q[j], &scal[0])
-            # the gap costs an epoch: evaluate it when the iterates have
-            # nearly settled, or every check_every epochs
-            if (dmax <= CHECK_MOVE * wmax or epoch % opts.check_every == 0
-                    or epoch == opts.max_epochs):
+            if _check_now(dmax, wmax, epoch, &opts):
                 for k in range(m):
                     j = ws[k]
                     u[k] = _grad_dense(n, &X[0, j], swp, has_sw, &rs[0],
                                        scal[0] * W * mu[j])
-                if has_box:
-                    gap = _gap_box(m, &ws[0], &w[0], u, &pf[0], opts.l1,
-                                   opts.l2, &box[0, 0], &box[1, 0], scal[1],
-                                   scal[2], scal[2])
-                else:
-                    gap = _gap(m, &ws[0], &w[0], u, &pf[0], &norms[0], opts.l1,
-                               opts.l2, opts.positive, scal[1], scal[2], scal[2])
+                gap = _ws_gap(m, &ws[0], &w[0], u, &pf[0], &norms[0], &opts,
+                              has_box, box, &scal[0])
                 if gap <= opts.tol:
                     break
             work += <double> n * m
@@ -421,10 +441,7 @@ def cd_sparse(const floating[::1] data, const index_t[::1] indices,
                 wj = w[j]
                 g = _grad_sparse(dp, ip, start, end, swp, has_sw, &rs[0],
                                  scal[0] * W * mu[j])
-                new = _update(g, wj, norms[j], opts.l1 * pf[j],
-                              opts.l2 * pf[j], opts.positive)
-                if has_box:
-                    new = min(max(new, box[0, j]), box[1, j])
+                new = _step(g, wj, norms[j], j, &pf[0], &opts, has_box, box)
                 d = new - wj
                 dmax = max(dmax, fabs(d))
                 wmax = max(wmax, fabs(new))
@@ -435,22 +452,14 @@ def cd_sparse(const floating[::1] data, const index_t[::1] indices,
                         rs[ip[t]] -= d * dp[t]
                     scal[0] += d * mu[j]
                     _track(d, g, norms[j], q[j], &scal[0])
-            # the gap costs an epoch: evaluate it when the iterates have
-            # nearly settled, or every check_every epochs
-            if (dmax <= CHECK_MOVE * wmax or epoch % opts.check_every == 0
-                    or epoch == opts.max_epochs):
+            if _check_now(dmax, wmax, epoch, &opts):
                 for k in range(m):
                     j = ws[k]
                     u[k] = _grad_sparse(dp, ip, indptr[j], indptr[j + 1],
                                         swp, has_sw, &rs[0],
                                         scal[0] * W * mu[j])
-                if has_box:
-                    gap = _gap_box(m, &ws[0], &w[0], u, &pf[0], opts.l1,
-                                   opts.l2, &box[0, 0], &box[1, 0], scal[1],
-                                   scal[2], scal[2])
-                else:
-                    gap = _gap(m, &ws[0], &w[0], u, &pf[0], &norms[0], opts.l1,
-                               opts.l2, opts.positive, scal[1], scal[2], scal[2])
+                gap = _ws_gap(m, &ws[0], &w[0], u, &pf[0], &norms[0], &opts,
+                              has_box, box, &scal[0])
                 if gap <= opts.tol:
                     break
             if work > SIGNAL_WORK:
@@ -548,10 +557,7 @@ def cd_gram(const floating[::1, :] G, const floating[::1] q,
                         continue
                     wj = w[j]
                     g = H[j]
-                    new = _update(g, wj, G[j, j], opts.l1 * pf[j],
-                                  opts.l2 * pf[j], opts.positive)
-                    if has_box:
-                        new = min(max(new, box[0, j]), box[1, j])
+                    new = _step(g, wj, G[j, j], j, &pf[0], &opts, has_box, box)
                     d = new - wj
                     if d != 0.0:
                         w[j] = new
@@ -562,13 +568,8 @@ def cd_gram(const floating[::1, :] G, const floating[::1] q,
                 if epoch % opts.check_every == 0 or epoch == opts.max_epochs:
                     for k in range(m):
                         u[k] = H[ws[k]]
-                    if has_box:
-                        gap = _gap_box(m, &ws[0], &w[0], u, &pf[0], opts.l1,
-                                       opts.l2, &box[0, 0], &box[1, 0], scal[1],
-                                       scal[2], scal[2])
-                    else:
-                        gap = _gap(m, &ws[0], &w[0], u, &pf[0], diag, opts.l1,
-                                   opts.l2, opts.positive, scal[1], scal[2], scal[2])
+                    gap = _ws_gap(m, &ws[0], &w[0], u, &pf[0], diag, &opts,
+                                  has_box, box, &scal[0])
                     if gap <= opts.tol:
                         break
                 work += <double> m * m
