@@ -37,6 +37,7 @@ class _Problem:
     cheap_grad = False     # True when the full gradient needs no pass over X
     _skipped = None        # features whose gradient entry is only a bound
     hint = None            # likely next entrants (Gram-column prefetching)
+    box = np.empty((0, 0))  # or (2, p): lower and upper bounds of w
 
     def __init__(self, y, sw, pf, fit_intercept, dtype):
         self.dtype = dtype
@@ -64,8 +65,6 @@ class _Problem:
         ones = np.ones(X.shape[0], X.dtype) if sw is None else sw
         return np.asarray(X.T @ ones, dtype=np.float64) / self.W
 
-    box = np.empty((0, 0))   # or (2, p): lower and upper bounds of w
-
     def _box_of(self, ws):
         return np.ascontiguousarray(self.box[:, ws]) if self.box.size else self.box
 
@@ -91,9 +90,7 @@ class _Problem:
         constraint is one-sided there, and the gap checks it.
         """
         A, B = self.stats()
-        free = self.free
-        if free is None:
-            free = self.free = self.active[self.pf[self.active] <= 0]
+        free = self._free_features()
         u2, A2, B2 = u, A, B
         if free.size:
             C = self.free_columns(free)
@@ -116,6 +113,12 @@ class _Problem:
                                          self.box, A2, B2, B)
         return _cd_fast.dual_gap(self.w, u2, self.pf, self.all_idx, l1, l2,
                                  positive, A2, B2, B)
+
+    def _free_features(self):
+        """Active features with pf_j = 0 (found once)."""
+        if self.free is None:
+            self.free = self.active[self.pf[self.active] <= 0]
+        return self.free
 
     def solve(self, ws, opts):
         self._u = None
@@ -163,7 +166,7 @@ class _ResidualProblem(_Problem):
         through |u_j| <= l1 pf_j-type constraints, so an overestimate keeps
         it a valid upper bound; the skipped features are far from entering.
         """
-        if l1 is None or not self.screen or self._has_free():
+        if l1 is None or not self.screen or self._free_features().size:
             return super().grad()
         pf, pos = self.pf, self.positive
         if self._u is not None:
@@ -190,18 +193,18 @@ class _ResidualProblem(_Problem):
         self._skipped = skip
         return self._u
 
-    def _has_free(self):
-        if self.free is None:
-            self.free = self.active[self.pf[self.active] <= 0]
-        return self.free.size > 0
-
     def _full_pass(self):
-        self._u = self._compute_grad()
-        self._ref = (self.rs.copy(), float(self.scal[0]), self._u.copy())
+        return self._set_reference(self._compute_grad())
+
+    def _set_reference(self, u):
+        """u is exact for every feature at the current w: cache it and make
+        it the reference of the screening bounds."""
+        self._u = u
+        self._ref = (self.rs.copy(), float(self.scal[0]), u.copy())
         self._skipped = None
         if self._sqrt_norms is None:
             self._sqrt_norms = np.sqrt(self.norms.astype(np.float64))
-        return self._u
+        return u
 
     _sqrt_norms = None
 
@@ -269,9 +272,7 @@ class _ResidualProblem(_Problem):
                 # gradient pass, exact at the final w (empty columns give 0)
                 u = np.zeros(self.p)
                 u[ws] = u_ws[:ws.shape[0]]
-                self._u = u
-                self._ref = (self.rs.copy(), float(self.scal[0]), u.copy())
-                self._skipped = None
+                self._set_reference(u)
             return e, gap
         G = self._block(ws)
         w_ws = self.w[ws]
