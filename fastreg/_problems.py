@@ -414,6 +414,32 @@ def gram_columns(X, sw, mu, W, cols):
     return C.astype(np.float64) - W * np.outer(mu, mu[cols])
 
 
+def _centred_sq_norms(X, sw, mu, W):
+    """sum_i sw_i (X_ij - mu_j)^2 per column, in X's layout (X is not copied).
+
+    CSC and Fortran X use the compiled two-pass kernels; other layouts go by
+    blocks of rows (dense) or one sparse product (CSR).
+    """
+    out = np.empty(X.shape[1], dtype=X.dtype)
+    if sp.issparse(X) and X.format == "csc":
+        _cd_fast.col_norms_sparse(X.data, X.indices, X.indptr, sw, W, mu, out)
+    elif sp.issparse(X):
+        ones = np.ones(X.shape[0], X.dtype) if sw.shape[0] == 0 else sw
+        sq = np.asarray(X.multiply(X).T @ ones, dtype=np.float64).ravel()
+        out[:] = sq - W * mu.astype(np.float64) ** 2
+    elif X.flags.f_contiguous:
+        _cd_fast.col_norms_dense(X, sw, mu, out)
+    else:
+        acc = np.zeros(X.shape[1])
+        step = max(1, 2 ** 20 // max(X.shape[1], 1))
+        for start in range(0, X.shape[0], step):
+            block = X[start:start + step] - mu
+            sq = block * block
+            acc += sq.sum(axis=0) if sw.shape[0] == 0 else sw[start:start + step] @ sq
+        out[:] = acc
+    return out
+
+
 class _GramProblem(_Problem):
     """Gram form: columns of G = Xc^T S Xc, computed lazily, q = Xc^T S y_c.
 
@@ -446,15 +472,7 @@ class _GramProblem(_Problem):
         else:
             self._C = np.empty((self.p, 16), dtype=X.dtype, order="F")
             self._k = 0
-            norms = np.empty(self.p, dtype=X.dtype)
-            if sp.issparse(X):
-                Xk = X.tocsc()
-                _cd_fast.col_norms_sparse(Xk.data, Xk.indices, Xk.indptr, self.sw,
-                                          self.W, self.mu, norms)
-            else:
-                _cd_fast.col_norms_dense(np.asfortranarray(X), self.sw, self.mu,
-                                         norms)
-            diag = norms
+            diag = _centred_sq_norms(X, self.sw, self.mu, self.W)
         self.norms = diag
         self.active = self.all_idx[diag > 0]
 
