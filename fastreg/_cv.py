@@ -348,7 +348,7 @@ class ElasticNetCV(LinearPredictMixin, RegressorMixin, BaseEstimator):
         strategy = (choose_fold_strategy(X) if self.fold_strategy == "auto"
                     else self.fold_strategy)
         # one layout conversion (C -> Fortran, CSR -> CSC) for all the folds
-        X = as_kernel_X(X)[0]
+        X = as_kernel_X(X)
         if sp.issparse(X) and not X.has_sorted_indices:
             X = X.sorted_indices()
         bounds = dict(lower_bounds=self.lower_bounds, upper_bounds=self.upper_bounds)

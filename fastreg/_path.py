@@ -165,7 +165,7 @@ def _solve_alpha(prob, l1, l2, opts, tol_abs):
 # ------------------------------------------------------------------ the path
 
 def make_problem(X, y, sw, pf, fit_intercept, precompute, Xy=None):
-    """Choose the kernel form.  Returns (problem, X_was_copied)."""
+    """The problem object of the kernel form that suits X and precompute."""
     n, p = X.shape
     gram = None
     if isinstance(precompute, np.ndarray):
@@ -182,18 +182,16 @@ def make_problem(X, y, sw, pf, fit_intercept, precompute, Xy=None):
         # precompute=True computes the whole Gram matrix; 'auto' its columns
         # as features enter working sets
         lazy = precompute == "auto"
-        return _GramProblem(X, y, sw, pf, fit_intercept, gram, Xy, lazy), False
-    Xk, copied = as_kernel_X(X)
+        return _GramProblem(X, y, sw, pf, fit_intercept, gram, Xy, lazy)
+    Xk = as_kernel_X(X)
     if sp.issparse(Xk):
-        if not Xk.has_sorted_indices:
-            Xk = Xk.sorted_indices()
-            copied = True
         if Xk.indices.dtype != Xk.indptr.dtype:
+            # the kernel takes one index type for both arrays
             idx_t = np.result_type(Xk.indices.dtype, Xk.indptr.dtype)
             Xk = sp.csc_matrix((Xk.data, Xk.indices.astype(idx_t),
                                 Xk.indptr.astype(idx_t)), shape=Xk.shape)
-        return _SparseProblem(Xk, y, sw, pf, fit_intercept), copied
-    return _DenseProblem(Xk, y, sw, pf, fit_intercept), copied
+        return _SparseProblem(Xk, y, sw, pf, fit_intercept)
+    return _DenseProblem(Xk, y, sw, pf, fit_intercept)
 
 
 def alpha_max(prob, l1_ratio, positive):
@@ -262,13 +260,11 @@ def compute_path(X, y, *, l1_ratio=0.5, eps=1e-3, n_alphas=100, alphas=None,
         sw = (sw * scale).astype(X.dtype)
         if isinstance(precompute, np.ndarray):
             precompute = precompute * scale
-        if Xy is not None:
-            Xy = np.asarray(Xy) * scale
     if Xy is not None:
         Xy = np.asarray(Xy)
         if Xy.shape not in ((p,), (p, 1)):
             raise ValueError(f"Xy must have shape ({p},), got {Xy.shape}")
-        Xy = Xy.ravel()
+        Xy = Xy.ravel() * (1.0 if sw is None else scale)
     pf = check_penalty_factor(penalty_factor, p, X.dtype)
     rng = None
     if selection == "random":
@@ -277,7 +273,7 @@ def compute_path(X, y, *, l1_ratio=0.5, eps=1e-3, n_alphas=100, alphas=None,
     opts = SolverOptions(tol=tol, max_iter=max_iter, positive=bool(positive),
                          working_set=working_set, random_order=rng)
 
-    prob, _ = make_problem(X, y, sw, pf, fit_intercept, precompute, Xy)
+    prob = make_problem(X, y, sw, pf, fit_intercept, precompute, Xy)
     prob.positive = opts.positive
     if lower_bounds is not None or upper_bounds is not None:
         lo, hi = check_bounds(lower_bounds, upper_bounds, p)

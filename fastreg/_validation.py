@@ -172,23 +172,19 @@ def check_gram(gram, X, sample_weight, fit_intercept):
 def as_kernel_X(X):
     """X in a layout a kernel reads: Fortran dense, or CSC with sorted indices.
 
-    Returns (X, copied).  Fortran dense and canonical CSC (sorted indices,
-    no duplicate entries) are used as they are; duplicates are summed in a
-    copy, since the kernels read each stored entry as a distinct X_ij.
+    Fortran dense and canonical CSC (sorted indices, no duplicate entries)
+    are used as they are; anything else is converted in a copy (duplicates
+    summed, since the kernels read each stored entry as a distinct X_ij).
     """
     if sp.issparse(X):
-        copied = False
         if X.format != "csc":
-            X, copied = X.tocsc(), True
+            X = X.tocsc()
+        elif not X.has_canonical_format:
+            X = X.copy()
         if not X.has_canonical_format:
-            if not copied:
-                X = X.copy()
             X.sum_duplicates()
-            copied = True
-        return X, copied
-    if X.flags.f_contiguous:
-        return X, False
-    return np.asfortranarray(X), True
+        return X
+    return X if X.flags.f_contiguous else np.asfortranarray(X)
 
 
 def check_bounds(lower, upper, n_features):
