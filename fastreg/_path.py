@@ -83,10 +83,6 @@ def _working_set(prob, u, l1, l2, size):
     ``(l1 pf_j - |u_j - l2 pf_j w_j|) / ||x_j||``: small scores come first.
     Returns (ws, complete) where complete means every usable feature is in.
     """
-    if prob.inv_norm is None:
-        with np.errstate(divide="ignore"):
-            prob.inv_norm = np.where(prob.norms > 0, 1.0 / np.sqrt(
-                np.maximum(prob.norms.astype(np.float64), 1e-300)), 0.0)
     if size >= 0.5 * prob.active.shape[0]:
         # most features would be in: a full set saves the second solve
         return prob.active, True
@@ -95,7 +91,7 @@ def _working_set(prob, u, l1, l2, size):
         prob.ws_buffers = (np.empty(prob.p, dtype=np.int32), np.empty(prob.p))
     idx, score = prob.ws_buffers
     # (every violator has t_j >= l1 pf_j, so none is left out)
-    k = _cd_fast.ws_candidates(u, prob.w, prob.pf, prob.inv_norm, l1, l2,
+    k = _cd_fast.ws_candidates(u, prob.w, prob.pf, prob.col_norms()[1], l1, l2,
                                prob.positive, 0.5, idx, score)
     cand, score = idx[:k].copy(), score[:k].copy()
     if prob._skipped is not None:

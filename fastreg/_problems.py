@@ -54,7 +54,7 @@ class _Problem:
         self.scal = np.array([0.0, self.yy, self.yy, self.W])
         self.all_idx = np.arange(self.p, dtype=np.int32)
         self._u = None           # gradient cache, valid while w is unchanged
-        self.inv_norm = None     # 1 / ||x_j||, built on first use
+        self._col_scale = None   # (||x_j||, 1 / ||x_j|| or 0), built on first use
         self.ws_buffers = None
         self.free = None         # active unpenalised features, found on first use
         self._free_cols = None
@@ -113,6 +113,15 @@ class _Problem:
                                          self.box, A2, B2, B)
         return _cd_fast.dual_gap(self.w, u2, self.pf, self.all_idx, l1, l2,
                                  positive, A2, B2, B)
+
+    def col_norms(self):
+        """(||x_j||_S, 1 / ||x_j||_S) of the centred columns; 0 for empty ones."""
+        if self._col_scale is None:
+            root = np.sqrt(np.maximum(self.norms.astype(np.float64), 0.0))
+            with np.errstate(divide="ignore"):
+                inv = np.where(root > 0, 1.0 / root, 0.0)
+            self._col_scale = (root, inv)
+        return self._col_scale
 
     def _free_features(self):
         """Active features with pf_j = 0 (found once)."""
@@ -182,7 +191,7 @@ class _ResidualProblem(_Problem):
         rs_ref, o_ref, u_ref = self._ref
         delta = _cd_fast.residual_distance(self.rs, rs_ref, self.scal[0] - o_ref,
                                            self.sw)
-        bound = (u_ref if pos else np.abs(u_ref)) + self._sqrt_norms * delta
+        bound = (u_ref if pos else np.abs(u_ref)) + self.col_norms()[0] * delta
         skip = bound < 0.99 * l1 * pf
         skip &= self.w == 0
         need = np.flatnonzero(~skip).astype(np.int32)
@@ -202,11 +211,7 @@ class _ResidualProblem(_Problem):
         self._u = u
         self._ref = (self.rs.copy(), float(self.scal[0]), u.copy())
         self._skipped = None
-        if self._sqrt_norms is None:
-            self._sqrt_norms = np.sqrt(self.norms.astype(np.float64))
         return u
-
-    _sqrt_norms = None
 
     def _partial(self, cols):
         """Exact u on ``cols`` (the others keep their bounds)."""
