@@ -183,20 +183,17 @@ def load_data(path, *, fmt="auto", target=None, float32=False):
 # ---------------------------------------------------------------- helpers
 
 def alpha_grid(X, y, *, l1_ratio, n_alphas, eps, fit_intercept):
-    """geomspace(alpha_max, eps * alpha_max, n_alphas) on the full data.
-
-    ``alpha_max = max_j |x_j^T (y - ybar)| / (n * l1_ratio)``, the smallest
-    alpha whose solution is all zeros (ybar = 0 without intercept).  Used for
-    the full path and every CV fold, so their errors line up by alpha.
-    """
-    y64 = np.asarray(y, dtype=np.float64)
-    yc = y64 - y64.mean() if fit_intercept else y64
-    g = np.abs(np.asarray(X.T @ yc.astype(X.dtype), dtype=np.float64))
-    amax = float(g.max()) / (X.shape[0] * l1_ratio)
-    if not np.isfinite(amax) or amax <= 0:
+    """The estimators' alpha grid on the full data (exact alpha_max), shared
+    by the full path and every CV fold so that their errors line up by alpha;
+    a CLIError when y leaves nothing to fit."""
+    from ._path_estimator import alpha_grid as path_alpha_grid
+    grid = path_alpha_grid(X, y, l1_ratio=l1_ratio, n_alphas=n_alphas, eps=eps,
+                           sample_weight=None, penalty_factor=None,
+                           fit_intercept=fit_intercept, positive=False)
+    if grid[0] <= np.finfo(np.float64).resolution:
         raise CLIError("y is constant (or orthogonal to every feature): "
                        "every alpha gives the all-zero model")
-    return np.geomspace(amax, amax * eps, num=n_alphas)
+    return grid
 
 
 def _progress(total, desc, enabled):
