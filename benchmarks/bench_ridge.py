@@ -78,7 +78,12 @@ def gradient_residual(X, y, coef, intercept, alpha):
 
 
 class _Pinned:
+    """One timed run per sample, threads pinned for the whole benchmark."""
     threads = 2
+    timeout = 600
+    timer = time.perf_counter
+    number = 1
+    repeat = 3
 
     def setup(self, *args):
         self._limit = (threadpool_limits(self.threads)
@@ -93,10 +98,6 @@ class RidgeOneAlpha(_Pinned):
     """One alpha on dense 100,000 x 2,000 (Fortran, float64)."""
     params = [["fastreg", "sklearn"]]
     param_names = ["library"]
-    timeout = 600
-    timer = time.perf_counter
-    number = 1
-    repeat = 3
 
     def setup_cache(self):
         return make_data()
@@ -112,10 +113,6 @@ class RidgeOneAlpha(_Pinned):
 
 class RidgeFloor(_Pinned):
     """syrk + potrf + potrs on the same data: the floor of a direct solve."""
-    timeout = 600
-    timer = time.perf_counter
-    number = 1
-    repeat = 3
 
     def setup_cache(self):
         return make_data()
@@ -126,10 +123,6 @@ class RidgeFloor(_Pinned):
 
 class RidgePath(_Pinned):
     """ridge_path with 100 alphas (fastreg only: scikit-learn has none)."""
-    timeout = 600
-    timer = time.perf_counter
-    number = 1
-    repeat = 3
 
     def setup_cache(self):
         return make_data()
@@ -144,9 +137,6 @@ class RidgeCVTall(_Pinned):
     params = [["fastreg", "sklearn"]]
     param_names = ["library"]
     timeout = 1200
-    timer = time.perf_counter
-    number = 1
-    repeat = 3
 
     def setup_cache(self):
         return make_data(10_000, 500)
