@@ -301,7 +301,9 @@ def compute_path(X, y, *, l1_ratio=0.5, eps=1e-3, n_alphas=100, alphas=None,
             grid = np.geomspace(amax, amax * eps, num=grid)
 
     k = grid.shape[0]
-    coefs = lazy_zeros((k, p), X.dtype)      # row per alpha, nonzeros written
+    # a row per feature: the pages touched are those of the features that are
+    # ever nonzero (a row per alpha would touch a page per nonzero per alpha)
+    coefs = lazy_zeros((p, k), X.dtype)
     intercepts = np.empty(k)
     gaps = np.empty(k)
     n_iters = np.empty(k, dtype=np.int64)
@@ -310,12 +312,12 @@ def compute_path(X, y, *, l1_ratio=0.5, eps=1e-3, n_alphas=100, alphas=None,
         l1, l2 = kernel_penalties(alpha, l1_ratio, prob.W)
         gap, epochs, ok = _solve_alpha(prob, l1, l2, opts, tol_abs)
         nz = np.flatnonzero(prob.w)
-        coefs[i, nz] = prob.w[nz]
+        coefs[nz, i] = prob.w[nz]
         intercepts[i] = prob.intercept()
         gaps[i] = gap / prob.W
         n_iters[i] = epochs
         converged[i] = ok
-    res = PathResult(grid, coefs.T, intercepts, gaps, n_iters, converged,
+    res = PathResult(grid, coefs, intercepts, gaps, n_iters, converged,
                      tol_abs / prob.W)
     if warn:
         warn_not_converged(res)
