@@ -26,7 +26,7 @@ duality gap restricted to ``ws`` costs one pass over ``ws`` only.
 from cython cimport floating
 from cython.parallel cimport prange
 from libc.math cimport fabs, sqrt, INFINITY
-from libc.stdint cimport int32_t, int64_t
+from libc.stdint cimport int32_t, int64_t, uint8_t
 from libc.stdlib cimport malloc, free
 from cpython.exc cimport PyErr_CheckSignals
 cimport openmp
@@ -41,7 +41,7 @@ cdef extern from *:
     """
     bint FASTREG_OPENMP
 
-from ._blas cimport _dot, _axpy
+from ._blas cimport _dot, _axpy, _potrf, _potrs
 
 ctypedef fused index_t:
     int32_t
@@ -271,6 +271,80 @@ cdef inline bint _check_now(double dmax, double wmax, int epoch,
             or epoch == o.max_epochs)
 
 
+
+# ------------------------------------------------------- dual extrapolation
+
+cdef char UPLO_L = b'L'
+cdef enum:
+    EXTRA_K = 5         # residual differences combined by the extrapolation
+# rows of the residual ring a caller allocates for it
+EXTRA_HISTORY = EXTRA_K + 1
+
+
+cdef bint _extrapolate(Py_ssize_t n, const double *hist, const double *A_hist,
+                       int newest, double *racc, double *A_acc) noexcept nogil:
+    """Extrapolated residual from the last EXTRA_K + 1 epochs' residuals.
+
+    ``hist`` holds EXTRA_K + 1 residuals r_t as rows of length n, a ring
+    whose newest row is ``newest``; ``A_hist`` their r_t^T S y_c.  Once
+    coordinate descent has found the support, r_t follows a linear
+    recursion, and r_acc = sum_k c_k r_k with sum_k c_k = 1 and
+    c = argmin ||sum_k c_k (r_k - r_{k-1})|| (Massias, Gramfort and Salmon
+    2018) is much closer to the dual optimum than r_t.  Any such affine
+    combination is a residual-like point, so scaled into the dual feasible
+    set it gives a valid gap.  Writes racc and A_acc = r_acc^T S y_c;
+    returns False when the differences are degenerate.
+    """
+    cdef int K = EXTRA_K, a, b, k, row
+    cdef Py_ssize_t i
+    cdef double M[EXTRA_K * EXTRA_K]
+    cdef double z[EXTRA_K]
+    cdef double diag = 0.0, s = 0.0, da, db
+    cdef const double *p0
+    cdef const double *p1
+    cdef const double *q0
+    cdef const double *q1
+    # M = U^T U with U_k = r_(k) - r_(k-1), k = 1..K from oldest to newest
+    for a in range(K):
+        p1 = hist + ((newest - K + 1 + a + K + 1) % (K + 1)) * n
+        p0 = hist + ((newest - K + a + K + 1) % (K + 1)) * n
+        for b in range(a + 1):
+            q1 = hist + ((newest - K + 1 + b + K + 1) % (K + 1)) * n
+            q0 = hist + ((newest - K + b + K + 1) % (K + 1)) * n
+            s = 0.0
+            for i in range(n):
+                s += (p1[i] - p0[i]) * (q1[i] - q0[i])
+            M[a * K + b] = s
+            M[b * K + a] = s
+        diag = max(diag, M[a * K + a])
+    if not diag > 0:
+        return False
+    for a in range(K * K):
+        M[a] /= diag
+    for a in range(K):
+        z[a] = 1.0
+    if _potrf(UPLO_L, K, &M[0], K) != 0 or _potrs(UPLO_L, K, 1, &M[0], K, &z[0], K) != 0:
+        return False
+    s = 0.0
+    for a in range(K):
+        s += z[a]
+    if not (fabs(s) > 1e-300) or s != s:
+        return False
+    for i in range(n):
+        racc[i] = 0.0
+    A_acc[0] = 0.0
+    for a in range(K):
+        row = (newest - K + 1 + a + K + 1) % (K + 1)
+        da = z[a] / s
+        if da != da:
+            return False
+        p0 = hist + row * n
+        for i in range(n):
+            racc[i] += da * p0[i]
+        A_acc[0] += da * A_hist[row]
+    return True
+
+
 # ----------------------------------------------------------------- dense X
 
 cdef inline double _grad_dense(Py_ssize_t n, const floating *xj,
@@ -302,17 +376,63 @@ cdef inline void _sub_dense(Py_ssize_t n, double d, const floating *xj,
             rs[i] -= d * xj[i]
 
 
+cdef double _dense_extra_gap(const floating[::1, :] X, const floating *swp,
+                             bint has_sw, const floating[::1] mu,
+                             const floating[::1] norms, const floating[::1] pf,
+                             const floating[::1] w, const double[::1] rs,
+                             const double[::1] scal, const int32_t[::1] ws,
+                             CDOptions *o, const double *hist,
+                             const double *A_hist, int newest, double *racc,
+                             double *acc) noexcept nogil:
+    """Gap over ws with the extrapolated residual as dual point (inf if none).
+
+    Fills acc = [gap, A, B, ||r_acc - r||_S, u_acc[ws]...] and racc.
+    """
+    cdef Py_ssize_t n = X.shape[0], m = ws.shape[0], i, k
+    cdef double s = 0.0, B = 0.0, dist = 0.0, d, sw_i
+    cdef double *u = acc + 4
+    if not _extrapolate(n, hist, A_hist, newest, racc, &acc[1]):
+        acc[0] = INFINITY
+        return INFINITY
+    for i in range(n):
+        sw_i = swp[i] if has_sw else 1.0
+        s += sw_i * racc[i]
+        B += sw_i * racc[i] * racc[i]
+        d = racc[i] - rs[i] - scal[0]
+        dist += sw_i * d * d
+    # centred correlations: x_j^T S r_acc - mu_j sum_i sw_i r_acc,i
+    for k in range(m):
+        u[k] = _grad_dense(n, &X[0, ws[k]], swp, has_sw, racc, -mu[ws[k]] * s)
+    acc[2] = B
+    acc[3] = sqrt(dist)
+    acc[0] = _gap(m, &ws[0], &w[0], u, &pf[0], &norms[0], o.l1, o.l2,
+                  o.positive, acc[1], B, scal[2])
+    return acc[0]
+
+
 def cd_dense(const floating[::1, :] X, const floating[::1] sw,
              const floating[::1] mu, const floating[::1] norms,
              const floating[::1] q, const floating[::1] pf,
              floating[::1] w, double[::1] rs, double[::1] scal,
              const int32_t[::1] ws, CDOptions opts,
-             const double[:, ::1] box, double[::1] u_buf):
+             const double[:, ::1] box, double[::1] u_buf,
+             double[:, ::1] hist, double[::1] racc, double[::1] acc,
+             bint want_u=True):
     """Cyclic coordinate descent over ``ws`` on dense Fortran-ordered X.
 
     Returns ``(epochs, gap)``: epochs run and the kernel-scale gap restricted
     to ``ws`` at the last check, which is always the last epoch; ``u_buf``
-    (at least len(ws) values) then holds the gradient u[ws] at the final w.
+    (at least len(ws) values) then holds the gradient u[ws] at the final w
+    (with extrapolation, only if ``want_u``).
+
+    Dual extrapolation, when ``hist`` has EXTRA_K + 1 rows of n values (a
+    scratch ring of residuals; pass shape (0, 0) to switch it off): each
+    check also scores the extrapolated residual (see ``_extrapolate``) and
+    the gap is the better of the two.  The last check's extrapolated point
+    is left in ``racc`` (n values: its centred residual) and, from index 4
+    of ``acc`` (at least 4 + len(ws) values), its u[ws]; ``acc[:4]`` =
+    [gap with it (inf if none), A, B, ||r_acc - r||_S].  Only without box
+    constraints.
     """
     cdef Py_ssize_t n = X.shape[0], m = ws.shape[0], k
     cdef bint has_sw = sw.shape[0] > 0
@@ -323,9 +443,16 @@ def cd_dense(const floating[::1, :] X, const floating[::1] sw,
     cdef double g, wj, new, d, W = scal[3], gap = INFINITY, work = 0.0
     cdef double dmax, wmax
     cdef double *u
+    cdef bint extra = hist.shape[0] == EXTRA_K + 1 and hist.shape[1] == n and not has_box
+    cdef int slot = 0
+    cdef double A_hist[EXTRA_K + 1]
     if u_buf.shape[0] < max(m, 1):
         raise ValueError(f"u_buf must hold {max(m, 1)} values, got {u_buf.shape[0]}")
+    if extra and (racc.shape[0] < n or acc.shape[0] < 4 + m):
+        raise ValueError(f"racc must hold {n} values and acc {4 + m}")
     u = &u_buf[0]
+    if acc.shape[0] > 0:
+        acc[0] = INFINITY
     with nogil:
         while epoch < opts.max_epochs:
             epoch += 1
@@ -348,13 +475,27 @@ def cd_dense(const floating[::1, :] X, const floating[::1] sw,
                     _sub_dense(n, d, &X[0, j], &rs[0])
                     scal[0] += d * mu[j]
                     _track(d, g, norms[j], q[j], &scal[0])
+            if extra:
+                # this epoch's centred residual r = rs + o, into the ring
+                slot = epoch % (EXTRA_K + 1)
+                for k in range(n):
+                    hist[slot, k] = rs[k] + scal[0]
+                A_hist[slot] = scal[1]
             if _check_now(dmax, wmax, epoch, &opts):
-                for k in range(m):
-                    j = ws[k]
-                    u[k] = _grad_dense(n, &X[0, j], swp, has_sw, &rs[0],
-                                       scal[0] * W * mu[j])
-                gap = _ws_gap(m, &ws[0], &w[0], u, &pf[0], &norms[0], &opts,
-                              has_box, box, &scal[0])
+                gap = INFINITY
+                if extra and epoch > EXTRA_K:
+                    gap = _dense_extra_gap(X, swp, has_sw, mu, norms, pf, w, rs,
+                                           scal, ws, &opts, &hist[0, 0], A_hist,
+                                           slot, &racc[0], &acc[0])
+                # the plain residual's gap, unless the extrapolated one is
+                # enough (and the caller does not want u[ws])
+                if gap > opts.tol or want_u:
+                    for k in range(m):
+                        j = ws[k]
+                        u[k] = _grad_dense(n, &X[0, j], swp, has_sw, &rs[0],
+                                           scal[0] * W * mu[j])
+                    gap = min(gap, _ws_gap(m, &ws[0], &w[0], u, &pf[0], &norms[0],
+                                           &opts, has_box, box, &scal[0]))
                 if gap <= opts.tol:
                     break
             work += <double> n * m
@@ -651,20 +792,23 @@ def gram_block_sparse(const floating[::1] data, const index_t[::1] indices,
 def ws_candidates(const double[::1] u, const floating[::1] w,
                   const floating[::1] pf, const double[::1] inv_norm, double l1,
                   double l2, bint positive, double frac, int32_t[::1] idx,
-                  double[::1] score):
+                  double[::1] score, const uint8_t[::1] skipped):
     """Working-set candidates and their priority, in one pass over features.
 
     A non-empty column j (inv_norm_j > 0) is a candidate when w_j != 0 or
     pf_j = 0 (score -inf: always kept), or when its dual constraint is nearly
     tight, t_j = |u_j - l2 pf_j w_j| >= frac * l1 pf_j (score
     (l1 pf_j - t_j) / ||x_j||, the distance of the dual point to it: small
-    is urgent).  Writes idx[:count] and score[:count]; returns count.
+    is urgent).  Features flagged in ``skipped`` (empty: none) have only a
+    bound for u_j, below their constraint: they are left out.  Writes
+    idx[:count] and score[:count]; returns count.
     """
     cdef Py_ssize_t j, k = 0, p = u.shape[0]
     cdef double t, lim
+    cdef bint has_skip = skipped.shape[0] > 0
     with nogil:
         for j in range(p):
-            if inv_norm[j] == 0:
+            if inv_norm[j] == 0 or (has_skip and skipped[j]):
                 continue
             if w[j] != 0 or pf[j] <= 0:
                 idx[k] = <int32_t> j
@@ -727,3 +871,54 @@ def residual_distance(const double[::1] rs, const double[::1] rs_ref,
             d = rs[i] - rs_ref[i] + shift
             acc += d * d * sw[i] if has_sw else d * d
     return sqrt(acc)
+
+
+def screen(const double[::1] u_ref, const double[::1] root, double delta,
+           const floating[::1] w, const floating[::1] pf, double lim,
+           bint positive, double[::1] bound, uint8_t[::1] skip,
+           int32_t[::1] need):
+    """Which gradient entries a screened pass must compute, in one pass.
+
+    bound_j = u_ref_j (|u_ref_j| unless positive) + ||x_j|| delta bounds u_j
+    for a residual within delta of the reference.  A feature is skipped
+    (its bound stands in for u_j) when w_j = 0 and bound_j < lim pf_j; the
+    others are written to need.  Returns how many need computing.
+    """
+    cdef Py_ssize_t j, k = 0, p = u_ref.shape[0]
+    cdef double b
+    with nogil:
+        for j in range(p):
+            b = (u_ref[j] if positive else fabs(u_ref[j])) + root[j] * delta
+            bound[j] = b
+            if w[j] == 0 and b < lim * pf[j]:
+                skip[j] = 1
+            else:
+                skip[j] = 0
+                need[k] = <int32_t> j
+                k += 1
+    return k
+
+
+def extrapolated_bounds(const double[::1] u, const floating[::1] w,
+                        const double[::1] root, double dist, bint positive,
+                        const int32_t[::1] ws, const double[::1] u_ws,
+                        double[::1] out):
+    """Correlations of an extrapolated residual r_acc, or bounds of them.
+
+    out_j = u_ws[k] for j = ws[k] (exact), else u_j (|u_j| unless positive)
+    + ||x_j|| dist, an upper bound when ||r_acc - r|| <= dist and u_j bounds
+    the correlation of r.  Returns False when some w_j != 0 lies outside ws
+    (the gap needs exact correlations there).
+    """
+    cdef Py_ssize_t j, k, p = u.shape[0], outside = 0
+    with nogil:
+        for j in range(p):
+            out[j] = (u[j] if positive else fabs(u[j])) + root[j] * dist
+            if w[j] != 0:
+                outside += 1
+        for k in range(ws.shape[0]):
+            j = ws[k]
+            out[j] = u_ws[k]
+            if w[j] != 0:
+                outside -= 1
+    return outside == 0

@@ -58,7 +58,8 @@ def enet_objective(X, y, coef, alpha, l1_ratio=1.0, *, intercept=0.0,
 
 
 def enet_dual_gap(X, y, coef, alpha, l1_ratio=1.0, *, fit_intercept=False,
-                  sample_weight=None, penalty_factor=None, positive=False):
+                  sample_weight=None, penalty_factor=None, positive=False,
+                  dual_coef=None):
     """Duality gap of the objective above, at the best intercept for coef.
 
     The dual point is the weighted residual scaled into the dual feasible set
@@ -66,6 +67,13 @@ def enet_dual_gap(X, y, coef, alpha, l1_ratio=1.0, *, fit_intercept=False,
     residual with the elastic net's conjugate); the larger dual value is
     used.  Features with pf_j = 0 need x_j^T S theta = 0: their weighted
     least-squares fit is removed from the residual before it is scaled.
+
+    ``dual_coef`` (optional) is another point, e.g. a more accurate
+    solution: its residual is made a dual point the same way, and the best
+    dual value wins.  Any feasible dual point's value is below the optimum,
+    so the result still bounds the suboptimality of ``coef``; this is how a
+    solver that certifies with a better dual point than coef's own residual
+    is checked.
     """
     X, y, sw, pf = _prepare(X, y, sample_weight, penalty_factor, fit_intercept)
     W = sw.sum()
@@ -75,20 +83,11 @@ def enet_dual_gap(X, y, coef, alpha, l1_ratio=1.0, *, fit_intercept=False,
     r_primal = y - X.dot(w)
     primal = (0.5 * np.sum(sw * r_primal ** 2) / W + np.sum(l1 * np.abs(w))
               + 0.5 * np.sum(l2 * w ** 2))
-    r = r_primal
     free = pf <= 0
     # with positive, an unpenalised feature at its bound w_j = 0 needs only
     # x_j^T S theta <= 0: it is checked below, not projected out
     at_bound = free & (w == 0) if positive else np.zeros_like(free)
     free = free & ~at_bound
-    if np.any(free):
-        s = np.sqrt(sw)
-        Xf = X.columns(np.flatnonzero(free))
-        beta = np.linalg.lstsq(s[:, None] * Xf, s * r, rcond=None)[0]
-        r = r - Xf @ beta
-    u = X.tdot(sw * r) / W          # correlations of the dual point, user scale
-    A = np.sum(sw * r * y) / W
-    B = np.sum(sw * r * r) / W
     pen = ~free
 
     def feasible_scale(v, lasso_only):
@@ -101,19 +100,35 @@ def enet_dual_gap(X, y, coef, alpha, l1_ratio=1.0, *, fit_intercept=False,
         ratio = np.max(t[ok] / lim[ok], initial=0.0)
         return np.inf if ratio == 0 else 1.0 / ratio
 
-    # augmented-lasso dual point
-    v = u - l2 * w
-    Q = B + np.sum(l2 * w ** 2)
-    c = A / Q if Q > 0 else 1.0
-    c = min(max(c, 0.0), feasible_scale(v, False))
-    dual = c * A - 0.5 * c * c * Q
-    # conjugate dual point (finite only where l2 > 0 or c keeps lasso coords feasible)
-    if np.any(l2 > 0):
-        c = min(1.0, feasible_scale(u, True))
-        t = c * u if positive else c * np.abs(u)
-        m = pen & (l2 > 0)
-        excess = np.maximum(t[m] - l1[m], 0.0)
-        dual = max(dual, c * A - 0.5 * c * c * B - np.sum(excess ** 2 / (2 * l2[m])))
+    def dual_value(r):
+        if np.any(free):
+            s = np.sqrt(sw)
+            Xf = X.columns(np.flatnonzero(free))
+            beta = np.linalg.lstsq(s[:, None] * Xf, s * r, rcond=None)[0]
+            r = r - Xf @ beta
+        u = X.tdot(sw * r) / W          # correlations of the dual point, user scale
+        A = np.sum(sw * r * y) / W
+        B = np.sum(sw * r * r) / W
+        # augmented-lasso dual point
+        v = u - l2 * w
+        Q = B + np.sum(l2 * w ** 2)
+        c = A / Q if Q > 0 else 1.0
+        c = min(max(c, 0.0), feasible_scale(v, False))
+        dual = c * A - 0.5 * c * c * Q
+        # conjugate dual point (finite only where l2 > 0 or c keeps lasso
+        # coords feasible)
+        if np.any(l2 > 0):
+            c = min(1.0, feasible_scale(u, True))
+            t = c * u if positive else c * np.abs(u)
+            m = pen & (l2 > 0)
+            excess = np.maximum(t[m] - l1[m], 0.0)
+            dual = max(dual, c * A - 0.5 * c * c * B - np.sum(excess ** 2 / (2 * l2[m])))
+        return dual
+
+    dual = dual_value(r_primal)
+    if dual_coef is not None:
+        r_ref = y - X.dot(np.asarray(dual_coef, dtype=np.float64))
+        dual = max(dual, dual_value(r_ref))
     return primal - dual
 
 

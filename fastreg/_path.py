@@ -24,6 +24,7 @@ from ._validation import (as_kernel_X, check_alphas, check_bounds, check_choice,
 # working-set policy
 _WS_MIN = 10                 # smallest working set
 _INNER_RATIO = 0.1           # inner solve stops at this fraction of the outer gap
+_CHECK_EVERY = 10            # epochs between two inner gap checks
 
 
 @dataclass(frozen=True)
@@ -91,14 +92,13 @@ def _working_set(prob, u, l1, l2, size):
         prob.ws_buffers = (np.empty(prob.p, dtype=np.int32), np.empty(prob.p))
     idx, score = prob.ws_buffers
     # (every violator has t_j >= l1 pf_j, so none is left out)
+    # (skipped features: only a bound of their gradient is known, and it
+    # clears the constraint)
+    skipped = np.empty(0, np.uint8) if prob._skipped is None else \
+        prob._skipped.view(np.uint8)
     k = _cd_fast.ws_candidates(u, prob.w, prob.pf, prob.col_norms()[1], l1, l2,
-                               prob.positive, 0.5, idx, score)
+                               prob.positive, 0.5, idx, score, skipped)
     cand, score = idx[:k].copy(), score[:k].copy()
-    if prob._skipped is not None:
-        # only a bound of their gradient is known, and it clears the constraint
-        keep = ~prob._skipped[cand]
-        cand, score = cand[keep], score[keep]
-        k = cand.shape[0]
     # every current violator belongs in (a cold start has many)
     size = min(max(size, int(np.count_nonzero(score < 0))), k)
     if size == 0:
@@ -151,7 +151,7 @@ def _solve_alpha(prob, l1, l2, opts, tol_abs):
             ws = opts.random_order.permutation(ws).astype(np.int32)
         e, inner_gap = prob.solve(ws, dict(l1=l1, l2=l2, positive=opts.positive,
                                            max_epochs=opts.max_iter - epochs,
-                                           tol=inner_tol, check_every=10))
+                                           tol=inner_tol, check_every=_CHECK_EVERY))
         epochs += e
         size *= 2
         if complete and inner_gap <= inner_tol:

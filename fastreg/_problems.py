@@ -38,6 +38,7 @@ class _Problem:
     _skipped = None        # features whose gradient entry is only a bound
     hint = None            # likely next entrants (Gram-column prefetching)
     box = np.empty((0, 0))  # or (2, p): lower and upper bounds of w
+    _acc = None            # (ws, u_acc[ws], A, B, ||r_acc - r||): last extrapolation
 
     def __init__(self, y, sw, pf, fit_intercept, dtype):
         self.dtype = dtype
@@ -111,8 +112,26 @@ class _Problem:
         if self.box.size:
             return _cd_fast.dual_gap_box(self.w, u2, self.pf, self.all_idx, l1, l2,
                                          self.box, A2, B2, B)
-        return _cd_fast.dual_gap(self.w, u2, self.pf, self.all_idx, l1, l2,
-                                 positive, A2, B2, B)
+        gap = _cd_fast.dual_gap(self.w, u2, self.pf, self.all_idx, l1, l2,
+                                positive, A2, B2, B)
+        if self._acc is not None:
+            gap = min(gap, self._extrapolated_gap(u, l1, l2, positive, B))
+        return gap
+
+    def _extrapolated_gap(self, u, l1, l2, positive, B):
+        """The gap with the last inner solve's extrapolated residual r_acc.
+
+        Its correlations are exact on that working set; any other feature j
+        (w_j = 0 there) gets |x_j^T S r_acc| <= |u_j| + ||x_j||_S ||r_acc - r||_S,
+        an upper bound, which keeps the dual point feasible after scaling.
+        """
+        ws, u_ws, A, B_acc, dist = self._acc
+        ub = np.empty(self.p)
+        if not _cd_fast.extrapolated_bounds(u, self.w, self.col_norms()[0], dist,
+                                            positive, ws, u_ws, ub):
+            return np.inf
+        return _cd_fast.dual_gap(self.w, ub, self.pf, self.all_idx, l1, l2,
+                                 positive, A, B_acc, B)
 
     def col_norms(self):
         """(||x_j||_S, 1 / ||x_j||_S) of the centred columns; 0 for empty ones."""
@@ -131,6 +150,7 @@ class _Problem:
 
     def solve(self, ws, opts):
         self._u = None
+        self._acc = None
         return self._solve(ws, opts)
 
 
@@ -191,10 +211,11 @@ class _ResidualProblem(_Problem):
         rs_ref, o_ref, u_ref = self._ref
         delta = _cd_fast.residual_distance(self.rs, rs_ref, self.scal[0] - o_ref,
                                            self.sw)
-        bound = (u_ref if pos else np.abs(u_ref)) + self.col_norms()[0] * delta
-        skip = bound < 0.99 * l1 * pf
-        skip &= self.w == 0
-        need = np.flatnonzero(~skip).astype(np.int32)
+        bound, skip = np.empty(self.p), np.empty(self.p, dtype=bool)
+        need = np.empty(self.p, dtype=np.int32)
+        k = _cd_fast.screen(u_ref, self.col_norms()[0], delta, self.w, pf,
+                            0.99 * l1, pos, bound, skip.view(np.uint8), need)
+        need = need[:k]
         if self._cols_cost(need) > 0.5 * self._cols_cost(None):
             return self._full_pass()
         self._u = bound
@@ -229,6 +250,7 @@ class _ResidualProblem(_Problem):
 
     def set_coef(self, w):
         self.w[:] = w
+        self._acc = None
         self.rs = self.y_c - np.asarray(self.X @ w.astype(np.float64), dtype=np.float64)
         self.scal[0] = float(np.dot(self.mu.astype(np.float64), self.w))
         self._u = None
@@ -271,7 +293,9 @@ class _ResidualProblem(_Problem):
     def _solve(self, ws, opts):
         if not self._use_block(ws):
             u_ws = np.empty(max(ws.shape[0], 1))
-            e, gap = self._solve_residual(ws, opts, u_ws)
+            # the kernel's u[ws] is used below only for the full set
+            want_u = ws.shape[0] == self.active.shape[0]
+            e, gap = self._solve_residual(ws, opts, u_ws, want_u)
             if ws.shape[0] == self.active.shape[0]:
                 # the kernel's last check read every column: that is a full
                 # gradient pass, exact at the final w (empty columns give 0)
@@ -318,10 +342,24 @@ class _DenseProblem(_ResidualProblem):
     def _sub_columns(self, cols, coef):
         _cd_fast.sub_columns_dense(self.X, cols, coef, self.rs)
 
-    def _solve_residual(self, ws, opts, u_ws):
-        return _cd_fast.cd_dense(self.X, self.sw, self.mu, self.norms, self.q,
-                                 self.pf, self.w, self.rs, self.scal, ws, opts,
-                                 self.box, u_ws)
+    _hist = None
+    extrapolate = True
+
+    def _solve_residual(self, ws, opts, u_ws, want_u):
+        # dual extrapolation, where the gap needs no bounds or projections
+        hist, racc, acc = np.empty((0, 0)), np.empty(0), np.empty(0)
+        if self.extrapolate and not self.box.size and not self._free_features().size:
+            if self._hist is None:
+                n = self.X.shape[0]
+                self._hist = (np.empty((_cd_fast.EXTRA_HISTORY, n)), np.empty(n))
+            hist, racc = self._hist
+            acc = np.empty(4 + ws.shape[0])
+        e, gap = _cd_fast.cd_dense(self.X, self.sw, self.mu, self.norms, self.q,
+                                   self.pf, self.w, self.rs, self.scal, ws, opts,
+                                   self.box, u_ws, hist, racc, acc, want_u)
+        if acc.shape[0] and np.isfinite(acc[0]):
+            self._acc = (ws.copy(), acc[4:].copy(), acc[1], acc[2], acc[3])
+        return e, gap
 
 
 class _SparseProblem(_ResidualProblem):
@@ -356,7 +394,7 @@ class _SparseProblem(_ResidualProblem):
         X = self.X
         _cd_fast.sub_columns_sparse(X.data, X.indices, X.indptr, cols, coef, self.rs)
 
-    def _solve_residual(self, ws, opts, u_ws):
+    def _solve_residual(self, ws, opts, u_ws, want_u):
         X = self.X
         return _cd_fast.cd_sparse(X.data, X.indices, X.indptr, self.sw, self.mu,
                                   self.norms, self.q, self.pf, self.w, self.rs,
