@@ -668,15 +668,19 @@ def col_norms_sparse(const floating[::1] data, const index_t[::1] indices,
 def cd_gram(const floating[::1, :] G, const floating[::1] q,
             const floating[::1] pf, floating[::1] w, double[::1] H,
             double[::1] scal, const int32_t[::1] ws, CDOptions opts,
-             const double[:, ::1] box):
+            const double[:, ::1] box, const int64_t[::1] col):
     """Cyclic coordinate descent over ``ws`` on the Gram form.
 
-    ``G = Xc^T S Xc`` and ``q = Xc^T S y_c`` (centred, weighted); ``H`` holds
-    the gradient ``q - G w`` and is kept exact on ``ws`` only, so the gap
-    restricted to ``ws`` needs no extra pass.  Returns ``(epochs, gap)``.
+    ``G = Xc^T S Xc`` (centred, weighted), stored by columns: the column of
+    feature j is ``G[:, col[j]]`` and its rows are features, so a square
+    matrix with ``col = arange`` or a cache of some full columns both work,
+    without copying a block.  ``q = Xc^T S y_c``; ``H`` holds the gradient
+    ``q - G w`` and is kept exact on ``ws`` only, so the gap restricted to
+    ``ws`` needs no extra pass.  Returns ``(epochs, gap)``.
     """
     cdef Py_ssize_t m = ws.shape[0], k, t, p = G.shape[0]
     cdef int32_t j
+    cdef int64_t c
     cdef int epoch = 0
     cdef bint has_box = box.shape[0] == 2
     cdef double g, wj, new, d, gap = INFINITY, work = 0.0
@@ -686,26 +690,28 @@ def cd_gram(const floating[::1, :] G, const floating[::1] q,
         free(u)
         free(diag)
         raise MemoryError("cd_gram: cannot allocate the gradient buffer")
-    for k in range(p):
-        diag[k] = G[k, k]
+    for k in range(m):
+        j = ws[k]
+        diag[j] = G[j, col[j]]
     try:
         with nogil:
             while epoch < opts.max_epochs:
                 epoch += 1
                 for k in range(m):
                     j = ws[k]
-                    if G[j, j] <= 0:
+                    if diag[j] <= 0:
                         continue
                     wj = w[j]
                     g = H[j]
-                    new = _step(g, wj, G[j, j], j, &pf[0], &opts, has_box, box)
+                    new = _step(g, wj, diag[j], j, &pf[0], &opts, has_box, box)
                     d = new - wj
                     if d != 0.0:
                         w[j] = new
                         # H[ws] -= d * G[ws, j]
+                        c = col[j]
                         for t in range(m):
-                            H[ws[t]] -= d * G[ws[t], j]
-                        _track(d, g, G[j, j], q[j], &scal[0])
+                            H[ws[t]] -= d * G[ws[t], c]
+                        _track(d, g, diag[j], q[j], &scal[0])
                 if epoch % opts.check_every == 0 or epoch == opts.max_epochs:
                     for k in range(m):
                         u[k] = H[ws[k]]

@@ -28,7 +28,8 @@ def _solve_block(G, q, pf, w, scal, opts, box):
     """
     H = q.astype(np.float64) - G @ w.astype(np.float64)
     idx = np.arange(G.shape[0], dtype=np.int32)
-    return _cd_fast.cd_gram(G, q, pf, w, H, scal, idx, opts, box)
+    return _cd_fast.cd_gram(G, q, pf, w, H, scal, idx, opts, box,
+                            idx.astype(np.int64))
 
 
 class _Problem:
@@ -37,6 +38,7 @@ class _Problem:
     cheap_grad = False     # True when the full gradient needs no pass over X
     _skipped = None        # features whose gradient entry is only a bound
     hint = None            # likely next entrants (Gram-column prefetching)
+    last = None            # (u, l1) at the last certified alpha (Gram form)
     box = np.empty((0, 0))  # or (2, p): lower and upper bounds of w
     _acc = None            # (ws, u_acc[ws], A, B, ||r_acc - r||): last extrapolation
 
@@ -457,6 +459,19 @@ def gram_columns(X, sw, mu, W, cols):
     return C.astype(np.float64) - W * np.outer(mu, mu[cols])
 
 
+def symmetric_block(X, sw, mu, W, feats):
+    """Centred weighted Gram block of ``feats`` with itself, in one symmetric
+    product (syrk for dense X: half the multiply-adds of a general one)."""
+    Xf = X[:, feats]
+    if sw is not None:
+        s = np.sqrt(sw)
+        Xf = (sp.diags(s) @ Xf) if sp.issparse(X) else Xf * s[:, None]
+    B = Xf.T @ Xf
+    B = B.toarray() if sp.issparse(B) else np.asarray(B)
+    m = np.asarray(mu, dtype=np.float64)[feats]
+    return B.astype(np.float64) - W * np.outer(m, m)
+
+
 def _centred_sq_norms(X, sw, mu, W):
     """sum_i sw_i (X_ij - mu_j)^2 per column, in X's layout (X is not copied).
 
@@ -519,13 +534,17 @@ class _GramProblem(_Problem):
         self.norms = diag
         self.active = self.all_idx[diag > 0]
 
-    prefetch = 64     # smallest batch of Gram columns computed at once
+    prefetch = 32     # smallest batch of Gram columns computed at once
+    full_at = 0.3     # the whole Gram matrix once this fraction of columns is due
     cheap_grad = True
 
     def _ensure(self, feats):
         """Full Gram columns for ``feats``, in one product with X."""
         new = feats[self._slot[feats] < 0]
         if new.size == 0:
+            return
+        if self._k + max(new.size, self.prefetch) > self.full_at * self.p:
+            self._complete()
             return
         if new.size < self.prefetch and self.hint is not None:
             # a product with X costs nearly the same for 1 or 64 columns (it
@@ -545,6 +564,29 @@ class _GramProblem(_Problem):
         self._slot[new] = np.arange(self._k, need)
         self._k = need
 
+    def _complete(self):
+        """The whole Gram matrix, from the cached columns and one symmetric
+        product of the other features.
+
+        A column costs 2 n p multiply-adds, the whole matrix n p^2 (syrk): a
+        fraction c of the columns costs 2c of the whole.  Past c = full_at,
+        the rest is the block of the uncached features (symmetric: syrk,
+        (1 - c)^2 of the whole) and the transpose of cached rows, so a path
+        that needs most features costs at most 1 + c^2 times the full Gram.
+        """
+        p = self.p
+        cached = np.flatnonzero(self._slot >= 0)
+        rest = np.flatnonzero(self._slot < 0)
+        C = np.empty((p, p), dtype=self.dtype, order="F")
+        C[:, cached] = self._C[:, self._slot[cached]]
+        if rest.size:
+            C[np.ix_(rest, rest)] = symmetric_block(self.X, self._sw_or_none,
+                                                    self._mu64, self.W, rest)
+            C[np.ix_(cached, rest)] = C[np.ix_(rest, cached)].T
+        self._C = C
+        self._slot[:] = self.all_idx
+        self._k = p
+
     def free_columns(self, free):
         self._ensure(free)
         return self._C[:, self._slot[free]].astype(np.float64)
@@ -552,7 +594,14 @@ class _GramProblem(_Problem):
     def _compute_grad(self):
         nz = np.flatnonzero(self.w)
         self._ensure(nz)
-        Gw = self._C[:, self._slot[nz]] @ self.w[nz].astype(np.float64)
+        if 2 * nz.size > self._k:
+            # most cached columns are in use: one product with all of them
+            # (no copy of the ones in use)
+            w_slot = np.zeros(self._k)
+            w_slot[self._slot[nz]] = self.w[nz]
+            Gw = self._C[:, :self._k] @ w_slot.astype(self.dtype)
+        else:
+            Gw = self._C[:, self._slot[nz]] @ self.w[nz].astype(np.float64)
         return self.q.astype(np.float64) - Gw
 
     def stats(self):
@@ -568,10 +617,8 @@ class _GramProblem(_Problem):
         self.stats()
 
     def _solve(self, ws, opts):
+        # in place on the cached columns: rows are features, so no block copy
         self._ensure(ws)
-        G = np.asfortranarray(self._C[ws[:, None], self._slot[ws]])
-        w_ws = self.w[ws]
-        e, gap = _solve_block(G, self.q[ws], self.pf[ws], w_ws, self.scal, opts,
-                              self._box_of(ws))
-        self.w[ws] = w_ws
-        return e, gap
+        H = self._compute_grad()
+        return _cd_fast.cd_gram(self._C, self.q, self.pf, self.w, H, self.scal, ws,
+                                opts, self.box, self._slot)

@@ -247,3 +247,44 @@ def test_oracle_dual_coef_tightens_the_gap():
         subopt = enet_objective(X, y, rough[:, i], a) - enet_objective(X, y, ref[:, i], a)
         assert -1e-12 <= subopt <= tight * (1 + 1e-9) + 1e-15 <= plain * (1 + 1e-9) + 2e-15
         assert enet_dual_gap(X, y, ref[:, i], a) <= 1e-10 * np.sum(y ** 2) / 30
+
+
+@pytest.mark.parametrize("layout", ["F", "csc"])
+@pytest.mark.parametrize("k, eps, completes", [(4, 0.05, False), (150, 0.01, True)])
+def test_lazy_gram_columns_and_the_switch_to_the_whole_matrix(monkeypatch, layout,
+                                                              k, eps, completes):
+    """Tall X in the lazy Gram form: few entering features are served by
+    batches of columns; many make the solver complete the whole matrix
+    (cached columns plus one symmetric block).  Either way the path is the
+    one of the precomputed Gram matrix, and certified."""
+    from fastreg import _problems
+    X, y = make_regression(1500, 300, k=k, seed=4, layout=layout, intercept=1.0,
+                           density=0.3 if layout == "csc" else None)
+    sw = np.random.default_rng(0).uniform(0.5, 2.0, 1500)
+    calls = {"complete": 0, "batches": 0}
+    complete, columns = _problems._GramProblem._complete, _problems.gram_columns
+
+    def counting_complete(self):
+        calls["complete"] += 1
+        return complete(self)
+
+    def counting_columns(*args):
+        calls["batches"] += 1
+        return columns(*args)
+
+    monkeypatch.setattr(_problems._GramProblem, "_complete", counting_complete)
+    monkeypatch.setattr(_problems, "gram_columns", counting_columns)
+    kw = dict(l1_ratio=0.9, n_alphas=30, eps=eps, tol=1e-8, fit_intercept=True,
+              sample_weight=sw)
+    lazy = compute_path(X, y, precompute="auto", **kw)
+    assert calls["batches"] >= 1 and (calls["complete"] > 0) == completes
+    monkeypatch.setattr(_problems, "gram_columns", columns)
+    full = compute_path(X, y, precompute=True, **kw)
+    assert lazy.converged.all() and full.converged.all()
+    bound = lazy.gap_tol
+    for i, a in enumerate(lazy.alphas):
+        gap = enet_dual_gap(X, y, lazy.coefs[:, i], a, 0.9, fit_intercept=True,
+                            sample_weight=sw)
+        assert gap <= bound * 1.001
+    scale = np.abs(full.coefs).max()
+    np.testing.assert_allclose(lazy.coefs, full.coefs, atol=1e-3 * scale)
