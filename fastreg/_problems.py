@@ -187,6 +187,10 @@ class _ResidualProblem(_Problem):
     screen = True        # skip provably slack features in gradient passes
     _ref = None          # (rs, offset, u) at the last full pass
 
+    def _approx_grad(self):
+        """(u_apx, root, delta) with |u_j - u_apx_j| <= root_j delta, or None."""
+        return None
+
     def grad(self, l1=None):
         """u = Xc^T S r, exact wherever the certificate can depend on it.
 
@@ -196,6 +200,8 @@ class _ResidualProblem(_Problem):
         is not read and the bound stands in for u_j.  The gap only uses u
         through |u_j| <= l1 pf_j-type constraints, so an overestimate keeps
         it a valid upper bound; the skipped features are far from entering.
+        Where the form has a cheap approximate pass with a rigorous error
+        bound (``_approx_grad``), that pass is the reference instead.
         """
         if l1 is None or not self.screen or self._free_features().size:
             return super().grad()
@@ -208,15 +214,21 @@ class _ResidualProblem(_Problem):
                     self._partial(np.flatnonzero(redo).astype(np.int32))
                     self._skipped &= ~redo
             return self._u
-        if self._ref is None:
+        approx = self._approx_grad()
+        if approx is not None:
+            # |u_j - u_apx_j| <= root_j * delta
+            u_ref, root, delta = approx
+        elif self._ref is None:
             return self._full_pass()
-        rs_ref, o_ref, u_ref = self._ref
-        delta = _cd_fast.residual_distance(self.rs, rs_ref, self.scal[0] - o_ref,
-                                           self.sw)
+        else:
+            rs_ref, o_ref, u_ref = self._ref
+            root = self.col_norms()[0]
+            delta = _cd_fast.residual_distance(self.rs, rs_ref, self.scal[0] - o_ref,
+                                               self.sw)
         bound, skip = np.empty(self.p), np.empty(self.p, dtype=bool)
         need = np.empty(self.p, dtype=np.int32)
-        k = _cd_fast.screen(u_ref, self.col_norms()[0], delta, self.w, pf,
-                            0.99 * l1, pos, bound, skip.view(np.uint8), need)
+        k = _cd_fast.screen(u_ref, root, delta, self.w, pf, 0.99 * l1, pos, bound,
+                            skip.view(np.uint8), need)
         need = need[:k]
         if self._cols_cost(need) > 0.5 * self._cols_cost(None):
             return self._full_pass()
@@ -321,8 +333,53 @@ class _ResidualProblem(_Problem):
 
 
 class _DenseProblem(_ResidualProblem):
+    shadow_max_bytes = 2 ** 31    # largest float32 copy of X made for bounds
+    _shadow = None
+
     def _col_norms(self):
         _cd_fast.col_norms_dense(self.X, self.sw, self.mu, self.norms)
+
+    def _approx_grad(self):
+        """The gradient from a float32 copy of X, with a rigorous error bound.
+
+        A float32 product reads half the bytes of X (and often fits in cache
+        where X does not): on 200 x 20,000 it takes 0.19 ms against 0.75 ms.
+        Rounding X and v = S rs to float32 and summing n products in any
+        order errs by at most gamma_(n+2) |x_j|^T |v| <= gamma ||x_j|| ||v||,
+        gamma_k = k u / (1 - k u), u = 2^-24 (Higham, Accuracy and Stability
+        of Numerical Algorithms, 3.1); it is doubled here for margin.  With
+        ||v|| ~ ||r|| this is about 1e-5 ||x_j|| ||r||, far below the l1 of
+        any path, so few features need their exact float64 product.
+        Float64 X only, when the copy is at most shadow_max_bytes.
+        """
+        if self._shadow is None:
+            X = self.X
+            self._shadow = False
+            if X.dtype == np.float64 and X.nbytes // 2 <= self.shadow_max_bytes:
+                raw = np.empty(self.p)
+                _cd_fast.col_norms_dense(X, np.empty(0), np.zeros(self.p), raw)
+                self._shadow = (np.asfortranarray(X, dtype=np.float32),
+                                np.sqrt(raw) + 1e-30)
+        if self._shadow is False:
+            return None
+        X32, root = self._shadow
+        v = self._weighted(self.rs)
+        vmax = float(np.max(np.abs(v), initial=0.0))
+        k = X32.shape[0] + 2
+        gamma = 2.0 * k * 2.0 ** -24 / (1.0 - k * 2.0 ** -24)
+        if not 0.0 < vmax < np.inf or gamma >= 0.5:
+            return None
+        # v scaled by a power of two to |v| <= 1 (exact), so that float32
+        # underflow can only err by 2^-149 per term, which the 1e-30 added
+        # to every column norm covers
+        e = np.frexp(vmax)[1]
+        u = np.asarray(X32.T @ np.ldexp(v, -e).astype(np.float32), dtype=np.float64)
+        u = np.ldexp(u, e)
+        if not np.all(np.isfinite(u)):
+            return None              # X beyond float32's range
+        if self.scal[0] != 0:
+            u += (self.scal[0] * self.W) * self.mu
+        return u, root, gamma * float(np.linalg.norm(v))
 
     def _compute_grad(self):
         # X^T S rs + o * W * mu

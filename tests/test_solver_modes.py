@@ -288,3 +288,57 @@ def test_lazy_gram_columns_and_the_switch_to_the_whole_matrix(monkeypatch, layou
         assert gap <= bound * 1.001
     scale = np.abs(full.coefs).max()
     np.testing.assert_allclose(lazy.coefs, full.coefs, atol=1e-3 * scale)
+
+
+@pytest.mark.parametrize("scale", [1.0, 1e-18, 1e18])
+@pytest.mark.parametrize("weighted", [False, True])
+def test_float32_shadow_pass_error_bound_holds(scale, weighted):
+    """The float32 pass of dense X errs by at most its stated bound, on
+    columns spanning many orders of magnitude (tiny, huge, nearly empty)."""
+    from fastreg._problems import _DenseProblem
+    rng = np.random.default_rng(5)
+    n, p = 300, 500
+    X = rng.standard_normal((n, p)) * np.logspace(-6, 6, p) * scale
+    X[:, 7] = 0.0
+    X[3, 8] = 1e-30 * scale          # a nearly empty column
+    X = np.asfortranarray(X)
+    y = rng.standard_normal(n) * scale
+    sw = rng.uniform(0.2, 3.0, n) if weighted else None
+    prob = _DenseProblem(X, y, sw, np.ones(p), True)
+    w = np.zeros(p)
+    w[rng.choice(p, 20, replace=False)] = rng.standard_normal(20) / scale
+    prob.set_coef(w)
+    approx = prob._approx_grad()
+    assert approx is not None
+    u_apx, root, delta = approx
+    exact = prob._compute_grad()
+    err = np.abs(u_apx - exact)
+    assert np.all(err <= root * delta), np.max(err / (root * delta))
+    # and tight enough to matter: a tiny fraction of ||x_j|| ||S r||, the
+    # scale of the correlations that decide entry
+    v = prob.rs if sw is None else sw * prob.rs
+    scale = np.linalg.norm(X, axis=0) * np.linalg.norm(v)
+    assert np.all((root * delta)[scale > 0] <= 1e-4 * scale[scale > 0])
+
+
+def test_float32_shadow_only_where_it_pays(monkeypatch):
+    """No float32 copy of float32 X, nor of X above the size cap; a path is
+    the same with and without the copy."""
+    from fastreg import _problems
+    X, y = make_regression(60, 400, k=8, seed=9)
+    prob = _problems._DenseProblem(X.astype(np.float32), y.astype(np.float32),
+                                   None, np.ones(400, np.float32), False)
+    assert prob._approx_grad() is None
+    kw = dict(l1_ratio=0.8, n_alphas=20, eps=1e-2, tol=1e-8, fit_intercept=True)
+    with_copy = compute_path(X, y, **kw)
+    monkeypatch.setattr(_problems._DenseProblem, "shadow_max_bytes", 0)
+    prob = _problems._DenseProblem(X, y, None, np.ones(400), False)
+    assert prob._approx_grad() is None
+    without = compute_path(X, y, **kw)
+    assert with_copy.converged.all() and without.converged.all()
+    # both within the certified radius of the optimum, in prediction space
+    # (P(w) - P* >= ||Xc (w - w*)||^2 / 2n)
+    Xc = X - X.mean(axis=0)
+    radius = np.sqrt(2 * with_copy.gap_tol)
+    diff = np.linalg.norm(Xc @ (with_copy.coefs - without.coefs), axis=0)
+    assert np.all(diff / np.sqrt(60) <= 2 * radius)
