@@ -46,7 +46,7 @@ def reference_coefs(X, y, alphas, *, l1_ratio=1.0, fit_intercept=False,
     X64 = X64.astype(np.float64)
     y64 = np.asarray(y, dtype=np.float64)
     n, p = X64.shape
-    res = compute_path(X64, y64, alphas=alphas, tol=1e-14, max_iter=200_000,
+    res = compute_path(X64, y64, alphas=alphas, tol=1e-12, max_iter=100_000,
                        warn=False, l1_ratio=l1_ratio, fit_intercept=fit_intercept,
                        sample_weight=sample_weight, penalty_factor=penalty_factor,
                        positive=positive)
