@@ -604,9 +604,9 @@ class _GramProblem(_Problem):
             self._complete()
             return
         if new.size < self.prefetch and self.hint is not None:
-            # a product with X costs nearly the same for 1 or 64 columns (it
-            # reads X once, BLAS-3 beats BLAS-2): add the features most
-            # likely to enter next
+            # a product with X reads X once whatever the number of columns
+            # (20,000 x 1,000: 4.6 ms for 1 column, 30 ms for 32): add the
+            # features most likely to enter next
             extra = self.hint[self._slot[self.hint] < 0]
             extra = extra[~np.isin(extra, new)][:self.prefetch - new.size]
             new = np.concatenate([new, extra]).astype(np.int32)
