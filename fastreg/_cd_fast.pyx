@@ -281,19 +281,19 @@ cdef enum:
 EXTRA_HISTORY = EXTRA_K + 1
 
 
-cdef bint _extrapolate(Py_ssize_t n, const double *hist, const double *A_hist,
-                       int newest, double *racc, double *A_acc) noexcept nogil:
+cdef bint _extrapolate(Py_ssize_t n, const double *hist, int newest,
+                       double *racc) noexcept nogil:
     """Extrapolated residual from the last EXTRA_K + 1 epochs' residuals.
 
     ``hist`` holds EXTRA_K + 1 residuals r_t as rows of length n, a ring
-    whose newest row is ``newest``; ``A_hist`` their r_t^T S y_c.  Once
+    whose newest row is ``newest``.  Once
     coordinate descent has found the support, r_t follows a linear
     recursion, and r_acc = sum_k c_k r_k with sum_k c_k = 1 and
     c = argmin ||sum_k c_k (r_k - r_{k-1})|| (Massias, Gramfort and Salmon
     2018) is much closer to the dual optimum than r_t.  Any such affine
     combination is a residual-like point, so scaled into the dual feasible
-    set it gives a valid gap.  Writes racc and A_acc = r_acc^T S y_c;
-    returns False when the differences are degenerate.
+    set it gives a valid gap.  Writes racc; returns False when the
+    differences are degenerate or the combination is not finite.
     """
     cdef int K = EXTRA_K, a, b, k, row
     cdef Py_ssize_t i
@@ -332,16 +332,14 @@ cdef bint _extrapolate(Py_ssize_t n, const double *hist, const double *A_hist,
         return False
     for i in range(n):
         racc[i] = 0.0
-    A_acc[0] = 0.0
     for a in range(K):
         row = (newest - K + 1 + a + K + 1) % (K + 1)
         da = z[a] / s
-        if da != da:
+        if not fabs(da) < INFINITY:
             return False
         p0 = hist + row * n
         for i in range(n):
             racc[i] += da * p0[i]
-        A_acc[0] += da * A_hist[row]
     return True
 
 
@@ -380,26 +378,31 @@ cdef double _dense_extra_gap(const floating[::1, :] X, const floating *swp,
                              bint has_sw, const floating[::1] mu,
                              const floating[::1] norms, const floating[::1] pf,
                              const floating[::1] w, const double[::1] rs,
-                             const double[::1] scal, const int32_t[::1] ws,
-                             CDOptions *o, const double *hist,
-                             const double *A_hist, int newest, double *racc,
+                             const double[::1] y_c, const double[::1] scal,
+                             const int32_t[::1] ws, CDOptions *o,
+                             const double *hist, int newest, double *racc,
                              double *acc) noexcept nogil:
     """Gap over ws with the extrapolated residual as dual point (inf if none).
 
-    Fills acc = [gap, A, B, ||r_acc - r||_S, u_acc[ws]...] and racc.
+    Fills acc = [gap, A, B, ||r_acc - r||_S, u_acc[ws]...] and racc; A and B
+    are computed from r_acc itself, not from running totals.
     """
     cdef Py_ssize_t n = X.shape[0], m = ws.shape[0], i, k
-    cdef double s = 0.0, B = 0.0, dist = 0.0, d, sw_i
+    cdef double s = 0.0, A = 0.0, B = 0.0, dist = 0.0, d, sw_i
     cdef double *u = acc + 4
-    if not _extrapolate(n, hist, A_hist, newest, racc, &acc[1]):
-        acc[0] = INFINITY
+    acc[0] = INFINITY
+    if not _extrapolate(n, hist, newest, racc):
         return INFINITY
     for i in range(n):
         sw_i = swp[i] if has_sw else 1.0
         s += sw_i * racc[i]
+        A += sw_i * racc[i] * y_c[i]
         B += sw_i * racc[i] * racc[i]
         d = racc[i] - rs[i] - scal[0]
         dist += sw_i * d * d
+    if not (fabs(A) < INFINITY and B < INFINITY and dist < INFINITY):
+        return INFINITY
+    acc[1] = A
     # centred correlations: x_j^T S r_acc - mu_j sum_i sw_i r_acc,i
     for k in range(m):
         u[k] = _grad_dense(n, &X[0, ws[k]], swp, has_sw, racc, -mu[ws[k]] * s)
@@ -417,7 +420,7 @@ def cd_dense(const floating[::1, :] X, const floating[::1] sw,
              const int32_t[::1] ws, CDOptions opts,
              const double[:, ::1] box, double[::1] u_buf,
              double[:, ::1] hist, double[::1] racc, double[::1] acc,
-             bint want_u=True):
+             const double[::1] y_c, bint want_u=True):
     """Cyclic coordinate descent over ``ws`` on dense Fortran-ordered X.
 
     Returns ``(epochs, gap)``: epochs run and the kernel-scale gap restricted
@@ -431,7 +434,8 @@ def cd_dense(const floating[::1, :] X, const floating[::1] sw,
     the gap is the better of the two.  The last check's extrapolated point
     is left in ``racc`` (n values: its centred residual) and, from index 4
     of ``acc`` (at least 4 + len(ws) values), its u[ws]; ``acc[:4]`` =
-    [gap with it (inf if none), A, B, ||r_acc - r||_S].  Only without box
+    [gap with it (inf if none), A, B, ||r_acc - r||_S], with ``y_c`` (the
+    centred target, n values) giving A = r_acc^T S y_c.  Only without box
     constraints.
     """
     cdef Py_ssize_t n = X.shape[0], m = ws.shape[0], k
@@ -445,11 +449,10 @@ def cd_dense(const floating[::1, :] X, const floating[::1] sw,
     cdef double *u
     cdef bint extra = hist.shape[0] == EXTRA_K + 1 and hist.shape[1] == n and not has_box
     cdef int slot = 0
-    cdef double A_hist[EXTRA_K + 1]
     if u_buf.shape[0] < max(m, 1):
         raise ValueError(f"u_buf must hold {max(m, 1)} values, got {u_buf.shape[0]}")
-    if extra and (racc.shape[0] < n or acc.shape[0] < 4 + m):
-        raise ValueError(f"racc must hold {n} values and acc {4 + m}")
+    if extra and (racc.shape[0] < n or acc.shape[0] < 4 + m or y_c.shape[0] != n):
+        raise ValueError(f"racc and y_c must hold {n} values and acc {4 + m}")
     u = &u_buf[0]
     if acc.shape[0] > 0:
         acc[0] = INFINITY
@@ -480,16 +483,15 @@ def cd_dense(const floating[::1, :] X, const floating[::1] sw,
                 slot = epoch % (EXTRA_K + 1)
                 for k in range(n):
                     hist[slot, k] = rs[k] + scal[0]
-                A_hist[slot] = scal[1]
             if _check_now(dmax, wmax, epoch, &opts):
                 gap = INFINITY
                 if extra and epoch > EXTRA_K:
                     gap = _dense_extra_gap(X, swp, has_sw, mu, norms, pf, w, rs,
-                                           scal, ws, &opts, &hist[0, 0], A_hist,
+                                           y_c, scal, ws, &opts, &hist[0, 0],
                                            slot, &racc[0], &acc[0])
                 # the plain residual's gap, unless the extrapolated one is
                 # enough (and the caller does not want u[ws])
-                if gap > opts.tol or want_u:
+                if not gap <= opts.tol or want_u:
                     for k in range(m):
                         j = ws[k]
                         u[k] = _grad_dense(n, &X[0, j], swp, has_sw, &rs[0],
@@ -692,6 +694,12 @@ def cd_gram(const floating[::1, :] G, const floating[::1] q,
         raise MemoryError("cd_gram: cannot allocate the gradient buffer")
     for k in range(m):
         j = ws[k]
+        if not (0 <= j < p and j < col.shape[0] and 0 <= col[j] < G.shape[1]
+                and j < w.shape[0] and j < H.shape[0] and j < q.shape[0]
+                and j < pf.shape[0]):
+            free(u)
+            free(diag)
+            raise ValueError(f"cd_gram: feature {j} has no column in G")
         diag[j] = G[j, col[j]]
     try:
         with nogil:
@@ -812,6 +820,10 @@ def ws_candidates(const double[::1] u, const floating[::1] w,
     cdef Py_ssize_t j, k = 0, p = u.shape[0]
     cdef double t, lim
     cdef bint has_skip = skipped.shape[0] > 0
+    if (w.shape[0] != p or pf.shape[0] != p or inv_norm.shape[0] != p
+            or idx.shape[0] < p or score.shape[0] < p
+            or (has_skip and skipped.shape[0] != p)):
+        raise ValueError("ws_candidates: arrays must have one entry per feature")
     with nogil:
         for j in range(p):
             if inv_norm[j] == 0 or (has_skip and skipped[j]):
@@ -892,6 +904,9 @@ def screen(const double[::1] u_ref, const double[::1] root, double delta,
     """
     cdef Py_ssize_t j, k = 0, p = u_ref.shape[0]
     cdef double b
+    if (root.shape[0] != p or w.shape[0] != p or pf.shape[0] != p
+            or bound.shape[0] != p or skip.shape[0] != p or need.shape[0] < p):
+        raise ValueError("screen: arrays must have one entry per feature")
     with nogil:
         for j in range(p):
             b = (u_ref[j] if positive else fabs(u_ref[j])) + root[j] * delta
@@ -917,6 +932,12 @@ def extrapolated_bounds(const double[::1] u, const floating[::1] w,
     (the gap needs exact correlations there).
     """
     cdef Py_ssize_t j, k, p = u.shape[0], outside = 0
+    if (w.shape[0] != p or root.shape[0] != p or out.shape[0] != p
+            or u_ws.shape[0] < ws.shape[0]):
+        raise ValueError("extrapolated_bounds: arrays must have one entry per feature")
+    for k in range(ws.shape[0]):
+        if not 0 <= ws[k] < p:
+            raise ValueError(f"extrapolated_bounds: ws holds {ws[k]}, not a feature")
     with nogil:
         for j in range(p):
             out[j] = (u[j] if positive else fabs(u[j])) + root[j] * dist

@@ -415,7 +415,8 @@ class _DenseProblem(_ResidualProblem):
             acc = np.empty(4 + ws.shape[0])
         e, gap = _cd_fast.cd_dense(self.X, self.sw, self.mu, self.norms, self.q,
                                    self.pf, self.w, self.rs, self.scal, ws, opts,
-                                   self.box, u_ws, hist, racc, acc, want_u)
+                                   self.box, u_ws, hist, racc, acc, self.y_c,
+                                   want_u)
         if acc.shape[0] and np.isfinite(acc[0]):
             self._acc = (ws.copy(), acc[4:].copy(), acc[1], acc[2], acc[3])
         return e, gap
@@ -593,6 +594,7 @@ class _GramProblem(_Problem):
 
     prefetch = 32     # smallest batch of Gram columns computed at once
     full_at = 0.3     # the whole Gram matrix once this fraction of columns is due
+    full_max_bytes = 2 ** 31   # ... unless it would take more memory than this
     cheap_grad = True
 
     def _ensure(self, feats):
@@ -600,7 +602,9 @@ class _GramProblem(_Problem):
         new = feats[self._slot[feats] < 0]
         if new.size == 0:
             return
-        if self._k + max(new.size, self.prefetch) > self.full_at * self.p:
+        whole = self.p * self.p * np.dtype(self.dtype).itemsize
+        if (self._k + max(new.size, self.prefetch) > self.full_at * self.p
+                and whole <= self.full_max_bytes):
             self._complete()
             return
         if new.size < self.prefetch and self.hint is not None:
@@ -651,12 +655,13 @@ class _GramProblem(_Problem):
     def _compute_grad(self):
         nz = np.flatnonzero(self.w)
         self._ensure(nz)
-        if 2 * nz.size > self._k:
+        if 2 * nz.size > self._k and self.dtype == np.float64:
             # most cached columns are in use: one product with all of them
-            # (no copy of the ones in use)
+            # (no copy of the ones in use; float32 columns are gathered and
+            # summed in float64 below)
             w_slot = np.zeros(self._k)
             w_slot[self._slot[nz]] = self.w[nz]
-            Gw = self._C[:, :self._k] @ w_slot.astype(self.dtype)
+            Gw = self._C[:, :self._k] @ w_slot
         else:
             Gw = self._C[:, self._slot[nz]] @ self.w[nz].astype(np.float64)
         return self.q.astype(np.float64) - Gw

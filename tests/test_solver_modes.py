@@ -196,8 +196,9 @@ def test_screened_passes_keep_the_certificate(layout, positive, monkeypatch):
     np.testing.assert_allclose(screened.coefs, full.coefs, atol=2e-3)
 
 
+@pytest.mark.parametrize("tol", [1e-8, 1e-11])
 @pytest.mark.parametrize("variant", ["lasso", "enet", "weights", "positive"])
-def test_dual_extrapolation_certificate_is_valid(monkeypatch, variant):
+def test_dual_extrapolation_certificate_is_valid(monkeypatch, variant, tol):
     """On a wide, ill-conditioned dense path the extrapolated residual
     certifies far earlier than the plain one: fewer epochs, and every
     reported gap still bounds the true suboptimality (P(w) - P* from a
@@ -206,7 +207,7 @@ def test_dual_extrapolation_certificate_is_valid(monkeypatch, variant):
     X, y = make_regression(40, 400, k=12, seed=7, intercept=0.5)
     rng = np.random.default_rng(3)
     kw = dict(l1_ratio=0.7 if variant == "enet" else 1.0, fit_intercept=True,
-              n_alphas=15, eps=2e-3, tol=1e-8, max_iter=50_000, precompute=False)
+              n_alphas=15, eps=2e-3, tol=tol, max_iter=50_000, precompute=False)
     oracle = {}
     if variant == "weights":
         kw["sample_weight"] = oracle["sample_weight"] = rng.uniform(0.3, 2.0, 40)
@@ -216,7 +217,8 @@ def test_dual_extrapolation_certificate_is_valid(monkeypatch, variant):
     monkeypatch.setattr(_problems._DenseProblem, "extrapolate", False)
     plain = compute_path(X, y, **kw)
     assert acc.converged.all() and plain.converged.all()
-    assert acc.n_iters.sum() < 0.9 * plain.n_iters.sum()
+    if tol >= 1e-8:
+        assert acc.n_iters.sum() < 0.9 * plain.n_iters.sum()
     ref = reference_coefs(X, y, acc.alphas, l1_ratio=kw["l1_ratio"],
                           fit_intercept=True, **oracle)
     bound = acc.gap_tol
@@ -227,7 +229,8 @@ def test_dual_extrapolation_certificate_is_valid(monkeypatch, variant):
         own = enet_dual_gap(X, y, acc.coefs[:, i], a, kw["l1_ratio"],
                             fit_intercept=True, **oracle)
         # the reported gap is a certificate: never below the suboptimality
-        assert best <= acc.dual_gaps[i] * (1 + 1e-6) + 1e-12 * bound
+        # (up to the oracle's own rounding of objectives of size ||y||^2/n)
+        assert best <= acc.dual_gaps[i] * (1 + 1e-6) + 1e-13 * np.mean(y ** 2)
         assert acc.dual_gaps[i] <= bound
         used += acc.dual_gaps[i] < 0.5 * own
     assert used > 0          # the extrapolated point did certify some alphas
@@ -300,13 +303,16 @@ def test_float32_shadow_pass_error_bound_holds(scale, weighted):
     n, p = 300, 500
     X = rng.standard_normal((n, p)) * np.logspace(-6, 6, p) * scale
     X[:, 7] = 0.0
-    X[3, 8] = 1e-30 * scale          # a nearly empty column
+    # a column below float32's range, one at its edge (subnormal), and rows
+    # of y (so of v) spanning 1e-60..1: their float32 products underflow
+    X[:, 8] = rng.standard_normal(n) * 1e-60 * scale
+    X[:, 9] = rng.standard_normal(n) * 1e-39 * scale
     X = np.asfortranarray(X)
-    y = rng.standard_normal(n) * scale
+    y = rng.standard_normal(n) * scale * np.logspace(-60, 0, n)
     sw = rng.uniform(0.2, 3.0, n) if weighted else None
     prob = _DenseProblem(X, y, sw, np.ones(p), True)
     w = np.zeros(p)
-    w[rng.choice(p, 20, replace=False)] = rng.standard_normal(20) / scale
+    w[rng.choice(p, 20, replace=False)] = rng.standard_normal(20) * 1e-70 / scale
     prob.set_coef(w)
     approx = prob._approx_grad()
     assert approx is not None
@@ -317,8 +323,10 @@ def test_float32_shadow_pass_error_bound_holds(scale, weighted):
     # and tight enough to matter: a tiny fraction of ||x_j|| ||S r||, the
     # scale of the correlations that decide entry
     v = prob.rs if sw is None else sw * prob.rs
-    scale = np.linalg.norm(X, axis=0) * np.linalg.norm(v)
-    assert np.all((root * delta)[scale > 0] <= 1e-4 * scale[scale > 0])
+    norms = np.linalg.norm(X, axis=0)
+    scale = norms * np.linalg.norm(v)
+    normal = norms > 1e-20 * np.median(norms)     # (not the underflowing ones)
+    assert np.all((root * delta)[normal] <= 1e-4 * scale[normal])
 
 
 def test_float32_shadow_only_where_it_pays(monkeypatch):
@@ -330,7 +338,17 @@ def test_float32_shadow_only_where_it_pays(monkeypatch):
                                    None, np.ones(400, np.float32), False)
     assert prob._approx_grad() is None
     kw = dict(l1_ratio=0.8, n_alphas=20, eps=1e-2, tol=1e-8, fit_intercept=True)
+    used = {"approx": 0}
+    approx = _problems._DenseProblem._approx_grad
+
+    def counting(self):
+        out = approx(self)
+        used["approx"] += out is not None
+        return out
+
+    monkeypatch.setattr(_problems._DenseProblem, "_approx_grad", counting)
     with_copy = compute_path(X, y, **kw)
+    assert used["approx"] > 0
     monkeypatch.setattr(_problems._DenseProblem, "shadow_max_bytes", 0)
     prob = _problems._DenseProblem(X, y, None, np.ones(400), False)
     assert prob._approx_grad() is None
