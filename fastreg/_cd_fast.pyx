@@ -806,27 +806,31 @@ def gram_block_sparse(const floating[::1] data, const index_t[::1] indices,
 def ws_candidates(const double[::1] u, const floating[::1] w,
                   const floating[::1] pf, const double[::1] inv_norm, double l1,
                   double l2, bint positive, double frac, int32_t[::1] idx,
-                  double[::1] score, const uint8_t[::1] skipped):
+                  double[::1] score, const int32_t[::1] cols):
     """Working-set candidates and their priority, in one pass over features.
 
     A non-empty column j (inv_norm_j > 0) is a candidate when w_j != 0 or
     pf_j = 0 (score -inf: always kept), or when its dual constraint is nearly
     tight, t_j = |u_j - l2 pf_j w_j| >= frac * l1 pf_j (score
     (l1 pf_j - t_j) / ||x_j||, the distance of the dual point to it: small
-    is urgent).  Features flagged in ``skipped`` (empty: none) have only a
-    bound for u_j, below their constraint: they are left out.  Writes
+    is urgent).  Only the features in ``cols`` are looked at (empty: all of
+    them), e.g. those whose u_j is exact after a screened pass.  Writes
     idx[:count] and score[:count]; returns count.
     """
-    cdef Py_ssize_t j, k = 0, p = u.shape[0]
+    cdef Py_ssize_t i, j, k = 0, p = u.shape[0]
+    cdef Py_ssize_t m = cols.shape[0] if cols.shape[0] > 0 else p
+    cdef bint all_cols = cols.shape[0] == 0
     cdef double t, lim
-    cdef bint has_skip = skipped.shape[0] > 0
     if (w.shape[0] != p or pf.shape[0] != p or inv_norm.shape[0] != p
-            or idx.shape[0] < p or score.shape[0] < p
-            or (has_skip and skipped.shape[0] != p)):
+            or idx.shape[0] < m or score.shape[0] < m):
         raise ValueError("ws_candidates: arrays must have one entry per feature")
+    for i in range(cols.shape[0]):
+        if not 0 <= cols[i] < p:
+            raise ValueError(f"ws_candidates: cols holds {cols[i]}, not a feature")
     with nogil:
-        for j in range(p):
-            if inv_norm[j] == 0 or (has_skip and skipped[j]):
+        for i in range(m):
+            j = i if all_cols else cols[i]
+            if inv_norm[j] == 0:
                 continue
             if w[j] != 0 or pf[j] <= 0:
                 idx[k] = <int32_t> j
@@ -949,3 +953,20 @@ def extrapolated_bounds(const double[::1] u, const floating[::1] w,
             if w[j] != 0:
                 outside -= 1
     return outside == 0
+
+
+def rescreen(const double[::1] u, uint8_t[::1] skip, const floating[::1] pf,
+             double lim, int32_t[::1] out):
+    """Skipped features whose bound u_j has reached lim * pf_j (a smaller
+    l1 at the same w): clears their flag and writes them to out; returns
+    how many."""
+    cdef Py_ssize_t j, k = 0, p = u.shape[0]
+    if skip.shape[0] != p or pf.shape[0] != p or out.shape[0] < p:
+        raise ValueError("rescreen: arrays must have one entry per feature")
+    with nogil:
+        for j in range(p):
+            if skip[j] and u[j] >= lim * pf[j]:
+                skip[j] = 0
+                out[k] = <int32_t> j
+                k += 1
+    return k

@@ -92,12 +92,11 @@ def _working_set(prob, u, l1, l2, size):
         prob.ws_buffers = (np.empty(prob.p, dtype=np.int32), np.empty(prob.p))
     idx, score = prob.ws_buffers
     # (every violator has t_j >= l1 pf_j, so none is left out)
-    # (skipped features: only a bound of their gradient is known, and it
-    # clears the constraint)
-    skipped = np.empty(0, np.uint8) if prob._skipped is None else \
-        prob._skipped.view(np.uint8)
+    # (skipped features are left out: only a bound of their gradient is
+    # known, and it clears the constraint)
+    exact = prob._exact if prob._exact is not None else np.empty(0, np.int32)
     k = _cd_fast.ws_candidates(u, prob.w, prob.pf, prob.col_norms()[1], l1, l2,
-                               prob.positive, 0.5, idx, score, skipped)
+                               prob.positive, 0.5, idx, score, exact)
     cand, score = idx[:k].copy(), score[:k].copy()
     # every current violator belongs in (a cold start has many)
     size = min(max(size, int(np.count_nonzero(score < 0))), k)
@@ -151,7 +150,7 @@ def _solve_alpha(prob, l1, l2, opts, tol_abs):
     tolerance but not the certified one, the inner tolerance tightens.
     """
     epochs = 0
-    size = max(_WS_MIN, 2 * int(np.count_nonzero(prob.w)))
+    size = max(_WS_MIN, 2 * prob.support().size)
     inner_scale = 0.9
     while True:
         u = prob.grad(l1)
@@ -337,7 +336,7 @@ def compute_path(X, y, *, l1_ratio=0.5, eps=1e-3, n_alphas=100, alphas=None,
     for i, alpha in enumerate(grid):
         l1, l2 = kernel_penalties(alpha, l1_ratio, prob.W)
         gap, epochs, ok = _solve_alpha(prob, l1, l2, opts, tol_abs)
-        nz = np.flatnonzero(prob.w)
+        nz = prob.support()
         coefs[nz, i] = prob.w[nz]
         intercepts[i] = prob.intercept()
         gaps[i] = gap / prob.W

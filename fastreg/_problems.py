@@ -37,6 +37,7 @@ class _Problem:
 
     cheap_grad = False     # True when the full gradient needs no pass over X
     _skipped = None        # features whose gradient entry is only a bound
+    _exact = None          # ... and the others (int32), when some are skipped
     hint = None            # likely next entrants (Gram-column prefetching)
     last = None            # (u, l1) at the last certified alpha (Gram form)
     box = np.empty((0, 0))  # or (2, p): lower and upper bounds of w
@@ -61,6 +62,15 @@ class _Problem:
         self.ws_buffers = None
         self.free = None         # active unpenalised features, found on first use
         self._free_cols = None
+        self._supp = np.empty(0, dtype=np.int64)   # features with w_j != 0
+
+    def support(self):
+        """Sorted indices of the nonzero coefficients (kept up to date by
+        solve and set_coef without scanning all p features)."""
+        return self._supp
+
+    def _reset_support(self):
+        self._supp = np.flatnonzero(self.w)
 
     def _means(self, X, fit_intercept, sw):
         if not fit_intercept:
@@ -74,7 +84,7 @@ class _Problem:
     def intercept(self):
         if self.ybar == 0.0 and not self.mu.any():
             return 0.0
-        nz = np.flatnonzero(self.w)
+        nz = self._supp
         return self.ybar - float(np.sum(self.mu[nz].astype(np.float64) * self.w[nz]))
 
     def grad(self, l1=None):
@@ -114,11 +124,28 @@ class _Problem:
         if self.box.size:
             return _cd_fast.dual_gap_box(self.w, u2, self.pf, self.all_idx, l1, l2,
                                          self.box, A2, B2, B)
-        gap = _cd_fast.dual_gap(self.w, u2, self.pf, self.all_idx, l1, l2,
-                                positive, A2, B2, B)
+        idx = self._gap_features(u, l1, l2, positive)
+        gap = _cd_fast.dual_gap(self.w, u2 if idx is self.all_idx else u2[idx],
+                                self.pf, idx, l1, l2, positive, A2, B2, B)
         if self._acc is not None:
             gap = min(gap, self._extrapolated_gap(u, l1, l2, positive, B))
         return gap
+
+    def _gap_features(self, u, l1, l2, positive):
+        """The features the gap must visit: after a screened pass, only those
+        with an exact u_j.  A skipped one has w_j = 0 and a bound below
+        0.99 l1 pf_j, so it cannot set the dual scaling once an exact one
+        reaches 0.99 of its constraint, and adds nothing to the elastic
+        net's conjugate term (c |u_j| < l1 pf_j for c <= 1)."""
+        ex = self._exact
+        if ex is None or self._free_features().size or ex.size == 0:
+            return self.all_idx
+        pf = self.pf[ex].astype(np.float64)
+        v = u[ex] - l2 * pf * self.w[ex]
+        t = v if positive else np.abs(v)
+        if np.max(t / (l1 * pf), initial=0.0) >= 0.99:
+            return ex
+        return self.all_idx
 
     def _extrapolated_gap(self, u, l1, l2, positive, B):
         """The gap with the last inner solve's extrapolated residual r_acc.
@@ -153,7 +180,11 @@ class _Problem:
     def solve(self, ws, opts):
         self._u = None
         self._acc = None
-        return self._solve(ws, opts)
+        out = self._solve(ws, opts)
+        # only coordinates of ws moved
+        cand = np.union1d(self._supp, ws)
+        self._supp = cand[self.w[cand] != 0]
+        return out
 
 
 class _ResidualProblem(_Problem):
@@ -209,10 +240,12 @@ class _ResidualProblem(_Problem):
         if self._u is not None:
             if self._skipped is not None:
                 # same w, smaller l1: bounds now too close to it are computed
-                redo = self._skipped & (self._u >= 0.99 * l1 * pf)
-                if redo.any():
-                    self._partial(np.flatnonzero(redo).astype(np.int32))
-                    self._skipped &= ~redo
+                redo = np.empty(self.p, dtype=np.int32)
+                k = _cd_fast.rescreen(self._u, self._skipped.view(np.uint8), pf,
+                                      0.99 * l1, redo)
+                if k:
+                    self._partial(redo[:k])
+                    self._exact = np.concatenate([self._exact, redo[:k]])
             return self._u
         approx = self._approx_grad()
         if approx is not None:
@@ -234,7 +267,7 @@ class _ResidualProblem(_Problem):
             return self._full_pass()
         self._u = bound
         self._partial(need)
-        self._skipped = skip
+        self._skipped, self._exact = skip, need
         return self._u
 
     def _full_pass(self):
@@ -245,7 +278,7 @@ class _ResidualProblem(_Problem):
         it the reference of the screening bounds."""
         self._u = u
         self._ref = (self.rs.copy(), float(self.scal[0]), u.copy())
-        self._skipped = None
+        self._skipped = self._exact = None
         return u
 
     def _partial(self, cols):
@@ -264,6 +297,7 @@ class _ResidualProblem(_Problem):
 
     def set_coef(self, w):
         self.w[:] = w
+        self._reset_support()
         self._acc = None
         self.rs = self.y_c - np.asarray(self.X @ w.astype(np.float64), dtype=np.float64)
         self.scal[0] = float(np.dot(self.mu.astype(np.float64), self.w))
@@ -653,7 +687,7 @@ class _GramProblem(_Problem):
         return self._C[:, self._slot[free]].astype(np.float64)
 
     def _compute_grad(self):
-        nz = np.flatnonzero(self.w)
+        nz = self._supp
         self._ensure(nz)
         if 2 * nz.size > self._k and self.dtype == np.float64:
             # most cached columns are in use: one product with all of them
@@ -675,6 +709,7 @@ class _GramProblem(_Problem):
 
     def set_coef(self, w):
         self.w[:] = w
+        self._reset_support()
         self._u = None
         self.stats()
 

@@ -360,3 +360,39 @@ def test_float32_shadow_only_where_it_pays(monkeypatch):
     radius = np.sqrt(2 * with_copy.gap_tol)
     diff = np.linalg.norm(Xc @ (with_copy.coefs - without.coefs), axis=0)
     assert np.all(diff / np.sqrt(60) <= 2 * radius)
+
+
+@pytest.mark.parametrize("layout", ["F", "csc"])
+@pytest.mark.parametrize("l1_ratio, positive", [(1.0, False), (0.6, False),
+                                                (0.8, True)])
+def test_gap_over_exact_features_equals_the_gap_over_all(monkeypatch, layout,
+                                                         l1_ratio, positive):
+    """After a screened pass the gap visits only the features with an exact
+    gradient; it must be the gap over every feature (bounds included)."""
+    from fastreg import _problems
+    rng = np.random.default_rng(8)
+    n, p = 150, 2000
+    X = sp.random(n, p, density=0.05, random_state=8, format="csc",
+                  data_rvs=lambda m: rng.uniform(0.1, 1.1, m))
+    w = np.zeros(p)
+    w[:15] = rng.uniform(0.5, 2.0, 15)
+    y = X @ w + 0.2 * rng.standard_normal(n)
+    Xk = X if layout == "csc" else np.asfortranarray(X.toarray())
+    checked = {"restricted": 0}
+    certified_gap = _problems._Problem.certified_gap
+
+    def both(self, u, l1, l2, pos):
+        gap = certified_gap(self, u, l1, l2, pos)
+        if self._exact is not None and \
+                self._gap_features(u, l1, l2, pos) is not self.all_idx:
+            saved, self._exact = self._exact, None
+            full = certified_gap(self, u, l1, l2, pos)
+            self._exact = saved
+            assert gap == pytest.approx(full, rel=1e-9, abs=1e-12 * self.yy)
+            checked["restricted"] += 1
+        return gap
+
+    monkeypatch.setattr(_problems._Problem, "certified_gap", both)
+    res = compute_path(Xk, y, l1_ratio=l1_ratio, n_alphas=30, eps=1e-2, tol=1e-6,
+                       positive=positive, fit_intercept=True, precompute=False)
+    assert res.converged.all() and checked["restricted"] > 0
