@@ -367,7 +367,7 @@ class _ResidualProblem(_Problem):
 
 
 class _DenseProblem(_ResidualProblem):
-    shadow_max_bytes = 2 ** 31    # largest float32 copy of X made for bounds
+    shadow_max_bytes = 2 ** 29    # largest float32 copy of X made for bounds (512 MiB)
     _shadow = None
 
     def _col_norms(self):
