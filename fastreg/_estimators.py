@@ -89,7 +89,10 @@ class ElasticNet(LinearPredictMixin, RegressorMixin, BaseEstimator):
     coef_ : ndarray of shape (n_features,) or (n_targets, n_features)
     intercept_ : float or ndarray of shape (n_targets,)
     n_iter_ : int or list of int
-        Epochs run.
+        Epochs run at ``alpha``.  A fit from zero (no warm start) first
+        solves a few larger alphas, halving from the smallest alpha that
+        gives all zeros, as warm starts: faster and steadier than a cold
+        start at a small alpha; their epochs are not counted here.
     dual_gap_ : float or ndarray of shape (n_targets,)
         Achieved duality gap on the objective above.
     n_features_in_ : int

@@ -25,6 +25,8 @@ from ._validation import (as_kernel_X, check_alphas, check_bounds, check_choice,
 _WS_MIN = 10                 # smallest working set
 _INNER_RATIO = 0.1           # inner solve stops at this fraction of the outer gap
 _CHECK_EVERY = 10            # epochs between two inner gap checks
+_GRAM_MIN_ALPHAS = 10        # 'auto' uses the Gram form from this many alphas
+_WARM_STEP = 0.5             # ratio of two alphas of a single fit's warm path
 
 
 @dataclass(frozen=True)
@@ -185,8 +187,13 @@ def _solve_alpha(prob, l1, l2, opts, tol_abs):
 
 # ------------------------------------------------------------------ the path
 
-def make_problem(X, y, sw, pf, fit_intercept, precompute, Xy=None):
-    """The problem object of the kernel form that suits X and precompute."""
+def make_problem(X, y, sw, pf, fit_intercept, precompute, Xy=None, n_alphas=100):
+    """The problem object of the kernel form that suits X and precompute.
+
+    'auto' picks the Gram form for tall X (n >= 2p, p <= 20,000) when the
+    path has at least _GRAM_MIN_ALPHAS alphas: its columns cost 2 n p each,
+    which a few alphas do not repay (a single fit is faster on X itself).
+    """
     n, p = X.shape
     gram = None
     if isinstance(precompute, np.ndarray):
@@ -196,7 +203,7 @@ def make_problem(X, y, sw, pf, fit_intercept, precompute, Xy=None):
                 f"precompute must be a ({p}, {p}) Gram matrix, got shape {gram.shape}")
         use_gram = True
     elif precompute == "auto":
-        use_gram = n >= 2 * p and p <= 20000
+        use_gram = n >= 2 * p and p <= 20000 and n_alphas >= _GRAM_MIN_ALPHAS
     else:
         use_gram = bool(precompute)
     if use_gram:
@@ -212,7 +219,27 @@ def make_problem(X, y, sw, pf, fit_intercept, precompute, Xy=None):
             Xk = sp.csc_matrix((Xk.data, Xk.indices.astype(idx_t),
                                 Xk.indptr.astype(idx_t)), shape=Xk.shape)
         return _SparseProblem(Xk, y, sw, pf, fit_intercept)
-    return _DenseProblem(Xk, y, sw, pf, fit_intercept)
+    prob = _DenseProblem(Xk, y, sw, pf, fit_intercept)
+    prob.long_run = n_alphas >= _GRAM_MIN_ALPHAS
+    return prob
+
+
+def _warm_steps(alpha, amax):
+    """How many alphas a single fit's warm path solves (the target included);
+    without alpha_max yet, the most it can be."""
+    if amax is None:
+        return _GRAM_MIN_ALPHAS - 1
+    if not (np.isfinite(amax) and 0 < alpha < amax):
+        return 1
+    steps = int(np.ceil(np.log(amax / alpha) / np.log(1 / _WARM_STEP)))
+    return min(steps, _GRAM_MIN_ALPHAS - 1)
+
+
+def _warm_path(amax, alpha):
+    """The alphas solved before ``alpha`` on a single fit: geometric from
+    alpha_max, at most _GRAM_MIN_ALPHAS - 2 of them."""
+    m = _warm_steps(alpha, amax)
+    return np.geomspace(amax, alpha, m + 1)[1:-1] if m > 1 else np.empty(0)
 
 
 def alpha_max(prob, l1_ratio, positive):
@@ -294,7 +321,11 @@ def compute_path(X, y, *, l1_ratio=0.5, eps=1e-3, n_alphas=100, alphas=None,
     opts = SolverOptions(tol=tol, max_iter=max_iter, positive=bool(positive),
                          working_set=working_set, random_order=rng)
 
-    prob = make_problem(X, y, sw, pf, fit_intercept, precompute, Xy)
+    # a single alpha from zero is reached through a few warm starts (below)
+    single = not isinstance(grid, int) and grid.shape[0] == 1 and coef_init is None
+    n_path = grid if isinstance(grid, int) else (
+        _warm_steps(grid[0], None) if single else grid.shape[0])
+    prob = make_problem(X, y, sw, pf, fit_intercept, precompute, Xy, n_path)
     prob.positive = opts.positive
     if lower_bounds is not None or upper_bounds is not None:
         lo, hi = check_bounds(lower_bounds, upper_bounds, p)
@@ -324,6 +355,16 @@ def compute_path(X, y, *, l1_ratio=0.5, eps=1e-3, n_alphas=100, alphas=None,
             grid = np.full(grid, np.finfo(np.float64).resolution)
         else:
             grid = np.geomspace(amax, amax * eps, num=grid)
+
+    if single and l1_ratio > 0:
+        # from alpha_max down by halves: each start is close, working sets
+        # stay small (a cold start at a small alpha puts hundreds of
+        # violators in one ill-conditioned set).  Each has max_iter epochs;
+        # n_iters counts the target's only.
+        amax = alpha_max(prob, l1_ratio, opts.positive)
+        for alpha in _warm_path(amax, grid[0]):
+            _solve_alpha(prob, *kernel_penalties(alpha, l1_ratio, prob.W), opts,
+                         tol_abs)
 
     k = grid.shape[0]
     # a row per feature: the pages touched are those of the features that are

@@ -368,6 +368,7 @@ class _ResidualProblem(_Problem):
 
 class _DenseProblem(_ResidualProblem):
     shadow_max_bytes = 2 ** 29    # largest float32 copy of X made for bounds (512 MiB)
+    long_run = True               # many alphas: the copy pays (set by make_problem)
     _shadow = None
 
     def _col_norms(self):
@@ -384,12 +385,15 @@ class _DenseProblem(_ResidualProblem):
         of Numerical Algorithms, 3.1); it is doubled here for margin.  With
         ||v|| ~ ||r|| this is about 1e-5 ||x_j|| ||r||, far below the l1 of
         any path, so few features need their exact float64 product.
-        Float64 X only, when the copy is at most shadow_max_bytes.
+        Float64 X only, when the copy is at most shadow_max_bytes, and on
+        long runs only: making it costs several passes (and its pages' first
+        touch), which a single fit of a few passes does not repay.
         """
         if self._shadow is None:
             X = self.X
             self._shadow = False
-            if X.dtype == np.float64 and X.nbytes // 2 <= self.shadow_max_bytes:
+            if (self.long_run and X.dtype == np.float64
+                    and X.nbytes // 2 <= self.shadow_max_bytes):
                 raw = np.empty(self.p)
                 _cd_fast.col_norms_dense(X, np.empty(0), np.zeros(self.p), raw)
                 self._shadow = (np.asfortranarray(X, dtype=np.float32),

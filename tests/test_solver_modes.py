@@ -396,3 +396,49 @@ def test_gap_over_exact_features_equals_the_gap_over_all(monkeypatch, layout,
     res = compute_path(Xk, y, l1_ratio=l1_ratio, n_alphas=30, eps=1e-2, tol=1e-6,
                        positive=positive, fit_intercept=True, precompute=False)
     assert res.converged.all() and checked["restricted"] > 0
+
+
+def test_single_fit_goes_through_a_warm_path(monkeypatch):
+    """A single alpha from zero is solved after a few warm starts from
+    alpha_max (halving alpha); a coef_init skips them; the result is the
+    optimum of the path at that alpha."""
+    from fastreg import _path
+    X, y = make_regression(60, 600, k=15, seed=12)
+    path = compute_path(X, y, l1_ratio=1.0, n_alphas=12, eps=1e-2, tol=1e-8,
+                        fit_intercept=True)
+    solved = []
+    solve_alpha = _path._solve_alpha
+
+    def recording(prob, l1, l2, opts, tol_abs):
+        solved.append(l1 / prob.W)
+        return solve_alpha(prob, l1, l2, opts, tol_abs)
+
+    monkeypatch.setattr(_path, "_solve_alpha", recording)
+    a = path.alphas[-1]
+    single = compute_path(X, y, l1_ratio=1.0, alphas=[a], tol=1e-8, fit_intercept=True)
+    assert single.converged.all()
+    steps = np.array(solved)
+    assert steps.size >= 3 and np.all(np.diff(steps) < 0) and steps[-1] == pytest.approx(a)
+    assert np.all(steps[:-1] / steps[1:] <= 2.0 + 1e-9)
+    Xc = X - X.mean(axis=0)
+    radius = np.sqrt(2 * single.gap_tol)
+    assert np.linalg.norm(Xc @ (single.coefs[:, 0] - path.coefs[:, -1])) / np.sqrt(60) \
+        <= 2 * radius
+    solved.clear()
+    compute_path(X, y, l1_ratio=1.0, alphas=[a], tol=1e-8, fit_intercept=True,
+                 coef_init=single.coefs[:, 0])
+    assert len(solved) == 1
+
+
+def test_auto_picks_the_gram_form_for_paths_only():
+    """Tall X: Gram columns repay themselves over a path, not a single fit."""
+    from fastreg._path import make_problem
+    from fastreg._problems import _DenseProblem, _GramProblem
+    X, y = make_regression(400, 50, seed=1)
+    pf = np.ones(50)
+    assert isinstance(make_problem(X, y, None, pf, True, "auto", n_alphas=100),
+                      _GramProblem)
+    assert isinstance(make_problem(X, y, None, pf, True, "auto", n_alphas=5),
+                      _DenseProblem)
+    assert isinstance(make_problem(X, y, None, pf, True, True, n_alphas=1),
+                      _GramProblem)
