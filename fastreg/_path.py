@@ -25,7 +25,9 @@ from ._validation import (as_kernel_X, check_alphas, check_bounds, check_choice,
 _WS_MIN = 10                 # smallest working set
 _INNER_RATIO = 0.1           # inner solve stops at this fraction of the outer gap
 _CHECK_EVERY = 10            # epochs between two inner gap checks
-_GRAM_MIN_ALPHAS = 10        # 'auto' uses the Gram form from this many alphas
+# a path of fewer alphas is short: it repays neither Gram columns ('auto')
+# nor the float32 copy of dense X; a single fit's warm path stays short
+_LONG_PATH = 10
 _WARM_STEP = 0.5             # ratio of two alphas of a single fit's warm path
 
 
@@ -191,7 +193,7 @@ def make_problem(X, y, sw, pf, fit_intercept, precompute, Xy=None, n_alphas=100)
     """The problem object of the kernel form that suits X and precompute.
 
     'auto' picks the Gram form for tall X (n >= 2p, p <= 20,000) when the
-    path has at least _GRAM_MIN_ALPHAS alphas: its columns cost 2 n p each,
+    path has at least _LONG_PATH alphas: its columns cost 2 n p each,
     which a few alphas do not repay (a single fit is faster on X itself).
     """
     n, p = X.shape
@@ -203,7 +205,7 @@ def make_problem(X, y, sw, pf, fit_intercept, precompute, Xy=None, n_alphas=100)
                 f"precompute must be a ({p}, {p}) Gram matrix, got shape {gram.shape}")
         use_gram = True
     elif precompute == "auto":
-        use_gram = n >= 2 * p and p <= 20000 and n_alphas >= _GRAM_MIN_ALPHAS
+        use_gram = n >= 2 * p and p <= 20000 and n_alphas >= _LONG_PATH
     else:
         use_gram = bool(precompute)
     if use_gram:
@@ -220,7 +222,7 @@ def make_problem(X, y, sw, pf, fit_intercept, precompute, Xy=None, n_alphas=100)
                                 Xk.indptr.astype(idx_t)), shape=Xk.shape)
         return _SparseProblem(Xk, y, sw, pf, fit_intercept)
     prob = _DenseProblem(Xk, y, sw, pf, fit_intercept)
-    prob.long_run = n_alphas >= _GRAM_MIN_ALPHAS
+    prob.long_run = n_alphas >= _LONG_PATH
     return prob
 
 
@@ -228,16 +230,16 @@ def _warm_steps(alpha, amax):
     """How many alphas a single fit's warm path solves (the target included);
     without alpha_max yet, the most it can be."""
     if amax is None:
-        return _GRAM_MIN_ALPHAS - 1
+        return _LONG_PATH - 1
     if not (np.isfinite(amax) and 0 < alpha < amax):
         return 1
     steps = int(np.ceil(np.log(amax / alpha) / np.log(1 / _WARM_STEP)))
-    return min(steps, _GRAM_MIN_ALPHAS - 1)
+    return min(steps, _LONG_PATH - 1)
 
 
 def _warm_path(amax, alpha):
     """The alphas solved before ``alpha`` on a single fit: geometric from
-    alpha_max, at most _GRAM_MIN_ALPHAS - 2 of them."""
+    alpha_max, at most _LONG_PATH - 2 of them."""
     m = _warm_steps(alpha, amax)
     return np.geomspace(amax, alpha, m + 1)[1:-1] if m > 1 else np.empty(0)
 
