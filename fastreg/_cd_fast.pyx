@@ -286,7 +286,7 @@ cdef bint _extrapolate(Py_ssize_t n, const double *hist, int newest,
     """Extrapolated residual from the last EXTRA_K + 1 epochs' residuals.
 
     ``hist`` holds EXTRA_K + 1 residuals r_t as rows of length n, a ring
-    whose newest row is ``newest``.  Once
+    whose newest row is ``newest`` (so the oldest is the next one).  Once
     coordinate descent has found the support, r_t follows a linear
     recursion, and r_acc = sum_k c_k r_k with sum_k c_k = 1 and
     c = argmin ||sum_k c_k (r_k - r_{k-1})|| (Massias, Gramfort and Salmon
@@ -295,25 +295,20 @@ cdef bint _extrapolate(Py_ssize_t n, const double *hist, int newest,
     set it gives a valid gap.  Writes racc; returns False when the
     differences are degenerate or the combination is not finite.
     """
-    cdef int K = EXTRA_K, a, b, k, row
+    cdef int K = EXTRA_K, a, b
     cdef Py_ssize_t i
     cdef double M[EXTRA_K * EXTRA_K]
     cdef double z[EXTRA_K]
-    cdef double diag = 0.0, s = 0.0, da, db
-    cdef const double *p0
-    cdef const double *p1
-    cdef const double *q0
-    cdef const double *q1
-    # M = U^T U with U_k = r_(k) - r_(k-1), k = 1..K from oldest to newest
+    cdef double diag = 0.0, s, da
+    cdef const double *r[EXTRA_K + 1]
+    # r[0] oldest .. r[K] newest; M = U^T U with U_a = r[a + 1] - r[a]
+    for a in range(K + 1):
+        r[a] = hist + ((newest + 1 + a) % (K + 1)) * n
     for a in range(K):
-        p1 = hist + ((newest - K + 1 + a + K + 1) % (K + 1)) * n
-        p0 = hist + ((newest - K + a + K + 1) % (K + 1)) * n
         for b in range(a + 1):
-            q1 = hist + ((newest - K + 1 + b + K + 1) % (K + 1)) * n
-            q0 = hist + ((newest - K + b + K + 1) % (K + 1)) * n
             s = 0.0
             for i in range(n):
-                s += (p1[i] - p0[i]) * (q1[i] - q0[i])
+                s += (r[a + 1][i] - r[a][i]) * (r[b + 1][i] - r[b][i])
             M[a * K + b] = s
             M[b * K + a] = s
         diag = max(diag, M[a * K + a])
@@ -330,17 +325,23 @@ cdef bint _extrapolate(Py_ssize_t n, const double *hist, int newest,
         s += z[a]
     if not (fabs(s) > 1e-300) or s != s:
         return False
+    # r_acc = sum_a c_a r[a + 1], c = z / sum(z)
     for i in range(n):
         racc[i] = 0.0
     for a in range(K):
-        row = (newest - K + 1 + a + K + 1) % (K + 1)
         da = z[a] / s
         if not fabs(da) < INFINITY:
             return False
-        p0 = hist + row * n
         for i in range(n):
-            racc[i] += da * p0[i]
+            racc[i] += da * r[a + 1][i]
     return True
+
+
+cdef inline double _upper(double u, double root, double delta,
+                          bint positive) noexcept nogil:
+    """Upper bound of x_j^T v (of |x_j^T v| unless positive) from u, a bound
+    of it at a point within delta of v, and root = ||x_j||."""
+    return (u if positive else fabs(u)) + root * delta
 
 
 # ----------------------------------------------------------------- dense X
@@ -913,7 +914,7 @@ def screen(const double[::1] u_ref, const double[::1] root, double delta,
         raise ValueError("screen: arrays must have one entry per feature")
     with nogil:
         for j in range(p):
-            b = (u_ref[j] if positive else fabs(u_ref[j])) + root[j] * delta
+            b = _upper(u_ref[j], root[j], delta, positive)
             bound[j] = b
             if w[j] == 0 and b < lim * pf[j]:
                 skip[j] = 1
@@ -944,7 +945,7 @@ def extrapolated_bounds(const double[::1] u, const floating[::1] w,
             raise ValueError(f"extrapolated_bounds: ws holds {ws[k]}, not a feature")
     with nogil:
         for j in range(p):
-            out[j] = (u[j] if positive else fabs(u[j])) + root[j] * dist
+            out[j] = _upper(u[j], root[j], dist, positive)
             if w[j] != 0:
                 outside += 1
         for k in range(ws.shape[0]):
