@@ -537,20 +537,8 @@ def gram_columns(X, sw, mu, W, cols):
     One product with X (BLAS-3 for dense X, a sparse product otherwise);
     returns a float64 array of shape (n_features, len(cols)).
     """
-    if (not sp.issparse(X) and len(cols) == X.shape[1]
-            and np.array_equal(cols, np.arange(X.shape[1]))):
-        # the whole matrix: X^T X is one syrk (NumPy spots the transpose),
-        # in blocks of rows with weights so the scaled copy stays small
-        if sw is None:
-            C = np.asarray(X.T @ X, dtype=np.float64)
-        else:
-            C = np.zeros((X.shape[1], X.shape[1]))
-            step = max(1, 2 ** 22 // max(X.shape[1], 1))
-            for start in range(0, X.shape[0], step):
-                block = X[start:start + step]
-                s = np.sqrt(sw[start:start + step])[:, None]
-                C += (block * s).T @ (block * s)
-        return C - W * np.outer(mu, mu)
+    if len(cols) == X.shape[1] and np.array_equal(cols, np.arange(X.shape[1])):
+        return symmetric_block(X, sw, mu, W, cols)
     Xc = X[:, cols]
     if sw is not None:
         Xc = (sp.diags(sw) @ Xc) if sp.issparse(X) else Xc * sw[:, None]
@@ -561,15 +549,31 @@ def gram_columns(X, sw, mu, W, cols):
 
 def symmetric_block(X, sw, mu, W, feats):
     """Centred weighted Gram block of ``feats`` with itself, in one symmetric
-    product (syrk for dense X: half the multiply-adds of a general one)."""
-    Xf = X[:, feats]
-    if sw is not None:
-        s = np.sqrt(sw)
-        Xf = (sp.diags(s) @ Xf) if sp.issparse(X) else Xf * s[:, None]
-    B = Xf.T @ Xf
-    B = B.toarray() if sp.issparse(B) else np.asarray(B)
+    product (syrk for dense X: half the multiply-adds of a general one).
+
+    Dense X goes by blocks of rows when it must be gathered or weighted, so
+    the copy stays small; the whole unweighted X is one ``X^T X``.
+    """
+    whole = len(feats) == X.shape[1] and np.array_equal(feats, np.arange(X.shape[1]))
+    if sp.issparse(X):
+        Xf = X if whole else X[:, feats]
+        if sw is not None:
+            Xf = sp.diags(np.sqrt(sw)) @ Xf
+        B = (Xf.T @ Xf).toarray()
+    elif whole and sw is None:
+        B = X.T @ X
+    else:
+        B = np.zeros((len(feats), len(feats)))
+        step = max(1, 2 ** 22 // max(len(feats), 1))
+        for start in range(0, X.shape[0], step):
+            block = X[start:start + step]
+            if not whole:
+                block = block[:, feats]
+            if sw is not None:
+                block = block * np.sqrt(sw[start:start + step])[:, None]
+            B += block.T @ block
     m = np.asarray(mu, dtype=np.float64)[feats]
-    return B.astype(np.float64) - W * np.outer(m, m)
+    return np.asarray(B, dtype=np.float64) - W * np.outer(m, m)
 
 
 def _centred_sq_norms(X, sw, mu, W):
