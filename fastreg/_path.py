@@ -113,35 +113,8 @@ def _working_set(prob, u, l1, l2, size):
         size = min(size, cand.shape[0])
     ws = cand[np.argpartition(score, size - 1)[:size]]
     if prob.cheap_grad:
-        prob.hint = _likely_entrants(prob, u, l1)
+        prob.hint = (u, l1)      # ranked only if Gram columns must be fetched
     return np.sort(ws).astype(np.int32), False
-
-
-def _likely_entrants(prob, u, l1):
-    """Features at zero ordered by when they are expected to enter, for
-    Gram-column prefetching.
-
-    Along a path, t_j = |u_j| (u_j with positive) moves about linearly in
-    l1 between entries.  Its slope from the last certified alpha predicts
-    the l1 at which t_j meets l1 pf_j; the largest predicted l1 comes first.
-    Features whose correlation tracks the constraint (the neighbours of
-    active features, often just below it) are predicted never to enter,
-    where closeness alone would fetch them first.  Without a previous
-    alpha, the closest to their constraint come first.
-    """
-    t = u if prob.positive else np.abs(u)
-    pf = prob.pf.astype(np.float64)
-    open_ = (prob.w == 0) & (pf > 0) & (prob.norms > 0)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        entry = t / pf            # l1 at which t_j = l1 pf_j if t_j stayed put
-        if prob.last is not None and prob.last[1] > l1:
-            u0, l0 = prob.last
-            t0 = u0 if prob.positive else np.abs(u0)
-            slope = (t - t0) / (l1 - l0)
-            moving = slope < pf
-            entry = np.where(moving, (t - slope * l1) / (pf - slope), 0.0)
-    cand = np.flatnonzero(open_ & (entry > 0))
-    return cand[np.argsort(-entry[cand], kind="stable")].astype(np.int32)
 
 
 def _solve_alpha(prob, l1, l2, opts, tol_abs):
@@ -226,22 +199,14 @@ def make_problem(X, y, sw, pf, fit_intercept, precompute, Xy=None, n_alphas=100)
     return prob
 
 
-def _warm_steps(alpha, amax):
-    """How many alphas a single fit's warm path solves (the target included);
-    without alpha_max yet, the most it can be."""
-    if amax is None:
-        return _LONG_PATH - 1
-    if not (np.isfinite(amax) and 0 < alpha < amax):
-        return 1
-    steps = int(np.ceil(np.log(amax / alpha) / np.log(1 / _WARM_STEP)))
-    return min(steps, _LONG_PATH - 1)
-
-
 def _warm_path(amax, alpha):
     """The alphas solved before ``alpha`` on a single fit: geometric from
-    alpha_max, at most _LONG_PATH - 2 of them."""
-    m = _warm_steps(alpha, amax)
-    return np.geomspace(amax, alpha, m + 1)[1:-1] if m > 1 else np.empty(0)
+    alpha_max by steps of _WARM_STEP, fewer than _LONG_PATH - 1 of them."""
+    if not (np.isfinite(amax) and 0 < alpha < amax):
+        return np.empty(0)
+    m = int(np.ceil(np.log(amax / alpha) / np.log(1 / _WARM_STEP)))
+    m = min(m, _LONG_PATH - 1)
+    return np.geomspace(amax, alpha, m + 1)[1:-1]
 
 
 def alpha_max(prob, l1_ratio, positive):
@@ -323,10 +288,10 @@ def compute_path(X, y, *, l1_ratio=0.5, eps=1e-3, n_alphas=100, alphas=None,
     opts = SolverOptions(tol=tol, max_iter=max_iter, positive=bool(positive),
                          working_set=working_set, random_order=rng)
 
-    # a single alpha from zero is reached through a few warm starts (below)
+    # a single alpha from zero is reached through a few warm starts (below);
+    # with them it is still a short path
     single = not isinstance(grid, int) and grid.shape[0] == 1 and coef_init is None
-    n_path = grid if isinstance(grid, int) else (
-        _warm_steps(grid[0], None) if single else grid.shape[0])
+    n_path = grid if isinstance(grid, int) else grid.shape[0]
     prob = make_problem(X, y, sw, pf, fit_intercept, precompute, Xy, n_path)
     prob.positive = opts.positive
     if lower_bounds is not None or upper_bounds is not None:
