@@ -2,6 +2,13 @@
 # Fused float32/float64 wrappers; every one is noexcept nogil.
 from cython cimport floating
 
+# the BLAS/LAPACK character arguments, as compile-time constants
+cdef enum:
+    C_L = 76    # 'L': lower triangle
+    C_N = 78    # 'N': no transpose
+    C_T = 84    # 'T': transpose
+    C_V = 86    # 'V': eigenvectors too
+
 
 cdef floating _dot(int n, const floating *x, int incx,
                    const floating *y, int incy) noexcept nogil

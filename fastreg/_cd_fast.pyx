@@ -41,7 +41,7 @@ cdef extern from *:
     """
     bint FASTREG_OPENMP
 
-from ._blas cimport _dot, _axpy, _potrf, _potrs
+from ._blas cimport C_L, _dot, _axpy, _potrf, _potrs
 
 ctypedef fused index_t:
     int32_t
@@ -274,7 +274,6 @@ cdef inline bint _check_now(double dmax, double wmax, int epoch,
 
 # ------------------------------------------------------- dual extrapolation
 
-cdef char UPLO_L = b'L'
 cdef enum:
     EXTRA_K = 5         # residual differences combined by the extrapolation
 # rows of the residual ring a caller allocates for it
@@ -318,7 +317,7 @@ cdef bint _extrapolate(Py_ssize_t n, const double *hist, int newest,
         M[a] /= diag
     for a in range(K):
         z[a] = 1.0
-    if _potrf(UPLO_L, K, &M[0], K) != 0 or _potrs(UPLO_L, K, 1, &M[0], K, &z[0], K) != 0:
+    if _potrf(C_L, K, &M[0], K) != 0 or _potrs(C_L, K, 1, &M[0], K, &z[0], K) != 0:
         return False
     s = 0.0
     for a in range(K):

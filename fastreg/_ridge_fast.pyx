@@ -12,9 +12,9 @@ from cython cimport floating
 from libc.math cimport fabs
 from libc.stdlib cimport malloc, free
 
-from ._blas cimport _gemm, _gemv, _pocon, _potrf, _potrs, _syevd, _syrk
+from ._blas cimport (C_L, C_N, C_T, C_V, _gemm, _gemv, _pocon, _potrf, _potrs,
+                    _syevd, _syrk)
 
-cdef char C_L = 76, C_N = 78, C_T = 84, C_V = 86  # 'L', 'N', 'T', 'V'
 
 
 def gram(const floating[::1, :] A, bint a_is_xt, const floating[::1, :] B,
