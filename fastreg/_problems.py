@@ -36,6 +36,7 @@ class _Problem:
     """What every kernel form shares: targets, weights, penalty factors."""
 
     cheap_grad = False     # True when the full gradient needs no pass over X
+    positive = False       # constrain w >= 0 (set by the path)
     _skipped = None        # features whose gradient entry is only a bound
     _exact = None          # ... and the others (int32), when some are skipped
     hint = None            # (u, l1) of the last working set (Gram-column prefetching)
@@ -63,6 +64,9 @@ class _Problem:
         self.free = None         # active unpenalised features, found on first use
         self._free_cols = None
         self._supp = np.empty(0, dtype=np.int64)   # features with w_j != 0
+
+    def plan(self, penalties, opts, tol_abs):
+        """The path's (l1, l2) in order, for forms that solve ahead."""
 
     def support(self):
         """Sorted indices of the nonzero coefficients (kept up to date by
@@ -383,45 +387,26 @@ class _DenseProblem(_ResidualProblem):
 
         A float32 product reads half the bytes of X (and often fits in cache
         where X does not): on 200 x 20,000 it takes 0.19 ms against 0.75 ms.
-        Rounding X and v = S rs to float32 and summing n products in any
-        order errs by at most gamma_(n+2) |x_j|^T |v| <= gamma ||x_j|| ||v||,
-        gamma_k = k u / (1 - k u), u = 2^-24 (Higham, Accuracy and Stability
-        of Numerical Algorithms, 3.1); it is doubled here for margin.  With
-        ||v|| ~ ||r|| this is about 1e-5 ||x_j|| ||r||, far below the l1 of
-        any path, so few features need their exact float64 product.
-        Float64 X only, when the copy is at most shadow_max_bytes, and on
-        long runs only: making it costs several passes (and its pages' first
-        touch), which a single fit of a few passes does not repay.
+        Its error is about 1e-5 ||x_j|| ||r|| at n = 200, far below the l1
+        of any path, so few features need their exact float64 product.
+        On long runs only: making the copy costs several passes (and its
+        pages' first touch), which a single fit of a few passes does not repay.
         """
         if self._shadow is None:
-            X = self.X
             self._shadow = False
-            if (self.long_run and X.dtype == np.float64
-                    and X.nbytes // 2 <= self.shadow_max_bytes):
-                raw = np.empty(self.p)
-                _cd_fast.col_norms_dense(X, np.empty(0), np.zeros(self.p), raw)
-                self._shadow = (np.asfortranarray(X, dtype=np.float32),
-                                np.sqrt(raw) + 1e-30)
+            if self.long_run:
+                self._shadow = float32_shadow(self.X, self.shadow_max_bytes) or False
         if self._shadow is False:
             return None
-        X32, root = self._shadow
         v = self._weighted(self.rs)
-        vmax = float(np.max(np.abs(v), initial=0.0))
-        k = X32.shape[0] + 2
-        gamma = 2.0 * k * 2.0 ** -24 / (1.0 - k * 2.0 ** -24)
-        if not 0.0 < vmax < np.inf or gamma >= 0.5:
+        approx = float32_correlations(self._shadow, v[:, None])
+        if approx is None:
             return None
-        # v scaled by a power of two to |v| <= 1 (exact), so that float32
-        # underflow can only err by 2^-149 per term, which the 1e-30 added
-        # to every column norm covers
-        e = np.frexp(vmax)[1]
-        u = np.asarray(X32.T @ np.ldexp(v, -e).astype(np.float32), dtype=np.float64)
-        u = np.ldexp(u, e)
-        if not np.all(np.isfinite(u)):
-            return None              # X beyond float32's range
+        u, radius = approx
+        u = u[:, 0]
         if self.scal[0] != 0:
             u += (self.scal[0] * self.W) * self.mu
-        return u, root, gamma * float(np.linalg.norm(v))
+        return u, self._shadow[1], radius[0]
 
     def _compute_grad(self):
         # X^T S rs + o * W * mu
@@ -501,6 +486,49 @@ class _SparseProblem(_ResidualProblem):
         return _cd_fast.cd_sparse(X.data, X.indices, X.indptr, self.sw, self.mu,
                                   self.norms, self.q, self.pf, self.w, self.rs,
                                   self.scal, ws, opts, self.box, u_ws)
+
+
+def float32_shadow(X, max_bytes, raw_sq=None):
+    """(X32, ||x_j|| + 1e-30) for ``float32_correlations``, or None when X is
+    not float64 dense or its float32 copy would exceed ``max_bytes``.
+    ``raw_sq``, when known, holds the squared norms of X's columns."""
+    if sp.issparse(X) or X.dtype != np.float64 or X.nbytes // 2 > max_bytes:
+        return None
+    if raw_sq is not None:
+        raw = np.asarray(raw_sq, dtype=np.float64)
+    elif X.flags.f_contiguous:
+        raw = np.empty(X.shape[1])
+        _cd_fast.col_norms_dense(X, np.empty(0), np.zeros(X.shape[1]), raw)
+    else:
+        raw = np.einsum("ij,ij->j", X, X)
+    return np.asfortranarray(X, dtype=np.float32), np.sqrt(raw) + 1e-30
+
+
+def float32_correlations(shadow, V):
+    """X^T V from the float32 copy of X, with a rigorous error bound.
+
+    Returns (U, radius) with |(X^T V)_jk - U_jk| <= root_j radius_k, where
+    ``shadow = (X32, root)``; None when V is not finite or not representable.
+    Rounding X and a column v of V to float32 and summing n products in any
+    order errs by at most gamma_(n+2) |x_j|^T |v| <= gamma ||x_j|| ||v||,
+    gamma_k = k u / (1 - k u), u = 2^-24 (Higham, Accuracy and Stability of
+    Numerical Algorithms, 3.1); it is doubled here for margin.  Each column
+    is scaled by a power of two to |v| <= 1 (exact), so float32 underflow can
+    only err by 2^-149 per term, which the 1e-30 added to every root covers.
+    """
+    X32, root = shadow
+    k = X32.shape[0] + 2
+    gamma = 2.0 * k * 2.0 ** -24 / (1.0 - k * 2.0 ** -24)
+    vmax = np.max(np.abs(V), axis=0, initial=0.0)
+    if gamma >= 0.5 or not np.all(vmax < np.inf):
+        return None
+    scale = np.where(vmax > 0, np.ldexp(1.0, -np.frexp(vmax)[1]), 1.0)
+    V32 = np.empty(V.shape, dtype=np.float32, order="F")
+    np.multiply(V, scale, out=V32, casting="unsafe")
+    U = np.asarray(X32.T @ V32, dtype=np.float64) / scale
+    if not np.all(np.isfinite(U)):
+        return None              # X beyond float32's range
+    return U, gamma * np.linalg.norm(V, axis=0)
 
 
 def cross_gram(X, sw, mu, W, rows, cols):
