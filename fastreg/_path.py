@@ -17,6 +17,7 @@ from sklearn.exceptions import ConvergenceWarning
 
 from . import _cd_fast
 from ._problems import _DenseProblem, _GramProblem, _SparseProblem
+from ._tall import _TallProblem
 from ._validation import (as_kernel_X, check_alphas, check_bounds, check_choice,
                           check_gram, check_penalty_factor, check_sample_weight,
                           check_scalar_param, check_X_y)
@@ -162,12 +163,15 @@ def _solve_alpha(prob, l1, l2, opts, tol_abs):
 
 # ------------------------------------------------------------------ the path
 
-def make_problem(X, y, sw, pf, fit_intercept, precompute, Xy=None, n_alphas=100):
+def make_problem(X, y, sw, pf, fit_intercept, precompute, Xy=None, n_alphas=100,
+                 bounded=False):
     """The problem object of the kernel form that suits X and precompute.
 
-    'auto' picks the Gram form for tall X (n >= 2p, p <= 20,000) when the
-    path has at least _LONG_PATH alphas: its columns cost 2 n p each,
-    which a few alphas do not repay (a single fit is faster on X itself).
+    'auto' picks a Gram form for tall X (n >= 2p, p <= 20,000) when the
+    path has at least _LONG_PATH alphas: the tall form for float64 dense X
+    (a Gram block of the features near the model, alphas certified in
+    batches), else lazy full Gram columns (2 n p each).  A few alphas repay
+    neither: a single fit is faster on X itself.
     """
     n, p = X.shape
     gram = None
@@ -184,7 +188,11 @@ def make_problem(X, y, sw, pf, fit_intercept, precompute, Xy=None, n_alphas=100)
     if use_gram:
         # precompute=True computes the whole Gram matrix; 'auto' its columns
         # as features enter working sets
-        lazy = precompute == "auto"
+        lazy = isinstance(precompute, str)      # 'auto'
+        if lazy and _TallProblem.suits(X) and Xy is None and not bounded \
+                and np.all(pf > 0):
+            # certified in batches of alphas, on a Gram block of few features
+            return _TallProblem(X, y, sw, pf, fit_intercept)
         return _GramProblem(X, y, sw, pf, fit_intercept, gram, Xy, lazy)
     Xk = as_kernel_X(X)
     if sp.issparse(Xk):
@@ -292,14 +300,17 @@ def compute_path(X, y, *, l1_ratio=0.5, eps=1e-3, n_alphas=100, alphas=None,
     # with them it is still a short path
     single = not isinstance(grid, int) and grid.shape[0] == 1 and coef_init is None
     n_path = grid if isinstance(grid, int) else grid.shape[0]
-    prob = make_problem(X, y, sw, pf, fit_intercept, precompute, Xy, n_path)
-    prob.positive = opts.positive
+    box = np.empty((0, 0))
     if lower_bounds is not None or upper_bounds is not None:
         lo, hi = check_bounds(lower_bounds, upper_bounds, p)
         if opts.positive:
             lo = np.maximum(lo, 0.0)
         if np.isfinite(lo).any() or np.isfinite(hi).any() or opts.positive:
-            prob.box = np.ascontiguousarray(np.vstack([lo, hi]))
+            box = np.ascontiguousarray(np.vstack([lo, hi]))
+    prob = make_problem(X, y, sw, pf, fit_intercept, precompute, Xy, n_path,
+                        bounded=box.size > 0)
+    prob.positive = opts.positive
+    prob.box = box
     tol_abs = tol * prob.yy
     if coef_init is not None:
         w0 = np.asarray(coef_init, dtype=X.dtype).ravel()
@@ -334,6 +345,7 @@ def compute_path(X, y, *, l1_ratio=0.5, eps=1e-3, n_alphas=100, alphas=None,
                          tol_abs)
 
     k = grid.shape[0]
+    prob.plan([kernel_penalties(a, l1_ratio, prob.W) for a in grid], opts, tol_abs)
     # a row per feature: the pages touched are those of the features that are
     # ever nonzero (a row per alpha would touch a page per nonzero per alpha)
     coefs = lazy_zeros((p, k), X.dtype)

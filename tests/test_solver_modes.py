@@ -12,7 +12,7 @@ from datasets import make_regression, reference_coefs
 CASES = [
     # layout, precompute, n, p
     ("F", False, 60, 150),      # wide dense: residual kernel / Gram blocks
-    ("F", "auto", 300, 40),     # tall dense: lazy Gram columns
+    ("F", "auto", 300, 40),     # tall dense: tall form (float64), lazy Gram (float32)
     ("F", True, 300, 40),       # tall dense: full Gram matrix
     ("csc", False, 80, 200),    # wide sparse: Gram blocks of CSC columns
     ("csc", "auto", 400, 60),   # tall sparse: lazy Gram columns
@@ -113,7 +113,7 @@ def test_working_set_gram_cache_survives_capacity_reset(monkeypatch):
 def test_lazy_gram_prefetch_matches_full_gram(monkeypatch):
     from fastreg import _problems
     monkeypatch.setattr(_problems._GramProblem, "prefetch", 1)
-    X, y = _problem("F", 300, 40, np.float64, seed=6)
+    X, y = _problem("csc", 300, 40, np.float64, seed=6)
     lazy = compute_path(X, y, l1_ratio=0.7, n_alphas=15, tol=1e-10, precompute="auto")
     full = compute_path(X, y, l1_ratio=0.7, n_alphas=15, tol=1e-10, precompute=True)
     np.testing.assert_allclose(lazy.coefs, full.coefs, atol=1e-6)
@@ -256,10 +256,11 @@ def test_oracle_dual_coef_tightens_the_gap():
 @pytest.mark.parametrize("k, eps, completes", [(4, 0.05, False), (150, 0.01, True)])
 def test_lazy_gram_columns_and_the_switch_to_the_whole_matrix(monkeypatch, layout,
                                                               k, eps, completes):
-    """Tall X in the lazy Gram form: few entering features are served by
-    batches of columns; many make the solver complete the whole matrix
-    (cached columns plus one symmetric block).  Either way the path is the
-    one of the precomputed Gram matrix, and certified."""
+    """Tall X in the lazy Gram form (sparse X, or dense X with a box; float64
+    dense X otherwise takes the tall form, tests/test_tall.py): few entering
+    features are served by batches of columns; many make the solver complete
+    the whole matrix (cached columns plus one symmetric block).  Either way
+    the path is the one of the precomputed Gram matrix, and certified."""
     from fastreg import _problems
     X, y = make_regression(1500, 300, k=k, seed=4, layout=layout, intercept=1.0,
                            density=0.3 if layout == "csc" else None)
@@ -278,7 +279,7 @@ def test_lazy_gram_columns_and_the_switch_to_the_whole_matrix(monkeypatch, layou
     monkeypatch.setattr(_problems._GramProblem, "_complete", counting_complete)
     monkeypatch.setattr(_problems, "gram_columns", counting_columns)
     kw = dict(l1_ratio=0.9, n_alphas=30, eps=eps, tol=1e-8, fit_intercept=True,
-              sample_weight=sw)
+              sample_weight=sw, upper_bounds=1e6)
     lazy = compute_path(X, y, precompute="auto", **kw)
     assert calls["batches"] >= 1 and (calls["complete"] > 0) == completes
     monkeypatch.setattr(_problems, "gram_columns", columns)
@@ -289,6 +290,7 @@ def test_lazy_gram_columns_and_the_switch_to_the_whole_matrix(monkeypatch, layou
         gap = enet_dual_gap(X, y, lazy.coefs[:, i], a, 0.9, fit_intercept=True,
                             sample_weight=sw)
         assert gap <= bound * 1.001
+    assert np.abs(lazy.coefs).max() < 1e5          # the box never binds
     scale = np.abs(full.coefs).max()
     np.testing.assert_allclose(lazy.coefs, full.coefs, atol=1e-3 * scale)
 
@@ -431,14 +433,25 @@ def test_single_fit_goes_through_a_warm_path(monkeypatch):
 
 
 def test_auto_picks_the_gram_form_for_paths_only():
-    """Tall X: Gram columns repay themselves over a path, not a single fit."""
+    """Tall X: Gram forms repay themselves over a path, not a single fit.
+    Float64 dense X takes the tall form, unless a box, an unpenalised
+    feature or a given Xy call for the lazy Gram form's full columns."""
     from fastreg._path import make_problem
     from fastreg._problems import _DenseProblem, _GramProblem
+    from fastreg._tall import _TallProblem
     X, y = make_regression(400, 50, seed=1)
     pf = np.ones(50)
     assert isinstance(make_problem(X, y, None, pf, True, "auto", n_alphas=100),
-                      _GramProblem)
+                      _TallProblem)
     assert isinstance(make_problem(X, y, None, pf, True, "auto", n_alphas=5),
                       _DenseProblem)
     assert isinstance(make_problem(X, y, None, pf, True, True, n_alphas=1),
                       _GramProblem)
+    for lazy in [dict(bounded=True), dict(Xy=X.T @ y)]:
+        assert isinstance(make_problem(X, y, None, pf, True, "auto", **lazy),
+                          _GramProblem)
+    pf0 = pf.copy()
+    pf0[3] = 0.0
+    X32, y32 = make_regression(400, 50, seed=1, dtype=np.float32)
+    for args in [(X, y, None, pf0), (X32, y32, None, pf)]:
+        assert isinstance(make_problem(*args, True, "auto"), _GramProblem)

@@ -1,0 +1,425 @@
+"""Tall dense X (n >> p): a Gram block of a feature subset, certified in batches.
+
+The Gram form (``_problems._GramProblem``) computes a full column of
+``G = Xc^T S Xc`` (2 n p multiply-adds) for every feature that enters a
+working set, because its gradient ``q - G w`` must be exact for every
+feature to certify an alpha.  On 20,000 x 1,000 that is 0.24 s of a 0.28 s
+path.  This form splits the two jobs:
+
+- coordinate descent runs on the Gram block of a subset ``S`` of the
+  features (the support and the features expected to enter), which costs
+  n |S| per feature added instead of 2 n p;
+- an alpha is certified by the exact correlations ``Xc^T S r`` of its own
+  residual.  One product with X reads X once for any number of residuals,
+  so after an alpha is solved on S the next alphas of the path are solved
+  ahead of time from it, and one BLAS-3 product ``X^T [v_1 .. v_m]``
+  certifies all m.  An alpha whose certificate fails (a feature outside S
+  violates its constraint) is solved again with that feature, and the
+  solutions ahead of it are dropped.
+
+When S would hold ``full_at`` of the features (or sooner, at the rate
+features are expected to enter), the whole Gram matrix is completed from
+S's block and every gradient is exact from it, as in the Gram form.
+
+Memory: a float32 copy of X (at most ``shadow_max_bytes``, else the products
+are float64) and S's centred columns (at most ``full_at`` of X, and at most
+``subset_max_bytes``).
+"""
+import dataclasses
+from dataclasses import dataclass
+
+import numpy as np
+
+from . import _cd_fast
+from ._problems import (_GramProblem, _Problem, _centred_sq_norms,
+                        float32_correlations, float32_shadow, symmetric_block)
+
+
+@dataclass
+class _Solved:
+    """One alpha solved on S, with the certificate of its residual."""
+    l1: float
+    l2: float
+    feats: np.ndarray    # S when it was solved
+    w_S: np.ndarray      # its coefficients there (zero elsewhere)
+    u: np.ndarray        # Xc^T S r, every feature (outside S, w_j = 0 and
+                         # it may be an upper bound of |u_j|)
+    t: np.ndarray        # |u_j| estimated without the bound (for predictions)
+    A: float             # r^T S y_c
+    B: float             # r^T S r
+    epochs: int
+    gap: float           # gap on S
+
+
+class _TallProblem(_Problem):
+    """Dense float64 X with n >= 2p, no box and every feature penalised."""
+
+    cheap_grad = True
+    full_at = 0.5          # the whole Gram matrix once |S| reaches this fraction of p
+    full_max_bytes = 2 ** 31     # ... which must take at most this much memory
+    subset_max_bytes = 2 ** 30   # most memory for S's centred columns
+    batch_min = 8          # alphas solved at once, at first and after a failure
+    batch_max = 64         # alphas certified by one product with X
+    shadow_max_bytes = 2 ** 29   # largest float32 copy of X for the certificates
+    _shadow = None
+    _penalties = None      # (l1, l2) of the path's alphas, in order
+
+    def __init__(self, X, y, sw, pf, fit_intercept):
+        super().__init__(y, sw, pf, fit_intercept, X.dtype)
+        self.X = X
+        self.mu = self._means(X, fit_intercept, sw)
+        self._root_sw = None if sw is None else np.sqrt(sw.astype(np.float64))
+        self._y_t = self._scaled(self.y_c)             # sqrt(S) y_c
+        self.q = self._correlations(self._y_t[:, None])[:, 0]
+        self.norms = _centred_sq_norms(X, self.sw, self.mu.astype(X.dtype), self.W)
+        self.active = self.all_idx[self.norms > 0]
+        self._slot = np.full(self.p, -1, dtype=np.int64)
+        # most features S holds before the whole Gram matrix is completed
+        self._cap = int(min(self.full_at * self.p,
+                            max(32, self.subset_max_bytes // (8 * X.shape[0]))))
+        self._S = np.empty(0, dtype=np.int32)
+        self._Z = np.empty((X.shape[0], 0), order="F")   # sqrt(S) Xc[:, S]
+        self._G = np.empty((0, 0), order="F")            # Gram block of S
+        self._complete = False
+        self._cert = (self.q.copy(), self.yy, self.yy)   # (u, A, B) at w = 0
+        self._t = None         # the current point's estimated |u|
+        self._ahead = []       # alphas solved ahead, in path order
+        self._batch = self.batch_min
+        self._history = []     # (t, l1) of the last two certified alphas
+        self._retry = 1.0      # inner tolerance factor, tightened by failures
+        self._current = None   # (l1, l2) the current point was solved for
+
+    @classmethod
+    def suits(cls, X):
+        """Whether X is float64 dense and the whole Gram matrix fits (the
+        form completes it when most features enter)."""
+        return (isinstance(X, np.ndarray) and X.dtype == np.float64
+                and X.shape[1] ** 2 * 8 <= cls.full_max_bytes)
+
+    # ------------------------------------------------------------ helpers
+
+    def _scaled(self, v):
+        """sqrt(S) v."""
+        if self._root_sw is None:
+            return v
+        return v * (self._root_sw if v.ndim == 1 else self._root_sw[:, None])
+
+    def _correlations(self, V_t):
+        """Xc^T sqrt(S) V_t for the columns of V_t (n x m): one product with X."""
+        V = self._scaled(V_t)
+        U = np.asarray(self.X.T @ V, dtype=np.float64)
+        if self.mu.any():
+            U -= np.outer(self.mu, V.sum(axis=0))
+        return U
+
+    def plan(self, penalties, opts, tol_abs):
+        self._penalties = list(penalties)
+        self._opts = opts
+        self._tol_abs = tol_abs
+
+    # --------------------------------------------------------- the subset S
+
+    def _add(self, feats):
+        """Put ``feats`` in S: their Gram rows against S (n |S| each)."""
+        if self._complete:
+            return
+        feats = np.asarray(feats, dtype=np.int64)
+        new = np.unique(feats[self._slot[feats] < 0])
+        new = new[self.norms[new] > 0].astype(np.int32)
+        if new.size == 0:
+            return
+        k, k2 = self._S.size, self._S.size + new.size
+        if k2 > self._cap:
+            return self._make_complete()
+        if self._Z.shape[1] == 0:
+            # room for all of S at once: its pages are mapped as they are
+            # first written, and no column is ever copied twice
+            self._Z = np.empty((self.X.shape[0], self._cap), order="F")
+            self._G = np.empty((self._cap, self._cap), order="F")
+        Zn = self._Z[:, k:k2]
+        # Zn = sqrt(S) (X[:, new] - mu[new])
+        np.subtract(self.X[:, new], self.mu[new], out=Zn)
+        if self._root_sw is not None:
+            Zn *= self._root_sw[:, None]
+        block = self._Z[:, :k2].T @ Zn
+        self._G[:k2, k:k2] = block
+        self._G[k:k2, :k] = block[:k].T
+        self._slot[new] = np.arange(k, k2)
+        self._S = np.concatenate([self._S, new])
+
+    def _make_complete(self):
+        """The whole Gram matrix: every gradient exact from it.
+
+        The block of S is kept; the rest is one symmetric product of the
+        other features and their cross block with S, by blocks of rows (so
+        the whole costs one syrk's multiply-adds, n p^2, counting S's).
+        """
+        X, S, k = self.X, self._S, self._S.size
+        rest = np.flatnonzero(self._slot < 0).astype(np.int32)
+        G = np.empty((self.p, self.p), order="F")
+        G[np.ix_(S, S)] = self._G[:k, :k]
+        if rest.size:
+            sw = None if self._root_sw is None else self.sw
+            G[np.ix_(rest, rest)] = symmetric_block(X, sw, self.mu, self.W, rest)
+            # cross = (sqrt(S) Xc[:, rest])^T Z_S
+            cross = np.zeros((rest.size, k))
+            step = max(1, 2 ** 22 // max(rest.size, 1))
+            for start in range(0, X.shape[0], step):
+                B = X[start:start + step, rest] - self.mu[rest]
+                if self._root_sw is not None:
+                    B *= self._root_sw[start:start + step, None]
+                cross += B.T @ self._Z[start:start + step, :k]
+            G[np.ix_(rest, S)] = cross
+            G[np.ix_(S, rest)] = cross.T
+        self._G = G
+        self._S = self.all_idx.copy()
+        self._slot[:] = self.all_idx
+        self._Z = np.empty((0, 0), order="F")
+        self._complete = True
+
+    def _entrants(self):
+        """Features outside S by the l1 at which they are expected to meet
+        their constraint, largest first: (features, l1s).
+
+        As in the Gram form's prefetch, t_j = |u_j| moves about linearly
+        in l1 between entries: its slope over the last two certified alphas
+        predicts where it meets l1 pf_j.  Without two alphas, t_j / pf_j.
+        """
+        if self._history:
+            t, l1 = self._history[-1]
+        else:
+            l1 = np.inf
+            t = self._t if self._t is not None else self._magnitude(self._cert[0])
+        pf = self.pf.astype(np.float64)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            entry = t / pf
+            if len(self._history) == 2:
+                t0, l0 = self._history[0]
+                slope = (t - t0) / (l1 - l0)
+                entry = np.where(slope < pf, (t - slope * l1) / (pf - slope), 0.0)
+        cand = np.flatnonzero((self._slot < 0) & (self.norms > 0) & (entry > 0))
+        order = np.argsort(-entry[cand], kind="stable")
+        return cand[order], entry[cand][order]
+
+    # --------------------------------------------------------- the interface
+
+    def support(self):
+        return self._supp
+
+    def grad(self, l1=None):
+        return self._cert[0]
+
+    def stats(self):
+        return self._cert[1], self._cert[2]
+
+    def free_columns(self, free):        # every feature is penalised here
+        raise NotImplementedError
+
+    def set_coef(self, w):
+        self.w[:] = w
+        self._reset_support()
+        self._add(self._supp)
+        self._ahead = []
+        # r_t = sqrt(S) (y_c - Xc w)
+        Xw = np.asarray(self.X @ self.w, dtype=np.float64) - float(self.mu @ self.w)
+        r_t = self._y_t - self._scaled(Xw)
+        u = self._correlations(r_t[:, None])[:, 0]
+        self._cert = (u, float(r_t @ self._y_t), float(r_t @ r_t))
+        self._t = self._magnitude(u)
+        self._current = None
+
+    def solve(self, ws, opts):
+        out = self._solve(ws, opts)
+        self._supp = np.sort(self._S[self.w[self._S] != 0]).astype(np.int64)
+        return out
+
+    def _solve(self, ws, opts):
+        l1, l2 = opts["l1"], opts["l2"]
+        self._note_certified()
+        if self._ahead and (self._ahead[0].l1, self._ahead[0].l2) == (l1, l2):
+            return self._install(self._ahead.pop(0))
+        self._ahead = []
+        # a new batch from here, over the path's next alphas.  S gains the
+        # violators of ws (the rest of ws is there to be solved on, which S
+        # is anyway) and the features expected to enter.
+        mag = self._t if self._t is not None else self._magnitude(self._cert[0])
+        viol = ws[mag[ws] > l1 * self.pf[ws]]
+        if self._current == (l1, l2) and not np.any(self._slot[viol] < 0):
+            # the point solved for this alpha failed its certificate with
+            # no violator outside S: solve tighter, until rounding is the limit
+            self._retry *= 0.1
+            if self._retry < 1e-6:
+                return opts["max_epochs"], np.inf
+        elif self._current != (l1, l2):
+            self._retry = 1.0
+        self._add(viol)
+        todo = [(l1, l2)] + self._next_penalties(l1, l2)
+        if len(todo) > 1:
+            # the expected entrants by each alpha of the batch
+            feats, entry = self._entrants()
+            ends = np.array([pen[0] for pen in todo])
+            due = np.searchsorted(-entry, -ends, side="right")
+            room = self._cap - self._S.size
+            if due[-1] * self._remaining(l1, l2) / (len(todo) - 1) > room:
+                # at this rate S would fill before the path ends
+                self._make_complete()
+                todo = todo[:1]
+            else:
+                # the batch ends before its entrants would fill S
+                todo = todo[:max(1, int(np.count_nonzero(due <= room)))]
+                self._add(feats[:due[len(todo) - 1]])
+        solved = self._solve_batch(todo, opts["max_epochs"])
+        for i, entry in enumerate(solved[1:], start=1):
+            if not self._certifies(entry):
+                # drop the alphas solved from an uncertified one; the next
+                # batch starts there, twice as long as this one got
+                solved = solved[:i + 1]
+                self._batch = max(self.batch_min, 2 * i)
+                break
+        else:
+            if len(todo) == self._batch:
+                self._batch = min(2 * self._batch, self.batch_max)
+        first = self._install(solved[0])
+        self._ahead = solved[1:]
+        return first
+
+    def _magnitude(self, u):
+        """What a constraint bounds: u_j with ``positive``, else |u_j|."""
+        return u if self.positive else np.abs(u)
+
+    def _note_certified(self):
+        """Keep (t, l1) of the last two certified alphas (for predictions)."""
+        if (self.last is not None and self._current is not None
+                and self.last[1] == self._current[0]
+                and (not self._history or self._history[-1][1] != self.last[1])):
+            self._history = (self._history + [(self._t, self.last[1])])[-2:]
+
+    def _remaining(self, l1, l2):
+        """How many of the path's alphas come after (l1, l2)."""
+        pen = self._penalties or []
+        return len(pen) - 1 - pen.index((l1, l2)) if (l1, l2) in pen else 0
+
+    def _next_penalties(self, l1, l2):
+        """The path's alphas after (l1, l2), up to the batch size."""
+        pen = self._penalties or []
+        if (l1, l2) not in pen or self._complete:
+            return []
+        i = pen.index((l1, l2))
+        return pen[i + 1:i + self._batch]
+
+    def _certifies(self, s):
+        """Whether an alpha solved ahead meets tol with its certificate."""
+        w = np.zeros(self.p)
+        w[s.feats] = s.w_S
+        gap = _cd_fast.dual_gap(w, s.u, self.pf.astype(np.float64), self.all_idx,
+                                s.l1, s.l2, self.positive, s.A, s.B, s.B)
+        return gap <= self._tol_abs
+
+    def _solve_on_S(self, todo, w_S, max_epochs):
+        """Solve each (l1, l2) of ``todo`` on S, each from the previous
+        solution, the first from ``w_S``.  Returns (W_S, [(epochs, gap)])."""
+        from ._path import _solve_alpha       # (_path imports this module)
+        S = self._S
+        k = S.size
+        inner = _GramProblem(np.empty((0, k)), self.y_c, self._sw_or_none(),
+                             self.pf[S], False, gram=self._G[:k, :k],
+                             xy=self.q[S], lazy=False)
+        inner.positive = self.positive
+        inner.set_coef(w_S)
+        W_S = np.empty((k, len(todo)))
+        runs = []
+        for i, (l1, l2) in enumerate(todo):
+            opts = self._opts_with(max_epochs if i == 0 else self._opts.max_iter)
+            gap, epochs, _ = _solve_alpha(inner, l1, l2, opts,
+                                          0.9 * self._retry * self._tol_abs)
+            W_S[:, i] = inner.w
+            runs.append((epochs, gap))
+        return W_S, runs
+
+    def _solve_batch(self, todo, max_epochs):
+        """Solve each (l1, l2) of ``todo`` on S from the current point, then
+        certify all of them with one product with X."""
+        S = self._S
+        k = S.size
+        W_S, runs = self._solve_on_S(todo, self.w[S], max_epochs)
+        if self._complete:
+            U = self.q[:, None] - self._G @ W_S
+            A = self.yy - self.q @ W_S
+            B = A - np.einsum("ij,ij->j", W_S, U)
+            T = self._magnitude(U)
+        else:
+            R_t = self._residuals(W_S)
+            U, T = self._certificates(R_t, W_S, [l1 for l1, _ in todo])
+            A = R_t.T @ self._y_t
+            B = np.einsum("ij,ij->j", R_t, R_t)
+        return [_Solved(l1, l2, S, W_S[:, i].copy(), U[:, i].copy(), T[:, i].copy(),
+                        float(A[i]), float(B[i]), *runs[i])
+                for i, (l1, l2) in enumerate(todo)]
+
+    def _residuals(self, W_S):
+        """R_t = sqrt(S) (y_c - Xc[:, S] W_S), one column per alpha, from the
+        columns of the features ever nonzero in W_S."""
+        k = W_S.shape[0]
+        nz = np.flatnonzero(np.any(W_S != 0, axis=1))
+        R_t = np.empty((self.X.shape[0], W_S.shape[1]), order="F")
+        if nz.size > 0.7 * k:
+            np.matmul(self._Z[:, :k], W_S, out=R_t)
+        else:
+            np.matmul(self._Z[:, nz], W_S[nz], out=R_t)
+        np.subtract(self._y_t[:, None], R_t, out=R_t)
+        return R_t
+
+    def _certificates(self, R_t, W_S, l1s):
+        """Xc^T sqrt(S) R_t where the gaps need it, upper bounds elsewhere.
+
+        With a float32 copy of X the product costs about half: on S the
+        exact values come from the Gram block, q_S - G_SS W_S; outside S
+        a feature gets |u_j| + its rounding bound, or its exact product when
+        that bound comes within 1% of its constraint (w_j = 0 there, so the
+        gap only needs an upper bound of |u_j| to scale its dual point).
+        """
+        if self._shadow is None:
+            raw = self.norms if self._root_sw is None and not self.mu.any() else None
+            self._shadow = float32_shadow(self.X, self.shadow_max_bytes, raw) or False
+        V = self._scaled(R_t)
+        approx = float32_correlations(self._shadow, V) if self._shadow else None
+        if approx is None:
+            U = self._correlations(R_t)
+            return U, self._magnitude(U)
+        U, radius = approx
+        sums = V.sum(axis=0)
+        if self.mu.any():
+            U -= np.outer(self.mu, sums)
+        k = self._S.size
+        exact = self._G[:k, :k] @ W_S
+        np.subtract(self.q[self._S, None], exact, out=exact)
+        if not self.positive:
+            np.abs(U, out=U)
+        U[self._S] = np.abs(exact) if not self.positive else exact
+        T = U.copy()
+        U += np.outer(self._shadow[1], radius)
+        U[self._S] = exact
+        # the features near a constraint in any column: exact, in one product
+        near = U >= 0.99 * np.outer(self.pf.astype(np.float64), l1s)
+        feats = np.flatnonzero(near.any(axis=1) & (self._slot < 0))
+        if feats.size:
+            E = (np.asarray(self.X[:, feats].T @ V, dtype=np.float64)
+                 - np.outer(self.mu[feats], sums))
+            U[feats] = T[feats] = self._magnitude(E)
+        return U, T
+
+    def _opts_with(self, max_iter):
+        return dataclasses.replace(self._opts, max_iter=max_iter,
+                                   positive=self.positive)
+
+    def _sw_or_none(self):
+        return None if self._root_sw is None else self.sw
+
+    def _install(self, s):
+        """Make an alpha solved on S the current point, with its certificate."""
+        self.w[:] = 0.0
+        self.w[s.feats] = s.w_S
+        self._cert = (s.u, s.A, s.B)
+        self._t = s.t
+        self._current = (s.l1, s.l2)
+        return max(s.epochs, 1), s.gap

@@ -1,0 +1,148 @@
+"""The tall dense form: a Gram block of a feature subset, alphas solved ahead
+and certified in batches by one product with X (fastreg._tall)."""
+import numpy as np
+import pytest
+
+from fastreg import _tall
+from fastreg._objectives import enet_dual_gap
+from fastreg._path import compute_path, kernel_penalties
+
+
+
+def _tall_problem(n=1500, p=300, k=8, seed=4, scale=1.0):
+    # AR(1) columns, as in the public dense problems: neighbours of active
+    # features sit near their constraint, the hard case for predicting entrants
+    rng = np.random.default_rng(seed)
+    Z = rng.standard_normal((n, p))
+    X = np.empty((n, p), order="F")
+    X[:, 0] = Z[:, 0]
+    for j in range(1, p):
+        X[:, j] = 0.6 * X[:, j - 1] + 0.8 * Z[:, j]
+    w = np.zeros(p)
+    w[rng.choice(p, k, replace=False)] = rng.standard_normal(k)
+    y = X @ w + 1.0 + 0.3 * rng.standard_normal(n)
+    return X * scale, y * scale
+
+
+def _count(monkeypatch, name):
+    calls = []
+    original = getattr(_tall._TallProblem, name)
+
+    def counted(self, *args):
+        calls.append(args)
+        return original(self, *args)
+
+    monkeypatch.setattr(_tall._TallProblem, name, counted)
+    return calls
+
+
+def _assert_certified(res, X, y, l1_ratio, sw, positive=False):
+    assert res.converged.all()
+    for i, a in enumerate(res.alphas):
+        gap = enet_dual_gap(X, y, res.coefs[:, i], a, l1_ratio, fit_intercept=True,
+                            sample_weight=sw, positive=positive)
+        assert gap <= res.gap_tol * 1.001, (i, gap / res.gap_tol)
+
+
+@pytest.mark.parametrize("k, eps, completes", [(8, 0.02, False), (150, 0.001, True)])
+@pytest.mark.parametrize("positive", [False, True])
+def test_tall_path_is_certified_and_equals_the_full_gram_path(monkeypatch, k, eps,
+                                                              completes, positive):
+    """Few entrants: the subset form all along, alphas certified in batches;
+    most features entering: it completes the Gram matrix.  Either way every
+    alpha is certified by the oracle and the path is the full Gram one."""
+    X, y = _tall_problem(k=k)
+    sw = np.random.default_rng(0).uniform(0.5, 2.0, X.shape[0])
+    batches = _count(monkeypatch, "_solve_batch")
+    completed = _count(monkeypatch, "_make_complete")
+    kw = dict(l1_ratio=0.9, n_alphas=40, eps=eps, tol=1e-8, fit_intercept=True,
+              sample_weight=sw, positive=positive)
+    res = compute_path(X, y, precompute="auto", **kw)
+    assert bool(completed) == completes
+    if not completes:
+        # alphas were solved ahead: far fewer batches (products with X) than alphas
+        assert len(batches) <= 10
+    _assert_certified(res, X, y, 0.9, sw, positive)
+    full = compute_path(X, y, precompute=True, **kw)
+    scale = np.abs(full.coefs).max()
+    np.testing.assert_allclose(res.coefs, full.coefs, atol=1e-4 * scale)
+    np.testing.assert_allclose(res.intercepts, full.intercepts,
+                               atol=1e-4 * np.abs(full.intercepts).max())
+
+
+def test_tall_failed_certificates_are_solved_again(monkeypatch):
+    """With no entrant predicted, every feature entering makes the alpha
+    solved ahead for it fail its certificate: the batch is cut there and the
+    alpha solved again with the violator.  The path is unchanged."""
+    X, y = _tall_problem(k=20, seed=6)
+    monkeypatch.setattr(_tall._TallProblem, "_entrants",
+                        lambda self: (np.empty(0, np.int64), np.empty(0)))
+    monkeypatch.setattr(_tall._TallProblem, "batch_min", 16)
+    batches = _count(monkeypatch, "_solve_batch")
+    res = compute_path(X, y, l1_ratio=1.0, n_alphas=30, eps=0.01, tol=1e-8,
+                       fit_intercept=True, precompute="auto")
+    # some batches were cut short (fewer alphas certified than solved)
+    solved = sum(len(todo) for todo, _ in batches)
+    assert solved > 30
+    _assert_certified(res, X, y, 1.0, None)
+    ref = compute_path(X, y, l1_ratio=1.0, n_alphas=30, eps=0.01, tol=1e-8,
+                       fit_intercept=True, precompute=True)
+    np.testing.assert_allclose(res.coefs, ref.coefs, atol=1e-4 * np.abs(ref.coefs).max())
+
+
+@pytest.mark.parametrize("scale", [1.0, 1e-18, 1e18])
+@pytest.mark.parametrize("weighted", [False, True])
+@pytest.mark.parametrize("positive", [False, True])
+def test_tall_batch_certificates_bound_the_true_correlations(scale, weighted, positive):
+    """Each alpha of a batch carries u with: u_j exact on S, and outside S
+    an upper bound of |x_j^T S r| (of x_j^T S r with positive), from the
+    float32 product plus its rounding bound or an exact product; A and B
+    are r^T S y_c and r^T S r of its own residual."""
+    X, y = _tall_problem(n=800, p=120, k=10, scale=scale)
+    rng = np.random.default_rng(2)
+    sw = rng.uniform(0.3, 3.0, X.shape[0]) if weighted else None
+    n, p = X.shape
+    W = n if sw is None else float(np.sum(sw))
+    swn = None if sw is None else sw * (n / W)   # as compute_path scales it
+    prob = _tall._TallProblem(X, y, swn, np.ones(p), True)
+    prob.positive = positive
+    Wk = prob.W
+    amax = np.max(np.abs(prob.q)) / Wk
+    alphas = amax * np.geomspace(0.5, 0.05, 12)
+    pen = [kernel_penalties(a, 1.0, Wk) for a in alphas]
+    from fastreg._path import SolverOptions
+    prob.plan(pen, SolverOptions(tol=1e-8), 1e-8 * prob.yy)
+    prob._add(np.argsort(-np.abs(prob.q))[:15])
+    solved = prob._solve_batch(pen, 1000)
+    Xc = X - np.average(X, axis=0, weights=swn)
+    yc = y - np.average(y, weights=swn)
+    s = np.ones(n) if swn is None else swn
+    inside = prob._slot >= 0
+    for entry in solved:
+        w = np.zeros(p)
+        w[entry.feats] = entry.w_S
+        r = yc - Xc @ w
+        u = Xc.T @ (s * r)
+        tiny = 1e-9 * np.linalg.norm(Xc, axis=0) * np.linalg.norm(np.sqrt(s) * r)
+        np.testing.assert_allclose(entry.u[inside], u[inside], rtol=0,
+                                   atol=float(np.max(tiny)))
+        t = u if positive else np.abs(u)
+        assert np.all(entry.u[~inside] >= t[~inside] - tiny[~inside])
+        assert entry.A == pytest.approx(float(r @ (s * yc)), rel=1e-9)
+        assert entry.B == pytest.approx(float(r @ (s * r)), rel=1e-9)
+
+
+@pytest.mark.parametrize("limit", ["shadow_max_bytes", "subset_max_bytes"])
+def test_tall_memory_limits_keep_the_path(monkeypatch, limit):
+    """Without room for the float32 copy the certificates are float64
+    products; with little room for S's columns (32 features) the form
+    completes the Gram matrix sooner.  The path is the same, certified."""
+    X, y = _tall_problem(k=8, seed=8)
+    monkeypatch.setattr(_tall._TallProblem, limit, 0)
+    completed = _count(monkeypatch, "_make_complete")
+    kw = dict(l1_ratio=1.0, n_alphas=25, eps=0.02, tol=1e-8, fit_intercept=True)
+    res = compute_path(X, y, precompute="auto", **kw)
+    assert bool(completed) == (limit == "subset_max_bytes")
+    _assert_certified(res, X, y, 1.0, None)
+    ref = compute_path(X, y, precompute=True, **kw)
+    np.testing.assert_allclose(res.coefs, ref.coefs, atol=1e-4 * np.abs(ref.coefs).max())
