@@ -543,6 +543,72 @@ def col_norms_dense(const floating[::1, :] X, const floating[::1] sw,
             out[j] = (a0 + a1) + (a2 + a3)
 
 
+cdef inline void _column_sums(const double *x, const double *v, const double *sw,
+                              double m, int n, float *x32,
+                              double *out) noexcept nogil:
+    """out = [x^T v, sum_i sw_i (x_i - m)^2, ||x||^2]; x32 = float32(x)
+    unless NULL.  The column stays in cache between its reads."""
+    cdef Py_ssize_t i
+    cdef double b0 = 0.0, b1 = 0.0, b2 = 0.0, b3 = 0.0, t0, t1, t2, t3
+    out[0] = _dot(n, x, 1, v, 1)
+    out[2] = _dot(n, x, 1, x, 1)
+    if sw == NULL and m == 0.0:
+        out[1] = out[2]
+    else:
+        # centred in the sum (no cancellation): four partial sums
+        for i in range(0, n - 3, 4):
+            t0 = x[i] - m
+            t1 = x[i + 1] - m
+            t2 = x[i + 2] - m
+            t3 = x[i + 3] - m
+            if sw != NULL:
+                b0 = b0 + t0 * t0 * sw[i]
+                b1 = b1 + t1 * t1 * sw[i + 1]
+                b2 = b2 + t2 * t2 * sw[i + 2]
+                b3 = b3 + t3 * t3 * sw[i + 3]
+            else:
+                b0 = b0 + t0 * t0
+                b1 = b1 + t1 * t1
+                b2 = b2 + t2 * t2
+                b3 = b3 + t3 * t3
+        for i in range(n - n % 4, n):
+            t0 = x[i] - m
+            b0 = b0 + (t0 * t0 * sw[i] if sw != NULL else t0 * t0)
+        out[1] = (b0 + b1) + (b2 + b3)
+    if x32 != NULL:
+        for i in range(n):
+            x32[i] = <float> x[i]
+
+
+def dense_column_pass(const double[::1, :] X, const double[::1] v,
+                      const double[::1] sw, const double[::1] mu, double[::1] xv,
+                      double[::1] norms, double[::1] raw, float[::1, :] X32):
+    """One read of X for what the tall form needs of every column:
+    ``xv_j = x_j^T v``, ``norms_j = sum_i sw_i (X_ij - mu_j)^2``,
+    ``raw_j = ||x_j||^2`` and, when X32 has columns, ``X32 = float32(X)``.
+    """
+    cdef Py_ssize_t n = X.shape[0], p = X.shape[1], j
+    cdef bint has_sw = sw.shape[0] > 0, copy = X32.shape[1] > 0
+    cdef double out[3]
+    if (v.shape[0] != n or mu.shape[0] != p or xv.shape[0] != p
+            or norms.shape[0] != p or raw.shape[0] != p
+            or (has_sw and sw.shape[0] != n)
+            or (copy and (X32.shape[0] != n or X32.shape[1] != p))):
+        raise ValueError("dense_column_pass: arrays must match X's shape")
+    if n == 0:
+        xv[:] = 0.0
+        norms[:] = 0.0
+        raw[:] = 0.0
+        return
+    with nogil:
+        for j in range(p):
+            _column_sums(&X[0, j], &v[0], &sw[0] if has_sw else NULL, mu[j],
+                         <int> n, &X32[0, j] if copy else NULL, out)
+            xv[j] = out[0]
+            norms[j] = out[1]
+            raw[j] = out[2]
+
+
 # ---------------------------------------------------------------- sparse X
 
 cdef inline double _grad_sparse(const floating *data, const index_t *ind,

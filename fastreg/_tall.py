@@ -70,8 +70,19 @@ class _TallProblem(_Problem):
         self.mu = self._means(X, fit_intercept, sw)
         self._root_sw = None if sw is None else np.sqrt(sw.astype(np.float64))
         self._y_t = self._scaled(self.y_c)             # sqrt(S) y_c
-        self.q = self._correlations(self._y_t[:, None])[:, 0]
-        self.norms = _centred_sq_norms(X, self.sw, self.mu.astype(X.dtype), self.W)
+        if X.flags.f_contiguous:
+            # one read of X: q, the norms and the float32 copy
+            self.q, self.norms, raw = np.empty(self.p), np.empty(self.p), np.empty(self.p)
+            v = self._scaled(self._y_t)
+            small = X.nbytes // 2 <= self.shadow_max_bytes
+            X32 = np.empty(X.shape if small else (0, 0), dtype=np.float32, order="F")
+            _cd_fast.dense_column_pass(X, v, self.sw.astype(np.float64), self.mu,
+                                       self.q, self.norms, raw, X32)
+            self.q -= self.mu * float(v.sum())
+            self._shadow = (X32, np.sqrt(raw) + 1e-30) if small else False
+        else:
+            self.q = self._correlations(self._y_t[:, None])[:, 0]
+            self.norms = _centred_sq_norms(X, self.sw, self.mu, self.W)
         self.active = self.all_idx[self.norms > 0]
         self._slot = np.full(self.p, -1, dtype=np.int64)
         # most features S holds before the whole Gram matrix is completed
@@ -141,9 +152,12 @@ class _TallProblem(_Problem):
         np.subtract(self.X[:, new], self.mu[new], out=Zn)
         if self._root_sw is not None:
             Zn *= self._root_sw[:, None]
-        block = self._Z[:, :k2].T @ Zn
-        self._G[:k2, k:k2] = block
-        self._G[k:k2, :k] = block[:k].T
+        # G[S + new, new]: the old rows by one product, the new block by a
+        # symmetric one (numpy's Zn^T Zn is a syrk: half the multiply-adds)
+        cross = self._Z[:, :k].T @ Zn
+        self._G[:k, k:k2] = cross
+        self._G[k:k2, :k] = cross.T
+        self._G[k:k2, k:k2] = Zn.T @ Zn
         self._slot[new] = np.arange(k, k2)
         self._S = np.concatenate([self._S, new])
 
