@@ -57,9 +57,9 @@ class ElasticNet(LinearPredictMixin, RegressorMixin, BaseEstimator):
         Fit an unpenalised intercept.  Sparse X is centred implicitly (never
         densified nor copied).
     precompute : 'auto', bool or ndarray, default='auto'
-        Use the Gram form; 'auto' picks it when n_samples >= 2 n_features and
-        n_features <= 20000 (computing Gram columns only for features that
-        enter working sets); True computes the whole matrix.
+        Use the Gram form; True computes the whole matrix.  'auto' solves a
+        single fit on X itself (Gram entries repay themselves over paths,
+        see ``enet_path``).
     max_iter : int, default=1000
         Coordinate-descent epochs at most.
     copy_X : bool, default=True

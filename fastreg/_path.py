@@ -436,11 +436,14 @@ def enet_path(X, y, *, l1_ratio=0.5, eps=1e-3, n_alphas=100, alphas=None,
         smallest alpha whose solution is exactly 0 (with centring, weights,
         penalty factors and ``positive`` accounted for), to eps * alpha_max.
     precompute : 'auto', bool or ndarray of shape (n_features, n_features)
-        Use the Gram form.  'auto' picks it when n_samples >= 2 n_features
-        and n_features <= 20000, and computes only the Gram columns of the
-        features that enter working sets; True computes the whole matrix
-        (one syrk).  An array is taken as the Gram matrix of the
-        centred, weighted X.
+        Use a Gram form.  'auto' picks one for paths of 10 or more alphas
+        when n_samples >= 2 n_features and n_features <= 20000, and computes
+        Gram entries only for the features near the model (float64 dense X:
+        the Gram block of those features, with alphas certified in batches
+        by products with a float32 copy of X; otherwise the full Gram
+        columns of the features that enter working sets); True computes the
+        whole matrix (one syrk).  An array is taken as the Gram matrix of
+        the centred, weighted X.
     Xy : ndarray of shape (n_features,), default=None
         ``Xc^T S y_c`` for a precomputed Gram matrix.
     copy_X : bool, default=True
