@@ -189,7 +189,7 @@ def make_problem(X, y, sw, pf, fit_intercept, precompute, Xy=None, n_alphas=100,
         # precompute=True computes the whole Gram matrix; 'auto' its columns
         # as features enter working sets
         lazy = isinstance(precompute, str)      # 'auto'
-        if lazy and _TallProblem.suits(X) and Xy is None and not bounded \
+        if lazy and _TallProblem.suits(X, n_alphas) and Xy is None and not bounded \
                 and np.all(pf > 0):
             # certified in batches of alphas, on a Gram block of few features
             return _TallProblem(X, y, sw, pf, fit_intercept)

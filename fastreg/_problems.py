@@ -519,16 +519,19 @@ def float32_correlations(shadow, V):
     X32, root = shadow
     k = X32.shape[0] + 2
     gamma = 2.0 * k * 2.0 ** -24 / (1.0 - k * 2.0 ** -24)
-    vmax = np.max(np.abs(V), axis=0, initial=0.0)
+    if V.shape[0] == 0:
+        return np.zeros((X32.shape[1], V.shape[1])), np.zeros(V.shape[1])
+    vmax = np.maximum(V.max(axis=0), -V.min(axis=0))
     if gamma >= 0.5 or not np.all(vmax < np.inf):
         return None
-    scale = np.where(vmax > 0, np.ldexp(1.0, -np.frexp(vmax)[1]), 1.0)
-    V32 = np.empty(V.shape, dtype=np.float32, order="F")
-    np.multiply(V, scale, out=V32, casting="unsafe")
-    U = np.asarray(X32.T @ V32, dtype=np.float64) / scale
+    e = np.frexp(vmax)[1]            # 0 for a zero column
+    Vs = np.ldexp(V, -e)             # |Vs| <= 1, exactly scaled
+    U = np.ldexp(np.asarray(X32.T @ Vs.astype(np.float32, order="F"),
+                            dtype=np.float64), e)
     if not np.all(np.isfinite(U)):
         return None              # X beyond float32's range
-    return U, gamma * np.linalg.norm(V, axis=0)
+    # ||v|| = 2^e ||Vs||: neither underflows nor overflows
+    return U, gamma * np.ldexp(np.sqrt(np.einsum("ij,ij->j", Vs, Vs)), e)
 
 
 def cross_gram(X, sw, mu, W, rows, cols):

@@ -61,6 +61,7 @@ class _TallProblem(_Problem):
     batch_min = 8          # alphas solved at once, at first and after a failure
     batch_max = 64         # alphas certified by one product with X
     shadow_max_bytes = 2 ** 29   # largest float32 copy of X for the certificates
+    shadow_max_rows = 400_000    # ... and most rows (its bound grows with n)
     _shadow = None
     _penalties = None      # (l1, l2) of the path's alphas, in order
 
@@ -70,11 +71,14 @@ class _TallProblem(_Problem):
         self.mu = self._means(X, fit_intercept, sw)
         self._root_sw = None if sw is None else np.sqrt(sw.astype(np.float64))
         self._y_t = self._scaled(self.y_c)             # sqrt(S) y_c
-        if X.flags.f_contiguous:
-            # one read of X: q, the norms and the float32 copy
+        if X.flags.f_contiguous and X.shape[0] < 2 ** 31:
+            # one read of X: q, the norms and the float32 copy.  The copy's
+            # rounding bound grows as n 2^-23: past n ~ 400,000 it would
+            # exceed the correlations it certifies
             self.q, self.norms, raw = np.empty(self.p), np.empty(self.p), np.empty(self.p)
             v = self._scaled(self._y_t)
-            small = X.nbytes // 2 <= self.shadow_max_bytes
+            small = (X.nbytes // 2 <= self.shadow_max_bytes
+                     and X.shape[0] <= self.shadow_max_rows)
             X32 = np.empty(X.shape if small else (0, 0), dtype=np.float32, order="F")
             _cd_fast.dense_column_pass(X, v, self.sw.astype(np.float64), self.mu,
                                        self.q, self.norms, raw, X32)
@@ -101,11 +105,15 @@ class _TallProblem(_Problem):
         self._current = None   # (l1, l2) the current point was solved for
 
     @classmethod
-    def suits(cls, X):
-        """Whether X is float64 dense and the whole Gram matrix fits (the
-        form completes it when most features enter)."""
+    def suits(cls, X, n_alphas):
+        """Whether X is float64 dense, the whole Gram matrix fits (the form
+        completes it when most features enter), and the path is short next
+        to p: each alpha's certificate costs a product with X of n p, so a
+        path of more than p / 3 alphas costs about what the whole Gram
+        matrix does (n p^2), which the Gram form then computes instead."""
         return (isinstance(X, np.ndarray) and X.dtype == np.float64
-                and X.shape[1] ** 2 * 8 <= cls.full_max_bytes)
+                and X.shape[1] ** 2 * 8 <= cls.full_max_bytes
+                and X.shape[1] >= 3 * n_alphas)
 
     # ------------------------------------------------------------ helpers
 
@@ -189,6 +197,7 @@ class _TallProblem(_Problem):
         self._S = self.all_idx.copy()
         self._slot[:] = self.all_idx
         self._Z = np.empty((0, 0), order="F")
+        self._shadow = False         # gradients are exact from G from now on
         self._complete = True
 
     def _entrants(self):
@@ -250,8 +259,13 @@ class _TallProblem(_Problem):
     def _solve(self, ws, opts):
         l1, l2 = opts["l1"], opts["l2"]
         self._note_certified()
-        if self._ahead and (self._ahead[0].l1, self._ahead[0].l2) == (l1, l2):
-            return self._install(self._ahead.pop(0))
+        ahead = [(e.l1, e.l2) for e in self._ahead]
+        if (l1, l2) in ahead:
+            # solved ahead (the alphas before it may have been certified by
+            # an earlier point, without a solve: their entries are dropped)
+            i = ahead.index((l1, l2))
+            entry, self._ahead = self._ahead[i], self._ahead[i + 1:]
+            return self._install(entry)
         self._ahead = []
         # a new batch from here, over the path's next alphas.  S gains the
         # violators of ws (the rest of ws is there to be solved on, which S
@@ -302,11 +316,13 @@ class _TallProblem(_Problem):
         return u if self.positive else np.abs(u)
 
     def _note_certified(self):
-        """Keep (t, l1) of the last two certified alphas (for predictions)."""
+        """Keep (t, l1) of the last two certified points, each at the alpha
+        it was solved for (for predictions).  The path loop's ``last`` names
+        the alpha it last certified, this point's own or a later one."""
         if (self.last is not None and self._current is not None
-                and self.last[1] == self._current[0]
-                and (not self._history or self._history[-1][1] != self.last[1])):
-            self._history = (self._history + [(self._t, self.last[1])])[-2:]
+                and self.last[1] <= self._current[0]
+                and (not self._history or self._history[-1][1] != self._current[0])):
+            self._history = (self._history + [(self._t, self._current[0])])[-2:]
 
     def _remaining(self, l1, l2):
         """How many of the path's alphas come after (l1, l2)."""
@@ -394,7 +410,8 @@ class _TallProblem(_Problem):
         """
         if self._shadow is None:
             raw = self.norms if self._root_sw is None and not self.mu.any() else None
-            self._shadow = float32_shadow(self.X, self.shadow_max_bytes, raw) or False
+            self._shadow = (self.X.shape[0] <= self.shadow_max_rows and
+                            float32_shadow(self.X, self.shadow_max_bytes, raw)) or False
         V = self._scaled(R_t)
         approx = float32_correlations(self._shadow, V) if self._shadow else None
         if approx is None:
@@ -413,11 +430,18 @@ class _TallProblem(_Problem):
         T = U.copy()
         U += np.outer(self._shadow[1], radius)
         U[self._S] = exact
-        # the features near a constraint in any column: exact, in one product
+        # the features near a constraint in any column: exact products
         near = U >= 0.99 * np.outer(self.pf.astype(np.float64), l1s)
         feats = np.flatnonzero(near.any(axis=1) & (self._slot < 0))
+        if feats.size > self.p // 4:
+            # the rounding bound is too wide for this X to pay: float64 from
+            # now on (and the copy's memory back)
+            self._shadow = False
+            U = self._correlations(R_t)
+            return U, self._magnitude(U)
         if feats.size:
-            E = (np.asarray(self.X[:, feats].T @ V, dtype=np.float64)
+            # column by column: no copy of X's columns
+            E = (np.array([self.X[:, j] @ V for j in feats], dtype=np.float64)
                  - np.outer(self.mu[feats], sums))
             U[feats] = T[feats] = self._magnitude(E)
         return U, T

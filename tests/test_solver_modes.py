@@ -434,24 +434,27 @@ def test_single_fit_goes_through_a_warm_path(monkeypatch):
 
 def test_auto_picks_the_gram_form_for_paths_only():
     """Tall X: Gram forms repay themselves over a path, not a single fit.
-    Float64 dense X takes the tall form, unless a box, an unpenalised
-    feature or a given Xy call for the lazy Gram form's full columns."""
+    Float64 dense X takes the tall form on paths of at most p / 3 alphas,
+    unless a box, an unpenalised feature or a given Xy call for the lazy
+    Gram form's full columns; longer paths take the Gram form too."""
     from fastreg._path import make_problem
     from fastreg._problems import _DenseProblem, _GramProblem
     from fastreg._tall import _TallProblem
-    X, y = make_regression(400, 50, seed=1)
-    pf = np.ones(50)
-    assert isinstance(make_problem(X, y, None, pf, True, "auto", n_alphas=100),
+    X, y = make_regression(400, 150, seed=1)
+    pf = np.ones(150)
+    assert isinstance(make_problem(X, y, None, pf, True, "auto", n_alphas=50),
                       _TallProblem)
+    assert isinstance(make_problem(X, y, None, pf, True, "auto", n_alphas=51),
+                      _GramProblem)
     assert isinstance(make_problem(X, y, None, pf, True, "auto", n_alphas=5),
                       _DenseProblem)
     assert isinstance(make_problem(X, y, None, pf, True, True, n_alphas=1),
                       _GramProblem)
     for lazy in [dict(bounded=True), dict(Xy=X.T @ y)]:
-        assert isinstance(make_problem(X, y, None, pf, True, "auto", **lazy),
-                          _GramProblem)
+        assert isinstance(make_problem(X, y, None, pf, True, "auto", n_alphas=50,
+                                       **lazy), _GramProblem)
     pf0 = pf.copy()
     pf0[3] = 0.0
-    X32, y32 = make_regression(400, 50, seed=1, dtype=np.float32)
+    X32, y32 = make_regression(400, 150, seed=1, dtype=np.float32)
     for args in [(X, y, None, pf0), (X32, y32, None, pf)]:
-        assert isinstance(make_problem(*args, True, "auto"), _GramProblem)
+        assert isinstance(make_problem(*args, True, "auto", n_alphas=50), _GramProblem)

@@ -58,7 +58,7 @@ def test_tall_path_is_certified_and_equals_the_full_gram_path(monkeypatch, k, ep
     kw = dict(l1_ratio=0.9, n_alphas=40, eps=eps, tol=1e-8, fit_intercept=True,
               sample_weight=sw, positive=positive)
     res = compute_path(X, y, precompute="auto", **kw)
-    assert bool(completed) == completes
+    assert batches and bool(completed) == completes
     if not completes:
         # alphas were solved ahead: far fewer batches (products with X) than alphas
         assert len(batches) <= 10
@@ -140,9 +140,66 @@ def test_tall_memory_limits_keep_the_path(monkeypatch, limit):
     X, y = _tall_problem(k=8, seed=8)
     monkeypatch.setattr(_tall._TallProblem, limit, 0)
     completed = _count(monkeypatch, "_make_complete")
+    batches = _count(monkeypatch, "_solve_batch")
     kw = dict(l1_ratio=1.0, n_alphas=25, eps=0.02, tol=1e-8, fit_intercept=True)
     res = compute_path(X, y, precompute="auto", **kw)
-    assert bool(completed) == (limit == "subset_max_bytes")
+    assert batches and bool(completed) == (limit == "subset_max_bytes")
     _assert_certified(res, X, y, 1.0, None)
     ref = compute_path(X, y, precompute=True, **kw)
     np.testing.assert_allclose(res.coefs, ref.coefs, atol=1e-4 * np.abs(ref.coefs).max())
+
+
+def test_tall_alphas_certified_without_a_solve_keep_the_batch(monkeypatch):
+    """At a loose tol the point of one alpha often certifies the next ones
+    too, and those are never asked for: the alphas solved ahead after them
+    are still used, not solved again."""
+    X, y = _tall_problem(n=3000, k=5, seed=3)
+    batches = _count(monkeypatch, "_solve_batch")
+    res = compute_path(X, y, l1_ratio=1.0, n_alphas=60, eps=0.01, tol=1e-2,
+                       fit_intercept=True)
+    assert res.converged.all()
+    solved = sum(len(todo) for todo, _ in batches)
+    assert batches and solved <= 1.3 * 60, solved
+
+
+def test_tall_falls_back_to_float64_products_when_the_bound_is_too_wide(monkeypatch):
+    """When the float32 rounding bound leaves most features within 1% of
+    their constraint (very large n), the certificates switch to float64
+    products, and the float32 copy is let go."""
+    from fastreg import _problems
+    X, y = _tall_problem(k=8, seed=5)
+    real = _problems.float32_correlations
+
+    def wide(shadow, V):
+        U, radius = real(shadow, V)
+        return U, radius * 1e6
+
+    monkeypatch.setattr(_tall, "float32_correlations", wide)
+    made = []
+    init = _tall._TallProblem.__init__
+
+    def keep(self, *args):
+        init(self, *args)
+        made.append(self)
+
+    monkeypatch.setattr(_tall._TallProblem, "__init__", keep)
+    kw = dict(l1_ratio=1.0, n_alphas=30, eps=0.02, tol=1e-8, fit_intercept=True)
+    res = compute_path(X, y, **kw)
+    assert made and made[0]._shadow is False
+    _assert_certified(res, X, y, 1.0, None)
+
+
+def test_float32_correlations_scale_each_column_exactly():
+    """Columns of V from subnormal to huge, and a zero one: the product is
+    within its bound of the exact one (never None for finite input)."""
+    from fastreg._problems import float32_correlations, float32_shadow
+    rng = np.random.default_rng(0)
+    X = np.asfortranarray(rng.standard_normal((200, 30)))
+    V = rng.standard_normal((200, 4)) * np.array([1e-310, 1.0, 1e300, 0.0])
+    out = float32_correlations(float32_shadow(X, 2 ** 30), V)
+    assert out is not None
+    U, radius = out
+    root = np.linalg.norm(X, axis=0) + 1e-30
+    exact = X.T @ V
+    assert np.all(np.abs(U - exact) <= np.outer(root, radius) + 1e-320)
+    assert np.all(U[:, 3] == 0)
