@@ -68,6 +68,17 @@ class _Problem:
     def plan(self, penalties, opts, tol_abs):
         """The path's (l1, l2) in order, for forms that solve ahead."""
 
+    def offset_ratio(self):
+        """max_j |mu_j| / (the centred column's root mean square): about the
+        factor by which centring through mu (as the kernel forms do, without
+        a centred copy of X) multiplies rounding errors."""
+        if not np.any(self.mu):
+            return 0.0
+        norms = self.norms.astype(np.float64)
+        ok = norms > 0
+        return float(np.max(np.abs(self.mu[ok].astype(np.float64))
+                            * np.sqrt(self.W / norms[ok]), initial=0.0))
+
     def support(self):
         """Sorted indices of the nonzero coefficients (kept up to date by
         solve and set_coef without scanning all p features)."""
@@ -661,7 +672,11 @@ class _GramProblem(_Problem):
             self._C = np.asfortranarray(C, dtype=X.dtype)
             self._slot[:] = cols
             self._k = self.p
-            diag = np.diag(self._C)
+            # the column norms from X when it is at hand: centred column by
+            # column, they keep their digits when the Gram matrix's centring
+            # (by W mu mu^T) loses them (see offset_ratio)
+            diag = (np.diag(self._C) if gram is not None or X.shape[0] == 0
+                    else _centred_sq_norms(X, self.sw, self.mu, self.W))
         else:
             self._C = np.empty((self.p, 16), dtype=X.dtype, order="F")
             self._k = 0

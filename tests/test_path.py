@@ -533,6 +533,54 @@ def test_constant_and_zero_columns(layout, dtype):
     assert np.all(np.isfinite(g))
 
 
+def test_constant_column_in_coef_init_is_dropped(layout):
+    """coef_init nonzero on a constant column (with an intercept): that
+    coefficient changes no prediction, so it is 0 and the path converges."""
+    X, y = _problem("F", np.float64)
+    Xd = np.array(X)
+    Xd[:, 4] = 2.5
+    if layout in ("csc", "csr"):
+        Xd = sp.csc_matrix(Xd) if layout == "csc" else sp.csr_matrix(Xd)
+    elif layout == "C":
+        Xd = np.ascontiguousarray(Xd)
+    w0 = np.zeros(Xd.shape[1])
+    w0[4] = 3.0
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        _, c, _ = _path(Xd, y, alphas=12, fit_intercept=True, tol=1e-8, coef_init=w0)
+    assert np.all(c[4] == 0)
+
+
+@pytest.mark.parametrize("precompute", [False, True, "auto"])
+@pytest.mark.parametrize("weighted", [False, True])
+def test_columns_with_large_offsets_are_certified(precompute, weighted):
+    """Columns whose mean is 1e7 times their spread: centring them through
+    the mean alone would lose the fit's digits (the reported gap then was
+    1e4 times below the true suboptimality).  Such X is centred in a copy:
+    the path is that of the centred X, and the intercept the original's."""
+    rng = np.random.default_rng(3)
+    X, y = make_regression(200, 60, k=5, seed=3)
+    sw = rng.uniform(0.5, 2.0, 200) if weighted else None
+    Xo = np.asfortranarray(X + 1e7)
+    kw = dict(l1_ratio=1.0, n_alphas=15, eps=1e-2, tol=1e-8, fit_intercept=True,
+              sample_weight=sw, return_intercept=True)
+    alphas, coefs, gaps, b = enet_path(Xo, y, precompute=precompute, **kw)
+    s = np.ones(200) if sw is None else sw
+    Xc = X - np.average(X, axis=0, weights=s)       # exact: X has no offset
+    _, ref, _, b_ref = enet_path(np.asfortranarray(Xc), y, alphas=alphas, precompute=True,
+                                 **{**kw, "tol": 1e-13, "n_alphas": None})
+    scale = np.abs(ref).max()
+    np.testing.assert_allclose(coefs, ref, atol=1e-4 * scale)
+    mu = np.average(Xo, axis=0, weights=s)
+    expected = np.average(y, weights=s) - mu @ coefs
+    np.testing.assert_allclose(b, expected, rtol=0,
+                               atol=1e-12 * np.max(np.abs(mu) @ np.abs(coefs)) + 1e-12)
+    for i, a in enumerate(alphas):
+        gap = enet_dual_gap(Xc, y, coefs[:, i], a, 1.0, fit_intercept=True,
+                            sample_weight=sw)
+        assert gap <= 1.001 * _gap_bound(y, sw, True, 1e-8)
+
+
 # ----------------------------------------------------------------- warnings
 
 def _convergence_warnings(caught):
