@@ -21,9 +21,11 @@ When S would hold ``full_at`` of the features (or sooner, at the rate
 features are expected to enter), the whole Gram matrix is completed from
 S's block and every gradient is exact from it, as in the Gram form.
 
-Memory: a float32 copy of X (at most ``shadow_max_bytes``, else the products
-are float64) and S's centred columns (at most ``full_at`` of X, and at most
-``subset_max_bytes``).
+Memory: a float32 copy of X (at most ``shadow_max_bytes`` and
+``shadow_max_rows``, else the products are float64), S's centred columns
+(at most ``full_at`` of X, and ``subset_max_bytes`` or 32 columns) and a
+batch's residuals (n by at most ``batch_max``).  The form is chosen for
+paths of at most p / 3 alphas (``suits``).
 """
 import dataclasses
 from dataclasses import dataclass

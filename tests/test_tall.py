@@ -36,11 +36,11 @@ def _count(monkeypatch, name):
     return calls
 
 
-def _assert_certified(res, X, y, l1_ratio, sw, positive=False):
+def _assert_certified(res, X, y, l1_ratio, sw, positive=False, pf=None):
     assert res.converged.all()
     for i, a in enumerate(res.alphas):
         gap = enet_dual_gap(X, y, res.coefs[:, i], a, l1_ratio, fit_intercept=True,
-                            sample_weight=sw, positive=positive)
+                            sample_weight=sw, positive=positive, penalty_factor=pf)
         assert gap <= res.gap_tol * 1.001, (i, gap / res.gap_tol)
 
 
@@ -50,19 +50,22 @@ def test_tall_path_is_certified_and_equals_the_full_gram_path(monkeypatch, k, ep
                                                               completes, positive):
     """Few entrants: the subset form all along, alphas certified in batches;
     most features entering: it completes the Gram matrix.  Either way every
-    alpha is certified by the oracle and the path is the full Gram one."""
+    alpha is certified by the oracle and the path is the full Gram one
+    (intercept, sample weights, penalty factors, elastic net, positive)."""
     X, y = _tall_problem(k=k)
-    sw = np.random.default_rng(0).uniform(0.5, 2.0, X.shape[0])
+    rng = np.random.default_rng(0)
+    sw = rng.uniform(0.5, 2.0, X.shape[0])
+    pf = rng.uniform(0.5, 2.0, X.shape[1])
     batches = _count(monkeypatch, "_solve_batch")
     completed = _count(monkeypatch, "_make_complete")
     kw = dict(l1_ratio=0.9, n_alphas=40, eps=eps, tol=1e-8, fit_intercept=True,
-              sample_weight=sw, positive=positive)
+              sample_weight=sw, positive=positive, penalty_factor=pf)
     res = compute_path(X, y, precompute="auto", **kw)
     assert batches and bool(completed) == completes
     if not completes:
         # alphas were solved ahead: far fewer batches (products with X) than alphas
         assert len(batches) <= 10
-    _assert_certified(res, X, y, 0.9, sw, positive)
+    _assert_certified(res, X, y, 0.9, sw, positive, pf)
     full = compute_path(X, y, precompute=True, **kw)
     scale = np.abs(full.coefs).max()
     np.testing.assert_allclose(res.coefs, full.coefs, atol=1e-4 * scale)
