@@ -512,7 +512,9 @@ def float32_shadow(X, max_bytes, raw_sq=None):
         _cd_fast.col_norms_dense(X, np.empty(0), np.zeros(X.shape[1]), raw)
     else:
         raw = np.einsum("ij,ij->j", X, X)
-    return np.asfortranarray(X, dtype=np.float32), np.sqrt(raw) + 1e-30
+    # in X's own layout: converting C-ordered X to Fortran order would
+    # transpose it in memory (X^T V is one product either way)
+    return X.astype(np.float32, order="K"), np.sqrt(raw) + 1e-30
 
 
 def float32_correlations(shadow, V):
