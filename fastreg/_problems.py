@@ -499,6 +499,22 @@ class _SparseProblem(_ResidualProblem):
                                   self.scal, ws, opts, self.box, u_ws)
 
 
+def entry_l1(t, l1, prev, pf):
+    """The l1 at which each t_j = |u_j| (u_j with positive) is expected to
+    meet its constraint l1 pf_j, from t at l1 and ``prev = (t0, l0)`` at a
+    larger l0: t_j moves about linearly in l1 between entries, so its slope
+    predicts the meeting point; a feature whose t_j falls as fast as the
+    constraint (0 returned) is not expected to enter.  Without prev, t_j / pf_j.
+    """
+    pf = np.asarray(pf, dtype=np.float64)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        if prev is None:
+            return t / pf
+        t0, l0 = prev
+        slope = (t - t0) / (l1 - l0)
+        return np.where(slope < pf, (t - slope * l1) / (pf - slope), 0.0)
+
+
 def float32_shadow(X, max_bytes, raw_sq=None):
     """(X32, ||x_j|| + 1e-30) for ``float32_correlations``, or None when X is
     not float64 dense or its float32 copy would exceed ``max_bytes``.
@@ -733,16 +749,12 @@ class _GramProblem(_Problem):
         alpha, the closest to their constraint come first.
         """
         t = u if self.positive else np.abs(u)
-        pf = self.pf.astype(np.float64)
-        open_ = (self.w == 0) & (pf > 0) & (self.norms > 0)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            entry = t / pf            # l1 at which t_j = l1 pf_j if t_j stayed put
-            if self.last is not None and self.last[1] > l1:
-                u0, l0 = self.last
-                t0 = u0 if self.positive else np.abs(u0)
-                slope = (t - t0) / (l1 - l0)
-                moving = slope < pf
-                entry = np.where(moving, (t - slope * l1) / (pf - slope), 0.0)
+        open_ = (self.w == 0) & (self.pf > 0) & (self.norms > 0)
+        prev = None
+        if self.last is not None and self.last[1] > l1:
+            u0, l0 = self.last
+            prev = (u0 if self.positive else np.abs(u0), l0)
+        entry = entry_l1(t, l1, prev, self.pf)
         cand = np.flatnonzero(open_ & (entry > 0))
         return cand[np.argsort(-entry[cand], kind="stable")].astype(np.int32)
 

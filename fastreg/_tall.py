@@ -33,7 +33,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from . import _cd_fast
-from ._problems import (_GramProblem, _Problem, _centred_sq_norms,
+from ._problems import (_GramProblem, _Problem, _centred_sq_norms, entry_l1,
                         float32_correlations, float32_shadow, symmetric_block)
 
 
@@ -190,24 +190,16 @@ class _TallProblem(_Problem):
 
     def _entrants(self):
         """Features outside S by the l1 at which they are expected to meet
-        their constraint, largest first: (features, l1s).
-
-        As in the Gram form's prefetch, t_j = |u_j| moves about linearly
-        in l1 between entries: its slope over the last two certified alphas
-        predicts where it meets l1 pf_j.  Without two alphas, t_j / pf_j.
-        """
+        their constraint, largest first: (features, l1s), as predicted by
+        ``entry_l1`` from the last two certified points (the Gram form's
+        prefetch does the same from one)."""
         if self._history:
             t, l1 = self._history[-1]
         else:
             l1 = np.inf
             t = self._t if self._t is not None else self._magnitude(self._cert[0])
-        pf = self.pf.astype(np.float64)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            entry = t / pf
-            if len(self._history) == 2:
-                t0, l0 = self._history[0]
-                slope = (t - t0) / (l1 - l0)
-                entry = np.where(slope < pf, (t - slope * l1) / (pf - slope), 0.0)
+        entry = entry_l1(t, l1, self._history[0] if len(self._history) == 2 else None,
+                         self.pf)
         cand = np.flatnonzero((self._slot < 0) & (self.norms > 0) & (entry > 0))
         order = np.argsort(-entry[cand], kind="stable")
         return cand[order], entry[cand][order]
