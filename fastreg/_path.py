@@ -25,7 +25,6 @@ from ._validation import (as_kernel_X, check_alphas, check_bounds, check_choice,
 # working-set policy
 _WS_MIN = 10                 # smallest working set
 _INNER_RATIO = 0.1           # inner solve stops at this fraction of the outer gap
-_CHECK_EVERY = 10            # epochs between two inner gap checks
 # a path of fewer alphas is short: it repays neither Gram columns ('auto')
 # nor the float32 copy of dense X; a single fit's warm path stays short
 _LONG_PATH = 10
@@ -157,7 +156,7 @@ def _solve_alpha(prob, l1, l2, opts, tol_abs):
             ws = opts.random_order.permutation(ws).astype(np.int32)
         e, inner_gap = prob.solve(ws, dict(l1=l1, l2=l2, positive=opts.positive,
                                            max_epochs=opts.max_iter - epochs,
-                                           tol=inner_tol, check_every=_CHECK_EVERY))
+                                           tol=inner_tol, check_every=prob.check_every))
         epochs += e
         size *= 2
         if complete and inner_gap <= inner_tol:

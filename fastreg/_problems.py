@@ -36,6 +36,7 @@ class _Problem:
     """What every kernel form shares: targets, weights, penalty factors."""
 
     cheap_grad = False     # True when the full gradient needs no pass over X
+    check_every = 10       # epochs between two inner gap checks
     positive = False       # constrain w >= 0 (set by the path)
     _skipped = None        # features whose gradient entry is only a bound
     _exact = None          # ... and the others (int32), when some are skipped

@@ -335,6 +335,11 @@ class _TallProblem(_Problem):
                              self.pf[S], False, gram=self._G[:k, :k],
                              xy=self.q[S], lazy=False)
         inner.positive = self.positive
+        if self._complete:
+            # the whole Gram matrix: the inner gap is the certified one, and
+            # reads the gradient the epoch keeps (O(|ws|) against an epoch's
+            # O(|ws|^2)): every epoch checks it
+            inner.check_every = 1
         inner.set_coef(w_S)
         W_S = np.empty((k, len(todo)))
         runs = []
