@@ -29,9 +29,11 @@ _INNER_RATIO = 0.1           # inner solve stops at this fraction of the outer g
 # nor the float32 copy of dense X; a single fit's warm path stays short
 _LONG_PATH = 10
 _WARM_STEP = 0.5             # ratio of two alphas of a single fit's warm path
-# a dense X whose column means exceed 1e4 times their spread is centred in a
-# copy (implicit centring would lose about 4 more digits of the fit)
-_MAX_OFFSET_RATIO = 1e4
+# a dense X whose column means exceed this many times their spread is centred
+# in a copy: implicit centring multiplies rounding errors by the ratio (by its
+# square in Gram matrices), which float64 affords up to about 1e4 and float32
+# up to about 1e2 at the tightest tolerances
+_MAX_OFFSET_RATIO = {np.dtype(np.float64): 100.0, np.dtype(np.float32): 10.0}
 
 
 @dataclass(frozen=True)
@@ -312,13 +314,16 @@ def compute_path(X, y, *, l1_ratio=0.5, eps=1e-3, n_alphas=100, alphas=None,
     prob = make_problem(X, y, sw, pf, fit_intercept, precompute, Xy, n_path,
                         bounded=box.size > 0)
     shift = None
-    if (prob.offset_ratio() > _MAX_OFFSET_RATIO and not sp.issparse(X)
+    if (prob.offset_ratio() > _MAX_OFFSET_RATIO[X.dtype] and not sp.issparse(X)
             and not isinstance(precompute, np.ndarray)):
         # columns whose mean is far above their spread: centring them
         # implicitly would lose the digits that hold the fit.  Solve on a
-        # centred copy of X; the intercept is mapped back below.
+        # centred copy of X (Fortran-ordered, as the kernels read it); the
+        # intercept is mapped back below.
         shift = prob.mu.astype(np.float64)
-        X = X - shift.astype(X.dtype)
+        del prob
+        X = np.subtract(X, shift.astype(X.dtype),
+                        out=np.empty(X.shape, dtype=X.dtype, order="F"))
         prob = make_problem(X, y, sw, pf, fit_intercept, precompute, Xy, n_path,
                             bounded=box.size > 0)
     prob.positive = opts.positive

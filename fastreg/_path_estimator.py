@@ -103,14 +103,16 @@ def relaxed_path(X, y, coefs, *, sample_weight=None, fit_intercept=True,
         return rcoefs, rint
     XU = X[:, union]
     wy = w * (yr - ybar)
+    mu = np.asarray(XU.T @ w, dtype=np.float64).ravel() / W if fit_intercept \
+        else np.zeros(union.size)
     if sp.issparse(XU):
         XU = sp.csc_matrix(XU, dtype=np.float64)
-        G = np.asarray((XU.T @ sp.diags(w) @ XU).toarray())
+        G = np.asarray((XU.T @ sp.diags(w) @ XU).toarray()) - W * np.outer(mu, mu)
     else:
-        XU = np.asarray(XU, dtype=np.float64)
+        # dense: centred column by column (through the mean alone, columns
+        # far from zero would lose their digits); XU is a copy already
+        XU = np.asarray(XU, dtype=np.float64) - mu
         G = XU.T @ (XU * w[:, None])
-    mu = np.asarray(XU.T @ w).ravel() / W if fit_intercept else np.zeros(union.size)
-    G -= W * np.outer(mu, mu)
     q = np.asarray(XU.T @ wy).ravel()            # sum(wy) = 0 with an intercept
     pos = np.full(p, -1)
     pos[union] = np.arange(union.size)

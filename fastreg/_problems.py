@@ -72,13 +72,15 @@ class _Problem:
     def offset_ratio(self):
         """max_j |mu_j| / (the centred column's root mean square): about the
         factor by which centring through mu (as the kernel forms do, without
-        a centred copy of X) multiplies rounding errors."""
+        a centred copy of X) multiplies rounding errors (its square, in a
+        Gram matrix).  A column constant up to the rounding of its mean
+        (spread below n eps |mu_j|) is left out: it is constant."""
         if not np.any(self.mu):
             return 0.0
-        norms = self.norms.astype(np.float64)
-        ok = norms > 0
-        return float(np.max(np.abs(self.mu[ok].astype(np.float64))
-                            * np.sqrt(self.W / norms[ok]), initial=0.0))
+        mu = np.abs(self.mu.astype(np.float64))
+        spread = np.sqrt(np.maximum(self.norms.astype(np.float64), 0.0) / self.W)
+        varies = spread > len(self.y_c) * np.finfo(self.dtype).eps * mu
+        return float(np.max(mu[varies] / spread[varies], initial=0.0))
 
     def support(self):
         """Sorted indices of the nonzero coefficients (kept up to date by

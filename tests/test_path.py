@@ -581,6 +581,56 @@ def test_columns_with_large_offsets_are_certified(precompute, weighted):
         assert gap <= 1.001 * _gap_bound(y, sw, True, 1e-8)
 
 
+@pytest.mark.parametrize("precompute", [False, True, "auto"])
+def test_float32_columns_with_offsets_are_certified(precompute):
+    """In float32, centring through the mean fails at far smaller offsets
+    (3e3 times the spread gave negative reported gaps of -1e34): such X is
+    centred in a copy too."""
+    rng = np.random.default_rng(0)
+    Z = rng.standard_normal((200, 40))
+    y = Z[:, :5] @ np.array([3.0, -2.0, 1.5, 1.0, -1.0]) + 0.1 * rng.standard_normal(200)
+    X = np.asfortranarray((Z + 3e3).astype(np.float32))
+    alphas, coefs, gaps, b = enet_path(X, y, l1_ratio=0.5, n_alphas=20, tol=1e-4,
+                                       fit_intercept=True, precompute=precompute,
+                                       return_intercept=True)
+    X64 = X.astype(np.float64)
+    Xc = X64 - X64.mean(axis=0)
+    bound = _gap_bound(y, None, True, 1e-4)
+    for i, a in enumerate(alphas):
+        assert gaps[i] >= -1e-3 * bound          # (rounding only)
+        gap = enet_dual_gap(Xc, y, coefs[:, i], a, 0.5, fit_intercept=True)
+        assert gap <= 1.01 * bound
+
+
+def test_constant_columns_need_no_centred_copy(monkeypatch):
+    """A column constant up to the rounding of its mean (0.1, whose mean is
+    not exact) is constant, not a large offset: X is not copied."""
+    from fastreg import _path
+    X, y = _problem("F", np.float64)
+    X = np.array(X, order="F")
+    X[:, 3] = 0.1
+    built = []
+    make = _path.make_problem
+    monkeypatch.setattr(_path, "make_problem", lambda *a, **k: built.append(1) or make(*a, **k))
+    _path.compute_path(X, y, l1_ratio=1.0, n_alphas=10, fit_intercept=True)
+    assert len(built) == 1
+
+
+def test_relaxed_fits_of_offset_columns():
+    """The relaxed (unpenalised) refit on each support centres dense columns
+    one by one: with columns at 1e7 it equals the refit on centred X."""
+    from fastreg._path_estimator import relaxed_path
+    X, y = make_regression(200, 30, k=5, seed=2)
+    alphas, coefs, _ = enet_path(X, y, l1_ratio=1.0, n_alphas=10, fit_intercept=True)
+    Xo = np.asfortranarray(X + 1e7)
+    r_off, b_off = relaxed_path(Xo, y, coefs)
+    r_ref, b_ref = relaxed_path(X - X.mean(axis=0), y, coefs)
+    np.testing.assert_allclose(r_off, r_ref, atol=1e-8 * np.abs(r_ref).max())
+    mu = Xo.mean(axis=0)
+    np.testing.assert_allclose(b_off, y.mean() - mu @ r_ref, rtol=0,
+                               atol=1e-9 * np.max(np.abs(mu) @ np.abs(r_ref)))
+
+
 # ----------------------------------------------------------------- warnings
 
 def _convergence_warnings(caught):
