@@ -18,8 +18,8 @@ path.  This form splits the two jobs:
   solutions ahead of it are dropped.
 
 When S would hold ``full_at`` of the features (or sooner, at the rate
-features are expected to enter), the whole Gram matrix is completed from
-S's block and every gradient is exact from it, as in the Gram form.
+features are expected to enter), the whole Gram matrix is computed (one
+syrk) and every gradient is exact from it, as in the Gram form.
 
 Memory: a float32 copy of X (at most ``shadow_max_bytes`` and
 ``shadow_max_rows``, else the products are float64), S's centred columns
