@@ -508,39 +508,48 @@ def cd_dense(const floating[::1, :] X, const floating[::1] sw,
     return epoch, gap
 
 
+cdef inline double _centred_sq(const floating *x, const floating *sw, double m,
+                               Py_ssize_t n) noexcept nogil:
+    """sum_i sw_i (x_i - m)^2 (sw NULL: all ones), accumulated in float64.
+
+    Centred in the sum, so no cancellation.  Four partial sums: one running
+    sum waits on each addition, four keep the floating-point units busy
+    (about 4x faster).
+    """
+    cdef Py_ssize_t i
+    cdef double a0 = 0.0, a1 = 0.0, a2 = 0.0, a3 = 0.0, t0, t1, t2, t3
+    for i in range(0, n - 3, 4):
+        t0 = x[i] - m
+        t1 = x[i + 1] - m
+        t2 = x[i + 2] - m
+        t3 = x[i + 3] - m
+        if sw != NULL:
+            a0 = a0 + t0 * t0 * sw[i]
+            a1 = a1 + t1 * t1 * sw[i + 1]
+            a2 = a2 + t2 * t2 * sw[i + 2]
+            a3 = a3 + t3 * t3 * sw[i + 3]
+        else:
+            a0 = a0 + t0 * t0
+            a1 = a1 + t1 * t1
+            a2 = a2 + t2 * t2
+            a3 = a3 + t3 * t3
+    for i in range(n - n % 4, n):
+        t0 = x[i] - m
+        a0 = a0 + (t0 * t0 * sw[i] if sw != NULL else t0 * t0)
+    return (a0 + a1) + (a2 + a3)
+
+
 def col_norms_dense(const floating[::1, :] X, const floating[::1] sw,
                     const floating[::1] mu, floating[::1] out):
-    """out_j = sum_i sw_i (X_ij - mu_j)^2, accumulated in float64.
-
-    Four partial sums per column: one running sum waits on each addition,
-    four keep the floating-point units busy (about 4x faster).
-    """
-    cdef Py_ssize_t n = X.shape[0], p = X.shape[1], i, j, n4 = n - n % 4
+    """out_j = sum_i sw_i (X_ij - mu_j)^2, accumulated in float64."""
+    cdef Py_ssize_t n = X.shape[0], p = X.shape[1], j
     cdef bint has_sw = sw.shape[0] > 0
-    cdef double a0, a1, a2, a3, t0, t1, t2, t3, m
+    if n == 0:
+        out[:] = 0
+        return
     with nogil:
         for j in range(p):
-            a0 = a1 = a2 = a3 = 0.0
-            m = mu[j]
-            for i in range(0, n4, 4):
-                t0 = X[i, j] - m
-                t1 = X[i + 1, j] - m
-                t2 = X[i + 2, j] - m
-                t3 = X[i + 3, j] - m
-                if has_sw:
-                    a0 = a0 + t0 * t0 * sw[i]
-                    a1 = a1 + t1 * t1 * sw[i + 1]
-                    a2 = a2 + t2 * t2 * sw[i + 2]
-                    a3 = a3 + t3 * t3 * sw[i + 3]
-                else:
-                    a0 = a0 + t0 * t0
-                    a1 = a1 + t1 * t1
-                    a2 = a2 + t2 * t2
-                    a3 = a3 + t3 * t3
-            for i in range(n4, n):
-                t0 = X[i, j] - m
-                a0 = a0 + (t0 * t0 * sw[i] if has_sw else t0 * t0)
-            out[j] = (a0 + a1) + (a2 + a3)
+            out[j] = _centred_sq(&X[0, j], &sw[0] if has_sw else NULL, mu[j], n)
 
 
 cdef inline void _column_sums(const double *x, const double *v, const double *sw,
@@ -549,32 +558,9 @@ cdef inline void _column_sums(const double *x, const double *v, const double *sw
     """out = [x^T v, sum_i sw_i (x_i - m)^2, ||x||^2]; x32 = float32(x)
     unless NULL.  The column stays in cache between its reads."""
     cdef Py_ssize_t i
-    cdef double b0 = 0.0, b1 = 0.0, b2 = 0.0, b3 = 0.0, t0, t1, t2, t3
     out[0] = _dot(n, x, 1, v, 1)
     out[2] = _dot(n, x, 1, x, 1)
-    if sw == NULL and m == 0.0:
-        out[1] = out[2]
-    else:
-        # centred in the sum (no cancellation): four partial sums
-        for i in range(0, n - 3, 4):
-            t0 = x[i] - m
-            t1 = x[i + 1] - m
-            t2 = x[i + 2] - m
-            t3 = x[i + 3] - m
-            if sw != NULL:
-                b0 = b0 + t0 * t0 * sw[i]
-                b1 = b1 + t1 * t1 * sw[i + 1]
-                b2 = b2 + t2 * t2 * sw[i + 2]
-                b3 = b3 + t3 * t3 * sw[i + 3]
-            else:
-                b0 = b0 + t0 * t0
-                b1 = b1 + t1 * t1
-                b2 = b2 + t2 * t2
-                b3 = b3 + t3 * t3
-        for i in range(n - n % 4, n):
-            t0 = x[i] - m
-            b0 = b0 + (t0 * t0 * sw[i] if sw != NULL else t0 * t0)
-        out[1] = (b0 + b1) + (b2 + b3)
+    out[1] = out[2] if sw == NULL and m == 0.0 else _centred_sq(x, sw, m, n)
     if x32 != NULL:
         for i in range(n):
             x32[i] = <float> x[i]
