@@ -696,7 +696,7 @@ class _GramProblem(_Problem):
             # the column norms from X when it is at hand: centred column by
             # column, they keep their digits when the Gram matrix's centring
             # (by W mu mu^T) loses them (see offset_ratio)
-            diag = (np.diag(self._C) if gram is not None or X.shape[0] == 0
+            diag = (np.diag(self._C) if gram is not None
                     else _centred_sq_norms(X, self.sw, self.mu, self.W))
         else:
             self._C = np.empty((self.p, 16), dtype=X.dtype, order="F")
