@@ -64,6 +64,7 @@ class _TallProblem(_Problem):
     batch_max = 64         # alphas certified by one product with X
     shadow_max_bytes = 2 ** 29   # largest float32 copy of X for the certificates
     shadow_max_rows = 400_000    # ... and most rows (its bound grows with n)
+    near_chunk = 32        # columns of X copied at once for exact correlations
     _shadow = None
     _penalties = None      # (l1, l2) of the path's alphas, in order
 
@@ -425,11 +426,12 @@ class _TallProblem(_Problem):
             self._shadow = False
             U = self._correlations(R_t)
             return U, self._magnitude(U)
-        if feats.size:
-            # column by column: no copy of X's columns
-            E = (np.array([self.X[:, j] @ V for j in feats], dtype=np.float64)
-                 - np.outer(self.mu[feats], sums))
-            U[feats] = T[feats] = self._magnitude(E)
+        # a few columns at a time: one BLAS-3 product each, and at most
+        # ``near_chunk`` columns of X copied at once
+        for at in range(0, feats.size, self.near_chunk):
+            chunk = feats[at:at + self.near_chunk]
+            E = self.X[:, chunk].T @ V - np.outer(self.mu[chunk], sums)
+            U[chunk] = T[chunk] = self._magnitude(E)
         return U, T
 
     def _opts_with(self, max_iter):
