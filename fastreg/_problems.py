@@ -547,23 +547,80 @@ def float32_correlations(shadow, V):
     Numerical Algorithms, 3.1); it is doubled here for margin.  Each column
     is scaled by a power of two to |v| <= 1 (exact), so float32 underflow can
     only err by 2^-149 per term, which the 1e-30 added to every root covers.
+
+    Columns that lie close to a few directions (the residuals of nearby
+    alphas of a path do) are multiplied through a basis of them: V = B C + E
+    with B's columns fewer than V's, and X^T E bounded by ||x_j|| ||E_k||
+    (``_basis``).  The product then costs B's columns, not V's.
     """
     X32, root = shadow
     k = X32.shape[0] + 2
     gamma = 2.0 * k * 2.0 ** -24 / (1.0 - k * 2.0 ** -24)
     if V.shape[0] == 0:
         return np.zeros((X32.shape[1], V.shape[1])), np.zeros(V.shape[1])
-    vmax = np.maximum(V.max(axis=0), -V.min(axis=0))
-    if gamma >= 0.5 or not np.all(vmax < np.inf):
+    if gamma >= 0.5:
         return None
-    e = np.frexp(vmax)[1]            # 0 for a zero column
-    Vs = np.ldexp(V, -e)             # |Vs| <= 1, exactly scaled
-    U = np.ldexp(np.asarray(X32.T @ Vs.astype(np.float32, order="F"),
-                            dtype=np.float64), e)
+    sq = np.einsum("ij,ij->j", V, V)
+    if np.all((sq > 1e-280) & (sq < 1e280)):
+        e = np.frexp(np.sqrt(sq))[1]     # |v| <= ||v||
+        Vs = V * np.ldexp(1.0, -e)       # |Vs| <= 1: powers of two scale exactly
+    else:                # (a zero column, or a square under- or overflows)
+        vmax = np.maximum(V.max(axis=0), -V.min(axis=0))
+        if not np.all(vmax < np.inf):
+            return None
+        e = np.frexp(vmax)[1]
+        Vs = np.ldexp(V, -e)
+    basis = _basis(Vs, gamma / 4) if V.shape[1] >= 6 else None
+    if basis is None:
+        U = np.asarray(X32.T @ Vs.astype(np.float32, order="F"), dtype=np.float64)
+        # ||v|| = 2^e ||Vs||: neither underflows nor overflows
+        radius = gamma * np.sqrt(np.einsum("ij,ij->j", Vs, Vs))
+    else:
+        B, C, err, weight = basis
+        P = np.asarray(X32.T @ B, dtype=np.float64)
+        U = P @ C
+        # P's rounding (gamma) carried through C, the float64 product P C
+        # (gamma_m in float64, doubled), and the part of Vs off the basis
+        g64 = 4.0 * (C.shape[0] + 2) * 2.0 ** -53
+        radius = (gamma + g64 * (1.0 + gamma)) * weight + err
+    U = np.ldexp(U, e)
     if not np.all(np.isfinite(U)):
         return None              # X beyond float32's range
-    # ||v|| = 2^e ||Vs||: neither underflows nor overflows
-    return U, gamma * np.ldexp(np.sqrt(np.einsum("ij,ij->j", Vs, Vs)), e)
+    return U, np.ldexp(radius, e)
+
+
+def _basis(Vs, tau):
+    """Vs = B C + E with B float32 of at most 0.6 as many columns as Vs and a
+    rigorous bound ``err_k >= ||E_k||`` of about ``tau ||Vs_k||``: (B, C, err,
+    weight) with weight_k = sum_i |C_ik| ||b_i||, or None when Vs has no such basis.
+
+    B spans the leading left singular vectors of Vs, from the eigenvalues of
+    Vs^T Vs (k x k: cheap next to the product it saves).  err does not rest
+    on their accuracy: ||E_k||^2 = ||v||^2 - 2 c^T B^T v + c^T B^T B c with
+    B as rounded to float32, each term computed in float64 with an error of
+    at most gamma_(n+2m+2) (||v|| + sum_i |c_i| ||b_i||)^2, doubled.
+    """
+    n, k = Vs.shape
+    G = Vs.T @ Vs
+    ev, Y = np.linalg.eigh(G)
+    ev, Y = np.maximum(ev[::-1], 0.0), np.ascontiguousarray(Y[:, ::-1])
+    # tail[:, m]: squared distance of each column from the first m directions
+    tail = np.cumsum((Y ** 2 * ev)[:, ::-1], axis=1)[:, ::-1]
+    sq = np.diag(G).copy()
+    fits = np.all(tail <= (tau * tau) * sq[:, None], axis=0)
+    m = int(np.argmax(fits)) if fits.any() else k
+    if m == 0 or m > 0.6 * k:
+        return None
+    # orthonormal columns up to rounding: |B| <= about 1, no scaling needed
+    B = (Vs @ (Y[:, :m] / np.sqrt(ev[:m]))).astype(np.float32, order="F")
+    C = np.ascontiguousarray(np.sqrt(ev[:m])[:, None] * Y[:, :m].T)
+    B64 = B.astype(np.float64)
+    BtV, BtB = B64.T @ Vs, B64.T @ B64
+    e2 = sq - 2.0 * np.einsum("ij,ij->j", C, BtV) + np.einsum("ij,ij->j", C, BtB @ C)
+    weight = np.sqrt(np.diag(BtB)) @ np.abs(C)
+    g64 = 4.0 * (n + 2 * m + 2) * 2.0 ** -53
+    err = np.sqrt(np.maximum(e2, 0.0) + g64 * (np.sqrt(sq) + weight) ** 2)
+    return B, C, err, weight
 
 
 def cross_gram(X, sw, mu, W, rows, cols):

@@ -212,3 +212,45 @@ def test_float32_correlations_scale_each_column_exactly():
     exact = X.T @ V
     assert np.all(np.abs(U - exact) <= np.outer(root, radius) + 1e-320)
     assert np.all(U[:, 3] == 0)
+
+
+@pytest.mark.parametrize("scales", [(1.0,) * 3, (1e-200, 1.0, 1e200)])
+def test_float32_correlations_through_a_basis_bound_the_product(monkeypatch, scales):
+    """Columns near a few directions (as a batch's residuals are) are
+    multiplied through a basis of fewer columns: the product stays within
+    its bound, and the bound stays within twice the direct one."""
+    from fastreg import _problems
+    rng = np.random.default_rng(1)
+    X = np.asfortranarray(rng.standard_normal((3000, 40)))
+    shadow = _problems.float32_shadow(X, 2 ** 30)
+    base = rng.standard_normal((3000, 3))
+    V = base @ rng.standard_normal((3, 24)) + 1e-5 * rng.standard_normal((3000, 24))
+    V *= np.repeat(scales, 8)
+    used = []
+    real = _problems._basis
+    monkeypatch.setattr(_problems, "_basis",
+                        lambda Vs, tau: used.append(real(Vs, tau)) or used[-1])
+    U, radius = _problems.float32_correlations(shadow, V)
+    assert used and used[0] is not None and used[0][0].shape[1] <= 6
+    root = np.linalg.norm(X, axis=0) + 1e-30
+    assert np.all(np.abs(U - X.T @ V) <= np.outer(root, radius))
+    monkeypatch.setattr(_problems, "_basis", lambda Vs, tau: None)
+    _, direct = _problems.float32_correlations(shadow, V)
+    assert np.all(radius <= 2 * direct) and np.all(radius >= direct)
+
+
+def test_basis_error_bound_holds_in_extended_precision():
+    """err_k >= ||Vs_k - B C_k||, computed again in long double, for a basis
+    that leaves a visible part of Vs off it."""
+    from fastreg._problems import _basis
+    rng = np.random.default_rng(2)
+    Vs = rng.standard_normal((2000, 2)) @ rng.standard_normal((2, 12))
+    Vs += 1e-4 * rng.standard_normal(Vs.shape)
+    Vs /= np.abs(Vs).max(axis=0)
+    B, C, err, weight = _basis(Vs, 1e-3)
+    assert B.dtype == np.float32 and B.shape[1] < 12
+    ld = np.longdouble
+    E = Vs.astype(ld) - B.astype(ld) @ C.astype(ld)
+    true = np.sqrt((E * E).sum(axis=0))
+    assert np.all(err >= true) and np.all(err <= 1.01 * true + 1e-5)
+    assert np.all(true > 0) and np.all(err <= 1e-3 * np.linalg.norm(Vs, axis=0) * 1.5)
