@@ -6,6 +6,7 @@ problem in ``_problems``.  For each alpha, ``_solve_alpha`` alternates one
 of the support and the most violating features, and an inner solve on it,
 until the gap reaches ``tol * sum_i sw_i y_c,i^2`` (kernel scale).
 """
+import contextlib
 import mmap
 import sys
 import warnings
@@ -258,8 +259,11 @@ def compute_path(X, y, *, l1_ratio=0.5, eps=1e-3, n_alphas=100, alphas=None,
                  random_state=None, selection="cyclic", check_input=True,
                  warn=True, lower_bounds=None, upper_bounds=None):
     """Elastic-net path with every parameter checked.  Returns a PathResult."""
+    # dense X's NaN and inf are found from its column norms, which the
+    # problem computes from every entry anyway (one read of X less)
+    late_finite = check_input and not isinstance(precompute, np.ndarray)
     if check_input:
-        X, y = check_X_y(X, y)
+        X, y = check_X_y(X, y, finite_X=not late_finite)
     n, p = X.shape
     if n == 0 or p == 0:
         raise ValueError(f"X must have at least one sample and one feature, "
@@ -311,8 +315,12 @@ def compute_path(X, y, *, l1_ratio=0.5, eps=1e-3, n_alphas=100, alphas=None,
             lo = np.maximum(lo, 0.0)
         if np.isfinite(lo).any() or np.isfinite(hi).any() or opts.positive:
             box = np.ascontiguousarray(np.vstack([lo, hi]))
-    prob = make_problem(X, y, sw, pf, fit_intercept, precompute, Xy, n_path,
-                        bounded=box.size > 0)
+    # (NaN and inf in X raise below, without the warnings they cause here)
+    with np.errstate(invalid="ignore") if late_finite else contextlib.nullcontext():
+        prob = make_problem(X, y, sw, pf, fit_intercept, precompute, Xy, n_path,
+                            bounded=box.size > 0)
+    if late_finite and not np.all(np.isfinite(prob.norms)):
+        check_X_y(X, y)          # NaN or inf in X (not norms that overflow)
     shift = None
     if (prob.offset_ratio() > _MAX_OFFSET_RATIO[X.dtype] and not sp.issparse(X)
             and not isinstance(precompute, np.ndarray)):

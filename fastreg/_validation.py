@@ -6,7 +6,7 @@ import numbers
 
 import numpy as np
 import scipy.sparse as sp
-from sklearn.utils import check_array
+from sklearn.utils import assert_all_finite, check_array
 from sklearn.utils.validation import validate_data
 
 
@@ -61,15 +61,20 @@ def check_choice(value, name, choices):
     return value
 
 
-def check_X_y(X, y, *, estimator_name="fastreg"):
+def check_X_y(X, y, *, estimator_name="fastreg", finite_X=True):
     """X (dense or CSC/CSR, float32/float64) and a 1-D y of the same dtype.
 
     Dense X keeps its layout (the path makes it Fortran-ordered only where a
     kernel needs columns); CSR is accepted and converted to CSC later.
+    ``finite_X=False`` leaves dense X's NaN and inf to the caller, which must
+    then call ``check_X_y`` again when a sum over every entry of X (such as
+    its column norms) is not finite.
     """
     X = check_array(X, accept_sparse=["csc", "csr"], dtype=[np.float64, np.float32],
-                    order=None, ensure_all_finite=True, input_name="X",
+                    order=None, ensure_all_finite=finite_X, input_name="X",
                     estimator=estimator_name)
+    if not finite_X and sp.issparse(X):
+        assert_all_finite(X.data, input_name="X", estimator_name=estimator_name)
     y = check_array(y, ensure_2d=False, dtype=X.dtype, ensure_all_finite=True,
                     input_name="y", estimator=estimator_name)
     y = np.asarray(y)

@@ -58,6 +58,30 @@ def test_non_finite_X(entry, sparse, bad, match):
         _fit(entry, X, y)
 
 
+@pytest.mark.parametrize("precompute", ["auto", True, False])
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("bad, match", [(np.nan, "Input X contains NaN"),
+                                        (-np.inf, "Input X contains infinity")])
+def test_non_finite_X_found_by_every_path_form(precompute, dtype, bad, match):
+    """A path finds dense X's NaN and inf from the column norms its problem
+    computes (tall, Gram and residual forms), even in a row of weight 0 and
+    with the intercept; X whose squares overflow float32 is still solved."""
+    rng = np.random.default_rng(1)
+    X = np.asfortranarray(rng.standard_normal((120, 10))).astype(dtype)
+    y = rng.standard_normal(120).astype(dtype)
+    sw = np.ones(120)
+    sw[7] = 0.0
+    bad_X = _with(X, (7, 3), bad)
+    for fit_intercept in (False, True):
+        with pytest.raises(ValueError, match=match):
+            enet_path(bad_X, y, n_alphas=20, precompute=precompute, sample_weight=sw,
+                      fit_intercept=fit_intercept)
+    big = X * dtype(1e20) if dtype == np.float32 else X
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        enet_path(big, y, n_alphas=20, precompute=precompute)
+
+
 @pytest.mark.parametrize("entry", ENTRIES)
 @pytest.mark.parametrize("bad, match", [(np.nan, "Input y contains NaN"),
                                         (np.inf, "Input y contains infinity")])
