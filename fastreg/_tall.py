@@ -62,6 +62,7 @@ class _TallProblem(_Problem):
     subset_max_bytes = 2 ** 30   # most memory for S's centred columns
     batch_min = 8          # alphas solved at once, at first and after a failure
     batch_max = 64         # alphas certified by one product with X
+    grow_min = 32          # entrants a batch may add, even to a smaller S
     shadow_max_bytes = 2 ** 29   # largest float32 copy of X for the certificates
     shadow_max_rows = 400_000    # ... and most rows (its bound grows with n)
     near_chunk = 32        # columns of X copied at once for exact correlations
@@ -275,8 +276,11 @@ class _TallProblem(_Problem):
                 self._make_complete()
                 todo = todo[:1]
             else:
-                # the batch ends before its entrants would fill S
-                todo = todo[:max(1, int(np.count_nonzero(due <= room)))]
+                # the batch ends before its entrants would fill S, or more
+                # than double it: predictions overshoot more the further
+                # ahead they look, and S's Gram block costs |S|^2
+                grow = min(room, max(self.grow_min, self._S.size))
+                todo = todo[:max(1, int(np.count_nonzero(due <= grow)))]
                 self._add(feats[:due[len(todo) - 1]])
         solved = self._solve_batch(todo, opts["max_epochs"])
         for i, entry in enumerate(solved[1:], start=1):
