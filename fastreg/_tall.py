@@ -160,8 +160,10 @@ class _TallProblem(_Problem):
             self._Z = np.empty((self.X.shape[0], self._cap), order="F")
             self._G = np.empty((self._cap, self._cap), order="F")
         Zn = self._Z[:, k:k2]
-        # Zn = sqrt(S) (X[:, new] - mu[new])
-        np.subtract(self.X[:, new], self.mu[new], out=Zn)
+        # Zn = sqrt(S) (X[:, new] - mu[new]), column by column straight
+        # into Z (a gathered copy would be n |new| of fresh memory)
+        for i, j in enumerate(new):
+            np.subtract(self.X[:, j], self.mu[j], out=Zn[:, i])
         if self._root_sw is not None:
             Zn *= self._root_sw[:, None]
         # G[S + new, new]: the old rows by one product, the new block by a
