@@ -561,84 +561,85 @@ def float32_correlations(shadow, V):
     if gamma >= 0.5:
         return None
     sq = np.einsum("ij,ij->j", V, V)
-    if np.all((sq > 1e-280) & (sq < 1e280)):
-        e = np.frexp(np.sqrt(sq))[1]     # |v| <= ||v||
-        Vs = V * np.ldexp(1.0, -e)       # |Vs| <= 1: powers of two scale exactly
-    else:                # (a zero column, or a square under- or overflows)
-        vmax = np.maximum(V.max(axis=0), -V.min(axis=0))
-        if not np.all(vmax < np.inf):
-            return None
-        e = np.frexp(vmax)[1]
-        Vs = np.ldexp(V, -e)
-    basis = _basis(Vs, gamma / 4) if V.shape[1] >= 6 else None
-    if basis is None:
-        U = _product32(X32, Vs.astype(np.float32))
-        # ||v|| = 2^e ||Vs||: neither underflows nor overflows
-        radius = gamma * np.sqrt(np.einsum("ij,ij->j", Vs, Vs))
-    else:
-        B, C, err, weight = basis
-        P = _product32(X32, B)
-        U = P @ C
-        # P's rounding (gamma) carried through C, the float64 product P C
-        # (gamma_m in float64, doubled), and the part of Vs off the basis
+    in_range = np.all((sq > 1e-280) & (sq < 1e280))
+    # (a basis has orthonormal rows, whatever V's scale: V is not scaled)
+    basis = _basis(V, sq, gamma / 4) if in_range and V.shape[1] >= 6 else None
+    if basis is not None:
+        Bt, C, err, weight = basis
+        U = _product32(X32, Bt) @ C
+        # the product's rounding (gamma) carried through C, the float64
+        # product with C (gamma_m in float64, doubled), and V off the basis
         g64 = 4.0 * (C.shape[0] + 2) * 2.0 ** -53
         radius = (gamma + g64 * (1.0 + gamma)) * weight + err
-    U = np.ldexp(U, e)
+    else:
+        if in_range:
+            e = np.frexp(np.sqrt(sq))[1]     # |v| <= ||v||
+            Vs = V * np.ldexp(1.0, -e)       # |Vs| <= 1: powers of two scale exactly
+        else:            # (a zero column, or a square under- or overflows)
+            vmax = np.maximum(V.max(axis=0), -V.min(axis=0))
+            if not np.all(vmax < np.inf):
+                return None
+            e = np.frexp(vmax)[1]
+            Vs = np.ldexp(V, -e)
+        U = np.ldexp(_product32(X32, Vs.T.astype(np.float32)), e)
+        # ||v|| = 2^e ||Vs||: neither underflows nor overflows
+        radius = np.ldexp(gamma * np.sqrt(np.einsum("ij,ij->j", Vs, Vs)), e)
     if not np.all(np.isfinite(U)):
         return None              # X beyond float32's range
-    return U, np.ldexp(radius, e)
+    return U, radius
 
 
-def _product32(X32, V32):
-    """X32^T V32 in float64, by the fastest BLAS call for V32's width: one
-    matrix-vector product per column up to 2 columns (each reads X32 once at
-    memory speed), else one matrix product of V32 padded to a multiple of 4
-    columns (OpenBLAS's float32 kernels take 8.3 ms for 3 columns of a
+def _product32(X32, Vt):
+    """X32^T Vt^T in float64 (Vt: k x n, float32), by the fastest BLAS call
+    for k: one matrix-vector product per row up to 2 (each reads X32 once
+    at memory speed), else one matrix product with Vt padded to a multiple
+    of 4 rows (OpenBLAS's float32 kernels take 8.3 ms for 3 columns of a
     20,000 x 1,000 X32, 5.8 ms for 4)."""
-    n, k = V32.shape
+    k, n = Vt.shape
     if k <= 2:
-        return np.column_stack([np.asarray(X32.T @ V32[:, i], dtype=np.float64)
-                                for i in range(k)]) if k else np.zeros((X32.shape[1], 0))
-    pad = -k % 4
-    Vt = np.zeros((k + pad, n), dtype=np.float32)
-    Vt[:k] = V32.T
+        out = np.empty((X32.shape[1], k))
+        for i in range(k):
+            out[:, i] = X32.T @ Vt[i]
+        return out
+    if k % 4:
+        Vt = np.concatenate([Vt, np.zeros((-k % 4, n), dtype=np.float32)])
     return np.asarray((Vt @ X32)[:k].T, dtype=np.float64)
 
 
-def _basis(Vs, tau):
-    """Vs = B C + E with B float32 of at most 0.75 as many columns as Vs and a
-    rigorous bound ``err_k >= ||E_k||`` of about ``tau ||Vs_k||``: (B, C, err,
-    weight) with weight_k = sum_i |C_ik| ||b_i||, or None when Vs has no such basis.
+def _basis(V, sq, tau):
+    """V = B C + E with B's rows float32 and at most 0.75 as many as V's
+    columns, and a rigorous bound ``err_k >= ||E_k||`` of about
+    ``tau ||V_k||`` (sq_k = ||V_k||^2): (B^T, C, err, weight) with weight_k =
+    sum_i |C_ik| ||b_i||, or None when V has no such basis.
 
-    B spans the leading left singular vectors of Vs, from the eigenvalues of
-    Vs^T Vs (k x k: cheap next to the product it saves).  err does not rest
-    on their accuracy: ||E_k||^2 = ||v||^2 - 2 c^T B^T v + c^T B^T B c with
-    B as rounded to float32, each term computed in float64 with an error of
-    at most gamma_(n+2m+2) (||v|| + sum_i |c_i| ||b_i||)^2, doubled.
+    B spans the leading left singular vectors of V, from the eigenvalues of
+    V^T V (k x k: cheap next to the product it saves); its columns are
+    orthonormal up to rounding, so |B| <= about 1 whatever V's scale.  err
+    does not rest on the eigenvalues' accuracy: ||E_k||^2 = ||v||^2 -
+    2 c^T B^T v + c^T B^T B c with B as rounded to float32, each term
+    computed in float64 with an error of at most gamma_(n+2m+2) (||v|| +
+    sum_i |c_i| ||b_i||)^2, doubled.
     """
-    n, k = Vs.shape
-    G = Vs.T @ Vs
-    ev, Y = np.linalg.eigh(G)
+    n, k = V.shape
+    ev, Y = np.linalg.eigh(V.T @ V)
     ev, Y = np.maximum(ev[::-1], 0.0), np.ascontiguousarray(Y[:, ::-1])
     # tail[:, m]: squared distance of each column from the first m directions
     tail = np.cumsum((Y ** 2 * ev)[:, ::-1], axis=1)[:, ::-1]
-    sq = np.diag(G).copy()
     fits = np.all(tail <= (tau * tau) * sq[:, None], axis=0)
     m = int(np.argmax(fits)) if fits.any() else k
     if m > 2:
         m = min(k, -(-m // 4) * 4)   # the product's fast widths (_product32)
     if m == 0 or m > 0.75 * k:
         return None
-    # orthonormal columns up to rounding: |B| <= about 1, no scaling needed
-    B = (Vs @ (Y[:, :m] / np.sqrt(ev[:m]))).astype(np.float32, order="F")
+    Bt = (np.ascontiguousarray((Y[:, :m] / np.sqrt(ev[:m])).T) @ V.T).astype(np.float32)
     C = np.ascontiguousarray(np.sqrt(ev[:m])[:, None] * Y[:, :m].T)
-    B64 = B.astype(np.float64)
-    BtV, BtB = B64.T @ Vs, B64.T @ B64
+    Bt64 = Bt.astype(np.float64)
+    BtV, BtB = Bt64 @ V, Bt64 @ Bt64.T
     e2 = sq - 2.0 * np.einsum("ij,ij->j", C, BtV) + np.einsum("ij,ij->j", C, BtB @ C)
     weight = np.sqrt(np.diag(BtB)) @ np.abs(C)
     g64 = 4.0 * (n + 2 * m + 2) * 2.0 ** -53
     err = np.sqrt(np.maximum(e2, 0.0) + g64 * (np.sqrt(sq) + weight) ** 2)
-    return B, C, err, weight
+    return Bt, C, err, weight
 
 
 def cross_gram(X, sw, mu, W, rows, cols):
