@@ -99,6 +99,7 @@ class _TallProblem(_Problem):
         self._S = np.empty(0, dtype=np.int32)
         self._Z = np.empty((X.shape[0], 0), order="F")   # sqrt(S) Xc[:, S]
         self._G = np.empty((0, 0), order="F")            # Gram block of S
+        self._R = np.empty((X.shape[0], 0), order="F")   # a batch's residuals
         self._complete = False
         self._cert = (self.q.copy(), self.yy, self.yy)   # (u, A, B) at w = 0
         self._t = None         # the current point's estimated |u|
@@ -190,6 +191,7 @@ class _TallProblem(_Problem):
         self._S = self.all_idx.copy()
         self._slot[:] = self.all_idx
         self._Z = np.empty((0, 0), order="F")
+        self._R = np.empty((0, 0), order="F")
         self._shadow = False         # gradients are exact from G from now on
         self._complete = True
 
@@ -382,13 +384,23 @@ class _TallProblem(_Problem):
     def _residuals(self, W_S):
         """R_t = sqrt(S) (y_c - Xc[:, S] W_S), one column per alpha, from the
         columns of the features ever nonzero in W_S."""
-        k = W_S.shape[0]
+        k, m = W_S.shape
         nz = np.flatnonzero(np.any(W_S != 0, axis=1))
-        R_t = np.empty((self.X.shape[0], W_S.shape[1]), order="F")
-        if nz.size > 0.7 * k:
+        if self._R.shape[1] < m:
+            # one buffer for every batch's residuals: its memory is mapped
+            # once, not at each batch
+            self._R = np.empty((self.X.shape[0], max(m, self.batch_max)), order="F")
+        R_t = self._R[:, :m]
+        spare = self._Z.shape[1] - k
+        if nz.size > 0.7 * k or nz.size > spare:
             np.matmul(self._Z[:, :k], W_S, out=R_t)
         else:
-            np.matmul(self._Z[:, nz], W_S[nz], out=R_t)
+            # the features ever nonzero, gathered into S's spare columns at
+            # the end of Z (scratch that stays mapped)
+            Zg = self._Z[:, self._Z.shape[1] - nz.size:]
+            for i, j in enumerate(nz):
+                Zg[:, i] = self._Z[:, j]
+            np.matmul(Zg, W_S[nz], out=R_t)
         np.subtract(self._y_t[:, None], R_t, out=R_t)
         return R_t
 
