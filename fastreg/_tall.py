@@ -60,7 +60,7 @@ class _TallProblem(_Problem):
     full_at = 0.5          # the whole Gram matrix once |S| reaches this fraction of p
     full_max_bytes = 2 ** 31     # ... which must take at most this much memory
     subset_max_bytes = 2 ** 30   # most memory for S's centred columns
-    batch_min = 8          # alphas solved at once, at first and after a failure
+    batch_min = 16         # alphas solved at once, at first and after a failure
     batch_max = 64         # alphas certified by one product with X
     grow_min = 32          # entrants a batch may add, even to a smaller S
     shadow_max_bytes = 2 ** 29   # largest float32 copy of X for the certificates
