@@ -395,9 +395,9 @@ class _TallProblem(_Problem):
         if nz.size > 0.7 * k or nz.size > spare:
             np.matmul(self._Z[:, :k], W_S, out=R_t)
         else:
-            # the features ever nonzero, gathered into S's spare columns at
-            # the end of Z (scratch that stays mapped)
-            Zg = self._Z[:, self._Z.shape[1] - nz.size:]
+            # the features ever nonzero, gathered into the columns of Z that
+            # S fills next (scratch in memory S maps anyway)
+            Zg = self._Z[:, k:k + nz.size]
             for i, j in enumerate(nz):
                 Zg[:, i] = self._Z[:, j]
             np.matmul(Zg, W_S[nz], out=R_t)
