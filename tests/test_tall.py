@@ -258,3 +258,21 @@ def test_basis_error_bound_holds_in_extended_precision():
     true = np.sqrt((E * E).sum(axis=0))
     assert np.all(err >= true) and np.all(err <= 1.01 * true + 1e-5)
     assert np.all(true > 0) and np.all(err <= 1e-3 * np.linalg.norm(V, axis=0) * 1.5)
+
+
+def test_one_blas_thread_restores_the_callers_threads():
+    """The tall form's small products run BLAS on one thread; the caller's
+    setting comes back afterwards, whatever it was."""
+    from threadpoolctl import threadpool_info, threadpool_limits
+    from fastreg._threads import one_blas_thread
+
+    def blas():
+        return {m["filepath"]: m["num_threads"] for m in threadpool_info()
+                if m["user_api"] == "blas"}
+
+    for limit in (1, 2):
+        with threadpool_limits(limits=limit, user_api="blas"):
+            before = blas()
+            with one_blas_thread():
+                assert set(blas().values()) == {1}
+            assert blas() == before
