@@ -556,14 +556,39 @@ cdef inline void _column_sums(const double *x, const double *v, const double *sw
                               double m, int n, float *x32,
                               double *out) noexcept nogil:
     """out = [x^T v, sum_i sw_i (x_i - m)^2, ||x||^2]; x32 = float32(x)
-    unless NULL.  The column stays in cache between its reads."""
+    unless NULL.  One loop, four partial sums each, and no BLAS: a BLAS
+    call per column wakes its threads each time (113 ms against 13 ms on
+    20,000 x 1,000 with two)."""
     cdef Py_ssize_t i
-    out[0] = _dot(n, x, 1, v, 1)
-    out[2] = _dot(n, x, 1, x, 1)
-    out[1] = out[2] if sw == NULL and m == 0.0 else _centred_sq(x, sw, m, n)
-    if x32 != NULL:
-        for i in range(n):
+    cdef double a0 = 0.0, a1 = 0.0, a2 = 0.0, a3 = 0.0
+    cdef double b0 = 0.0, b1 = 0.0, b2 = 0.0, b3 = 0.0
+    cdef double x0, x1, x2, x3
+    for i in range(0, n - 3, 4):
+        x0 = x[i]
+        x1 = x[i + 1]
+        x2 = x[i + 2]
+        x3 = x[i + 3]
+        a0 = a0 + x0 * v[i]
+        a1 = a1 + x1 * v[i + 1]
+        a2 = a2 + x2 * v[i + 2]
+        a3 = a3 + x3 * v[i + 3]
+        b0 = b0 + x0 * x0
+        b1 = b1 + x1 * x1
+        b2 = b2 + x2 * x2
+        b3 = b3 + x3 * x3
+        if x32 != NULL:
+            x32[i] = <float> x0
+            x32[i + 1] = <float> x1
+            x32[i + 2] = <float> x2
+            x32[i + 3] = <float> x3
+    for i in range(n - n % 4, n):
+        a0 = a0 + x[i] * v[i]
+        b0 = b0 + x[i] * x[i]
+        if x32 != NULL:
             x32[i] = <float> x[i]
+    out[0] = (a0 + a1) + (a2 + a3)
+    out[2] = (b0 + b1) + (b2 + b3)
+    out[1] = out[2] if sw == NULL and m == 0.0 else _centred_sq(x, sw, m, n)
 
 
 def dense_column_pass(const double[::1, :] X, const double[::1] v,

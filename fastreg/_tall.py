@@ -35,7 +35,6 @@ import numpy as np
 from . import _cd_fast
 from ._problems import (_GramProblem, _Problem, _centred_sq_norms, entry_l1,
                         float32_correlations, float32_shadow, symmetric_block)
-from ._threads import one_blas_thread
 
 
 @dataclass
@@ -85,9 +84,8 @@ class _TallProblem(_Problem):
             small = (X.nbytes // 2 <= self.shadow_max_bytes
                      and X.shape[0] <= self.shadow_max_rows)
             X32 = np.empty(X.shape if small else (0, 0), dtype=np.float32, order="F")
-            with one_blas_thread():           # (two dot products per column)
-                _cd_fast.dense_column_pass(X, v, self.sw.astype(np.float64), self.mu,
-                                           self.q, self.norms, raw, X32)
+            _cd_fast.dense_column_pass(X, v, self.sw.astype(np.float64), self.mu,
+                                       self.q, self.norms, raw, X32)
             self.q -= self.mu * float(v.sum())
             self._shadow = (X32, np.sqrt(raw) + 1e-30) if small else False
         else:
@@ -355,13 +353,12 @@ class _TallProblem(_Problem):
         inner.set_coef(w_S)
         W_S = np.empty((k, len(todo)))
         runs = []
-        with one_blas_thread():           # products of |S| by |ws|
-            for i, (l1, l2) in enumerate(todo):
-                opts = self._opts_with(max_epochs if i == 0 else self._opts.max_iter)
-                gap, epochs, _ = _solve_alpha(inner, l1, l2, opts,
-                                              0.9 * self._retry * self._tol_abs)
-                W_S[:, i] = inner.w
-                runs.append((epochs, gap))
+        for i, (l1, l2) in enumerate(todo):
+            opts = self._opts_with(max_epochs if i == 0 else self._opts.max_iter)
+            gap, epochs, _ = _solve_alpha(inner, l1, l2, opts,
+                                          0.9 * self._retry * self._tol_abs)
+            W_S[:, i] = inner.w
+            runs.append((epochs, gap))
         return W_S, runs
 
     def _solve_batch(self, todo, max_epochs):

@@ -260,19 +260,26 @@ def test_basis_error_bound_holds_in_extended_precision():
     assert np.all(true > 0) and np.all(err <= 1e-3 * np.linalg.norm(V, axis=0) * 1.5)
 
 
-def test_one_blas_thread_restores_the_callers_threads():
-    """The tall form's small products run BLAS on one thread; the caller's
-    setting comes back afterwards, whatever it was."""
-    from threadpoolctl import threadpool_info, threadpool_limits
-    from fastreg._threads import one_blas_thread
 
-    def blas():
-        return {m["filepath"]: m["num_threads"] for m in threadpool_info()
-                if m["user_api"] == "blas"}
+@pytest.mark.parametrize("n", [1, 3, 4, 1001])
+@pytest.mark.parametrize("weighted", [False, True])
+def test_dense_column_pass_matches_numpy(n, weighted):
+    """The tall form's one read of X: x_j^T v, the centred weighted norms,
+    the raw norms and the float32 copy, for lengths with and without a
+    remainder after its four partial sums."""
+    from fastreg import _cd_fast
+    rng = np.random.default_rng(n)
+    X = np.asfortranarray(rng.standard_normal((n, 7)) * 10 ** rng.uniform(-3, 3, 7) + 2.0)
+    v = rng.standard_normal(n)
+    sw = rng.uniform(0.0, 2.0, n) if weighted else np.empty(0)
+    mu = X.mean(axis=0) if weighted else np.zeros(7)
+    q, norms, raw = np.empty(7), np.empty(7), np.empty(7)
+    X32 = np.empty((n, 7), dtype=np.float32, order="F")
+    _cd_fast.dense_column_pass(X, v, sw, mu, q, norms, raw, X32)
+    w = sw if weighted else np.ones(n)
+    np.testing.assert_allclose(q, X.T @ v, rtol=1e-12, atol=1e-12 * np.abs(X).sum())
+    np.testing.assert_allclose(raw, (X * X).sum(axis=0), rtol=1e-13)
+    np.testing.assert_allclose(norms, (w[:, None] * (X - mu) ** 2).sum(axis=0),
+                               rtol=1e-12, atol=1e-300)
+    assert np.array_equal(X32, X.astype(np.float32))
 
-    for limit in (1, 2):
-        with threadpool_limits(limits=limit, user_api="blas"):
-            before = blas()
-            with one_blas_thread():
-                assert set(blas().values()) == {1}
-            assert blas() == before
