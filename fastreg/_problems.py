@@ -546,7 +546,8 @@ def float32_correlations(shadow, V):
     gamma_k = k u / (1 - k u), u = 2^-24 (Higham, Accuracy and Stability of
     Numerical Algorithms, 3.1); it is doubled here for margin.  Each column
     is scaled by a power of two to |v| <= 1 (exact), so float32 underflow can
-    only err by 2^-149 per term, which the 1e-30 added to every root covers.
+    only err by 2^-149 per term, which the 1e-30 added to every root covers
+    (a basis below has columns of norm 0.5 to 2: the same holds there).
 
     Columns that lie close to a few directions (the residuals of nearby
     alphas of a path do) are multiplied through a basis of them: V = B C + E
@@ -613,30 +614,40 @@ def _basis(V, sq, tau):
     sum_i |C_ik| ||b_i||, or None when V has no such basis.
 
     B spans the leading left singular vectors of V, from the eigenvalues of
-    V^T V (k x k: cheap next to the product it saves); its columns are
-    orthonormal up to rounding, so |B| <= about 1 whatever V's scale.  err
-    does not rest on the eigenvalues' accuracy: ||E_k||^2 = ||v||^2 -
-    2 c^T B^T v + c^T B^T B c with B as rounded to float32, each term
-    computed in float64 with an error of at most gamma_(n+2m+2) (||v|| +
-    sum_i |c_i| ||b_i||)^2, doubled.
+    V^T V with its columns scaled to norms in [0.5, 1) by powers of two
+    (k x k: cheap next to the product it saves), and only directions whose
+    eigenvalue stands above its rounding.  B's columns have norms in [0.5,
+    2] (checked), so |B| <= 2 and float32 underflow is covered as on the
+    direct path.  err does not rest on the eigenvalues' accuracy:
+    ||E_k||^2 = ||v||^2 - 2 c^T B^T v + c^T B^T B c with B as rounded to
+    float32, each term computed in float64 with an error of at most
+    gamma_(n+2m+2) (||v|| + sum_i |c_i| ||b_i||)^2, doubled.
     """
     n, k = V.shape
-    ev, Y = np.linalg.eigh(V.T @ V)
+    d = np.ldexp(1.0, -np.frexp(np.sqrt(sq))[1])     # exact scalings
+    ev, Y = np.linalg.eigh((V.T @ V) * np.outer(d, d))
     ev, Y = np.maximum(ev[::-1], 0.0), np.ascontiguousarray(Y[:, ::-1])
-    # tail[:, m]: squared distance of each column from the first m directions
+    # tail[:, m]: squared distance of each scaled column from the first m
+    # directions (scaled squared norms are in [0.25, 1))
     tail = np.cumsum((Y ** 2 * ev)[:, ::-1], axis=1)[:, ::-1]
-    fits = np.all(tail <= (tau * tau) * sq[:, None], axis=0)
+    fits = np.all(tail <= (tau * tau) * (sq * d * d)[:, None], axis=0)
+    resolved = int(np.count_nonzero(ev > 4 * k * 2.0 ** -52 * ev[0]))
     m = int(np.argmax(fits)) if fits.any() else k
     if m > 2:
-        m = min(k, -(-m // 4) * 4)   # the product's fast widths (_product32)
-    if m == 0 or m > 0.75 * k:
+        # the product's fast widths (_product32), if the eigenvalues resolve them
+        m = min(-(-m // 4) * 4, resolved)
+    if m == 0 or m > resolved or m > 0.75 * k:
         return None
-    Bt = (np.ascontiguousarray((Y[:, :m] / np.sqrt(ev[:m])).T) @ V.T).astype(np.float32)
-    C = np.ascontiguousarray(np.sqrt(ev[:m])[:, None] * Y[:, :m].T)
+    scale = d[:, None] * Y[:, :m] / np.sqrt(ev[:m])
+    Bt = (np.ascontiguousarray(scale.T) @ V.T).astype(np.float32)
+    C = np.ascontiguousarray(np.sqrt(ev[:m])[:, None] * Y[:, :m].T / d)
     Bt64 = Bt.astype(np.float64)
     BtV, BtB = Bt64 @ V, Bt64 @ Bt64.T
+    bsq = np.diag(BtB)
+    if not np.all((bsq >= 0.25) & (bsq <= 4.0)):
+        return None
     e2 = sq - 2.0 * np.einsum("ij,ij->j", C, BtV) + np.einsum("ij,ij->j", C, BtB @ C)
-    weight = np.sqrt(np.diag(BtB)) @ np.abs(C)
+    weight = np.sqrt(bsq) @ np.abs(C)
     g64 = 4.0 * (n + 2 * m + 2) * 2.0 ** -53
     err = np.sqrt(np.maximum(e2, 0.0) + g64 * (np.sqrt(sq) + weight) ** 2)
     return Bt, C, err, weight

@@ -283,3 +283,41 @@ def test_dense_column_pass_matches_numpy(n, weighted):
                                rtol=1e-12, atol=1e-300)
     assert np.array_equal(X32, X.astype(np.float32))
 
+
+def test_float32_basis_bound_holds_for_columns_of_scales_far_apart():
+    """Columns of V of norms from 1e-130 to 1e130 (inside the range where a
+    basis is tried) and a feature of norm 1e-27, whose float32 products
+    underflow: the bound still holds (the eigenproblem is scaled, and a
+    basis with columns far from unit norm is refused)."""
+    from fastreg._problems import float32_correlations, float32_shadow
+    rng = np.random.default_rng(1)
+    for _ in range(300):
+        V = (rng.standard_normal((8, 2)) @ rng.standard_normal((2, 6))
+             * 10.0 ** rng.uniform(-130, 130, 6))
+        X = rng.standard_normal((8, 2)) * np.array([1.0, 1e-27])
+        shadow = float32_shadow(X, 2 ** 40)
+        out = float32_correlations(shadow, V)
+        if out is None:
+            continue
+        U, radius = out
+        exact = X.astype(np.longdouble).T @ V.astype(np.longdouble)
+        assert np.all(np.abs(exact - U) <= np.outer(shadow[1], radius))
+
+
+def test_float32_basis_of_exact_low_rank_residuals():
+    """Residuals of exact rank 3 (two features ever nonzero) in 6 columns:
+    a basis of the 3 directions the eigenvalues resolve, not 4 (the
+    product's preferred width) with a zero eigenvalue; no warning."""
+    import warnings
+    from fastreg import _problems
+    rng = np.random.default_rng(1)
+    X = rng.standard_normal((2000, 30))
+    shadow = _problems.float32_shadow(X, 2 ** 40)
+    for _ in range(50):
+        V = rng.standard_normal((2000, 3)) @ rng.standard_normal((3, 6))
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            basis = _problems._basis(V, np.einsum("ij,ij->j", V, V), 1e-4)
+            U, radius = _problems.float32_correlations(shadow, V)
+        assert basis is not None and basis[0].shape[0] == 3
+        assert np.all(np.abs(X.T @ V - U) <= np.outer(shadow[1], radius))
