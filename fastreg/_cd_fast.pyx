@@ -557,8 +557,8 @@ cdef inline void _column_sums(const double *x, const double *v, const double *sw
                               double *out) noexcept nogil:
     """out = [x^T v, sum_i sw_i (x_i - m)^2, ||x||^2]; x32 = float32(x)
     unless NULL.  One loop, four partial sums each, and no BLAS: a BLAS
-    call per column wakes its threads each time (113 ms against 13 ms on
-    20,000 x 1,000 with two)."""
+    call per column wakes BLAS's threads each time (on 20,000 x 1,000 with
+    two BLAS threads: 113 ms, against 11.5 ms for this loop)."""
     cdef Py_ssize_t i
     cdef double a0 = 0.0, a1 = 0.0, a2 = 0.0, a3 = 0.0
     cdef double b0 = 0.0, b1 = 0.0, b2 = 0.0, b3 = 0.0

@@ -563,7 +563,7 @@ def float32_correlations(shadow, V):
         return None
     sq = np.einsum("ij,ij->j", V, V)
     in_range = np.all((sq > 1e-280) & (sq < 1e280))
-    # (a basis has orthonormal rows, whatever V's scale: V is not scaled)
+    # (a basis scales its own eigenproblem: V itself is not copied)
     basis = _basis(V, sq, gamma / 4) if in_range and V.shape[1] >= 6 else None
     if basis is not None:
         Bt, C, err, weight = basis
