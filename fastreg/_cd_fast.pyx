@@ -900,6 +900,16 @@ def gram_block_sparse(const floating[::1] data, const index_t[::1] indices,
                 work[indices[t] * k + a] = 0.0
 
 
+cdef int _check_features(const int32_t[::1] idx, Py_ssize_t p, str kernel,
+                         str name) except -1:
+    """ValueError unless every idx[k] is a feature, 0 <= idx[k] < p."""
+    cdef Py_ssize_t k
+    for k in range(idx.shape[0]):
+        if not 0 <= idx[k] < p:
+            raise ValueError(f"{kernel}: {name} holds {idx[k]}, not a feature")
+    return 0
+
+
 def ws_candidates(const double[::1] u, const floating[::1] w,
                   const floating[::1] pf, const double[::1] inv_norm, double l1,
                   double l2, bint positive, double frac, int32_t[::1] idx,
@@ -921,9 +931,7 @@ def ws_candidates(const double[::1] u, const floating[::1] w,
     if (w.shape[0] != p or pf.shape[0] != p or inv_norm.shape[0] != p
             or idx.shape[0] < m or score.shape[0] < m):
         raise ValueError("ws_candidates: arrays must have one entry per feature")
-    for i in range(cols.shape[0]):
-        if not 0 <= cols[i] < p:
-            raise ValueError(f"ws_candidates: cols holds {cols[i]}, not a feature")
+    _check_features(cols, p, "ws_candidates", "cols")
     with nogil:
         for i in range(m):
             j = i if all_cols else cols[i]
@@ -1036,9 +1044,7 @@ def extrapolated_bounds(const double[::1] u, const floating[::1] w,
     if (w.shape[0] != p or root.shape[0] != p or out.shape[0] != p
             or u_ws.shape[0] < ws.shape[0]):
         raise ValueError("extrapolated_bounds: arrays must have one entry per feature")
-    for k in range(ws.shape[0]):
-        if not 0 <= ws[k] < p:
-            raise ValueError(f"extrapolated_bounds: ws holds {ws[k]}, not a feature")
+    _check_features(ws, p, "extrapolated_bounds", "ws")
     with nogil:
         for j in range(p):
             out[j] = _upper(u[j], root[j], dist, positive)
