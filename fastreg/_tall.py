@@ -33,6 +33,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from . import _cd_fast
+from ._alpha import _solve_alpha
 from ._problems import (_GramProblem, _Problem, _centred_sq_norms, entry_l1,
                         float32_correlations, float32_shadow, symmetric_block)
 
@@ -338,7 +339,6 @@ class _TallProblem(_Problem):
     def _solve_on_S(self, todo, w_S, max_epochs):
         """Solve each (l1, l2) of ``todo`` on S, each from the previous
         solution, the first from ``w_S``.  Returns (W_S, [(epochs, gap)])."""
-        from ._path import _solve_alpha       # (_path imports this module)
         S = self._S
         k = S.size
         inner = _GramProblem(np.empty((0, k)), self.y_c, self._sw_or_none(),
@@ -365,7 +365,6 @@ class _TallProblem(_Problem):
         """Solve each (l1, l2) of ``todo`` on S from the current point, then
         certify all of them with one product with X."""
         S = self._S
-        k = S.size
         W_S, runs = self._solve_on_S(todo, self.w[S], max_epochs)
         if self._complete:
             U = self.q[:, None] - self._G @ W_S

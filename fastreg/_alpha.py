@@ -1,0 +1,93 @@
+"""One alpha of a path, from the current state of a problem form.
+
+``_solve_alpha`` alternates one (possibly screened) gradient pass, the
+certified duality gap, a working set of the support and the most violating
+features, and an inner solve on it.  The path loop (``_path``) and the tall
+form's solves on its feature subset (``_tall``) both call it.
+"""
+import numpy as np
+
+from . import _cd_fast
+
+# working-set policy
+_WS_MIN = 10                 # smallest working set
+_INNER_RATIO = 0.1           # inner solve stops at this fraction of the outer gap
+
+
+def _working_set(prob, u, l1, l2, size):
+    """Support, unpenalised features and the ``size`` most violating others.
+
+    A feature's score is its distance to the dual constraint
+    ``(l1 pf_j - |u_j - l2 pf_j w_j|) / ||x_j||``: small scores come first.
+    Returns (ws, complete) where complete means every usable feature is in.
+    """
+    if size >= 0.5 * prob.active.shape[0]:
+        # most features would be in: a full set saves the second solve
+        return prob.active, True
+    # only features near their constraint can be urgent: score those alone
+    if prob.ws_buffers is None:
+        prob.ws_buffers = (np.empty(prob.p, dtype=np.int32), np.empty(prob.p))
+    idx, score = prob.ws_buffers
+    # (every violator has t_j >= l1 pf_j, so none is left out)
+    # (skipped features are left out: only a bound of their gradient is
+    # known, and it clears the constraint)
+    exact = prob._exact if prob._exact is not None else np.empty(0, np.int32)
+    k = _cd_fast.ws_candidates(u, prob.w, prob.pf, prob.col_norms()[1], l1, l2,
+                               prob.positive, 0.5, idx, score, exact)
+    cand, score = idx[:k].copy(), score[:k].copy()
+    # every current violator belongs in (a cold start has many)
+    size = min(max(size, int(np.count_nonzero(score < 0))), k)
+    if size == 0:
+        return cand, False
+    if prob.cheap_grad:
+        # the exact gradient costs no pass over X: grow by the violators only
+        forced = int(np.count_nonzero(np.isneginf(score)))
+        size = forced + max(1, int(np.count_nonzero(score < 0)) - forced)
+        size = min(size, cand.shape[0])
+    ws = cand[np.argpartition(score, size - 1)[:size]]
+    if prob.cheap_grad:
+        prob.hint = (u, l1)      # ranked only if Gram columns must be fetched
+    return np.sort(ws).astype(np.int32), False
+
+
+def _solve_alpha(prob, l1, l2, opts, tol_abs):
+    """Solve one alpha from the current state.  Returns (gap, epochs, ok).
+
+    Outer loop: one full gradient, the certified gap, a working set, an inner
+    solve.  The inner gap is cheaper but can be optimistic (it ignores the
+    features outside the working set and, for unpenalised features, only
+    bounds what they can still gain): when the full set reached its inner
+    tolerance but not the certified one, the inner tolerance tightens.
+    """
+    epochs = 0
+    size = max(_WS_MIN, 2 * prob.support().size)
+    inner_scale = 0.9
+    while True:
+        u = prob.grad(l1)
+        gap = prob.certified_gap(u, l1, l2, opts.positive)
+        if gap <= tol_abs:
+            if prob.cheap_grad:
+                prob.last = (u, l1)      # for the entry predictions
+            return gap, epochs, True
+        if epochs >= opts.max_iter or inner_scale < 1e-7:
+            # out of epochs, or the gap is limited by rounding, not iterations
+            return gap, epochs, False
+        if opts.working_set:
+            ws, complete = _working_set(prob, u, l1, l2, size)
+        else:
+            ws, complete = prob.active, True
+        # a partial working set is solved loosely; the full set to tol
+        inner_tol = inner_scale * tol_abs
+        if not complete:
+            inner_tol = max(_INNER_RATIO * gap, inner_tol)
+        if ws.shape[0] == 0:
+            return gap, epochs, False
+        if opts.random_order is not None:
+            ws = opts.random_order.permutation(ws).astype(np.int32)
+        e, inner_gap = prob.solve(ws, dict(l1=l1, l2=l2, positive=opts.positive,
+                                           max_epochs=opts.max_iter - epochs,
+                                           tol=inner_tol, check_every=prob.check_every))
+        epochs += e
+        size *= 2
+        if complete and inner_gap <= inner_tol:
+            inner_scale *= 0.1
