@@ -15,6 +15,7 @@
 - ``pin_threads``: one BLAS / OpenMP thread for every library, so timings
   compare algorithms rather than thread pools.
 """
+import os
 import time
 import warnings
 
@@ -34,6 +35,14 @@ def pin_threads():
     if _limits is None:
         from threadpoolctl import threadpool_limits
         _limits = threadpool_limits(limits=1)
+
+
+def measured_fastreg():
+    """'fastreg VERSION from PATH': scripts run from a checkout import the
+    installed fastreg when there is one (Python puts the script's folder,
+    not the checkout, on sys.path), so every report says which it timed."""
+    import fastreg
+    return f"fastreg {fastreg.__version__} from {os.path.dirname(fastreg.__file__)}"
 
 
 def require(library):

@@ -21,7 +21,7 @@ import warnings
 import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from common import (LIBRARIES, lasso_objectives, relative_gap,  # noqa: E402
+from common import (LIBRARIES, lasso_objectives, measured_fastreg, relative_gap,  # noqa: E402
                     relative_subopt, solve)
 from problems import PROBLEMS, alpha_grid, make_problem, pass_time  # noqa: E402
 
@@ -56,6 +56,8 @@ def main(argv=None):
             libs.append(lib)
         except ImportError:
             print(f"({lib} not installed: skipped)")
+    if "fastreg" in libs:
+        print(measured_fastreg())
     with threadpool_limits(limits=args.threads):
         for name in args.problems:
             X, y = make_problem(name, scale=args.scale)

@@ -16,6 +16,7 @@ import warnings
 import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from common import measured_fastreg  # noqa: E402
 from problems import PROBLEMS, make_problem  # noqa: E402
 
 
@@ -39,6 +40,7 @@ def main(argv=None):
     ap.add_argument("--libraries", default="fastreg,sklearn,celer")
     args = ap.parse_args(argv)
     from threadpoolctl import threadpool_limits
+    print(measured_fastreg())
     for name in args.problems:
         X, y = make_problem(name)
         n = X.shape[0]
