@@ -4,8 +4,10 @@ Every fold uses the same alpha grid, built on the full data as
 scikit-learn builds it.  The (fold, l1_ratio) paths run in parallel through
 joblib (threads by default: the kernels release the GIL; any joblib backend,
 Dask included, works unchanged).  A fold's training rows reach the path
-either as a copy of ``X[train]`` or as 0/1 sample weights on the full X
-(no copy of X); ``fold_strategy='auto'`` picks what measured faster.
+either as a copy of ``X[train]``, as 0/1 sample weights on the full X (no
+copy of X), or, for tall dense X, with its Gram matrix cut from one shared
+by every fold (``FoldGrams``); ``fold_strategy='auto'`` picks what measured
+faster.
 """
 import numbers
 import warnings
@@ -20,10 +22,12 @@ from sklearn.model_selection import check_cv
 from threadpoolctl import threadpool_limits
 
 from ._estimators import LinearPredictMixin
-from ._path import compute_path, enet_path, lasso_path, warn_not_converged
+from ._path import _LONG_PATH, compute_path, enet_path, lasso_path, warn_not_converged
 from ._path_estimator import (alpha_grid, blend, check_bool, check_gamma,
                               relaxed_path, resolve_grid_size)
+from ._problems import _GramProblem
 from ._progress import progress_bar
+from ._tall import _TallProblem
 from ._validation import (as_kernel_X, check_choice, check_scalar_param,
                           validate_fit)
 
@@ -57,16 +61,112 @@ def choose_fold_strategy(X):
     return "copy"
 
 
+def gram_folds_refusal(X, folds, precompute, n_alphas):
+    """Why the folds cannot share one Gram matrix of X (None when they can).
+
+    Sharing needs what a fold's own Gram form would (dense X, float64, at
+    least twice as many training rows as features, a path of at least
+    ``_LONG_PATH`` alphas), test folds that partition the rows (every fold
+    trains on the rows outside its test fold: KFold, GroupKFold, ...), and
+    room for a Gram matrix per fold.
+    """
+    n, p = X.shape
+    if sp.issparse(X) or X.dtype != np.float64:
+        return f"dense float64 X, got {'sparse' if sp.issparse(X) else X.dtype} X"
+    if precompute is False:
+        return "precompute=True or 'auto', got False"
+    n_train = min(len(train) for train, _ in folds)
+    if n_train < 2 * p or n_alphas < _LONG_PATH:
+        return (f"at least 2 n_features training rows and {_LONG_PATH} alphas, "
+                f"got {n_train} rows, {p} features and {n_alphas} alphas")
+    seen = np.zeros(n, dtype=np.int64)
+    for train, test in folds:
+        seen[test] += 1
+        if len(train) + len(test) != n or np.intersect1d(train, test).size:
+            return "folds whose training rows are all the rows outside the test fold"
+    if seen.max() > 1:
+        return "test folds that do not overlap"
+    if (len(folds) + 3) * p * p * 8 > _GramProblem.full_max_bytes:
+        return (f"at most {_GramProblem.full_max_bytes} bytes for "
+                f"{len(folds) + 3} Gram matrices of {p} features")
+    return None
+
+
+class FoldGrams:
+    """Every fold's training Gram matrix and X^T y from one pass over X.
+
+    When the test folds partition the rows, a fold trains on every block of
+    rows but its own, so with the per-block sums
+    ``A_B = sum_(i in B) s_i (x_i - m)(x_i - m)^T``, ``a_B = sum_B s_i (x_i - m)``,
+    ``b_B = sum_B s_i (x_i - m)(y_i - c)`` and ``e_B = sum_B s_i (y_i - c)``
+    the training set T of fold k has ``A_T = A - A_k`` (A the sum over all
+    blocks), and its centred Gram matrix and correlations are
+    ``A_T - a_T a_T^T / W_T`` and ``b_T - a_T e_T / W_T`` (uncentred: A_T
+    and b_T, with m = 0 and c = 0).  m and c are the weighted means of X and
+    y over all rows: no block carries X's offsets, and a fold's centring is a
+    rank-one correction by its mean's small distance from m.
+
+    Costs one symmetric product with X in all (n p^2 / 2 multiply-adds),
+    where a Gram matrix per fold costs (k - 1) / k of it each.
+    """
+
+    def __init__(self, X, y, sw, tests, fit_intercept):
+        n, p = X.shape
+        s = np.ones(n) if sw is None else np.asarray(sw, dtype=np.float64)
+        y = np.asarray(y, dtype=np.float64)
+        self.W = float(s.sum())
+        m = s @ X / self.W if fit_intercept else np.zeros(p)
+        c = float(s @ y) / self.W if fit_intercept else 0.0
+        self.fit_intercept = fit_intercept
+        block = np.full(n, len(tests))     # a row's test fold, or len(tests)
+        for k, test in enumerate(tests):
+            block[test] = k
+        self._parts = []
+        for k in range(len(tests) + 1):
+            rows = np.flatnonzero(block == k)
+            root = np.sqrt(s[rows])
+            # sqrt(s) (X[rows] - m) in a copy (C order: rows gathered whole)
+            Z = np.take(X, rows, axis=0)
+            Z -= m
+            Z *= root[:, None]
+            v = (y[rows] - c) * root
+            # (Z^T Z is a syrk: half the multiply-adds)
+            self._parts.append((Z.T @ Z, Z.T @ root, Z.T @ v, float(v @ root),
+                                float(s[rows].sum())))
+        self._total = [sum(part[i] for part in self._parts) for i in range(5)]
+
+    def fold(self, k=None):
+        """(Gram matrix, X^T y) of the rows outside test fold k (all rows
+        when k is None), centred and weighted as the fold's path needs."""
+        A, a, b, e, W = self._total
+        if k is not None:
+            Ak, ak, bk, ek, Wk = self._parts[k]
+            A, a, b, e, W = A - Ak, a - ak, b - bk, e - ek, W - Wk
+        else:
+            A = A.copy()
+        if self.fit_intercept and W > 0:
+            A -= np.outer(a, a) / W
+            b = b - a * (e / W)
+        return np.asfortranarray(A), b
+
+
 def fold_path(X, y, sw, train, test, *, alphas, l1_ratio, pf, params, precompute,
               strategy, gammas, store):
     """One training path and its test-fold MSE per alpha (per gamma).
 
-    Returns a dict: ``mse`` of shape (n_gammas, n_alphas), ``converged``,
-    ``dual_gaps`` and, with ``store``, ``coefs`` (n_features, n_alphas) and
-    ``intercepts``.
+    ``strategy`` is 'copy', 'weights' or ``(FoldGrams, k)`` for test fold
+    k: the path then runs on the training rows' Gram matrix, with the rows
+    as 0/1 weights on X.  Returns a dict: ``mse`` of shape
+    (n_gammas, n_alphas), ``converged``, ``dual_gaps``, ``n_used`` (features
+    nonzero at some alpha) and, with ``store``, ``coefs`` (n_features,
+    n_alphas) and ``intercepts``.
     """
     n = X.shape[0]
-    if strategy == "weights":
+    Xy = None
+    if isinstance(strategy, tuple):
+        grams, k = strategy
+        precompute, Xy = grams.fold(k)
+    if strategy != "copy":
         Xf, yf = X, y
         swf = np.zeros(n, dtype=X.dtype)
         swf[train] = 1.0 if sw is None else sw[train]
@@ -79,8 +179,8 @@ def fold_path(X, y, sw, train, test, *, alphas, l1_ratio, pf, params, precompute
         yf = y[train]
         swf = None if sw is None else sw[train]
     res = compute_path(Xf, yf, l1_ratio=l1_ratio, alphas=alphas, sample_weight=swf,
-                       penalty_factor=pf, precompute=precompute, check_input=False,
-                       warn=False, **params)
+                       penalty_factor=pf, precompute=precompute, Xy=Xy,
+                       check_input=False, warn=False, **params)
     coefs = res.coefs
     intercepts = res.intercepts if params["fit_intercept"] else np.zeros(alphas.size)
     X_test = X[test]
@@ -103,7 +203,8 @@ def fold_path(X, y, sw, train, test, *, alphas, l1_ratio, pf, params, precompute
             blended = gamma * pred + (1.0 - gamma) * rpred
             mse[g] = np.average((blended - y_test[:, None]) ** 2, axis=0,
                                 weights=sw_test)
-    out = dict(mse=mse, converged=res.converged, dual_gaps=res.dual_gaps)
+    out = dict(mse=mse, converged=res.converged, dual_gaps=res.dual_gaps,
+               n_used=int(np.count_nonzero(np.any(coefs != 0, axis=1))))
     if store:
         out["coefs"] = coefs
         out["intercepts"] = intercepts
@@ -201,10 +302,17 @@ class ElasticNetCV(LinearPredictMixin, RegressorMixin, BaseEstimator):
         Relaxation grid (None: 0, 0.25, 0.5, 0.75, 1); only with ``relax``.
     store_fold_paths : bool, default=False
         Keep every fold's coefficient path in ``cv_results_``.
-    fold_strategy : {'auto', 'weights', 'copy'}, default='auto'
+    fold_strategy : {'auto', 'weights', 'copy', 'gram'}, default='auto'
         How a fold's training rows are passed to the path: a copy of
-        ``X[train]`` ('auto': measured faster), or 0/1 sample weights on the
-        full X (no copy of X: less memory).  Same result.
+        ``X[train]``, 0/1 sample weights on the full X (no copy of X: less
+        memory), or 'gram': a Gram matrix per fold cut from one computed for
+        all folds at once (dense float64 X with at least twice as many
+        training rows as features, test folds that partition the rows;
+        memory: a Gram matrix per fold).  'auto' takes 'gram' with
+        ``precompute=True``; with 'auto' it runs the first path on a copy
+        and takes 'gram' for the others when that path used at least half
+        of the features (a tall path then needs the whole Gram matrix);
+        else it copies.  Same result.
     progress : bool, default=False
         Progress bar over the (fold, l1_ratio) paths (tqdm when installed).
 
@@ -311,7 +419,8 @@ class ElasticNetCV(LinearPredictMixin, RegressorMixin, BaseEstimator):
         check_scalar_param(self.eps, "eps", low=0, low_open=True)
         check_choice(self.selection, "selection", ["cyclic", "random"])
         check_choice(self.selection_rule, "selection_rule", ["min", "1se"])
-        check_choice(self.fold_strategy, "fold_strategy", ["auto", "weights", "copy"])
+        check_choice(self.fold_strategy, "fold_strategy",
+                     ["auto", "weights", "copy", "gram"])
         for name in ("fit_intercept", "positive", "store_fold_paths", "progress"):
             check_bool(getattr(self, name), name)
         if self.n_jobs is not None and (isinstance(self.n_jobs, bool) or
@@ -345,8 +454,6 @@ class ElasticNetCV(LinearPredictMixin, RegressorMixin, BaseEstimator):
         folds = list(check_cv(self.cv).split(X, y, groups))
         n_folds = len(folds)
         precompute = check_cv_precompute(self.precompute)
-        strategy = (choose_fold_strategy(X) if self.fold_strategy == "auto"
-                    else self.fold_strategy)
         # one layout conversion (C -> Fortran, CSR -> CSC) for all the folds
         X = as_kernel_X(X)
         if sp.issparse(X) and not X.has_sorted_indices:
@@ -372,30 +479,51 @@ class ElasticNetCV(LinearPredictMixin, RegressorMixin, BaseEstimator):
             grids = np.tile(grid, (l1_ratios.size, 1))
         n_alphas = grids.shape[1]
 
-        jobs = [delayed(fold_path)(X, y, sw, train, test, alphas=grids[r],
-                                   l1_ratio=float(l1_ratios[r]), pf=pf,
-                                   params=params, precompute=precompute,
-                                   strategy=strategy, gammas=gammas,
-                                   store=self.store_fold_paths)
-                for r in range(l1_ratios.size) for train, test in folds]
+        jobs = [(r, k) for r in range(l1_ratios.size) for k in range(n_folds)]
         verbose = int(self.verbose)
-        parallel = Parallel(n_jobs=self.n_jobs, prefer="threads",
-                            verbose=max(verbose - 1, 0),
-                            return_as="generator" if self.progress else "list")
-        # paths in threads, each with threaded BLAS on its small vectors,
-        # oversubscribe the cores: BLAS gets one thread while they run
-        limit = (threadpool_limits(limits=1, user_api="blas")
-                 if effective_n_jobs(self.n_jobs) > 1 else nullcontext())
-        with limit:
-            out = parallel(jobs)
-            if self.progress:
-                results = []
-                with progress_bar(len(jobs), "cv paths", True) as bar:
-                    for r in out:
-                        results.append(r)
-                        bar.update()
-            else:
-                results = out
+
+        def run(jobs, strategy, bar):
+            """The (l1_ratio, fold) paths of ``jobs``, in parallel."""
+            parallel = Parallel(n_jobs=self.n_jobs, prefer="threads",
+                                verbose=max(verbose - 1, 0), return_as="generator")
+            tasks = (delayed(fold_path)(
+                X, y, sw, *folds[k], alphas=grids[r], l1_ratio=float(l1_ratios[r]),
+                pf=pf, params=params, precompute=precompute,
+                strategy=strategy if isinstance(strategy, str) else (strategy, k),
+                gammas=gammas, store=self.store_fold_paths) for r, k in jobs)
+            # paths in threads, each with threaded BLAS on its small vectors,
+            # oversubscribe the cores: BLAS gets one thread while they run
+            limit = (threadpool_limits(limits=1, user_api="blas")
+                     if effective_n_jobs(self.n_jobs) > 1 and len(jobs) > 1
+                     else nullcontext())
+            out = []
+            with limit:
+                for res in parallel(tasks):
+                    out.append(res)
+                    bar.update()
+            return out
+
+        strategy = self.fold_strategy
+        refusal = gram_folds_refusal(X, folds, precompute, n_alphas)
+        if strategy == "gram" and refusal is not None:
+            raise ValueError(f"fold_strategy='gram' needs {refusal}")
+        results = []
+        with progress_bar(len(jobs), "cv paths", self.progress) as bar:
+            if strategy == "auto" and refusal is None and precompute == "auto":
+                # the first path tells whether the folds need the whole Gram
+                # matrix: the tall form computes it from about full_at of the
+                # features on; the folds then share one instead
+                results = run(jobs[:1], "copy", bar)
+                strategy = ("gram" if results[0]["n_used"] >= _TallProblem.full_at * p
+                            else "copy")
+            elif strategy == "auto":
+                strategy = "gram" if refusal is None else choose_fold_strategy(X)
+            grams = None
+            if strategy == "gram":
+                grams = FoldGrams(X, y, sw, [test for _, test in folds],
+                                  self.fit_intercept)
+            results += run(jobs[len(results):],
+                           strategy if grams is None else grams, bar)
         self._warn_folds(results, l1_ratios, n_folds)
 
         n_g = 1 if gammas is None else gammas.size
@@ -418,11 +546,11 @@ class ElasticNetCV(LinearPredictMixin, RegressorMixin, BaseEstimator):
             else grids
         self.cv_results_ = self._cv_results(mse, grids, l1_ratios, gammas, results)
 
-        # final fit on every row
+        # final fit on every row (from the shared Gram matrix, if any)
+        gram, Xy = grams.fold() if grams is not None else (precompute, None)
         res = compute_path(X, y, l1_ratio=float(l1_ratios[r_min]), alphas=[self.alpha_],
-                           sample_weight=sw, penalty_factor=pf,
-                           precompute=precompute,
-                           check_input=False, warn=False, **params)
+                           sample_weight=sw, penalty_factor=pf, precompute=gram,
+                           Xy=Xy, check_input=False, warn=False, **params)
         warn_not_converged(res)
         coef, intercept = res.coefs, res.intercepts
         if gammas is not None and self.gamma_ != 1.0:

@@ -278,3 +278,113 @@ def test_relaxed_cv_fold_strategies_agree():
     np.testing.assert_allclose(a.cv_results_["mean_test_mse"],
                                b.cv_results_["mean_test_mse"], rtol=1e-6)
     assert (a.alpha_, a.gamma_) == (b.alpha_, b.gamma_)
+
+
+# ------------------------------------------- folds sharing one Gram matrix
+
+def _tall(seed=0, offset=0.0, n=200, p=12):
+    X, y = make_regression(n=n, p=p, k=8, seed=seed, intercept=2.0)
+    return np.asfortranarray(X + offset), y
+
+
+@pytest.mark.parametrize("fit_intercept", [True, False])
+@pytest.mark.parametrize("weighted", [False, True])
+@pytest.mark.parametrize("offset", [0.0, 1e4])
+def test_fold_grams_match_each_fold(fit_intercept, weighted, offset):
+    """Every fold's Gram matrix and X^T y, cut from the shared sums, equal
+    the centred, weighted ones of its own training rows; so does the whole."""
+    from fastreg._cv import FoldGrams
+    X, y = _tall(seed=1, offset=offset)
+    rng = np.random.default_rng(0)
+    sw = rng.uniform(0.2, 3.0, X.shape[0]) if weighted else None
+    folds = _folds(X.shape[0], k=5)
+    grams = FoldGrams(X, y, sw, [test for _, test in folds], fit_intercept)
+    for k in [*range(5), None]:
+        rows = folds[k][0] if k is not None else np.arange(X.shape[0])
+        s = np.ones(rows.size) if sw is None else sw[rows]
+        Xr, yr = X[rows], y[rows]
+        if fit_intercept:
+            Xr = Xr - np.average(Xr, axis=0, weights=s)
+            yr = yr - np.average(yr, weights=s)
+        G, q = grams.fold(k)
+        scale = np.sqrt(np.outer(np.diag(Xr.T @ (s[:, None] * Xr)),
+                                 np.diag(Xr.T @ (s[:, None] * Xr))))
+        np.testing.assert_allclose(G, Xr.T @ (s[:, None] * Xr), atol=1e-12 * scale.max(),
+                                   rtol=1e-10)
+        np.testing.assert_allclose(q, Xr.T @ (s * yr), rtol=1e-9,
+                                   atol=1e-12 * np.sqrt(scale.max() * (s * yr ** 2).sum()))
+        assert G.flags.f_contiguous and np.array_equal(G, G.T)
+
+
+@pytest.mark.parametrize("fit_intercept", [True, False])
+@pytest.mark.parametrize("kw", [dict(), dict(l1_ratio=0.5, positive=True),
+                                dict(relax=True), dict(lower_bounds=-0.3),
+                                dict(penalty_factor=[0.0] + [1.0] * 11)])
+def test_gram_folds_agree_with_copies(fit_intercept, kw):
+    X, y = _tall(seed=2)
+    sw = np.random.default_rng(3).uniform(0.5, 2.0, X.shape[0])
+    est = ElasticNetCV if "l1_ratio" in kw else LassoCV
+    common = dict(cv=_folds(X.shape[0], k=4), alphas=20, eps=1e-3,
+                  fit_intercept=fit_intercept, **TIGHT, **kw)
+    a = est(fold_strategy="gram", **common).fit(X, y, sample_weight=sw)
+    b = est(fold_strategy="copy", **common).fit(X, y, sample_weight=sw)
+    np.testing.assert_allclose(a.mse_path_, b.mse_path_, rtol=1e-7)
+    assert a.alpha_ == b.alpha_
+    np.testing.assert_allclose(a.coef_, b.coef_, atol=1e-8)
+    assert a.intercept_ == pytest.approx(b.intercept_, abs=1e-8)
+
+
+def test_gram_folds_match_sklearn_with_offsets():
+    """Columns far from zero (mean 1e4 times their spread): the shared sums
+    are taken about the overall mean, so the folds keep their digits."""
+    X, y = _tall(seed=4, offset=1e4)
+    folds = _folds(X.shape[0], k=5)
+    ours = LassoCV(cv=folds, alphas=20, eps=1e-2, fold_strategy="gram", **TIGHT).fit(X, y)
+    ref = sk.LassoCV(cv=folds, alphas=20, eps=1e-2, **TIGHT).fit(X, y)
+    np.testing.assert_allclose(ours.mse_path_, ref.mse_path_, rtol=1e-5)
+    # (the grids agree to rounding: alpha_max carries the offsets' digits)
+    assert ours.alpha_ == pytest.approx(ref.alpha_, rel=1e-10)
+    np.testing.assert_allclose(ours.coef_, ref.coef_, atol=1e-6)
+
+
+def test_auto_shares_the_gram_matrix_when_the_first_path_needs_it(monkeypatch):
+    """'auto' shares when the first fold's path used half the features or
+    more (here most of them), and keeps copies when it used few."""
+    from fastreg import _cv
+    built = []
+    real = _cv.FoldGrams
+    monkeypatch.setattr(_cv, "FoldGrams", lambda *a: built.append(1) or real(*a))
+    X, y = _tall(seed=5, n=300, p=40)
+    LassoCV(cv=5, alphas=20, eps=1e-4).fit(X, y)           # most features enter
+    assert built == [1]
+    LassoCV(cv=5, alphas=20, eps=0.5).fit(X, y)            # a few enter
+    assert built == [1]
+    LassoCV(cv=5, alphas=20, eps=1e-4, precompute=False).fit(X, y)
+    assert built == [1]
+
+
+@pytest.mark.parametrize("make, match", [
+    (lambda X: sp.csc_matrix(X), "dense float64 X"),
+    (lambda X: X.astype(np.float32), "dense float64 X"),
+    (lambda X: X[:20], "at least 2 n_features training rows"),
+])
+def test_gram_folds_refused(make, match):
+    X, y = _tall(seed=6)
+    Xb = make(X)
+    with pytest.raises(ValueError, match=f"fold_strategy='gram' needs {match}"):
+        LassoCV(cv=3, alphas=10, fold_strategy="gram").fit(Xb, y[:Xb.shape[0]])
+
+
+def test_gram_folds_refuse_overlapping_tests():
+    from sklearn.model_selection import ShuffleSplit, TimeSeriesSplit
+    X, y = _tall(seed=7)
+    with pytest.raises(ValueError, match="test folds that do not overlap"):
+        LassoCV(cv=ShuffleSplit(4, test_size=0.3, random_state=0), alphas=10,
+                fold_strategy="gram").fit(X, y)
+    with pytest.raises(ValueError, match="training rows are all the rows outside"):
+        LassoCV(cv=TimeSeriesSplit(3), alphas=10, fold_strategy="gram").fit(X, y)
+    # 'auto' falls back to copies there, with the same result as 'copy'
+    cv = ShuffleSplit(4, test_size=0.3, random_state=0)
+    a = LassoCV(cv=cv, alphas=10, eps=1e-4).fit(X, y)
+    b = LassoCV(cv=cv, alphas=10, eps=1e-4, fold_strategy="copy").fit(X, y)
+    np.testing.assert_array_equal(a.mse_path_, b.mse_path_)
