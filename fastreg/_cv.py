@@ -9,7 +9,9 @@ copy of X), or, for tall dense X, with its Gram matrix cut from one shared
 by every fold (``FoldGrams``); ``fold_strategy='auto'`` picks what measured
 faster.
 """
+import functools
 import numbers
+import threading
 import warnings
 from contextlib import nullcontext
 
@@ -27,7 +29,6 @@ from ._path_estimator import (alpha_grid, blend, check_bool, check_gamma,
                               relaxed_path, resolve_grid_size)
 from ._problems import _GramProblem
 from ._progress import progress_bar
-from ._tall import _TallProblem
 from ._validation import (as_kernel_X, check_choice, check_scalar_param,
                           validate_fit)
 
@@ -107,21 +108,39 @@ class FoldGrams:
     rank-one correction by its mean's small distance from m.
 
     Costs one symmetric product with X in all (n p^2 / 2 multiply-adds),
-    where a Gram matrix per fold costs (k - 1) / k of it each.
+    where a Gram matrix per fold costs (k - 1) / k of it each; computed at
+    the first request (from any thread), as folds' paths may never need it.
     """
 
     def __init__(self, X, y, sw, tests, fit_intercept):
+        self._inputs = (X, y, sw, tests, fit_intercept)
+        self._lock = threading.Lock()
+        self._parts = None
+
+    @property
+    def built(self):
+        return self._parts is not None
+
+    def _build(self):
+        with self._lock:
+            if self._parts is None:
+                self._parts = self._sums(*self._inputs)
+                self._inputs = None
+
+    @staticmethod
+    def _sums(X, y, sw, tests, fit_intercept):
+        """[(A_B, a_B, b_B, e_B, W_B) per test fold and the other rows,
+        their total], about m and c (0 without an intercept)."""
         n, p = X.shape
         s = np.ones(n) if sw is None else np.asarray(sw, dtype=np.float64)
         y = np.asarray(y, dtype=np.float64)
-        self.W = float(s.sum())
-        m = s @ X / self.W if fit_intercept else np.zeros(p)
-        c = float(s @ y) / self.W if fit_intercept else 0.0
-        self.fit_intercept = fit_intercept
+        W = float(s.sum())
+        m = s @ X / W if fit_intercept else np.zeros(p)
+        c = float(s @ y) / W if fit_intercept else 0.0
         block = np.full(n, len(tests))     # a row's test fold, or len(tests)
         for k, test in enumerate(tests):
             block[test] = k
-        self._parts = []
+        parts = []
         for k in range(len(tests) + 1):
             rows = np.flatnonzero(block == k)
             root = np.sqrt(s[rows])
@@ -131,41 +150,51 @@ class FoldGrams:
             Z *= root[:, None]
             v = (y[rows] - c) * root
             # (Z^T Z is a syrk: half the multiply-adds)
-            self._parts.append((Z.T @ Z, Z.T @ root, Z.T @ v, float(v @ root),
-                                float(s[rows].sum())))
-        self._total = [sum(part[i] for part in self._parts) for i in range(5)]
+            parts.append((Z.T @ Z, Z.T @ root, Z.T @ v, float(v @ root),
+                          float(s[rows].sum())))
+        total = tuple(sum(part[i] for part in parts) for i in range(5))
+        return parts, total, fit_intercept
+
+    def gram(self, k=None):
+        """The Gram matrix of ``fold(k)``."""
+        return self.fold(k)[0]
 
     def fold(self, k=None):
         """(Gram matrix, X^T y) of the rows outside test fold k (all rows
         when k is None), centred and weighted as the fold's path needs."""
-        A, a, b, e, W = self._total
+        self._build()
+        parts, (A, a, b, e, W), fit_intercept = self._parts
         if k is not None:
-            Ak, ak, bk, ek, Wk = self._parts[k]
+            Ak, ak, bk, ek, Wk = parts[k]
             A, a, b, e, W = A - Ak, a - ak, b - bk, e - ek, W - Wk
         else:
             A = A.copy()
-        if self.fit_intercept and W > 0:
+        if fit_intercept and W > 0:
             A -= np.outer(a, a) / W
             b = b - a * (e / W)
         return np.asfortranarray(A), b
 
 
 def fold_path(X, y, sw, train, test, *, alphas, l1_ratio, pf, params, precompute,
-              strategy, gammas, store):
+              strategy, gammas, store, shared=None):
     """One training path and its test-fold MSE per alpha (per gamma).
 
-    ``strategy`` is 'copy', 'weights' or ``(FoldGrams, k)`` for test fold
-    k: the path then runs on the training rows' Gram matrix, with the rows
-    as 0/1 weights on X.  Returns a dict: ``mse`` of shape
-    (n_gammas, n_alphas), ``converged``, ``dual_gaps``, ``n_used`` (features
-    nonzero at some alpha) and, with ``store``, ``coefs`` (n_features,
-    n_alphas) and ``intercepts``.
+    ``strategy`` is 'copy', 'weights' or 'gram'.  ``shared`` is None or
+    ``(FoldGrams, k)`` for test fold k: with 'gram' the path runs on the
+    training rows' Gram matrix from the start (the rows as 0/1 weights on
+    X); otherwise a path form that comes to need the whole Gram matrix takes
+    it from there.  Returns a dict: ``mse`` of shape (n_gammas, n_alphas),
+    ``converged``, ``dual_gaps`` and, with ``store``, ``coefs``
+    (n_features, n_alphas) and ``intercepts``.
     """
     n = X.shape[0]
-    Xy = None
-    if isinstance(strategy, tuple):
-        grams, k = strategy
-        precompute, Xy = grams.fold(k)
+    Xy = source = None
+    if shared is not None:
+        grams, k = shared
+        if strategy == "gram":
+            precompute, Xy = grams.fold(k)
+        else:
+            source = functools.partial(grams.gram, k)
     if strategy != "copy":
         Xf, yf = X, y
         swf = np.zeros(n, dtype=X.dtype)
@@ -180,7 +209,7 @@ def fold_path(X, y, sw, train, test, *, alphas, l1_ratio, pf, params, precompute
         swf = None if sw is None else sw[train]
     res = compute_path(Xf, yf, l1_ratio=l1_ratio, alphas=alphas, sample_weight=swf,
                        penalty_factor=pf, precompute=precompute, Xy=Xy,
-                       check_input=False, warn=False, **params)
+                       gram_source=source, check_input=False, warn=False, **params)
     coefs = res.coefs
     intercepts = res.intercepts if params["fit_intercept"] else np.zeros(alphas.size)
     X_test = X[test]
@@ -203,8 +232,7 @@ def fold_path(X, y, sw, train, test, *, alphas, l1_ratio, pf, params, precompute
             blended = gamma * pred + (1.0 - gamma) * rpred
             mse[g] = np.average((blended - y_test[:, None]) ** 2, axis=0,
                                 weights=sw_test)
-    out = dict(mse=mse, converged=res.converged, dual_gaps=res.dual_gaps,
-               n_used=int(np.count_nonzero(np.any(coefs != 0, axis=1))))
+    out = dict(mse=mse, converged=res.converged, dual_gaps=res.dual_gaps)
     if store:
         out["coefs"] = coefs
         out["intercepts"] = intercepts
@@ -309,10 +337,10 @@ class ElasticNetCV(LinearPredictMixin, RegressorMixin, BaseEstimator):
         all folds at once (dense float64 X with at least twice as many
         training rows as features, test folds that partition the rows;
         memory: a Gram matrix per fold).  'auto' takes 'gram' with
-        ``precompute=True``; with 'auto' it runs the first path on a copy
-        and takes 'gram' for the others when that path used at least half
-        of the features (a tall path then needs the whole Gram matrix);
-        else it copies.  Same result.
+        ``precompute=True``, else copies; where 'gram' would be allowed, a
+        fold whose path comes to need the whole Gram matrix (as tall paths
+        do when most features enter) cuts it from one shared by all folds.
+        Same result.
     progress : bool, default=False
         Progress bar over the (fold, l1_ratio) paths (tqdm when installed).
 
@@ -479,18 +507,29 @@ class ElasticNetCV(LinearPredictMixin, RegressorMixin, BaseEstimator):
             grids = np.tile(grid, (l1_ratios.size, 1))
         n_alphas = grids.shape[1]
 
-        jobs = [(r, k) for r in range(l1_ratios.size) for k in range(n_folds)]
+        strategy = self.fold_strategy
+        refusal = gram_folds_refusal(X, folds, precompute, n_alphas)
+        if strategy == "gram" and refusal is not None:
+            raise ValueError(f"fold_strategy='gram' needs {refusal}")
+        grams = None
+        if strategy in ("auto", "gram") and refusal is None:
+            # computed only if a path asks: one Gram matrix for every fold
+            grams = FoldGrams(X, y, sw, [test for _, test in folds], self.fit_intercept)
+        if strategy == "auto":
+            # precompute=True wants every fold's whole Gram matrix at once
+            strategy = ("gram" if grams is not None and precompute is True
+                        else choose_fold_strategy(X))
         verbose = int(self.verbose)
 
         def run(jobs, strategy, bar):
-            """The (l1_ratio, fold) paths of ``jobs``, in parallel."""
+            """The paths of ``jobs``, (l1_ratio, fold) pairs, in parallel."""
             parallel = Parallel(n_jobs=self.n_jobs, prefer="threads",
                                 verbose=max(verbose - 1, 0), return_as="generator")
             tasks = (delayed(fold_path)(
                 X, y, sw, *folds[k], alphas=grids[r], l1_ratio=float(l1_ratios[r]),
-                pf=pf, params=params, precompute=precompute,
-                strategy=strategy if isinstance(strategy, str) else (strategy, k),
-                gammas=gammas, store=self.store_fold_paths) for r, k in jobs)
+                pf=pf, params=params, precompute=precompute, strategy=strategy,
+                gammas=gammas, store=self.store_fold_paths,
+                shared=None if grams is None else (grams, k)) for r, k in jobs)
             # paths in threads, each with threaded BLAS on its small vectors,
             # oversubscribe the cores: BLAS gets one thread while they run
             limit = (threadpool_limits(limits=1, user_api="blas")
@@ -503,27 +542,18 @@ class ElasticNetCV(LinearPredictMixin, RegressorMixin, BaseEstimator):
                     bar.update()
             return out
 
-        strategy = self.fold_strategy
-        refusal = gram_folds_refusal(X, folds, precompute, n_alphas)
-        if strategy == "gram" and refusal is not None:
-            raise ValueError(f"fold_strategy='gram' needs {refusal}")
+        jobs = [(r, k) for r in range(l1_ratios.size) for k in range(n_folds)]
         results = []
         with progress_bar(len(jobs), "cv paths", self.progress) as bar:
-            if strategy == "auto" and refusal is None and precompute == "auto":
-                # the first path tells whether the folds need the whole Gram
-                # matrix: the tall form computes it from about full_at of the
-                # features on; the folds then share one instead
-                results = run(jobs[:1], "copy", bar)
-                strategy = ("gram" if results[0]["n_used"] >= _TallProblem.full_at * p
-                            else "copy")
-            elif strategy == "auto":
-                strategy = "gram" if refusal is None else choose_fold_strategy(X)
-            grams = None
-            if strategy == "gram":
-                grams = FoldGrams(X, y, sw, [test for _, test in folds],
-                                  self.fit_intercept)
-            results += run(jobs[len(results):],
-                           strategy if grams is None else grams, bar)
+            if grams is not None and strategy != "gram":
+                # the first path alone: if it comes to need the whole Gram
+                # matrix (the tall form does once most features enter), it
+                # computes the one all folds share, and the others start
+                # from theirs (the same choice whatever the threads)
+                results = run(jobs[:1], strategy, bar)
+                if grams.built:
+                    strategy = "gram"
+            results += run(jobs[len(results):], strategy, bar)
         self._warn_folds(results, l1_ratios, n_folds)
 
         n_g = 1 if gammas is None else gammas.size
@@ -547,7 +577,7 @@ class ElasticNetCV(LinearPredictMixin, RegressorMixin, BaseEstimator):
         self.cv_results_ = self._cv_results(mse, grids, l1_ratios, gammas, results)
 
         # final fit on every row (from the shared Gram matrix, if any)
-        gram, Xy = grams.fold() if grams is not None else (precompute, None)
+        gram, Xy = grams.fold() if grams is not None and grams.built else (precompute, None)
         res = compute_path(X, y, l1_ratio=float(l1_ratios[r_min]), alphas=[self.alpha_],
                            sample_weight=sw, penalty_factor=pf, precompute=gram,
                            Xy=Xy, check_input=False, warn=False, **params)

@@ -172,8 +172,13 @@ def compute_path(X, y, *, l1_ratio=0.5, eps=1e-3, n_alphas=100, alphas=None,
                  precompute="auto", Xy=None, coef_init=None, tol=1e-4,
                  max_iter=1000, positive=False, working_set=True,
                  random_state=None, selection="cyclic", check_input=True,
-                 warn=True, lower_bounds=None, upper_bounds=None):
-    """Elastic-net path with every parameter checked.  Returns a PathResult."""
+                 warn=True, lower_bounds=None, upper_bounds=None, gram_source=None):
+    """Elastic-net path with every parameter checked.  Returns a PathResult.
+
+    ``gram_source``: None, or a callable returning the centred, weighted Gram
+    matrix of X (as ``precompute`` would take it), called only by a form
+    that comes to need the whole matrix (cross-validation folds share one).
+    """
     # dense X's NaN and inf are found from its column norms, which the
     # problem computes from every entry anyway (one read of X less)
     late_finite = check_input and not isinstance(precompute, np.ndarray)
@@ -251,6 +256,10 @@ def compute_path(X, y, *, l1_ratio=0.5, eps=1e-3, n_alphas=100, alphas=None,
                             bounded=box.size > 0)
     prob.positive = opts.positive
     prob.box = box
+    if gram_source is not None:
+        # (in the kernel's scale, as a precomputed Gram matrix above)
+        prob.gram_source = (gram_source if sw is None else
+                            lambda: gram_source() * scale)
     tol_abs = tol * prob.yy
     if coef_init is not None:
         w0 = np.asarray(coef_init, dtype=X.dtype).ravel()

@@ -43,6 +43,9 @@ class _Problem:
     hint = None            # (u, l1) of the last working set (Gram-column prefetching)
     last = None            # (u, l1) at the last certified alpha (Gram form)
     box = np.empty((0, 0))  # or (2, p): lower and upper bounds of w
+    # None, or a callable giving the whole Gram matrix Xc^T S Xc (kernel
+    # scale) to the forms that complete it: cross-validation folds share one
+    gram_source = None
     _acc = None            # (ws, u_acc[ws], A, B, ||r_acc - r||): last extrapolation
 
     def __init__(self, y, sw, pf, fit_intercept, dtype):
@@ -862,7 +865,11 @@ class _GramProblem(_Problem):
         cached = np.flatnonzero(self._slot >= 0)
         rest = np.flatnonzero(self._slot < 0)
         C = np.empty((p, p), dtype=self.dtype, order="F")
-        C[:, cached] = self._C[:, self._slot[cached]]
+        if self.gram_source is not None:
+            C[:] = self.gram_source()
+            rest = rest[:0]
+        else:
+            C[:, cached] = self._C[:, self._slot[cached]]
         if rest.size:
             C[np.ix_(rest, rest)] = symmetric_block(self.X, self._sw_or_none,
                                                     self._mu64, self.W, rest)

@@ -347,19 +347,26 @@ def test_gram_folds_match_sklearn_with_offsets():
     np.testing.assert_allclose(ours.coef_, ref.coef_, atol=1e-6)
 
 
-def test_auto_shares_the_gram_matrix_when_the_first_path_needs_it(monkeypatch):
-    """'auto' shares when the first fold's path used half the features or
-    more (here most of them), and keeps copies when it used few."""
-    from fastreg import _cv
+def test_auto_shares_the_gram_matrix_when_paths_need_it(monkeypatch):
+    """'auto' computes the shared Gram matrix once when the folds' paths
+    need the whole matrix (most features enter), and not at all when they
+    do not; it agrees with a Gram matrix per fold."""
+    from fastreg._cv import FoldGrams
     built = []
-    real = _cv.FoldGrams
-    monkeypatch.setattr(_cv, "FoldGrams", lambda *a: built.append(1) or real(*a))
+    real = FoldGrams._sums
+    monkeypatch.setattr(FoldGrams, "_sums",
+                        staticmethod(lambda *a: built.append(1) or real(*a)))
     X, y = _tall(seed=5, n=300, p=40)
-    LassoCV(cv=5, alphas=20, eps=1e-4).fit(X, y)           # most features enter
+    kw = dict(cv=5, alphas=20, eps=1e-4, tol=1e-10)
+    shared = LassoCV(**kw).fit(X, y)                      # most features enter
     assert built == [1]
-    LassoCV(cv=5, alphas=20, eps=0.5).fit(X, y)            # a few enter
+    own = LassoCV(fold_strategy="copy", **kw).fit(X, y)
     assert built == [1]
+    np.testing.assert_allclose(shared.mse_path_, own.mse_path_, rtol=1e-7)
+    np.testing.assert_allclose(shared.coef_, own.coef_, atol=1e-7)
     LassoCV(cv=5, alphas=20, eps=1e-4, precompute=False).fit(X, y)
+    X, y = _tall(seed=5, n=600, p=150)
+    LassoCV(cv=5, alphas=20, eps=0.3).fit(X, y)           # a few enter
     assert built == [1]
 
 

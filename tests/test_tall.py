@@ -321,3 +321,29 @@ def test_float32_basis_of_exact_low_rank_residuals():
             U, radius = _problems.float32_correlations(shadow, V)
         assert basis is not None and basis[0].shape[0] == 3
         assert np.all(np.abs(X.T @ V - U) <= np.outer(shadow[1], radius))
+
+
+@pytest.mark.parametrize("n_alphas", [40, 200])      # the tall form; the Gram form
+def test_gram_source_gives_the_whole_gram_matrix_when_a_path_completes(n_alphas):
+    """A path that comes to need the whole Gram matrix takes it from
+    ``gram_source`` (weighted and centred as a precomputed one, in the
+    user's weights' scale), once; the path is the same as without."""
+    X, y = _tall_problem(k=150)
+    sw = np.random.default_rng(1).uniform(0.5, 2.0, X.shape[0])
+    mu = np.average(X, axis=0, weights=sw)
+    calls = []
+
+    def source():
+        calls.append(1)
+        return (X - mu).T @ (sw[:, None] * (X - mu))
+
+    kw = dict(l1_ratio=1.0, n_alphas=n_alphas, eps=0.001, tol=1e-8,
+              fit_intercept=True, sample_weight=sw)
+    res = compute_path(X, y, gram_source=source, **kw)
+    assert calls == [1]
+    _assert_certified(res, X, y, 1.0, sw)
+    ref = compute_path(X, y, **kw)
+    np.testing.assert_allclose(res.coefs, ref.coefs, atol=1e-6)
+    # a source that is wrong by a factor shows in the solution: it is used
+    wrong = compute_path(X, y, gram_source=lambda: 2 * source(), **kw)
+    assert np.abs(wrong.coefs - ref.coefs).max() > 1e-3
