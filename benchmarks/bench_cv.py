@@ -3,10 +3,14 @@
 asv-style (``params`` / ``setup_cache`` / ``time_`` / ``track_``) but
 importable and runnable without asv::
 
-    python benchmarks/bench_cv.py            # both libraries, one run each
+    python benchmarks/bench_cv.py              # sparse text, both libraries
+    python benchmarks/bench_cv.py dense_tall   # dense_tall (problems.py)
 
-The problem is text-like: sparse rows with a few entries in columns drawn
-with probability proportional to ``1 / rank^1.1``.
+The sparse problem is text-like: sparse rows with a few entries in columns
+drawn with probability proportional to ``1 / rank^1.1``, with
+``LassoCV(cv=5, alphas=100, eps=0.01, n_jobs=2)``.  On dense_tall (20,000 x
+1,000) LassoCV runs with its defaults (100 alphas to 0.001 alpha_max): most
+features enter, and the folds share one Gram matrix.
 """
 import os
 import sys
@@ -19,6 +23,9 @@ for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
 
 import numpy as np  # noqa: E402
 import scipy.sparse as sp  # noqa: E402
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from problems import make_problem  # noqa: E402
 
 
 def make_sparse_text(n=20_000, p=40_000, nnz_per_row=30, n_true=200, seed=0):
@@ -80,6 +87,7 @@ class LassoCVSparseText:
     number = 1
     repeat = 1
     timer = time.perf_counter        # wall clock: the folds run in threads
+    dense = False
 
     def setup_cache(self):
         from sklearn.model_selection import KFold
@@ -90,43 +98,65 @@ class LassoCVSparseText:
                     ref_alpha=ref.alpha_)
 
     def time_lasso_cv(self, cache, library):
-        _model(library, cache["folds"]).fit(cache["X"], cache["y"])
+        _model(library, cache["folds"], self.dense).fit(cache["X"], cache["y"])
 
     def track_mse_rel_diff_vs_sklearn(self, cache, library):
         """max |mse - mse_sklearn| / mse_sklearn over the whole mse path."""
-        model = _model(library, cache["folds"]).fit(cache["X"], cache["y"])
+        model = _model(library, cache["folds"], self.dense).fit(cache["X"], cache["y"])
         ref = cache["ref_mse"]
         return float(np.max(np.abs(model.mse_path_ - ref) / ref))
 
     def track_alpha_rel_diff_vs_sklearn(self, cache, library):
-        model = _model(library, cache["folds"]).fit(cache["X"], cache["y"])
+        model = _model(library, cache["folds"], self.dense).fit(cache["X"], cache["y"])
         return abs(model.alpha_ - cache["ref_alpha"]) / cache["ref_alpha"]
 
     def track_final_gap_over_tol(self, cache, library):
         """Duality gap of the refit at alpha_, in units of its tolerance."""
         X, y = cache["X"], cache["y"]
-        model = _model(library, cache["folds"]).fit(X, y)
+        model = _model(library, cache["folds"], self.dense).fit(X, y)
         yc = y - y.mean()
         return model.dual_gap_ / (1e-4 * float(yc @ yc) / y.shape[0])
 
 
-def _model(library, folds):
+class LassoCVDenseTall(LassoCVSparseText):
+    """``LassoCV(cv=5)`` with its defaults on dense_tall (folds in turn)."""
+
+    dense = True
+
+    def setup_cache(self):
+        from sklearn.model_selection import KFold
+        X, y = make_problem("dense_tall")
+        folds = list(KFold(5).split(X))
+        ref = _dense_model("sklearn", folds).fit(X, y)
+        return dict(X=X, y=y, folds=folds, ref_mse=ref.mse_path_,
+                    ref_alpha=ref.alpha_)
+
+
+def _model(library, folds, dense=False):
+    if dense:
+        return _dense_model(library, folds)
     return lasso_cv_params(library, cv=folds, alphas=100, eps=0.01, n_jobs=2)
+
+
+def _dense_model(library, folds):
+    return lasso_cv_params(library, cv=folds, alphas=100, eps=1e-3, n_jobs=None)
 
 
 def main(argv):
     """Time the libraries once each on the same data and folds; print the ratio."""
     from sklearn.model_selection import KFold
-    libs = argv[1:] or ["fastreg", "sklearn"]
+    dense = len(argv) > 1 and argv[1] == "dense_tall"
+    libs = argv[1 + dense:] or ["fastreg", "sklearn"]
     t0 = time.perf_counter()
-    X, y = make_sparse_text()
+    X, y = make_problem("dense_tall") if dense else make_sparse_text()
     folds = list(KFold(5).split(X))
-    print(f"data: {X.shape}, nnz={X.nnz}, built in {time.perf_counter() - t0:.1f} s",
+    nnz = X.nnz if sp.issparse(X) else X.size
+    print(f"data: {X.shape}, nnz={nnz}, built in {time.perf_counter() - t0:.1f} s",
           flush=True)
     models, times = {}, {}
     for lib in libs:
         t0 = time.perf_counter()
-        models[lib] = _model(lib, folds).fit(X, y)
+        models[lib] = _model(lib, folds, dense).fit(X, y)
         times[lib] = time.perf_counter() - t0
         m = models[lib]
         print(f"{lib:8s} {times[lib]:8.2f} s  alpha_={m.alpha_:.6g}  "
