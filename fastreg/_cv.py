@@ -9,9 +9,7 @@ copy of X), or, for tall dense X, with its Gram matrix cut from one shared
 by every fold (``FoldGrams``); ``fold_strategy='auto'`` picks what measured
 faster.
 """
-import functools
 import numbers
-import threading
 import warnings
 from contextlib import nullcontext
 
@@ -68,8 +66,9 @@ def gram_folds_refusal(X, folds, precompute, n_alphas):
     Sharing needs what a fold's own Gram form would (dense X, float64, at
     least twice as many training rows as features, a path of at least
     ``_LONG_PATH`` alphas), test folds that partition the rows (every fold
-    trains on the rows outside its test fold: KFold, GroupKFold, ...), and
-    room for a Gram matrix per fold.
+    trains on exactly the rows outside its test fold: KFold, GroupKFold...),
+    and memory: ``FoldGrams`` keeps a Gram matrix per fold (and one for the
+    rows in no test fold), and each path running holds two.
     """
     n, p = X.shape
     if sp.issparse(X) or X.dtype != np.float64:
@@ -77,124 +76,157 @@ def gram_folds_refusal(X, folds, precompute, n_alphas):
     if precompute is False:
         return "precompute=True or 'auto', got False"
     n_train = min(len(train) for train, _ in folds)
-    if n_train < 2 * p or n_alphas < _LONG_PATH:
-        return (f"at least 2 n_features training rows and {_LONG_PATH} alphas, "
-                f"got {n_train} rows, {p} features and {n_alphas} alphas")
-    seen = np.zeros(n, dtype=np.int64)
-    for train, test in folds:
-        seen[test] += 1
-        if len(train) + len(test) != n or np.intersect1d(train, test).size:
-            return "folds whose training rows are all the rows outside the test fold"
-    if seen.max() > 1:
-        return "test folds that do not overlap"
-    if (len(folds) + 3) * p * p * 8 > _GramProblem.full_max_bytes:
-        return (f"at most {_GramProblem.full_max_bytes} bytes for "
-                f"{len(folds) + 3} Gram matrices of {p} features")
+    if n_train < 2 * p:
+        return (f"at least 2 n_features = {2 * p} training rows in every fold, "
+                f"got {n_train}")
+    if n_alphas < _LONG_PATH:
+        return f"alphas of at least {_LONG_PATH} values, got {n_alphas}"
+    tested = np.zeros(n, dtype=np.int64)
+    for k, (train, test) in enumerate(folds):
+        in_test = np.zeros(n, dtype=bool)
+        in_test[test] = True
+        in_train = np.zeros(n, dtype=bool)
+        in_train[train] = True
+        if (len(test) != in_test.sum() or len(train) != in_train.sum()
+                or not np.array_equal(in_train, ~in_test)):
+            return (f"folds that train on exactly the rows outside their test "
+                    f"fold, got fold {k} training on {len(train)} entries: "
+                    f"{int((in_train & ~in_test).sum())} of the {n - int(in_test.sum())} "
+                    f"rows outside its test fold and {int(in_train[in_test].sum())} "
+                    f"inside it")
+        tested += in_test
+    if tested.max() > 1:
+        return (f"test folds that do not overlap, got row {int(np.argmax(tested))} "
+                f"in {int(tested.max())} test folds")
+    need = (len(folds) + 3) * p * p * 8
+    if need > _GramProblem.full_max_bytes:
+        return (f"at most {_GramProblem.full_max_bytes} bytes for the Gram matrices, "
+                f"got {need} for {len(folds)} folds of {p} features")
     return None
 
 
 class FoldGrams:
     """Every fold's training Gram matrix and X^T y from one pass over X.
 
-    When the test folds partition the rows, a fold trains on every block of
-    rows but its own, so with the per-block sums
-    ``A_B = sum_(i in B) s_i (x_i - m)(x_i - m)^T``, ``a_B = sum_B s_i (x_i - m)``,
-    ``b_B = sum_B s_i (x_i - m)(y_i - c)`` and ``e_B = sum_B s_i (y_i - c)``
-    the training set T of fold k has ``A_T = A - A_k`` (A the sum over all
-    blocks), and its centred Gram matrix and correlations are
-    ``A_T - a_T a_T^T / W_T`` and ``b_T - a_T e_T / W_T`` (uncentred: A_T
-    and b_T, with m = 0 and c = 0).  m and c are the weighted means of X and
-    y over all rows: no block carries X's offsets, and a fold's centring is a
-    rank-one correction by its mean's small distance from m.
+    When the test folds partition the rows, fold k trains on every block of
+    rows (the test folds, and the rows in no test fold) but block k.  Each
+    block B keeps its sums about its own (weighted) means mu_B and ybar_B,
+    each held as its distance from typical values of the columns:
+    ``M_B = sum_(i in B) s_i (x_i - mu_B)(x_i - mu_B)^T`` and
+    ``c_B = sum_B s_i (x_i - mu_B)(y_i - ybar_B)``, and a training set T
+    adds the blocks it holds, with the spread of their means about its own
+    (Chan, Golub and LeVeque's pairwise update):
+    ``G_T = sum_B M_B + W_B (mu_B - mu_T)(mu_B - mu_T)^T``,
+    ``q_T = sum_B c_B + W_B (mu_B - mu_T)(ybar_B - ybar_T)``.
+    Every term is a sum of squares or small, so no digits cancel (a
+    difference of totals would lose them where one block holds most of a
+    column's spread); without an intercept the means are 0.  A column that
+    varies on T by less than the rounding of its mean (n_T eps |mu_T|) is
+    constant there: its row, column and q entry are set to 0, as a fold's
+    own centred norms would be.
 
     Costs one symmetric product with X in all (n p^2 / 2 multiply-adds),
-    where a Gram matrix per fold costs (k - 1) / k of it each; computed at
-    the first request (from any thread), as folds' paths may never need it.
+    where a Gram matrix per fold costs (k - 1) / k of it each, plus O(k p^2)
+    additions per fold.  Built at the first request.
     """
 
     def __init__(self, X, y, sw, tests, fit_intercept):
         self._inputs = (X, y, sw, tests, fit_intercept)
-        self._lock = threading.Lock()
-        self._parts = None
+        self._blocks = None
+        self.fit_intercept = fit_intercept
 
     @property
     def built(self):
-        return self._parts is not None
+        return self._blocks is not None
 
-    def _build(self):
-        with self._lock:
-            if self._parts is None:
-                self._parts = self._sums(*self._inputs)
-                self._inputs = None
-
-    @staticmethod
-    def _sums(X, y, sw, tests, fit_intercept):
-        """[(A_B, a_B, b_B, e_B, W_B) per test fold and the other rows,
-        their total], about m and c (0 without an intercept)."""
+    def build(self):
+        """The per-block sums (once)."""
+        if self._blocks is not None:
+            return
+        X, y, sw, tests, fit_intercept = self._inputs
         n, p = X.shape
         s = np.ones(n) if sw is None else np.asarray(sw, dtype=np.float64)
         y = np.asarray(y, dtype=np.float64)
-        W = float(s.sum())
-        m = s @ X / W if fit_intercept else np.zeros(p)
-        c = float(s @ y) / W if fit_intercept else 0.0
         block = np.full(n, len(tests))     # a row's test fold, or len(tests)
         for k, test in enumerate(tests):
             block[test] = k
-        parts = []
+        # every difference is taken from typical values m and c first (the
+        # medians of up to 1,000 weighted rows: not the means, which a few
+        # outliers pull away): x - m is then exact where the spread is small
+        # next to the offset, and the block means' distances to m keep
+        # their digits
+        m, c = np.zeros(p), 0.0
+        if fit_intercept:
+            some = np.flatnonzero(s > 0)
+            some = some[::max(1, some.size // 1000)]
+            m, c = np.median(X[some], axis=0), float(np.median(y[some]))
+        self._m = m
+        self._blocks = []
         for k in range(len(tests) + 1):
             rows = np.flatnonzero(block == k)
-            root = np.sqrt(s[rows])
-            # sqrt(s) (X[rows] - m) in a copy (C order: rows gathered whole)
-            Z = np.take(X, rows, axis=0)
+            W = float(s[rows].sum())
+            if W == 0:
+                self._blocks.append(None)  # (no weight: adds nothing)
+                continue
+            Z = np.take(X, rows, axis=0)   # (C order: rows gathered whole)
             Z -= m
+            v = y[rows] - c
+            d, e = np.zeros(p), 0.0        # mu_B - m, ybar_B - c
+            if fit_intercept:
+                d, e = s[rows] @ Z / W, float(s[rows] @ v) / W
+                Z -= d
+                v -= e
+            root = np.sqrt(s[rows])
             Z *= root[:, None]
-            v = (y[rows] - c) * root
             # (Z^T Z is a syrk: half the multiply-adds)
-            parts.append((Z.T @ Z, Z.T @ root, Z.T @ v, float(v @ root),
-                          float(s[rows].sum())))
-        total = tuple(sum(part[i] for part in parts) for i in range(5))
-        return parts, total, fit_intercept
-
-    def gram(self, k=None):
-        """The Gram matrix of ``fold(k)``."""
-        return self.fold(k)[0]
+            self._blocks.append((Z.T @ Z, Z.T @ (v * root), d, e, W, rows.size))
+        self._inputs = None
 
     def fold(self, k=None):
         """(Gram matrix, X^T y) of the rows outside test fold k (all rows
         when k is None), centred and weighted as the fold's path needs."""
-        self._build()
-        parts, (A, a, b, e, W), fit_intercept = self._parts
-        if k is not None:
-            Ak, ak, bk, ek, Wk = parts[k]
-            A, a, b, e, W = A - Ak, a - ak, b - bk, e - ek, W - Wk
-        else:
-            A = A.copy()
-        if fit_intercept and W > 0:
-            A -= np.outer(a, a) / W
-            b = b - a * (e / W)
-        return np.asfortranarray(A), b
+        self.build()
+        blocks = [b for i, b in enumerate(self._blocks) if i != k and b is not None]
+        if not blocks:
+            raise ValueError(f"sample_weight must have a positive entry in the "
+                             f"training rows of every fold, got none for fold {k}")
+        W = sum(b[4] for b in blocks)
+        d_T = sum(b[4] * b[2] for b in blocks) / W       # mu_T - m
+        e_T = sum(b[4] * b[3] for b in blocks) / W       # ybar_T - c
+        G = np.zeros_like(blocks[0][0], order="F")
+        q = np.zeros(G.shape[0])
+        for M, c_B, d_B, e_B, W_B, _ in blocks:
+            G += M
+            q += c_B
+            if self.fit_intercept:
+                d = d_B - d_T
+                G += W_B * np.outer(d, d)
+                q += W_B * (e_B - e_T) * d
+        if self.fit_intercept:
+            n_T = sum(b[5] for b in blocks)
+            mu = np.abs(self._m + d_T)
+            const = np.diag(G) <= W * (n_T * np.finfo(np.float64).eps * mu) ** 2
+            G[const, :] = 0.0
+            G[:, const] = 0.0
+            q[const] = 0.0
+        return G, q
 
 
 def fold_path(X, y, sw, train, test, *, alphas, l1_ratio, pf, params, precompute,
-              strategy, gammas, store, shared=None):
+              strategy, gammas, store, gram=None, gram_source=None):
     """One training path and its test-fold MSE per alpha (per gamma).
 
-    ``strategy`` is 'copy', 'weights' or 'gram'.  ``shared`` is None or
-    ``(FoldGrams, k)`` for test fold k: with 'gram' the path runs on the
-    training rows' Gram matrix from the start (the rows as 0/1 weights on
-    X); otherwise a path form that comes to need the whole Gram matrix takes
-    it from there.  Returns a dict: ``mse`` of shape (n_gammas, n_alphas),
-    ``converged``, ``dual_gaps`` and, with ``store``, ``coefs``
-    (n_features, n_alphas) and ``intercepts``.
+    ``strategy`` is 'copy', 'weights' or 'gram': the path then runs on
+    ``gram``, the training rows' (Gram matrix, X^T y), with the rows as 0/1
+    weights on X.  ``gram_source`` (a callable giving that Gram matrix) serves
+    a path form that comes to need the whole matrix.  Returns a dict:
+    ``mse`` of shape (n_gammas, n_alphas), ``converged``, ``dual_gaps`` and,
+    with ``store``, ``coefs`` (n_features, n_alphas) and ``intercepts``.
     """
     n = X.shape[0]
-    Xy = source = None
-    if shared is not None:
-        grams, k = shared
-        if strategy == "gram":
-            precompute, Xy = grams.fold(k)
-        else:
-            source = functools.partial(grams.gram, k)
+    Xy = None
+    if strategy == "gram":
+        precompute, Xy = gram
     if strategy != "copy":
         Xf, yf = X, y
         swf = np.zeros(n, dtype=X.dtype)
@@ -209,7 +241,7 @@ def fold_path(X, y, sw, train, test, *, alphas, l1_ratio, pf, params, precompute
         swf = None if sw is None else sw[train]
     res = compute_path(Xf, yf, l1_ratio=l1_ratio, alphas=alphas, sample_weight=swf,
                        penalty_factor=pf, precompute=precompute, Xy=Xy,
-                       gram_source=source, check_input=False, warn=False, **params)
+                       gram_source=gram_source, check_input=False, warn=False, **params)
     coefs = res.coefs
     intercepts = res.intercepts if params["fit_intercept"] else np.zeros(alphas.size)
     X_test = X[test]
@@ -337,10 +369,10 @@ class ElasticNetCV(LinearPredictMixin, RegressorMixin, BaseEstimator):
         all folds at once (dense float64 X with at least twice as many
         training rows as features, test folds that partition the rows;
         memory: a Gram matrix per fold).  'auto' takes 'gram' with
-        ``precompute=True``, else copies; where 'gram' would be allowed, a
-        fold whose path comes to need the whole Gram matrix (as tall paths
-        do when most features enter) cuts it from one shared by all folds.
-        Same result.
+        ``precompute=True``, else copies; where 'gram' is allowed, the first
+        fold's path runs first, and if it comes to need the whole Gram
+        matrix (as tall paths do when most features enter), the other folds
+        take 'gram'.  Same result.
     progress : bool, default=False
         Progress bar over the (fold, l1_ratio) paths (tqdm when installed).
 
@@ -508,52 +540,56 @@ class ElasticNetCV(LinearPredictMixin, RegressorMixin, BaseEstimator):
         n_alphas = grids.shape[1]
 
         strategy = self.fold_strategy
-        refusal = gram_folds_refusal(X, folds, precompute, n_alphas)
-        if strategy == "gram" and refusal is not None:
-            raise ValueError(f"fold_strategy='gram' needs {refusal}")
         grams = None
-        if strategy in ("auto", "gram") and refusal is None:
-            # computed only if a path asks: one Gram matrix for every fold
-            grams = FoldGrams(X, y, sw, [test for _, test in folds], self.fit_intercept)
+        if strategy in ("auto", "gram"):
+            refusal = gram_folds_refusal(X, folds, precompute, n_alphas)
+            if strategy == "gram" and refusal is not None:
+                raise ValueError(f"fold_strategy='gram' needs {refusal}")
+            if refusal is None:
+                grams = FoldGrams(X, y, sw, [test for _, test in folds],
+                                  self.fit_intercept)
         if strategy == "auto":
             # precompute=True wants every fold's whole Gram matrix at once
             strategy = ("gram" if grams is not None and precompute is True
                         else choose_fold_strategy(X))
-        verbose = int(self.verbose)
 
-        def run(jobs, strategy, bar):
-            """The paths of ``jobs``, (l1_ratio, fold) pairs, in parallel."""
-            parallel = Parallel(n_jobs=self.n_jobs, prefer="threads",
-                                verbose=max(verbose - 1, 0), return_as="generator")
-            tasks = (delayed(fold_path)(
+        def path(r, k, strategy, **shared):
+            return delayed(fold_path)(
                 X, y, sw, *folds[k], alphas=grids[r], l1_ratio=float(l1_ratios[r]),
                 pf=pf, params=params, precompute=precompute, strategy=strategy,
-                gammas=gammas, store=self.store_fold_paths,
-                shared=None if grams is None else (grams, k)) for r, k in jobs)
-            # paths in threads, each with threaded BLAS on its small vectors,
-            # oversubscribe the cores: BLAS gets one thread while they run
-            limit = (threadpool_limits(limits=1, user_api="blas")
-                     if effective_n_jobs(self.n_jobs) > 1 and len(jobs) > 1
-                     else nullcontext())
-            out = []
-            with limit:
-                for res in parallel(tasks):
-                    out.append(res)
-                    bar.update()
-            return out
+                gammas=gammas, store=self.store_fold_paths, **shared)
 
         jobs = [(r, k) for r in range(l1_ratios.size) for k in range(n_folds)]
         results = []
         with progress_bar(len(jobs), "cv paths", self.progress) as bar:
             if grams is not None and strategy != "gram":
-                # the first path alone: if it comes to need the whole Gram
-                # matrix (the tall form does once most features enter), it
-                # computes the one all folds share, and the others start
-                # from theirs (the same choice whatever the threads)
-                results = run(jobs[:1], strategy, bar)
+                # the first path here, alone: if it comes to need the whole
+                # Gram matrix (the tall form does once most features enter),
+                # it builds the one all folds share, and the others start on
+                # theirs (the same choice whatever the threads or backend)
+                func, args, kwargs = path(0, 0, strategy,
+                                          gram_source=lambda: grams.fold(0)[0])
+                results.append(func(*args, **kwargs))
+                bar.update()
                 if grams.built:
                     strategy = "gram"
-            results += run(jobs[len(results):], strategy, bar)
+            if strategy == "gram":
+                grams.build()      # here, with every BLAS thread
+            # a fold's Gram matrix is cut when its path is dispatched (a few
+            # at a time, by joblib's pre_dispatch)
+            tasks = (path(r, k, strategy, gram=grams.fold(k)) if strategy == "gram"
+                     else path(r, k, strategy) for r, k in jobs[len(results):])
+            parallel = Parallel(n_jobs=self.n_jobs, prefer="threads",
+                                verbose=max(int(self.verbose) - 1, 0),
+                                return_as="generator")
+            # paths in threads, each with threaded BLAS on its small vectors,
+            # oversubscribe the cores: BLAS gets one thread while they run
+            limit = (threadpool_limits(limits=1, user_api="blas")
+                     if effective_n_jobs(self.n_jobs) > 1 else nullcontext())
+            with limit:
+                for res in parallel(tasks):
+                    results.append(res)
+                    bar.update()
         self._warn_folds(results, l1_ratios, n_folds)
 
         n_g = 1 if gammas is None else gammas.size
@@ -592,7 +628,7 @@ class ElasticNetCV(LinearPredictMixin, RegressorMixin, BaseEstimator):
         self.intercept_ = float(intercept[0]) if self.fit_intercept else 0.0
         self.dual_gap_ = float(res.dual_gaps[0])
         self.n_iter_ = int(res.n_iters[0])
-        if verbose:
+        if self.verbose:
             extra = f", gamma_={self.gamma_:g}" if gammas is not None else ""
             print(f"[{type(self).__name__}] {n_folds} folds x {l1_ratios.size} "
                   f"l1_ratio x {n_alphas} alphas ({strategy}); alpha_={self.alpha_:.6g}"

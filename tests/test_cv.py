@@ -347,15 +347,25 @@ def test_gram_folds_match_sklearn_with_offsets():
     np.testing.assert_allclose(ours.coef_, ref.coef_, atol=1e-6)
 
 
+def _count_builds(monkeypatch):
+    from fastreg._cv import FoldGrams
+    built = []
+    real = FoldGrams.build
+
+    def build(self):
+        if not self.built:
+            built.append(1)
+        return real(self)
+
+    monkeypatch.setattr(FoldGrams, "build", build)
+    return built
+
+
 def test_auto_shares_the_gram_matrix_when_paths_need_it(monkeypatch):
     """'auto' computes the shared Gram matrix once when the folds' paths
     need the whole matrix (most features enter), and not at all when they
     do not; it agrees with a Gram matrix per fold."""
-    from fastreg._cv import FoldGrams
-    built = []
-    real = FoldGrams._sums
-    monkeypatch.setattr(FoldGrams, "_sums",
-                        staticmethod(lambda *a: built.append(1) or real(*a)))
+    built = _count_builds(monkeypatch)
     X, y = _tall(seed=5, n=300, p=40)
     kw = dict(cv=5, alphas=20, eps=1e-4, tol=1e-10)
     shared = LassoCV(**kw).fit(X, y)                      # most features enter
@@ -370,10 +380,70 @@ def test_auto_shares_the_gram_matrix_when_paths_need_it(monkeypatch):
     assert built == [1]
 
 
+@pytest.mark.parametrize("backend", ["threading", "loky"])
+def test_gram_folds_under_any_joblib_backend(backend, monkeypatch):
+    """The shared matrix is built in the calling process, once, and the
+    folds get theirs whatever the backend (processes included)."""
+    built = _count_builds(monkeypatch)
+    X, y = _tall(seed=8, n=300, p=40)
+    kw = dict(cv=4, alphas=20, eps=1e-4, tol=1e-10)
+    ref = LassoCV(fold_strategy="copy", **kw).fit(X, y)
+    with joblib.parallel_backend(backend, n_jobs=2):
+        auto = LassoCV(n_jobs=2, **kw).fit(X, y)
+        gram = LassoCV(n_jobs=2, fold_strategy="gram", **kw).fit(X, y)
+    assert built == [1, 1]
+    for m in (auto, gram):
+        np.testing.assert_allclose(m.mse_path_, ref.mse_path_, rtol=1e-7)
+        assert m.alpha_ == ref.alpha_
+
+
+@pytest.mark.parametrize("weighted", [False, True])
+def test_gram_folds_with_a_column_constant_on_the_training_rows(weighted):
+    """A column constant on a fold's training rows (and unpenalised, where a
+    rounding residue on its diagonal would be divided by) is constant in
+    the fold's Gram matrix: exactly 0, as its centred norm would be."""
+    from fastreg._cv import FoldGrams
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((300, 6))
+    X[:, 5] = 4.6046314076859876
+    X[[110, 150], 4] = 7.0            # a column that varies only in fold 1's test rows
+    X[np.arange(300) % 100 != 10, 4] = 0.0
+    X = np.asfortranarray(X)
+    y = X[:, 0] - X[:, 1] + rng.standard_normal(300)
+    sw = rng.uniform(0.1, 2, 300) if weighted else None
+    folds = list(KFold(3).split(X))
+    G, q = FoldGrams(X, y, sw, [t for _, t in folds], True).fold(1)
+    assert not G[5].any() and not G[:, 5].any() and q[5] == 0
+    kw = dict(cv=folds, penalty_factor=[1, 1, 1, 1, 0, 0], tol=1e-12, max_iter=100_000)
+    ref = LassoCV(fold_strategy="copy", **kw).fit(X, y, sample_weight=sw)
+    for strategy in ("gram", "auto"):
+        m = LassoCV(fold_strategy=strategy, **kw).fit(X, y, sample_weight=sw)
+        np.testing.assert_allclose(m.mse_path_, ref.mse_path_, rtol=1e-9)
+        assert m.alpha_ == ref.alpha_ and m.coef_[5] == 0
+        assert m.intercept_ == pytest.approx(ref.intercept_, abs=1e-9)
+
+
+def test_gram_folds_keep_digits_when_one_fold_holds_a_column_spread():
+    """Outliers in one test fold: the other folds' Gram matrices are sums
+    of their own blocks, not the total minus a large block."""
+    from fastreg._cv import FoldGrams
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((500, 8))
+    X[[100, 120, 140], 3] = 1e8
+    X = np.asfortranarray(X)
+    y = X[:, 0] + rng.standard_normal(500)
+    folds = list(KFold(5).split(X))
+    G, q = FoldGrams(X, y, None, [t for _, t in folds], True).fold(1)
+    Xt = X[folds[1][0]] - X[folds[1][0]].mean(axis=0)
+    yt = y[folds[1][0]] - y[folds[1][0]].mean()
+    np.testing.assert_allclose(G, Xt.T @ Xt, rtol=1e-12, atol=1e-12 * len(yt))
+    np.testing.assert_allclose(q, Xt.T @ yt, rtol=1e-12, atol=1e-12 * len(yt))
+
+
 @pytest.mark.parametrize("make, match", [
     (lambda X: sp.csc_matrix(X), "dense float64 X"),
     (lambda X: X.astype(np.float32), "dense float64 X"),
-    (lambda X: X[:20], "at least 2 n_features training rows"),
+    (lambda X: X[:20], "at least 2 n_features = 24 training rows in every fold, got 13"),
 ])
 def test_gram_folds_refused(make, match):
     X, y = _tall(seed=6)
@@ -382,14 +452,32 @@ def test_gram_folds_refused(make, match):
         LassoCV(cv=3, alphas=10, fold_strategy="gram").fit(Xb, y[:Xb.shape[0]])
 
 
-def test_gram_folds_refuse_overlapping_tests():
+def test_gram_folds_refused_for_short_grids_and_memory(monkeypatch):
+    from fastreg._problems import _GramProblem
+    X, y = _tall(seed=6)
+    with pytest.raises(ValueError, match="needs alphas of at least 10 values, got 5"):
+        LassoCV(cv=3, alphas=5, fold_strategy="gram").fit(X, y)
+    monkeypatch.setattr(_GramProblem, "full_max_bytes", 4000)
+    with pytest.raises(ValueError, match="needs at most 4000 bytes for the Gram "
+                       "matrices, got 6912 for 3 folds of 12 features"):
+        LassoCV(cv=3, alphas=10, fold_strategy="gram").fit(X, y)
+
+
+def test_gram_folds_refuse_folds_that_are_not_a_partition():
     from sklearn.model_selection import ShuffleSplit, TimeSeriesSplit
     X, y = _tall(seed=7)
-    with pytest.raises(ValueError, match="test folds that do not overlap"):
+    with pytest.raises(ValueError, match="test folds that do not overlap, got row"):
         LassoCV(cv=ShuffleSplit(4, test_size=0.3, random_state=0), alphas=10,
                 fold_strategy="gram").fit(X, y)
-    with pytest.raises(ValueError, match="training rows are all the rows outside"):
+    with pytest.raises(ValueError, match="train on exactly the rows outside their test "
+                       "fold, got fold 0 training on 50 entries: 50 of the 150"):
         LassoCV(cv=TimeSeriesSplit(3), alphas=10, fold_strategy="gram").fit(X, y)
+    folds = _folds(X.shape[0], k=4)
+    train, test = folds[0]
+    folds[0] = (np.r_[train[1:], train[1]], test)      # a row twice, one missing
+    with pytest.raises(ValueError, match=f"got fold 0 training on {len(train)} "
+                       f"entries: {len(train) - 1} of the {len(train)} rows"):
+        LassoCV(cv=folds, alphas=10, fold_strategy="gram").fit(X, y)
     # 'auto' falls back to copies there, with the same result as 'copy'
     cv = ShuffleSplit(4, test_size=0.3, random_state=0)
     a = LassoCV(cv=cv, alphas=10, eps=1e-4).fit(X, y)
