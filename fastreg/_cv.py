@@ -120,10 +120,9 @@ class FoldGrams:
     ``q_T = sum_B c_B + W_B (mu_B - mu_T)(ybar_B - ybar_T)``.
     Every term is a sum of squares or small, so no digits cancel (a
     difference of totals would lose them where one block holds most of a
-    column's spread); without an intercept the means are 0.  A column that
-    varies on T by less than the rounding of its mean (n_T eps |mu_T|) is
-    constant there: its row, column and q entry are set to 0, as a fold's
-    own centred norms would be.
+    column's spread); without an intercept the means are 0.  A column
+    constant on T (its range over T's weighted rows is one value) has its
+    row, column and q entry set to exactly 0.
 
     Costs one symmetric product with X in all (n p^2 / 2 multiply-adds),
     where a Gram matrix per fold costs (k - 1) / k of it each, plus O(k p^2)
@@ -151,16 +150,15 @@ class FoldGrams:
         for k, test in enumerate(tests):
             block[test] = k
         # every difference is taken from typical values m and c first (the
-        # medians of up to 1,000 weighted rows: not the means, which a few
-        # outliers pull away): x - m is then exact where the spread is small
+        # medians of up to 1,000 rows of positive weight: not the means,
+        # which a few outliers pull away): x - m is then exact where the spread is small
         # next to the offset, and the block means' distances to m keep
         # their digits
         m, c = np.zeros(p), 0.0
         if fit_intercept:
             some = np.flatnonzero(s > 0)
-            some = some[::max(1, some.size // 1000)]
+            some = some[::-(-some.size // 1000) or 1]
             m, c = np.median(X[some], axis=0), float(np.median(y[some]))
-        self._m = m
         self._blocks = []
         for k in range(len(tests) + 1):
             rows = np.flatnonzero(block == k)
@@ -169,6 +167,11 @@ class FoldGrams:
                 self._blocks.append(None)  # (no weight: adds nothing)
                 continue
             Z = np.take(X, rows, axis=0)   # (C order: rows gathered whole)
+            # each column's range over the rows that weigh: a column is
+            # constant on a training set exactly when its blocks' ranges meet
+            pos = (s[rows] > 0)[:, None]
+            span = (np.min(Z, axis=0, where=pos, initial=np.inf),
+                    np.max(Z, axis=0, where=pos, initial=-np.inf))
             Z -= m
             v = y[rows] - c
             d, e = np.zeros(p), 0.0        # mu_B - m, ybar_B - c
@@ -179,7 +182,7 @@ class FoldGrams:
             root = np.sqrt(s[rows])
             Z *= root[:, None]
             # (Z^T Z is a syrk: half the multiply-adds)
-            self._blocks.append((Z.T @ Z, Z.T @ (v * root), d, e, W, rows.size))
+            self._blocks.append((Z.T @ Z, Z.T @ (v * root), d, e, W, span))
         self._inputs = None
 
     def fold(self, k=None):
@@ -203,9 +206,10 @@ class FoldGrams:
                 G += W_B * np.outer(d, d)
                 q += W_B * (e_B - e_T) * d
         if self.fit_intercept:
-            n_T = sum(b[5] for b in blocks)
-            mu = np.abs(self._m + d_T)
-            const = np.diag(G) <= W * (n_T * np.finfo(np.float64).eps * mu) ** 2
+            # centred, a column constant on the training rows is 0: exactly,
+            # as its own centred norm is (not the rounding of its sums)
+            const = (np.min([b[5][0] for b in blocks], axis=0)
+                     == np.max([b[5][1] for b in blocks], axis=0))
             G[const, :] = 0.0
             G[:, const] = 0.0
             q[const] = 0.0
@@ -579,9 +583,10 @@ class ElasticNetCV(LinearPredictMixin, RegressorMixin, BaseEstimator):
             # at a time, by joblib's pre_dispatch)
             tasks = (path(r, k, strategy, gram=grams.fold(k)) if strategy == "gram"
                      else path(r, k, strategy) for r, k in jobs[len(results):])
+            # (joblib's 'multiprocessing' backend returns lists only)
             parallel = Parallel(n_jobs=self.n_jobs, prefer="threads",
                                 verbose=max(int(self.verbose) - 1, 0),
-                                return_as="generator")
+                                return_as="generator" if self.progress else "list")
             # paths in threads, each with threaded BLAS on its small vectors,
             # oversubscribe the cores: BLAS gets one thread while they run
             limit = (threadpool_limits(limits=1, user_api="blas")

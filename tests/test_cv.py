@@ -380,7 +380,7 @@ def test_auto_shares_the_gram_matrix_when_paths_need_it(monkeypatch):
     assert built == [1]
 
 
-@pytest.mark.parametrize("backend", ["threading", "loky"])
+@pytest.mark.parametrize("backend", ["threading", "loky", "multiprocessing"])
 def test_gram_folds_under_any_joblib_backend(backend, monkeypatch):
     """The shared matrix is built in the calling process, once, and the
     folds get theirs whatever the backend (processes included)."""
@@ -421,6 +421,31 @@ def test_gram_folds_with_a_column_constant_on_the_training_rows(weighted):
         np.testing.assert_allclose(m.mse_path_, ref.mse_path_, rtol=1e-9)
         assert m.alpha_ == ref.alpha_ and m.coef_[5] == 0
         assert m.intercept_ == pytest.approx(ref.intercept_, abs=1e-9)
+
+
+@pytest.mark.parametrize("weighted", [False, True])
+def test_gram_folds_with_a_column_constant_far_from_the_others(weighted):
+    """A column 0 on the training rows of a fold whose test rows (most of
+    the data) hold all its spread: its reference value is far from 0, and
+    its fold Gram entries must still be exactly 0 (an unpenalised feature
+    would divide rounding residues)."""
+    from sklearn.model_selection import PredefinedSplit
+    rng = np.random.default_rng(1)
+    n, p = 900, 30
+    fold = np.repeat([0, 1, 2, 3], [135, 135, 495, 135])
+    X = rng.standard_normal((n, p))
+    X[:, 0] = np.where(fold == 2, 3 + rng.standard_normal(n), 0.0)
+    y = X[:, 1:] @ rng.standard_normal(p - 1) + X[:, 0] + rng.standard_normal(n)
+    sw = rng.uniform(0.5, 2, n) if weighted else None
+    pf = np.ones(p)
+    pf[0] = 0.0
+    kw = dict(cv=PredefinedSplit(fold), penalty_factor=pf, alphas=20, eps=1e-3,
+              tol=1e-10, max_iter=100_000)
+    ref = LassoCV(fold_strategy="copy", **kw).fit(X, y, sample_weight=sw)
+    for strategy in ("gram", "auto"):
+        m = LassoCV(fold_strategy=strategy, **kw).fit(X, y, sample_weight=sw)
+        np.testing.assert_allclose(m.mse_path_, ref.mse_path_, rtol=1e-8)
+        assert m.alpha_ == ref.alpha_
 
 
 def test_gram_folds_keep_digits_when_one_fold_holds_a_column_spread():
