@@ -203,19 +203,27 @@ def compute_path(X, y, *, l1_ratio=0.5, eps=1e-3, n_alphas=100, alphas=None,
     sw = check_sample_weight(sample_weight, n, X.dtype)
     if check_input and isinstance(precompute, np.ndarray):
         check_gram(precompute, X, sw, fit_intercept)
+    rescale = None        # (a function when sw is given)
     if sw is not None:
         # the objective does not change with the scale of sw; kernel-scale
         # quantities stay in range (sw = 1e-200 would underflow them).  A
         # precomputed Gram matrix and Xy carry sw, so they scale with it.
-        scale = n / np.sum(sw, dtype=np.float64)
-        sw = (sw * scale).astype(X.dtype)
+        # A power of two first (exact, from subnormal weights too: n / sum
+        # would overflow there), then to sum n.
+        exp2 = -int(np.frexp(np.max(sw.astype(np.float64)))[1])
+        scale = n / np.sum(np.ldexp(sw, exp2, dtype=np.float64))
+
+        def rescale(a):
+            return np.ldexp(a, exp2) * scale
+
+        sw = rescale(sw).astype(X.dtype)
         if isinstance(precompute, np.ndarray):
-            precompute = precompute * scale
+            precompute = rescale(precompute)
     if Xy is not None:
         Xy = np.asarray(Xy)
         if Xy.shape not in ((p,), (p, 1)):
             raise ValueError(f"Xy must have shape ({p},), got {Xy.shape}")
-        Xy = Xy.ravel() * (1.0 if sw is None else scale)
+        Xy = Xy.ravel() if rescale is None else rescale(Xy.ravel())
     pf = check_penalty_factor(penalty_factor, p, X.dtype)
     rng = None
     if selection == "random":
@@ -258,8 +266,8 @@ def compute_path(X, y, *, l1_ratio=0.5, eps=1e-3, n_alphas=100, alphas=None,
     prob.box = box
     if gram_source is not None:
         # (in the kernel's scale, as a precomputed Gram matrix above)
-        prob.gram_source = (gram_source if sw is None else
-                            lambda: gram_source() * scale)
+        prob.gram_source = (gram_source if rescale is None else
+                            lambda: rescale(gram_source()))
     tol_abs = tol * prob.yy
     if coef_init is not None:
         w0 = np.asarray(coef_init, dtype=X.dtype).ravel()

@@ -785,10 +785,15 @@ def test_constant_target_gives_zero_coefficients(layout):
     np.testing.assert_allclose(icpt, 3.0)
 
 
-@pytest.mark.parametrize("scale", [1e-200, 1e-300])
+@pytest.mark.parametrize("scale", [1e-200, 1e-300, 1e-310, 1e300])
 def test_tiny_sample_weights(scale):
+    """Weights scaled by any power, subnormal ones included (n / sum would
+    overflow there): the same solution, with or without a Gram matrix."""
     X, y = _problem("F")
-    _, ref, _ = _path(X, y, alphas=[0.05], tol=1e-10)
-    _, c, _ = _path(X, y, alphas=[0.05], tol=1e-10,
-                    sample_weight=np.full(X.shape[0], scale))
-    _assert_coef_close(c, ref, np.float64)
+    sw = np.random.default_rng(0).uniform(0.5, 2.0, X.shape[0])
+    for precompute in (False, True):
+        _, ref, _ = _path(X, y, alphas=[0.05], tol=1e-10, sample_weight=sw,
+                          precompute=precompute)
+        _, c, _ = _path(X, y, alphas=[0.05], tol=1e-10, sample_weight=sw * scale,
+                        precompute=precompute)
+        _assert_coef_close(c, ref, np.float64)
