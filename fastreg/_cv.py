@@ -166,7 +166,7 @@ class FoldGrams:
             if W == 0:
                 self._blocks.append(None)  # (no weight: adds nothing)
                 continue
-            Z = np.take(X, rows, axis=0)   # (C order: rows gathered whole)
+            Z = np.take(X.T, rows, axis=1).T   # (Fortran X: a Fortran copy)
             # each column's range over the rows that weigh: a column is
             # constant on a training set exactly when its blocks' ranges meet
             pos = (s[rows] > 0)[:, None]
@@ -179,10 +179,12 @@ class FoldGrams:
                 d, e = s[rows] @ Z / W, float(s[rows] @ v) / W
                 Z -= d
                 v -= e
-            root = np.sqrt(s[rows])
-            Z *= root[:, None]
+            if sw is not None:
+                root = np.sqrt(s[rows])
+                Z *= root[:, None]
+                v *= root
             # (Z^T Z is a syrk: half the multiply-adds)
-            self._blocks.append((Z.T @ Z, Z.T @ (v * root), d, e, W, span))
+            self._blocks.append((Z.T @ Z, Z.T @ v, d, e, W, span))
         self._inputs = None
 
     def fold(self, k=None):
