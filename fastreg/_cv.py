@@ -11,6 +11,7 @@ faster.
 """
 import numbers
 import warnings
+from collections import namedtuple
 from contextlib import nullcontext
 
 import numpy as np
@@ -105,6 +106,12 @@ def gram_folds_refusal(X, folds, precompute, n_alphas):
     return None
 
 
+# a block of rows: M = sum s (x - mu)(x - mu)^T and c = sum s (x - mu)(y - ybar)
+# about its means, d = mu - m and e = ybar - c, its weight W, and its
+# columns' lowest and highest values
+_Block = namedtuple("_Block", "M c d e W lo hi")
+
+
 class FoldGrams:
     """Every fold's training Gram matrix and X^T y from one pass over X.
 
@@ -151,9 +158,9 @@ class FoldGrams:
             block[test] = k
         # every difference is taken from typical values m and c first (the
         # medians of up to 1,000 rows of positive weight: not the means,
-        # which a few outliers pull away): x - m is then exact where the spread is small
-        # next to the offset, and the block means' distances to m keep
-        # their digits
+        # which a few outliers pull away): x - m is then exact where the
+        # spread is small next to the offset, and the block means'
+        # distances to m keep their digits
         m, c = np.zeros(p), 0.0
         if fit_intercept:
             some = np.flatnonzero(s > 0)
@@ -170,8 +177,8 @@ class FoldGrams:
             # each column's range over the rows that weigh: a column is
             # constant on a training set exactly when its blocks' ranges meet
             pos = (s[rows] > 0)[:, None]
-            span = (np.min(Z, axis=0, where=pos, initial=np.inf),
-                    np.max(Z, axis=0, where=pos, initial=-np.inf))
+            lo = np.min(Z, axis=0, where=pos, initial=np.inf)
+            hi = np.max(Z, axis=0, where=pos, initial=-np.inf)
             Z -= m
             v = y[rows] - c
             d, e = np.zeros(p), 0.0        # mu_B - m, ybar_B - c
@@ -184,7 +191,7 @@ class FoldGrams:
                 Z *= root[:, None]
                 v *= root
             # (Z^T Z is a syrk: half the multiply-adds)
-            self._blocks.append((Z.T @ Z, Z.T @ v, d, e, W, span))
+            self._blocks.append(_Block(Z.T @ Z, Z.T @ v, d, e, W, lo, hi))
         self._inputs = None
 
     def fold(self, k=None):
@@ -195,23 +202,23 @@ class FoldGrams:
         if not blocks:
             raise ValueError(f"sample_weight must have a positive entry in the "
                              f"training rows of every fold, got none for fold {k}")
-        W = sum(b[4] for b in blocks)
-        d_T = sum(b[4] * b[2] for b in blocks) / W       # mu_T - m
-        e_T = sum(b[4] * b[3] for b in blocks) / W       # ybar_T - c
-        G = np.zeros_like(blocks[0][0], order="F")
+        W = sum(b.W for b in blocks)
+        d_T = sum(b.W * b.d for b in blocks) / W         # mu_T - m
+        e_T = sum(b.W * b.e for b in blocks) / W         # ybar_T - c
+        G = np.zeros_like(blocks[0].M, order="F")
         q = np.zeros(G.shape[0])
-        for M, c_B, d_B, e_B, W_B, _ in blocks:
-            G += M
-            q += c_B
+        for b in blocks:
+            G += b.M
+            q += b.c
             if self.fit_intercept:
-                d = d_B - d_T
-                G += W_B * np.outer(d, d)
-                q += W_B * (e_B - e_T) * d
+                d = b.d - d_T
+                G += b.W * np.outer(d, d)
+                q += b.W * (b.e - e_T) * d
         if self.fit_intercept:
             # centred, a column constant on the training rows is 0: exactly,
             # as its own centred norm is (not the rounding of its sums)
-            const = (np.min([b[5][0] for b in blocks], axis=0)
-                     == np.max([b[5][1] for b in blocks], axis=0))
+            const = (np.min([b.lo for b in blocks], axis=0)
+                     == np.max([b.hi for b in blocks], axis=0))
             G[const, :] = 0.0
             G[:, const] = 0.0
             q[const] = 0.0
