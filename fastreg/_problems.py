@@ -862,19 +862,18 @@ class _GramProblem(_Problem):
         that needs most features costs at most 1 + c^2 times the full Gram.
         """
         p = self.p
-        cached = np.flatnonzero(self._slot >= 0)
-        rest = np.flatnonzero(self._slot < 0)
-        C = np.empty((p, p), dtype=self.dtype, order="F")
         if self.gram_source is not None:
-            C[:] = self.gram_source()
-            rest = rest[:0]
+            self._C = np.asfortranarray(self.gram_source(), dtype=self.dtype)
         else:
+            cached = np.flatnonzero(self._slot >= 0)
+            rest = np.flatnonzero(self._slot < 0)
+            C = np.empty((p, p), dtype=self.dtype, order="F")
             C[:, cached] = self._C[:, self._slot[cached]]
-        if rest.size:
-            C[np.ix_(rest, rest)] = symmetric_block(self.X, self._sw_or_none,
-                                                    self._mu64, self.W, rest)
-            C[np.ix_(cached, rest)] = C[np.ix_(rest, cached)].T
-        self._C = C
+            if rest.size:
+                C[np.ix_(rest, rest)] = symmetric_block(self.X, self._sw_or_none,
+                                                        self._mu64, self.W, rest)
+                C[np.ix_(cached, rest)] = C[np.ix_(rest, cached)].T
+            self._C = C
         self._slot[:] = self.all_idx
         self._k = p
 

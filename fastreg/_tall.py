@@ -180,7 +180,9 @@ class _TallProblem(_Problem):
     def _make_complete(self):
         """The whole Gram matrix: every gradient exact from it.
 
-        One symmetric product of all of X (a syrk): S's block is computed
+        From ``gram_source`` when the path has one (cross-validation folds
+        share a Gram matrix), else one symmetric product of all of X (a
+        syrk): S's block is computed
         again, at most a quarter of the product (S holds at most half the
         features), and the other features' columns need no gathering.  When
         completion comes early, as it does when features enter fast, this is
