@@ -16,6 +16,7 @@ import scipy.sparse as sp
 from sklearn.exceptions import ConvergenceWarning
 
 from ._alpha import _solve_alpha
+from ._offsets import centre_columns, offset_columns
 from ._problems import _DenseProblem, _GramProblem, _SparseProblem
 from ._tall import _TallProblem
 from ._validation import (as_kernel_X, check_alphas, check_bounds, check_choice,
@@ -26,11 +27,6 @@ from ._validation import (as_kernel_X, check_alphas, check_bounds, check_choice,
 # nor the float32 copy of dense X; a single fit's warm path stays short
 _LONG_PATH = 10
 _WARM_STEP = 0.5             # ratio of two alphas of a single fit's warm path
-# a dense X whose column means exceed this many times their spread is centred
-# in a copy: implicit centring multiplies rounding errors by the ratio (by its
-# square in Gram matrices), which float64 affords up to about 1e4 and float32
-# up to about 1e2 at the tightest tolerances
-_MAX_OFFSET_RATIO = {np.dtype(np.float64): 100.0, np.dtype(np.float32): 10.0}
 
 
 @dataclass(frozen=True)
@@ -250,16 +246,14 @@ def compute_path(X, y, *, l1_ratio=0.5, eps=1e-3, n_alphas=100, alphas=None,
     if late_finite and not np.all(np.isfinite(prob.norms)):
         check_X_y(X, y)          # NaN or inf in X (not norms that overflow)
     shift = None
-    if (prob.offset_ratio() > _MAX_OFFSET_RATIO[X.dtype] and not sp.issparse(X)
-            and not isinstance(precompute, np.ndarray)):
+    cols = offset_columns(X, prob.mu, prob.norms, prob.W) \
+        if fit_intercept and not isinstance(precompute, np.ndarray) else None
+    if cols is not None and cols.any():
         # columns whose mean is far above their spread: centring them
         # implicitly would lose the digits that hold the fit.  Solve on a
-        # centred copy of X (Fortran-ordered, as the kernels read it); the
-        # intercept is mapped back below.
-        shift = prob.mu.astype(np.float64)
+        # copy with those columns centred; the intercept is mapped back below.
         del prob
-        X = np.subtract(X, shift.astype(X.dtype),
-                        out=np.empty(X.shape, dtype=X.dtype, order="F"))
+        X, shift = centre_columns(X, cols, sw)
         prob = make_problem(X, y, sw, pf, fit_intercept, precompute, Xy, n_path,
                             bounded=box.size > 0)
     prob.positive = opts.positive

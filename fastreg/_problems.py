@@ -72,19 +72,6 @@ class _Problem:
     def plan(self, penalties, opts, tol_abs):
         """The path's (l1, l2) in order, for forms that solve ahead."""
 
-    def offset_ratio(self):
-        """max_j |mu_j| / (the centred column's root mean square): about the
-        factor by which centring through mu (as the kernel forms do, without
-        a centred copy of X) multiplies rounding errors (its square, in a
-        Gram matrix).  A column constant up to the rounding of its mean
-        (spread below n eps |mu_j|) is left out: it is constant."""
-        if not np.any(self.mu):
-            return 0.0
-        mu = np.abs(self.mu.astype(np.float64))
-        spread = np.sqrt(np.maximum(self.norms.astype(np.float64), 0.0) / self.W)
-        varies = spread > len(self.y_c) * np.finfo(self.dtype).eps * mu
-        return float(np.max(mu[varies] / spread[varies], initial=0.0))
-
     def support(self):
         """Sorted indices of the nonzero coefficients (kept up to date by
         solve and set_coef without scanning all p features)."""
@@ -739,9 +726,18 @@ def _centred_sq_norms(X, sw, mu, W):
     if sp.issparse(X) and X.format == "csc":
         _cd_fast.col_norms_sparse(X.data, X.indices, X.indptr, sw, W, mu, out)
     elif sp.issparse(X):
-        ones = np.ones(X.shape[0], X.dtype) if sw.shape[0] == 0 else sw
-        sq = np.asarray(X.multiply(X).T @ ones, dtype=np.float64).ravel()
-        out[:] = sq - W * mu.astype(np.float64) ** 2
+        # stored entries centred one by one, and mu_j^2 for each empty row:
+        # sum x^2 - W mu^2 would lose the digits of offset columns
+        Xr = sp.csr_matrix(X)
+        cols = Xr.indices
+        m = mu.astype(np.float64)
+        swr = (np.ones(X.shape[0]) if sw.shape[0] == 0 else sw.astype(np.float64))
+        swr = np.repeat(swr, np.diff(Xr.indptr))
+        dev = Xr.data.astype(np.float64) - m[cols]
+        p = X.shape[1]
+        stored = np.bincount(cols, weights=swr * dev * dev, minlength=p)
+        empty = np.maximum(W - np.bincount(cols, weights=swr, minlength=p), 0.0)
+        out[:] = stored + empty * m * m
     elif X.flags.f_contiguous:
         _cd_fast.col_norms_dense(X, sw, mu, out)
     else:
@@ -785,7 +781,7 @@ class _GramProblem(_Problem):
             self._k = self.p
             # the column norms from X when it is at hand: centred column by
             # column, they keep their digits when the Gram matrix's centring
-            # (by W mu mu^T) loses them (see offset_ratio)
+            # (by W mu mu^T) loses them (see _offsets)
             diag = (np.diag(self._C) if gram is not None
                     else _centred_sq_norms(X, self.sw, self.mu, self.W))
         else:
