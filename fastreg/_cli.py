@@ -190,7 +190,7 @@ def alpha_grid(X, y, *, l1_ratio, n_alphas, eps, fit_intercept):
     grid = path_alpha_grid(X, y, l1_ratio=l1_ratio, n_alphas=n_alphas, eps=eps,
                            sample_weight=None, penalty_factor=None,
                            fit_intercept=fit_intercept, positive=False)
-    if grid[0] <= np.finfo(np.float64).resolution:
+    if grid[0] == np.finfo(np.float64).resolution and grid[-1] == grid[0]:
         raise CLIError("y is constant (or orthogonal to every feature): "
                        "every alpha gives the all-zero model")
     return grid

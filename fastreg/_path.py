@@ -53,6 +53,7 @@ class PathResult:
     n_iters: np.ndarray         # epochs per alpha
     converged: np.ndarray       # bool per alpha
     gap_tol: float              # the user-scale gap each alpha had to reach
+    alpha_max: float = np.nan   # of the built grid (NaN when alphas were given)
 
 
 def lazy_zeros(shape, dtype):
@@ -149,7 +150,34 @@ def alpha_max(prob, l1_ratio, positive):
         t = u[pen] if positive else np.abs(u[pen])
     if not np.any(pen) or l1_ratio == 0:
         return np.inf
-    return float(np.max(t / prob.pf[pen], initial=0.0)) / (prob.W * l1_ratio)
+    top = float(np.max(t / prob.pf[pen], initial=0.0))
+    # a correlation within rounding of the largest one possible is zero:
+    # y is explained by the intercept and the unpenalised features
+    if top <= np.finfo(np.float64).resolution * _largest_correlation(prob):
+        return 0.0
+    return top / (prob.W * l1_ratio)
+
+
+def _largest_correlation(prob):
+    """max_j ||x_j||_S ||y_c||_S / min pf: no |u_j| / pf_j can exceed it."""
+    pen = prob.pf > 0
+    root = prob.col_norms()[0][pen]
+    return float(np.max(root / prob.pf[pen], initial=0.0)) * np.sqrt(prob.yy)
+
+
+def geometric_grid(amax, n_alphas, eps):
+    """scikit-learn's grid ``geomspace(amax, eps * amax, n_alphas)``: the one
+    rule every entry point builds its grid by.
+
+    When nothing is left to fit (amax is 0: y is explained by the
+    intercept and the unpenalised features) or amax is infinite, every alpha
+    is ``np.finfo(float).resolution``, as in scikit-learn.  A tiny amax is
+    kept as it is: the grid scales with y and X (scikit-learn floors it at
+    the resolution, which gives data scaled by 1e-150 an all-zero path).
+    """
+    if not (np.isfinite(amax) and amax > 0):
+        return np.full(n_alphas, np.finfo(np.float64).resolution)
+    return np.geomspace(amax, amax * eps, num=n_alphas)
 
 
 def _fit_unpenalized(prob, opts, tol_abs):
@@ -275,6 +303,7 @@ def compute_path(X, y, *, l1_ratio=0.5, eps=1e-3, n_alphas=100, alphas=None,
     else:
         _fit_unpenalized(prob, opts, tol_abs)
 
+    amax = np.nan
     if isinstance(grid, int):
         eps = check_scalar_param(eps, "eps", low=0, low_open=True)
         if l1_ratio == 0:
@@ -282,10 +311,7 @@ def compute_path(X, y, *, l1_ratio=0.5, eps=1e-3, n_alphas=100, alphas=None,
                 "l1_ratio must be > 0 to build an alpha grid, got 0; pass alphas "
                 "as an array instead")
         amax = alpha_max(prob, l1_ratio, opts.positive)
-        if not np.isfinite(amax) or amax <= np.finfo(np.float64).resolution:
-            grid = np.full(grid, np.finfo(np.float64).resolution)
-        else:
-            grid = np.geomspace(amax, amax * eps, num=grid)
+        grid = geometric_grid(amax, grid, eps)
 
     if single and l1_ratio > 0:
         # from alpha_max down by halves: each start is close, working sets
@@ -318,7 +344,7 @@ def compute_path(X, y, *, l1_ratio=0.5, eps=1e-3, n_alphas=100, alphas=None,
         n_iters[i] = epochs
         converged[i] = ok
     res = PathResult(grid, coefs, intercepts, gaps, n_iters, converged,
-                     tol_abs / prob.W)
+                     tol_abs / prob.W, amax)
     if warn:
         warn_not_converged(res)
     return res

@@ -14,12 +14,11 @@ from scipy.optimize import nnls
 from sklearn.base import BaseEstimator, RegressorMixin
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from ._path import compute_path, warn_not_converged
+from ._path import compute_path, geometric_grid, warn_not_converged
 from ._progress import progress_bar
 from ._validation import (check_alphas, check_choice, check_scalar_param,
                           validate_fit)
 
-_RESOLUTION = np.finfo(np.float64).resolution
 
 
 # ------------------------------------------------------------------ helpers
@@ -67,10 +66,7 @@ def alpha_grid(X, y, *, l1_ratio, n_alphas, eps, sample_weight, penalty_factor,
                        fit_intercept=fit_intercept, precompute=precompute,
                        positive=positive, check_input=False, warn=False,
                        lower_bounds=lower_bounds, upper_bounds=upper_bounds)
-    amax = float(res.alphas[0])
-    if amax <= _RESOLUTION:
-        return np.full(n_alphas, _RESOLUTION)
-    return np.geomspace(amax, amax * eps, num=n_alphas)
+    return geometric_grid(res.alpha_max, n_alphas, eps)
 
 
 def relaxed_path(X, y, coefs, *, sample_weight=None, fit_intercept=True,

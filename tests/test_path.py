@@ -797,3 +797,29 @@ def test_tiny_sample_weights(scale):
         _, c, _ = _path(X, y, alphas=[0.05], tol=1e-10, sample_weight=sw * scale,
                         precompute=precompute)
         _assert_coef_close(c, ref, np.float64)
+
+
+@pytest.mark.parametrize("layout", ["F", "csc"])
+@pytest.mark.parametrize("sy, sx", [(1e-150, 1.0), (1.0, 1e-150), (1e150, 1.0),
+                                    (1.0, 1e150)])
+def test_grid_and_path_scale_with_the_data(layout, sy, sx):
+    """y scaled by sy and X by sx: the grid scales by sy sx and the
+    coefficients by sy / sx (scikit-learn floors alpha_max at 1e-15, which
+    made y * 1e-150 an all-zero path)."""
+    X, y = _problem(layout, np.float64, intercept=0.0)
+    # (the lasso: scaling X changes the ridge part's weight against the L1's)
+    alphas, coefs, _ = lasso_path(X, y, n_alphas=8, tol=1e-12)
+    a2, c2, _ = lasso_path(X * sx, y * sy, n_alphas=8, tol=1e-12)
+    np.testing.assert_allclose(a2, alphas * sy * sx, rtol=1e-12)
+    np.testing.assert_allclose(c2 * sx / sy, coefs, rtol=1e-6,
+                               atol=1e-6 * np.abs(coefs).max())
+
+
+def test_grid_is_resolution_when_nothing_is_left_to_fit():
+    """y explained by the intercept alone: every alpha is the resolution, as
+    in scikit-learn, and the path is zero."""
+    X, _ = _problem("F", np.float64)
+    alphas, coefs, _ = enet_path(X, np.full(X.shape[0], 3.0), n_alphas=5,
+                                 fit_intercept=True)
+    np.testing.assert_array_equal(alphas, np.finfo(float).resolution)
+    assert not coefs.any()
