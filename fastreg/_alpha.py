@@ -89,5 +89,6 @@ def _solve_alpha(prob, l1, l2, opts, tol_abs):
                                            tol=inner_tol, check_every=prob.check_every))
         epochs += e
         size *= 2
-        if complete and inner_gap <= inner_tol:
+        if complete and inner_gap <= inner_tol and not prob.free_step():
+            # (an exact step of the unpenalised features is tried first)
             inner_scale *= 0.1

@@ -111,24 +111,14 @@ class _Problem:
         constraint is one-sided there, and the gap checks it.
         """
         A, B = self.stats()
-        free = self._free_features()
         u2, A2, B2 = u, A, B
-        if free.size:
-            C = self.free_columns(free)
-            wf = self.w[free].astype(np.float64)
-            lo, hi = (self.box[0][free], self.box[1][free]) if self.box.size else \
-                (np.full(free.size, -np.inf), np.full(free.size, np.inf))
-            if positive:
-                lo = np.maximum(lo, 0.0)
-            inside = (wf > lo) & (wf < hi)
-            free, C = free[inside], C[:, inside]
-            if free.size:
-                G_ff = C[free]
-                beta = np.linalg.lstsq(G_ff, u[free], rcond=None)[0]
-                u2 = u - C @ beta
-                A2 = A - float(beta @ self.q[free].astype(np.float64))
-                B2 = max(B - 2.0 * float(beta @ u[free]) + float(beta @ G_ff @ beta),
-                         0.0)
+        step = self._free_projection(u)
+        if step is not None:
+            free, C, beta = step
+            G_ff = C[free]
+            u2 = u - C @ beta
+            A2 = A - float(beta @ self.q[free].astype(np.float64))
+            B2 = max(B - 2.0 * float(beta @ u[free]) + float(beta @ G_ff @ beta), 0.0)
         if self.box.size:
             return _cd_fast.dual_gap_box(self.w, u2, self.pf, self.all_idx, l1, l2,
                                          self.box, A2, B2, B)
@@ -138,6 +128,57 @@ class _Problem:
         if self._acc is not None:
             gap = min(gap, self._extrapolated_gap(u, l1, l2, positive, B))
         return gap
+
+    def _free_projection(self, u):
+        """(free, C, beta): the unpenalised features strictly inside their
+        bounds, their Gram columns, and the least-squares step
+        ``beta = G_ff^+ u_free`` that zeroes their gradient; None if none."""
+        free = self._free_features()
+        if not free.size:
+            return None
+        C = self.free_columns(free)
+        wf = self.w[free].astype(np.float64)
+        lo, hi = (self.box[0][free], self.box[1][free]) if self.box.size else \
+            (np.full(free.size, -np.inf), np.full(free.size, np.inf))
+        if self.positive:
+            lo = np.maximum(lo, 0.0)
+        inside = (wf > lo) & (wf < hi)
+        if not inside.any():
+            return None
+        free, C = free[inside], C[:, inside]
+        beta = np.linalg.lstsq(C[free], u[free], rcond=None)[0]
+        return free, C, beta
+
+    def free_step(self):
+        """Move the unpenalised features to their exact least-squares values
+        given the others (the step the certificate projects out).
+
+        Coordinate descent on correlated unpenalised features crawls, and
+        the inner gap, which bounds their gain one coordinate at a time,
+        can say done long before they are.  Returns False when there is no
+        such step, or it would leave a bound.
+        """
+        if not self._free_features().size:
+            return False
+        step = self._free_projection(self.grad())
+        if step is None:
+            return False
+        free, _, beta = step
+        # a column constant up to the rounding of its mean is constant: its
+        # Gram entries are rounding residues, and it takes no step
+        spread = np.sqrt(np.maximum(self.norms[free].astype(np.float64), 0) / self.W)
+        rounding = self.y_c.shape[0] * np.finfo(self.dtype).eps * \
+            np.abs(self.mu[free].astype(np.float64))
+        w = self.w.astype(np.float64)
+        w[free] += np.where(spread > rounding, beta, 0.0)
+        lo = np.maximum(self.box[0][free], 0.0 if self.positive else -np.inf) \
+            if self.box.size else (0.0 if self.positive else -np.inf)
+        hi = self.box[1][free] if self.box.size else np.inf
+        if not (np.all(np.isfinite(w[free])) and np.all(w[free] >= lo)
+                and np.all(w[free] <= hi)):
+            return False
+        self.set_coef(w.astype(self.dtype))
+        return True
 
     def _gap_features(self, u, l1, l2, positive):
         """The features the gap must visit: after a screened pass, only those
