@@ -13,6 +13,7 @@ except ImportError as exc:          # pragma: no cover - depends on the install
         "package. Run from another directory, or build in place with "
         "'python setup.py build_ext --inplace'.") from exc
 
+from ._config import config_context, get_config, set_config
 from ._estimators import ElasticNet, Lasso
 from ._path import enet_path, lasso_path
 from ._cv import ElasticNetCV, LassoCV
@@ -27,5 +28,6 @@ __all__ = [
     "LassoCV", "ElasticNetCV", "LassoIC", "ElasticNetIC",
     "LassoPath", "ElasticNetPath",
     "Ridge", "RidgeCV", "ridge_path",
+    "config_context", "get_config", "set_config",
     "__version__",
 ]

@@ -16,7 +16,8 @@ import scipy.sparse as sp
 from sklearn.exceptions import ConvergenceWarning
 
 from ._alpha import _solve_alpha
-from ._offsets import centre_columns, offset_columns
+from ._config import low_memory, refuse_copy
+from ._offsets import MAX_OFFSET_RATIO, centre_columns, offset_columns
 from ._problems import _DenseProblem, _GramProblem, _SparseProblem
 from ._tall import _TallProblem
 from ._validation import (as_kernel_X, check_alphas, check_bounds, check_choice,
@@ -281,6 +282,10 @@ def compute_path(X, y, *, l1_ratio=0.5, eps=1e-3, n_alphas=100, alphas=None,
         # implicitly would lose the digits that hold the fit.  Solve on a
         # copy with those columns centred; the intercept is mapped back below.
         del prob
+        if low_memory():
+            refuse_copy("fit_intercept=True with columns whose mean exceeds "
+                        f"{MAX_OFFSET_RATIO[X.dtype]:g} times their spread",
+                        "centre X's columns before fitting")
         X, shift = centre_columns(X, cols, sw)
         prob = make_problem(X, y, sw, pf, fit_intercept, precompute, Xy, n_path,
                             bounded=box.size > 0)

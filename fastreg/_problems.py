@@ -17,6 +17,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from . import _cd_fast
+from ._config import speed_copy_fits
 
 
 def _solve_block(G, q, pf, w, scal, opts, box):
@@ -551,9 +552,11 @@ def entry_l1(t, l1, prev, pf):
 
 def float32_shadow(X, max_bytes, raw_sq=None):
     """(X32, ||x_j|| + 1e-30) for ``float32_correlations``, or None when X is
-    not float64 dense or its float32 copy would exceed ``max_bytes``.
+    not float64 dense or its float32 copy may not be made (over ``max_bytes``
+    or a quarter of the available memory, or ``low_memory``: see _config).
     ``raw_sq``, when known, holds the squared norms of X's columns."""
-    if sp.issparse(X) or X.dtype != np.float64 or X.nbytes // 2 > max_bytes:
+    if sp.issparse(X) or X.dtype != np.float64 or \
+            not speed_copy_fits(X.nbytes // 2, max_bytes):
         return None
     if raw_sq is not None:
         raw = np.asarray(raw_sq, dtype=np.float64)
@@ -702,14 +705,35 @@ def cross_gram(X, sw, mu, W, rows, cols):
             _cd_fast.gram_block_sparse(X.data, X.indices, X.indptr, sw, chunk,
                                        cols, work[:X.shape[0] * chunk.size], block)
             out[start:start + step] = block.T
-    else:
+    elif sp.issparse(X):
         Xr = X[:, rows]
         if sw.shape[0]:
-            Xr = (sp.diags(sw) @ Xr) if sp.issparse(X) else Xr * sw[:, None]
-        out = Xr.T @ X[:, cols]
-        out = out.toarray() if sp.issparse(out) else np.asarray(out, dtype=np.float64)
+            Xr = sp.diags(sw) @ Xr
+        out = (Xr.T @ X[:, cols]).toarray()
+    else:
+        out = _gathered_product(X, sw if sw.shape[0] else None, rows, cols)
     mu = np.asarray(mu, dtype=np.float64)
     return out - W * np.outer(mu[rows], mu[cols])
+
+
+def _gather_width(n):
+    """Columns of dense X gathered at once: 16 MiB of them, 16 to 256."""
+    return int(min(256, max(16, 2 ** 21 // max(n, 1))))
+
+
+def _gathered_product(X, sw, rows, cols):
+    """``(S X[:, rows])^T X[:, cols]`` for dense X, in float64, gathering at
+    most ``_gather_width`` columns at a time: a working set of thousands of features
+    would otherwise copy most of X (twice)."""
+    out = np.empty((len(rows), len(cols)))
+    g = _gather_width(X.shape[0])
+    for r in range(0, len(rows), g):
+        Xr = X[:, rows[r:r + g]]
+        if sw is not None:
+            Xr = Xr * sw[:, None]
+        for c in range(0, len(cols), g):
+            out[r:r + g, c:c + g] = Xr.T @ X[:, cols[c:c + g]]
+    return out
 
 
 def gram_columns(X, sw, mu, W, cols):
@@ -720,12 +744,21 @@ def gram_columns(X, sw, mu, W, cols):
     """
     if len(cols) == X.shape[1] and np.array_equal(cols, np.arange(X.shape[1])):
         return symmetric_block(X, sw, mu, W, cols)
-    Xc = X[:, cols]
-    if sw is not None:
-        Xc = (sp.diags(sw) @ Xc) if sp.issparse(X) else Xc * sw[:, None]
-    C = X.T @ Xc
-    C = C.toarray() if sp.issparse(C) else np.asarray(C)
-    return C.astype(np.float64) - W * np.outer(mu, mu[cols])
+    if sp.issparse(X):
+        Xc = X[:, cols]
+        if sw is not None:
+            Xc = sp.diags(sw) @ Xc
+        C = (X.T @ Xc).toarray().astype(np.float64)
+    else:
+        # (S X[:, cols])^T X, transposed; gathered by blocks of columns
+        C = np.empty((X.shape[1], len(cols)))
+        g = _gather_width(X.shape[0])
+        for c in range(0, len(cols), g):
+            Xc = X[:, cols[c:c + g]]
+            if sw is not None:
+                Xc = Xc * sw[:, None]
+            C[:, c:c + g] = X.T @ Xc
+    return C - W * np.outer(mu, mu[cols])
 
 
 def symmetric_block(X, sw, mu, W, feats):

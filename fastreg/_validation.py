@@ -9,6 +9,8 @@ import scipy.sparse as sp
 from sklearn.utils import assert_all_finite, check_array
 from sklearn.utils.validation import validate_data
 
+from ._config import low_memory, refuse_copy
+
 
 def check_scalar_param(value, name, *, low=None, high=None, low_open=False,
                        high_open=False, integer=False):
@@ -70,6 +72,9 @@ def check_X_y(X, y, *, estimator_name="fastreg", finite_X=True):
     then call ``check_X_y`` again when a sum over every entry of X (such as
     its column norms) is not finite.
     """
+    dtype = getattr(X, "dtype", None)
+    if low_memory() and dtype not in (np.float64, np.float32):
+        refuse_copy(f"X of dtype {dtype}", "pass float64 or float32 X")
     X = check_array(X, accept_sparse=["csc", "csr"], dtype=[np.float64, np.float32],
                     order=None, ensure_all_finite=finite_X, input_name="X",
                     estimator=estimator_name)
@@ -183,13 +188,22 @@ def as_kernel_X(X):
     """
     if sp.issparse(X):
         if X.format != "csc":
+            if low_memory():
+                refuse_copy(f"{X.format.upper()} X", "pass CSC X (X.tocsc())")
             X = X.tocsc()
         elif not X.has_canonical_format:
+            if low_memory():
+                refuse_copy("CSC X with unsorted or duplicate indices",
+                            "call X.sum_duplicates() first")
             X = X.copy()
         if not X.has_canonical_format:
             X.sum_duplicates()
         return X
-    return X if X.flags.f_contiguous else np.asfortranarray(X)
+    if X.flags.f_contiguous:
+        return X
+    if low_memory():
+        refuse_copy("C-ordered dense X", "pass np.asfortranarray(X)")
+    return np.asfortranarray(X)
 
 
 def check_bounds(lower, upper, n_features):
