@@ -8,13 +8,20 @@ Every Ridge object here minimises scikit-learn's ``Ridge`` objective::
 intercept the normal equations are written for the weighted-centred data
 ``X_c = X - 1 xm^T`` (xm = X^T sw / W, W = sum(sw)) without ever forming
 X_c: the centring is a rank-one correction of the Gram matrix (or a rank-two
-correction of the kernel matrix), so sparse X is never densified.
+correction of the kernel matrix), so sparse X is never densified.  Columns
+whose mean dwarfs their spread would lose their digits to that correction:
+they are centred explicitly in a copy first (``build_system``).
+
+Every long compiled phase (Gram, Cholesky, eigendecomposition, large
+products) runs through ``fastreg._interrupt.interruptible``, so Ctrl-C
+reaches the caller within a fraction of a second.
 
 Numerics live in ``_ridge_fast`` (syrk, potrf/potrs, syevd); this module
 decides the form (primal ``X^T X`` when n_samples >= n_features, dual
 ``X X^T`` otherwise), reads LAPACK's ``info`` and rcond, and falls back to an
 eigendecomposition with a warning when the system is numerically singular.
 """
+import operator
 import warnings
 from dataclasses import dataclass
 
@@ -29,7 +36,10 @@ from sklearn.utils.validation import validate_data
 
 from . import _ridge_fast
 from ._estimators import LinearPredictMixin
-from ._validation import check_choice, check_sample_weight, check_scalar_param
+from ._interrupt import interruptible
+from ._offsets import centre_columns, offset_columns
+from ._validation import (check_bool, check_choice, check_sample_weight,
+                          check_scalar_param)
 
 # rows of X per syrk call (0: one call; blocks only add thread barriers)
 _GRAM_BLOCK = 0
@@ -112,13 +122,19 @@ class _System:
     (p, p) and rhs = X_c^T S y_c.  Dual: ``(M + alpha I) a = rhs`` with
     M = S^1/2 X_c X_c^T S^1/2 (n, n), rhs = S^1/2 y_c and
     w = X_c^T S^1/2 a.  S = diag(sw); M is full symmetric and Fortran.
+
+    The system is that of ``X = X_user - shift``: ``shift`` holds the
+    offsets of the columns centred explicitly (0 elsewhere), so ``xm`` are
+    the means of X and the intercepts ``ym - (xm + shift) @ w``.
     """
     M: np.ndarray
     rhs: np.ndarray            # (dim, n_targets), Fortran
     dual: bool
-    xm: np.ndarray             # (p,) weighted column means (zeros: no intercept)
+    xm: np.ndarray             # (p,) weighted column means of X (zeros: no intercept)
     ym: np.ndarray             # (n_targets,)
     W: float
+    X: object                  # the X the system describes (X_user - shift)
+    shift: np.ndarray          # (p,) float64
     s: np.ndarray = None       # sqrt(sw) (dual only), None = ones
     Xs: object = None          # S^1/2 X (dual only: maps a back to w)
 
@@ -127,9 +143,32 @@ class _System:
         if not self.dual:
             return A
         s = np.ones(A.shape[0], A.dtype) if self.s is None else self.s
-        out = np.asarray(self.Xs.T @ A)
+        out = np.asarray(_product(self.Xs.T, A))
         # w = X_c^T S^1/2 a = Xs^T a - xm (s^T a)
         return out - np.outer(self.xm, s @ A).astype(out.dtype)
+
+    def intercepts(self, coef):
+        """Intercepts (k,) on the user's X of coefficients (p, k)."""
+        return self.ym - (self.xm + self.shift) @ coef.astype(np.float64)
+
+
+def _product(A, B):
+    """A @ B (A dense or sparse, B dense), interruptible when large."""
+    k = B.shape[1] if B.ndim == 2 else 1
+    flops = 2.0 * k * (A.nnz if sp.issparse(A) else A.shape[0] * A.shape[1])
+    return interruptible(operator.matmul, A, B, flops=flops)
+
+
+def _system_flops(X, dual):
+    """Rough cost of build_system plus one factorization of its matrix."""
+    n, p = X.shape
+    dim = min(n, p)
+    if sp.issparse(X):
+        # X^T X by sparse products: about nnz^2 / n (X X^T: nnz^2 / p)
+        gram = float(X.nnz) ** 2 / (p if dual else n)
+    else:
+        gram = float(n) * p * dim
+    return gram + float(dim) ** 3 / 3
 
 
 def _scaled_rows(X, s):
@@ -167,49 +206,117 @@ def _cancellation(d_raw, d_centred, dtype):
         return bool(np.any((d_raw > 0) & (d_centred * limit < d_raw)))
 
 
-def build_system(X, Y, sw, *, fit_intercept, dual):
-    """Centred weighted normal equations (primal or dual) of a ridge problem."""
+def _centred_dense_copy(X, sw, W):
+    """(X - shift, shift) for dense X: shift = the weighted column means,
+    computed in float64; the copy is Fortran, rounded once to X's dtype."""
+    w = np.ones(X.shape[0]) if sw is None else sw.astype(np.float64)
+    shift = (w @ X) / W
+    Xc = np.subtract(X, shift, out=np.empty(X.shape, X.dtype, order="F"),
+                     casting="same_kind")
+    return Xc, shift
+
+
+def centre_offset_columns(X, sw):
+    """Sparse X with its large-offset columns centred in a copy: (X_new, shift).
+
+    The rule is the one of the lasso path (``fastreg._offsets``): a column
+    whose weighted mean exceeds ``MAX_OFFSET_RATIO[X.dtype]`` (100 for
+    float64, 10 for float32) times its weighted spread would lose about
+    ``2 log10(ratio)`` digits to implicit centring; such a column is nearly
+    full (a fraction z of zeros bounds the ratio by ``1 / sqrt(z)``), so it
+    is stored centred, every row, at about the memory it already takes.
+    The means and spreads come from one two-pass compiled sweep over the
+    stored entries (no cancellation, no copy of X).
+
+    Parameters
+    ----------
+    X : sparse matrix of shape (n_samples, n_features), CSC or CSR
+    sw : ndarray of shape (n_samples,) or None
+
+    Returns
+    -------
+    X_new : sparse matrix, X's format
+        X itself when no column qualifies; X is never modified.
+    shift : ndarray of shape (n_features,), float64
+        The means subtracted (0 for untouched columns): an intercept b'
+        fitted on X_new is ``b' - shift @ coef`` on X.
+    """
     n, p = X.shape
-    dt = X.dtype
+    A = X
+    if not A.has_canonical_format:
+        A = X.copy()
+        A.sum_duplicates()
+    w = np.ones(n) if sw is None else np.asarray(sw, dtype=np.float64)
+    W = float(np.sum(w))
+    moments = np.empty((3, p))
+    _ridge_fast.column_moments(A.data, A.indices,
+                               A.indptr.astype(A.indices.dtype, copy=False),
+                               A.format == "csc", w, W, moments)
+    mean, m2, w_stored = moments
+    # the implicit zeros lie |mean_j| from the mean (a full column leaves
+    # rounding in W - w_stored: ~sqrt(eps) |mean_j| of spread at most)
+    sq_norms = m2 + np.maximum(W - w_stored, 0.0) * mean * mean
+    cols = offset_columns(A, mean, sq_norms, W)
+    if not cols.any():
+        return X, np.zeros(p)
+    return centre_columns(A, cols, sw)
+
+
+def _weighting(Y, sw, fit_intercept, dtype):
+    """(W, s, ones, Ys, ym): sum(sw), sqrt(sw) (None without weights), s or
+    ones in dtype, S^1/2 Y, and the weighted target means (0: no intercept)."""
+    n = Y.shape[0]
     W = float(n if sw is None else np.sum(sw, dtype=np.float64))
     s = None if sw is None else np.sqrt(sw)
-    ones = np.ones(n, dt) if s is None else s
+    ones = np.ones(n, dtype) if s is None else s
     Ys = Y if s is None else Y * s[:, None]
     ym = (np.zeros(Y.shape[1]) if not fit_intercept else
           (Y.mean(axis=0, dtype=np.float64) if sw is None
            else (sw @ Y.astype(np.float64)) / W))
+    return W, s, ones, Ys, ym
+
+
+def _primal_system(X, Y, sw, fit_intercept, shift):
+    """(system, lost): the primal equations of X (= X_user - shift), ``lost``
+    when dense X's implicit centring lost more than half of the digits (see
+    ``_cancellation``)."""
+    n, p = X.shape
+    dt = X.dtype
+    W, s, ones, Ys, ym = _weighting(Y, sw, fit_intercept, dt)
     Xs = _scaled_rows(X, s)
-    if not dual:
-        if sp.issparse(X):
-            M = np.asfortranarray((Xs.T @ Xs).toarray())
-            C = np.asarray(Xs.T @ np.column_stack([ones, Ys]))
-        else:
-            B = np.empty((n, Y.shape[1] + 1), dtype=dt, order="F")
-            B[:, 0] = ones
-            B[:, 1:] = Ys
-            M, C = _dense_gram(Xs, B if fit_intercept else B[:, 1:])
-            _check_X_finite(X, M, C)
-            if not fit_intercept:
-                C = np.column_stack([np.zeros(p, dt), C])
-        u = C[:, 0].astype(np.float64)                 # X^T sw
-        xm = u / W if fit_intercept else np.zeros(p)
+    if sp.issparse(X):
+        M = np.asfortranarray((Xs.T @ Xs).toarray())
+        C = np.asarray(Xs.T @ np.column_stack([ones, Ys]))
+    else:
+        B = np.empty((n, Y.shape[1] + 1), dtype=dt, order="F")
+        B[:, 0] = ones
+        B[:, 1:] = Ys
+        M, C = _dense_gram(Xs, B if fit_intercept else B[:, 1:])
+        _check_X_finite(X, M, C)
+        if not fit_intercept:
+            C = np.column_stack([np.zeros(p, dt), C])
+    u = C[:, 0].astype(np.float64)                 # X^T sw
+    xm = u / W if fit_intercept else np.zeros(p)
+    lost = False
+    if fit_intercept:
         d_raw = np.diagonal(M).astype(np.float64)
-        if fit_intercept:
-            _ridge_fast.finish_gram(M, u.astype(dt), 1.0 / W)
-            # rhs = X^T S y - W xm ym^T
-            rhs = np.asfortranarray((C[:, 1:] - np.outer(u, ym)).astype(dt))
-            if not sp.issparse(X) and _cancellation(d_raw, np.diagonal(M), dt):
-                # large column means: centre a copy of X instead of the Gram
-                Xc = _scaled_rows(X - xm.astype(dt), s)
-                M, C = _dense_gram(Xc, (Y - ym.astype(dt)) * (
-                    1 if s is None else s[:, None]))
-                _ridge_fast.finish_gram(M, np.zeros(0, dt), 0.0)
-                rhs = np.asfortranarray(C)
-        else:
-            _ridge_fast.finish_gram(M, np.zeros(0, dt), 0.0)
-            rhs = np.asfortranarray(C[:, 1:].astype(dt))
-        return _System(M, rhs, False, xm, ym, W)
-    # dual: the kernel S^1/2 X X^T S^1/2 (n, n)
+        _ridge_fast.finish_gram(M, u.astype(dt), 1.0 / W)
+        # rhs = X^T S y - W xm ym^T
+        rhs = np.asfortranarray((C[:, 1:] - np.outer(u, ym)).astype(dt))
+        lost = not sp.issparse(X) and _cancellation(d_raw, np.diagonal(M), dt)
+    else:
+        _ridge_fast.finish_gram(M, np.zeros(0, dt), 0.0)
+        rhs = np.asfortranarray(C[:, 1:].astype(dt))
+    return _System(M, rhs, False, xm, ym, W, X, shift), lost
+
+
+def _dual_system(X, Y, sw, fit_intercept, shift):
+    """(system, lost): the dual (kernel) equations, as ``_primal_system``."""
+    n, p = X.shape
+    dt = X.dtype
+    W, s, ones, Ys, ym = _weighting(Y, sw, fit_intercept, dt)
+    Xs = _scaled_rows(X, s)
+    # the kernel S^1/2 X X^T S^1/2 (n, n)
     if sp.issparse(X):
         M = np.asfortranarray((Xs @ Xs.T).toarray())
     else:
@@ -222,7 +329,9 @@ def build_system(X, Y, sw, *, fit_intercept, dual):
         _ridge_fast.finish_gram(M, np.zeros(0, dt), 0.0)
     rhs = Ys.astype(np.float64)
     xm = np.zeros(p)
+    lost = False
     if fit_intercept:
+        d_raw = np.diagonal(M).astype(np.float64)
         xm = np.asarray(Xs.T @ ones, dtype=np.float64).ravel() / W
         q = np.asarray(Xs @ xm.astype(dt), dtype=np.float64).ravel()
         o = ones.astype(np.float64)
@@ -232,22 +341,57 @@ def build_system(X, Y, sw, *, fit_intercept, dual):
         corr -= (xm @ xm) * np.outer(o, o)
         M -= corr.astype(dt)
         rhs -= np.outer(o, ym)
+        lost = not sp.issparse(X) and _cancellation(d_raw, np.diagonal(M), dt)
     if not np.all(np.isfinite(rhs)):
         assert_all_finite(X, input_name="X")
-    return _System(M, np.asfortranarray(rhs.astype(dt)), True, xm, ym, W, s, Xs)
+    return _System(M, np.asfortranarray(rhs.astype(dt)), True, xm, ym, W, X,
+                   shift, s, Xs), lost
+
+
+def build_system(X, Y, sw, *, fit_intercept, dual):
+    """Centred weighted normal equations (primal or dual) of a ridge problem.
+
+    With an intercept, columns whose mean dwarfs their spread are centred
+    explicitly first, since the implicit centring would lose their digits:
+    sparse X gets those columns centred in a copy (``centre_offset_columns``);
+    dense X, when centring the Gram or kernel matrix lost more than half of
+    the digits of a diagonal entry, is copied whole, centred, and the system
+    built again.  ``system.X`` and ``system.shift`` say which X was used.
+    """
+    shift = np.zeros(X.shape[1])
+    if fit_intercept and sp.issparse(X):
+        X, shift = centre_offset_columns(X, sw)
+    build = _dual_system if dual else _primal_system
+    system, lost = build(X, Y, sw, fit_intercept, shift)
+    if lost:
+        # large column means: centre a copy of dense X
+        W = system.W
+        del system
+        Xc, shift = _centred_dense_copy(X, sw, W)
+        system, _ = build(Xc, Y, sw, fit_intercept, shift)
+    return system
 
 
 # -------------------------------------------------------------------- solvers
+def _chol_solve_restore(M, alpha, B):
+    """_ridge_fast.chol_solve on M, then M restored: (info, rcond)."""
+    diag = np.empty(M.shape[0], dtype=M.dtype)
+    info_rcond = _ridge_fast.chol_solve(M, alpha, B, diag)
+    _ridge_fast.restore(M, diag)
+    return info_rcond
+
+
 def cholesky_solve(M, alpha, B):
     """(M + alpha I)^-1 @ B by potrf/potrs; returns (X, rcond).
 
-    M is left unchanged.  Raises ``numpy.linalg.LinAlgError`` naming the
-    leading minor that is not positive definite when LAPACK's info > 0.
+    M is left unchanged (after an interrupt it may be left factorized).
+    Raises ``numpy.linalg.LinAlgError`` naming the leading minor that is not
+    positive definite when LAPACK's info > 0.
     """
     B = np.array(B, dtype=M.dtype, order="F", copy=True)
-    diag = np.empty(M.shape[0], dtype=M.dtype)
-    info, rcond = _ridge_fast.chol_solve(M, float(alpha), B, diag)
-    _ridge_fast.restore(M, diag)
+    dim = M.shape[0]
+    info, rcond = interruptible(_chol_solve_restore, M, float(alpha), B,
+                                flops=dim ** 3 / 3 + 2.0 * dim * dim * B.shape[1])
     if info > 0:
         raise np.linalg.LinAlgError(
             f"the ridge system matrix (X^T X + alpha I or X X^T + alpha I, "
@@ -262,7 +406,7 @@ def eigen_decompose(M, dtype=None):
     """(eigenvalues ascending, eigenvectors) of the symmetric M by syevd."""
     V = np.array(M, dtype=dtype or M.dtype, order="F", copy=True)
     w = np.empty(V.shape[0], dtype=V.dtype)
-    info = _ridge_fast.eigh(V, w)
+    info = interruptible(_ridge_fast.eigh, V, w, flops=10.0 * V.shape[0] ** 3)
     if info > 0:
         raise np.linalg.LinAlgError(
             f"the eigendecomposition (LAPACK syevd) did not converge: {info} "
@@ -311,7 +455,8 @@ def solve_system(system, alphas):
                 eig = eigen_decompose(M)
             lam, V = eig
             inv = _spectral_inverse(lam, [a], M.dtype)[:, 0]
-            sol = V @ ((V.T @ rhs[:, idx]) * inv[:, None].astype(M.dtype))
+            Z = _product(V.T, rhs[:, idx]) * inv[:, None].astype(M.dtype)
+            sol = _product(V, Z)
         out[:, idx] = sol
     return system.to_coef(out)
 
@@ -321,20 +466,36 @@ def cg_solve(X, Y, sw, alphas, *, fit_intercept, tol, max_iter):
 
     Jacobi-preconditioned ``scipy.sparse.linalg.cg`` on
     ``(X_c^T S X_c + alpha I) w = X_c^T S y_c``, relative tolerance ``tol``.
-    Returns (coef (p, n_targets), xm, ym, n_iter (n_targets,), converged).
+    Columns with large offsets are centred explicitly first (sparse X:
+    ``centre_offset_columns``; dense X: a centred copy when the centred
+    diagonal lost half of its digits, as in ``build_system``).  Returns
+    (coef (p, n_targets), xm, ym, n_iter (n_targets,), converged), xm being
+    the means of the user's X.
     """
     n, p = X.shape
     dt = X.dtype
+    shift = np.zeros(p)
+    if fit_intercept and sp.issparse(X):
+        X, shift = centre_offset_columns(X, sw)
     swv = np.ones(n, dt) if sw is None else sw
     W = float(np.sum(swv, dtype=np.float64))
-    xm = (np.asarray(X.T @ swv, dtype=np.float64).ravel() / W if fit_intercept
-          else np.zeros(p))
     ym = ((swv @ Y.astype(np.float64)) / W if fit_intercept
           else np.zeros(Y.shape[1]))
+
+    def moments(X):
+        """(xm, diag(X_c^T S X_c)) in float64."""
+        xm = (np.asarray(X.T @ swv, dtype=np.float64).ravel() / W if fit_intercept
+              else np.zeros(p))
+        sq = np.asarray(X.multiply(X).T @ swv if sp.issparse(X)
+                        else (X * X).T @ swv, dtype=np.float64).ravel()
+        return xm, sq - W * xm * xm
+
+    xm, diag = moments(X)
+    if fit_intercept and not sp.issparse(X) and _cancellation(
+            diag + W * xm * xm, diag, dt):
+        X, shift = _centred_dense_copy(X, sw, W)
+        xm, diag = moments(X)
     xm_t = xm.astype(dt)
-    sq = np.asarray(X.multiply(X).T @ swv if sp.issparse(X) else (X * X).T @ swv,
-                    dtype=np.float64).ravel()
-    diag = sq - W * xm * xm
 
     coef = np.empty((p, Y.shape[1]), dtype=dt)
     n_iter = np.zeros(Y.shape[1], dtype=int)
@@ -364,7 +525,22 @@ def cg_solve(X, Y, sw, alphas, *, fit_intercept, tol, max_iter):
         coef[:, k] = w
         n_iter[k] = count[0]
         ok = ok and info == 0
-    return coef, xm, ym, n_iter, ok
+    return coef, xm + shift, ym, n_iter, ok
+
+
+def _loo_block(U, inv, Z, rhs_rows, h0):
+    """Scaled leave-one-out residuals (rows, t, n_alphas) of a block of rows.
+
+    Row i of the hat matrix is ``U_i diag(inv[:, a]) U^T + h0`` for each
+    alpha a, so its diagonal is ``(U * U) @ inv + h0`` and the fitted values
+    ``U @ (Z * inv)``; the residual is divided by ``1 - h_ii``.
+    """
+    Hd = (U * U) @ inv + h0[:, None]
+    out = np.empty((U.shape[0], Z.shape[1], inv.shape[1]))
+    for k in range(Z.shape[1]):
+        fitted = U @ (Z[:, k:k + 1] * inv)
+        out[:, k, :] = (rhs_rows[:, k:k + 1] - fitted) / (1.0 - Hd)
+    return out
 
 
 def _intercepts(system_xm, ym, coef, fit_intercept):
@@ -400,11 +576,15 @@ class Ridge(LinearPredictMixin, MultiOutputMixin, RegressorMixin, BaseEstimator)
     n_samples >= n_features (``X X^T`` otherwise), adds alpha to the
     diagonal and solves by Cholesky (potrf + potrs).  With an intercept the
     Gram is centred (a rank-one correction), so sparse X is never densified;
-    dense X is copied only in the rare case where centring the Gram would
-    lose more than half of the digits (column means far larger than their
-    spread).  float32 input stays float32 end to end.  A numerically
-    singular system (LAPACK info > 0 or rcond < eps) is solved by an
-    eigendecomposition (minimum-norm solution) with a ``LinAlgWarning``.
+    columns whose mean is far larger than their spread would lose their
+    digits to that correction, so they are centred in a copy first (sparse
+    X: only those columns, stored in full, as they nearly were; dense X:
+    all of X, when the centring would lose more than half of the digits).
+    float32 input stays float32 end to end.  A numerically singular system
+    (LAPACK info > 0 or rcond < eps) is solved by an eigendecomposition
+    (minimum-norm solution) with a ``LinAlgWarning``.  Ctrl-C interrupts
+    the fit within a fraction of a second, even inside a long BLAS/LAPACK
+    call (which finishes in the background; see ``fastreg._interrupt``).
 
     Parameters
     ----------
@@ -437,8 +617,11 @@ class Ridge(LinearPredictMixin, MultiOutputMixin, RegressorMixin, BaseEstimator)
     ----------
     coef_ : ndarray of shape (n_features,) or (n_targets, n_features)
     intercept_ : float or ndarray of shape (n_targets,)
-    n_iter_ : None or ndarray of shape (n_targets,)
-        Conjugate-gradient iterations (None for the direct solver).
+    n_iter_ : ndarray of shape (n_targets,)
+        Conjugate-gradient iterations per target (``solver_='cg'``; 0 when
+        the right-hand side is zero); 1 for the direct solver, which
+        factorizes once and does not iterate (scikit-learn's Ridge leaves
+        None there).
     solver_ : str
         The solver used.
     n_features_in_ : int
@@ -489,6 +672,7 @@ class Ridge(LinearPredictMixin, MultiOutputMixin, RegressorMixin, BaseEstimator)
         -------
         self : object
         """
+        check_bool(self.fit_intercept, "fit_intercept")
         if self.positive:
             raise ValueError("positive=True is not supported by fastreg.Ridge, "
                              f"got positive={self.positive!r}")
@@ -502,7 +686,6 @@ class Ridge(LinearPredictMixin, MultiOutputMixin, RegressorMixin, BaseEstimator)
         alphas = check_ridge_alpha(self.alpha, Y.shape[1])
         solver = _choose_solver(self.solver, X)
         n, p = X.shape
-        self.n_iter_ = None
         if solver == "cg":
             coef, xm, ym, n_iter, ok = cg_solve(
                 X, Y, sw, alphas, fit_intercept=self.fit_intercept, tol=self.tol,
@@ -511,13 +694,16 @@ class Ridge(LinearPredictMixin, MultiOutputMixin, RegressorMixin, BaseEstimator)
                 warnings.warn(f"Conjugate gradient did not reach tol={self.tol} "
                               f"in max_iter={max_iter} iterations; increase "
                               "max_iter", ConvergenceWarning, stacklevel=2)
-            self.n_iter_ = n_iter
+            intercept = _intercepts(xm, ym, coef, self.fit_intercept)
         else:
-            system = build_system(X, Y, sw, fit_intercept=self.fit_intercept,
-                                  dual=p > n)
+            system = interruptible(build_system, X, Y, sw,
+                                   fit_intercept=self.fit_intercept, dual=p > n,
+                                   flops=_system_flops(X, p > n))
             coef = solve_system(system, alphas)
-            xm, ym = system.xm, system.ym
-        intercept = _intercepts(xm, ym, coef, self.fit_intercept)
+            intercept = system.intercepts(coef)
+            # one factorization: a direct solve counts as one iteration
+            n_iter = np.ones(Y.shape[1], dtype=int)
+        self.n_iter_ = n_iter
         coef = np.ascontiguousarray(coef.T, dtype=X.dtype)
         intercept = intercept.astype(X.dtype)
         if y.ndim == 1:
@@ -586,6 +772,8 @@ def ridge_path(X, y, alphas, *, sample_weight=None, fit_intercept=False,
     True
     """
     from sklearn.utils import check_array
+    check_bool(fit_intercept, "fit_intercept")
+    check_bool(return_intercept, "return_intercept")
     X = check_array(X, accept_sparse=["csr", "csc"], dtype=[np.float64, np.float32],
                     ensure_all_finite=False, input_name="X")
     if sp.issparse(X):
@@ -606,11 +794,12 @@ def ridge_path(X, y, alphas, *, sample_weight=None, fit_intercept=False,
     sw = check_sample_weight(sample_weight, X.shape[0], X.dtype)
     Y = y[:, None] if y.ndim == 1 else y
     n, p = X.shape
-    system = build_system(X, Y, sw, fit_intercept=fit_intercept, dual=p > n)
+    system = interruptible(build_system, X, Y, sw, fit_intercept=fit_intercept,
+                           dual=p > n, flops=_system_flops(X, p > n))
     dt = X.dtype
     lam, V = eigen_decompose(system.M)
     inv = _spectral_inverse(lam, a, dt).astype(dt)          # (dim, n_alphas)
-    Z = V.T @ system.rhs                                    # (dim, t)
+    Z = _product(V.T, system.rhs)                           # (dim, t)
     if system.dual:
         T = system.to_coef(V)                               # X_c^T S^1/2 V (p, dim)
     else:
@@ -618,8 +807,8 @@ def ridge_path(X, y, alphas, *, sample_weight=None, fit_intercept=False,
     coefs = np.empty((Y.shape[1], p, a.size), dtype=dt)
     for k in range(Y.shape[1]):
         # coefs[k] = T @ diag(z_k) @ inv
-        coefs[k] = T @ (Z[:, k:k + 1] * inv)
-    icpt = system.ym[:, None] - np.einsum("j,kja->ka", system.xm,
+        coefs[k] = _product(T, Z[:, k:k + 1] * inv)
+    icpt = system.ym[:, None] - np.einsum("j,kja->ka", system.xm + system.shift,
                                           coefs.astype(np.float64))
     if not fit_intercept:
         icpt = np.zeros((Y.shape[1], a.size))
@@ -733,6 +922,9 @@ class RidgeCV(LinearPredictMixin, MultiOutputMixin, RegressorMixin,
         self : object
         """
         alphas = check_cv_alphas(self.alphas)
+        check_bool(self.fit_intercept, "fit_intercept")
+        check_bool(self.store_cv_results, "store_cv_results")
+        check_bool(self.alpha_per_target, "alpha_per_target")
         check_choice(self.gcv_mode, "gcv_mode", [None, "auto", "svd", "eigen"])
         if self.cv is not None:
             if self.store_cv_results:
@@ -749,9 +941,10 @@ class RidgeCV(LinearPredictMixin, MultiOutputMixin, RegressorMixin,
         n, p = X.shape
         if sw is not None:
             sw = sw.astype(np.float64)
-        system = build_system(X, Y, sw, fit_intercept=self.fit_intercept,
-                              dual=p > n)
-        loo_resid = self._loo(X, Y, sw, system, alphas)
+        system = interruptible(build_system, X, Y, sw,
+                               fit_intercept=self.fit_intercept, dual=p > n,
+                               flops=_system_flops(X, p > n))
+        loo_resid, (lam, V) = self._loo(Y, sw, system, alphas)
         s = np.ones(n) if sw is None else np.sqrt(sw)
         per_target = self.alpha_per_target and Y.shape[1] > 1
         if self.scoring is None:
@@ -781,12 +974,10 @@ class RidgeCV(LinearPredictMixin, MultiOutputMixin, RegressorMixin,
         best_score = scores[np.arange(scores.shape[0]), best]
         if not per_target:
             best_alpha = np.full(Y.shape[1], best_alpha[0])
-        lam, V = self._eig
         inv = _spectral_inverse(lam, best_alpha, np.float64)   # (dim, t)
-        sol = V @ ((V.T @ system.rhs) * inv)
+        sol = _product(V, _product(V.T, system.rhs) * inv)
         coef = system.to_coef(sol)
-        intercept = _intercepts(system.xm, system.ym, coef, self.fit_intercept)
-        del self._eig
+        intercept = system.intercepts(coef)
         coef = np.ascontiguousarray(coef.T).astype(dtype)
         # scikit-learn's shapes: a single column of y gives coef_ (p,)
         self.coef_ = coef[0] if coef.shape[0] == 1 else coef
@@ -806,45 +997,42 @@ class RidgeCV(LinearPredictMixin, MultiOutputMixin, RegressorMixin,
             self.cv_results_ = res.astype(dtype)
         return self
 
-    def _loo(self, X, Y, sw, system, alphas):
-        """Scaled leave-one-out residuals s_i (y_i - yhat_-i), (n, t, n_alphas)."""
+    def _loo(self, Y, sw, system, alphas):
+        """Scaled leave-one-out residuals s_i (y_i - yhat_-i), (n, t, n_alphas),
+        and the eigendecomposition (lam, V) of system.M."""
+        X = system.X
         n, p = X.shape
-        t = Y.shape[1]
         lam, V = eigen_decompose(system.M, np.float64)
-        self._eig = (lam, V)
         s = np.ones(n) if sw is None else np.sqrt(sw)
         h0 = (s * s / system.W) if self.fit_intercept else np.zeros(n)
-        Z = V.T @ system.rhs                                  # (dim, t)
-        out = np.empty((n, t, alphas.size))
+        Z = _product(V.T, system.rhs)                         # (dim, t)
+        out = np.empty((n, Y.shape[1], alphas.size))
         rhs_rows = system.rhs if system.dual else (
             (Y - system.ym) * s[:, None])                     # S^1/2 y_c
         if system.dual:
-            # H = V diag(lam / (lam + alpha)) V^T + s s^T / W
-            shrink = lam[:, None] * _spectral_inverse(lam, alphas, np.float64)
-            Hd = (V * V) @ shrink + h0[:, None]
-            for k in range(t):
-                fitted = V @ (Z[:, k:k + 1] * shrink)
-                out[:, k, :] = (rhs_rows[:, k:k + 1] - fitted) / (1.0 - Hd)
-            return out
-        inv = _spectral_inverse(lam, alphas, np.float64)     # (p, n_alphas)
-        xmV = system.xm @ V
-        if sp.issparse(X):
-            X = X.tocsr()                                     # row blocks
-        step = max(64, _CV_BLOCK_BYTES // (8 * max(p, 1)))
+            # H = V diag(lam / (lam + alpha)) V^T + s s^T / W: U = V
+            inv = lam[:, None] * _spectral_inverse(lam, alphas, np.float64)
+        else:
+            # H = U diag(1 / (lam + alpha)) U^T + s s^T / W, U = S^1/2 X_c V
+            inv = _spectral_inverse(lam, alphas, np.float64)  # (p, n_alphas)
+            xmV = system.xm @ V
+            if sp.issparse(X):
+                X = X.tocsr()                                 # row blocks
+        step = max(64, _CV_BLOCK_BYTES // (8 * max(V.shape[0], 1)))
         for start in range(0, n, step):
-            stop = min(n, start + step)
-            Xb = X[start:stop]
-            # U = S^1/2 (X - 1 xm^T) V for this block of rows
-            U = np.asarray(Xb @ V)
-            U -= xmV
-            if sw is not None:
-                U *= s[start:stop, None]
-            Hd = (U * U) @ inv + h0[start:stop, None]
-            for k in range(t):
-                fitted = U @ (Z[:, k:k + 1] * inv)
-                out[start:stop, k, :] = (
-                    (rhs_rows[start:stop, k:k + 1] - fitted) / (1.0 - Hd))
-        return out
+            rows = slice(start, min(n, start + step))
+            if system.dual:
+                U = V[rows]
+            else:
+                # U = S^1/2 (X - 1 xm^T) V for this block of rows
+                U = np.asarray(_product(X[rows], V))
+                U -= xmV
+                if sw is not None:
+                    U *= s[rows, None]
+            out[rows] = interruptible(
+                _loo_block, U, inv, Z, rhs_rows[rows], h0[rows],
+                flops=2.0 * U.size * inv.shape[1] * (1 + Z.shape[1]))
+        return out, (lam, V)
 
     def _fit_grid_search(self, X, y, sample_weight, alphas):
         from sklearn.model_selection import GridSearchCV

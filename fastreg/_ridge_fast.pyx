@@ -1,4 +1,5 @@
-"""Ridge kernels: Gram by syrk, Cholesky solve, symmetric eigendecomposition.
+"""Ridge kernels: Gram by syrk, Cholesky solve, symmetric eigendecomposition,
+weighted column moments of sparse X.
 
 Pure numerics on contiguous typed buffers, no validation and no warnings:
 every function returns LAPACK's ``info`` (and an rcond estimate) and
@@ -10,11 +11,15 @@ neither layout is ever copied.
 """
 from cython cimport floating
 from libc.math cimport fabs
+from libc.stdint cimport int32_t, int64_t
 from libc.stdlib cimport malloc, free
 
 from ._blas cimport (C_L, C_N, C_T, C_V, _gemm, _gemv, _pocon, _potrf, _potrs,
                     _syevd, _syrk)
 
+ctypedef fused index_t:
+    int32_t
+    int64_t
 
 
 def gram(const floating[::1, :] A, bint a_is_xt, const floating[::1, :] B,
@@ -179,3 +184,41 @@ def eigh(floating[::1, :] G, floating[::1] w):
             free(work)
             free(iwork)
     return info
+
+
+def column_moments(const floating[::1] data, const index_t[::1] indices,
+                   const index_t[::1] indptr, bint csc, const double[::1] sw,
+                   double W, double[:, ::1] out):
+    """Weighted moments of each column of sparse X over its stored entries.
+
+    X is CSC (``csc``: indptr runs over columns) or CSR, with no duplicate
+    entries; sw has n_samples entries, W = sum(sw).  Two passes, so the
+    spread of a column with a large mean keeps its digits::
+
+        out[0, j] = sum_i sw_i X_ij / W                  (the weighted mean)
+        out[1, j] = sum_{i stored} sw_i (X_ij - out[0, j])^2
+        out[2, j] = sum_{i stored} sw_i
+    """
+    cdef Py_ssize_t n_major = indptr.shape[0] - 1
+    cdef Py_ssize_t p = out.shape[1]
+    cdef Py_ssize_t m, j, i
+    cdef index_t t
+    cdef double d
+    with nogil:
+        out[:, :] = 0
+        for m in range(n_major):
+            for t in range(indptr[m], indptr[m + 1]):
+                j = m if csc else indices[t]
+                i = indices[t] if csc else m
+                # out[0, j] += sw_i X_ij; out[2, j] += sw_i
+                out[0, j] += sw[i] * data[t]
+                out[2, j] += sw[i]
+        for j in range(p):
+            out[0, j] /= W
+        for m in range(n_major):
+            for t in range(indptr[m], indptr[m + 1]):
+                j = m if csc else indices[t]
+                i = indices[t] if csc else m
+                # out[1, j] += sw_i (X_ij - mean_j)^2
+                d = data[t] - out[0, j]
+                out[1, j] += sw[i] * d * d

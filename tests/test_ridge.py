@@ -308,19 +308,52 @@ def test_caller_arrays_not_modified(layout):
             np.testing.assert_array_equal(a, b)
 
 
+@pytest.mark.parametrize("value", ["no", 1, 0, None, "True"])
+def test_bool_parameters_must_be_bool(value):
+    X, y = _problem("F")
+    msg = f"fit_intercept must be a bool, got {value!r}"
+    with pytest.raises(ValueError, match=msg):
+        Ridge(fit_intercept=value).fit(X, y)
+    with pytest.raises(ValueError, match=msg):
+        RidgeCV(fit_intercept=value).fit(X, y)
+    with pytest.raises(ValueError, match=msg):
+        ridge_path(X, y, [1.0], fit_intercept=value)
+    msg = f"return_intercept must be a bool, got {value!r}"
+    with pytest.raises(ValueError, match=msg):
+        ridge_path(X, y, [1.0], return_intercept=value)
+    for name in ("store_cv_results", "alpha_per_target"):
+        with pytest.raises(ValueError, match=f"{name} must be a bool, got {value!r}"):
+            RidgeCV(**{name: value}).fit(X, y)
+
+
+def test_numpy_bools_are_accepted():
+    X, y = _problem("F")
+    for flag in (np.bool_(True), np.bool_(False)):
+        a = Ridge(fit_intercept=flag).fit(X, y)
+        b = Ridge(fit_intercept=bool(flag)).fit(X, y)
+        np.testing.assert_array_equal(a.coef_, b.coef_)
+        assert RidgeCV(fit_intercept=flag).fit(X, y).alpha_ == \
+            RidgeCV(fit_intercept=bool(flag)).fit(X, y).alpha_
+        ridge_path(X, y, [1.0], fit_intercept=flag, return_intercept=np.bool_(True))
+
+
 # ----------------------------------------------------- the sklearn contract
-EXPECTED_FAILED_CHECKS = {
-    "Ridge": {
-        "check_non_transformer_estimators_n_iter":
-            "n_iter_ is None with the direct (Cholesky) solver, as for "
-            "scikit-learn's own Ridge, which that check skips by class name",
-    },
-}
+@pytest.mark.parametrize("solver", ["cholesky", "cg"])
+def test_n_iter_is_reported(layout, solver):
+    # scikit-learn's contract for estimators with max_iter: n_iter_ >= 1; a
+    # direct solve counts as one iteration (scikit-learn's Ridge leaves None)
+    from sklearn.utils.estimator_checks import check_non_transformer_estimators_n_iter
+    X, y = _problem(layout, np.float64, 60, 15)
+    m = Ridge(alpha=1.0, solver=solver).fit(X, np.column_stack([y, -y]))
+    assert m.n_iter_.shape == (2,) and m.n_iter_.dtype.kind == "i"
+    if solver == "cholesky":
+        np.testing.assert_array_equal(m.n_iter_, [1, 1])
+    else:
+        assert np.all((m.n_iter_ >= 1) & (m.n_iter_ <= 15 + 5))
+    check_non_transformer_estimators_n_iter("Ridge", Ridge(solver=solver))
 
 
-@parametrize_with_checks(
-    [Ridge(), RidgeCV()],
-    expected_failed_checks=lambda est: EXPECTED_FAILED_CHECKS.get(type(est).__name__, {}))
+@parametrize_with_checks([Ridge(), RidgeCV()])
 def test_sklearn_contract(estimator, check):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", LinAlgWarning)
