@@ -6,6 +6,7 @@ problem in ``_problems`` (and ``_tall``), and one alpha's outer loop in
 ``tol * sum_i sw_i y_c,i^2`` (kernel scale).
 """
 import contextlib
+import dataclasses
 import mmap
 import sys
 import warnings
@@ -43,6 +44,9 @@ class SolverOptions:
     positive: bool = False
     working_set: bool = True
     random_order: object = None       # a numpy Generator, or None for cyclic
+    # also stop only after an epoch whose largest coordinate change is at
+    # most tol * max|w| (scikit-learn's rule; see _alpha._settle)
+    settle: bool = True
 
 
 @dataclass
@@ -197,8 +201,13 @@ def compute_path(X, y, *, l1_ratio=0.5, eps=1e-3, n_alphas=100, alphas=None,
                  precompute="auto", Xy=None, coef_init=None, tol=1e-4,
                  max_iter=1000, positive=False, working_set=True,
                  random_state=None, selection="cyclic", check_input=True,
-                 warn=True, lower_bounds=None, upper_bounds=None, gram_source=None):
+                 warn=True, lower_bounds=None, upper_bounds=None, gram_source=None,
+                 settle=True):
     """Elastic-net path with every parameter checked.  Returns a PathResult.
+
+    ``settle``: also require scikit-learn's coordinate-change rule on the
+    last epoch of each alpha (see ``_alpha._settle``); False stops at the
+    first certified point (faster, less accurate inside tol).
 
     ``gram_source``: None, or a callable returning the centred, weighted Gram
     matrix of X (as ``precompute`` would take it), called only by a form
@@ -255,7 +264,8 @@ def compute_path(X, y, *, l1_ratio=0.5, eps=1e-3, n_alphas=100, alphas=None,
         from sklearn.utils import check_random_state
         rng = np.random.default_rng(check_random_state(random_state).randint(2 ** 31))
     opts = SolverOptions(tol=tol, max_iter=max_iter, positive=bool(positive),
-                         working_set=working_set, random_order=rng)
+                         working_set=working_set, random_order=rng,
+                         settle=bool(settle))
 
     # a single alpha from zero is reached through a few warm starts (below);
     # with them it is still a short path
@@ -318,15 +328,18 @@ def compute_path(X, y, *, l1_ratio=0.5, eps=1e-3, n_alphas=100, alphas=None,
         amax = alpha_max(prob, l1_ratio, opts.positive)
         grid = geometric_grid(amax, grid, eps)
 
+    warm_epochs = 0
     if single and l1_ratio > 0:
         # from alpha_max down by halves: each start is close, working sets
         # stay small (a cold start at a small alpha puts hundreds of
-        # violators in one ill-conditioned set).  Each has max_iter epochs;
-        # n_iters counts the target's only.
+        # violators in one ill-conditioned set).  They and the target share
+        # max_iter epochs, and n_iters counts them all, as scikit-learn's
+        # n_iter_ counts every epoch of a fit.
         amax = alpha_max(prob, l1_ratio, opts.positive)
         for alpha in _warm_path(amax, grid[0]):
-            _solve_alpha(prob, *kernel_penalties(alpha, l1_ratio, prob.W), opts,
-                         tol_abs)
+            budget = dataclasses.replace(opts, max_iter=opts.max_iter - warm_epochs)
+            warm_epochs += _solve_alpha(prob, *kernel_penalties(alpha, l1_ratio, prob.W),
+                                        budget, tol_abs)[1]
 
     k = grid.shape[0]
     prob.plan([kernel_penalties(a, l1_ratio, prob.W) for a in grid], opts, tol_abs)
@@ -339,14 +352,16 @@ def compute_path(X, y, *, l1_ratio=0.5, eps=1e-3, n_alphas=100, alphas=None,
     converged = np.empty(k, dtype=bool)
     for i, alpha in enumerate(grid):
         l1, l2 = kernel_penalties(alpha, l1_ratio, prob.W)
-        gap, epochs, ok = _solve_alpha(prob, l1, l2, opts, tol_abs)
+        step_opts = opts if i or not warm_epochs else \
+            dataclasses.replace(opts, max_iter=opts.max_iter - warm_epochs)
+        gap, epochs, ok = _solve_alpha(prob, l1, l2, step_opts, tol_abs)
         nz = prob.support()
         coefs[nz, i] = prob.w[nz]
         intercepts[i] = prob.intercept()
         if shift is not None:
             intercepts[i] -= float(shift[nz] @ prob.w[nz].astype(np.float64))
         gaps[i] = gap / prob.W
-        n_iters[i] = epochs
+        n_iters[i] = epochs + (warm_epochs if i == 0 else 0)
         converged[i] = ok
     res = PathResult(grid, coefs, intercepts, gaps, n_iters, converged,
                      tol_abs / prob.W, amax)

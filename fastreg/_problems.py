@@ -18,6 +18,7 @@ import scipy.sparse as sp
 
 from . import _cd_fast
 from ._config import speed_copy_fits
+from ._interrupt import interruptible
 
 
 def _solve_block(G, q, pf, w, scal, opts, box):
@@ -37,6 +38,7 @@ class _Problem:
     """What every kernel form shares: targets, weights, penalty factors."""
 
     cheap_grad = False     # True when the full gradient needs no pass over X
+    settles_inside = False  # True when solve() applies the settle rule itself
     check_every = 10       # epochs between two inner gap checks
     positive = False       # constrain w >= 0 (set by the path)
     _skipped = None        # features whose gradient entry is only a bound
@@ -775,7 +777,8 @@ def symmetric_block(X, sw, mu, W, feats):
             Xf = sp.diags(np.sqrt(sw)) @ Xf
         B = (Xf.T @ Xf).toarray()
     elif whole and sw is None:
-        B = X.T @ X
+        # X^T X (one syrk), in a worker thread that Ctrl-C need not wait for
+        B = interruptible(_gram, X, flops=X.shape[0] * X.shape[1] ** 2)
     else:
         B = np.zeros((len(feats), len(feats)))
         step = max(1, 2 ** 22 // max(len(feats), 1))
@@ -785,9 +788,15 @@ def symmetric_block(X, sw, mu, W, feats):
                 block = block[:, feats]
             if sw is not None:
                 block = block * np.sqrt(sw[start:start + step])[:, None]
-            B += block.T @ block
+            # B += block^T block
+            B += interruptible(_gram, block, flops=block.shape[0] * len(feats) ** 2)
     m = np.asarray(mu, dtype=np.float64)[feats]
     return np.asarray(B, dtype=np.float64) - W * np.outer(m, m)
+
+
+def _gram(X):
+    """X^T X (NumPy calls syrk for this product)."""
+    return X.T @ X
 
 
 def _centred_sq_norms(X, sw, mu, W):

@@ -58,6 +58,7 @@ class _TallProblem(_Problem):
     """Dense float64 X with n >= 2p, no box and every feature penalised."""
 
     cheap_grad = True
+    settles_inside = True    # its alphas are solved on S by _solve_alpha
     full_at = 0.5          # the whole Gram matrix once |S| reaches this fraction of p
     full_max_bytes = 2 ** 31     # ... which must take at most this much memory
     subset_max_bytes = 2 ** 30   # most memory for S's centred columns
