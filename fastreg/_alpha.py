@@ -12,6 +12,7 @@ from . import _cd_fast
 # working-set policy
 _WS_MIN = 10                 # smallest working set
 _INNER_RATIO = 0.1           # inner solve stops at this fraction of the outer gap
+_FREE_EVERY = 200            # inner epochs between two exact unpenalised steps
 
 
 def _working_set(prob, u, l1, l2, size):
@@ -93,6 +94,7 @@ def _solve_alpha(prob, l1, l2, opts, tol_abs):
     epochs = 0
     size = max(_WS_MIN, 2 * prob.support().size)
     inner_scale = 0.9
+    free = prob._free_features().size > 0 and not prob.settles_inside
     settled = False          # the point certified next met scikit-learn's rule
     while True:
         u = prob.grad(l1)
@@ -126,11 +128,18 @@ def _solve_alpha(prob, l1, l2, opts, tol_abs):
             return gap, epochs, False
         if opts.random_order is not None:
             ws = opts.random_order.permutation(ws).astype(np.int32)
+        budget = opts.max_iter - epochs
+        if free:
+            # coordinate descent crawls along correlated unpenalised features:
+            # their exact step (below) comes at least every _FREE_EVERY epochs
+            budget = min(budget, _FREE_EVERY)
         e, inner_gap = prob.solve(ws, dict(l1=l1, l2=l2, positive=opts.positive,
-                                           max_epochs=opts.max_iter - epochs,
-                                           tol=inner_tol, check_every=prob.check_every))
+                                           max_epochs=budget, tol=inner_tol,
+                                           check_every=prob.check_every))
         epochs += e
         size *= 2
-        if complete and inner_gap <= inner_tol and not prob.free_step():
-            # (an exact step of the unpenalised features is tried first)
+        stalled = inner_gap > inner_tol and e == budget
+        if (complete or stalled) and free and prob.free_step():
+            continue
+        if complete and inner_gap <= inner_tol:
             inner_scale *= 0.1

@@ -120,6 +120,9 @@ class _Problem:
             free, C, beta = step
             G_ff = C[free]
             u2 = u - C @ beta
+            # zero by construction, up to rounding; exactly zero for the box
+            # gap, where a residue's sign would open an unbounded direction
+            u2[free] = 0.0
             A2 = A - float(beta @ self.q[free].astype(np.float64))
             B2 = max(B - 2.0 * float(beta @ u[free]) + float(beta @ G_ff @ beta), 0.0)
         if self.box.size:
