@@ -146,14 +146,15 @@ def alpha_max(prob, l1_ratio, positive):
     the one at the solution for alpha = alpha_max.
     """
     u = prob.grad()
-    pen = prob.pf > 0
+    # (a constant column's correlation is cancellation residue: left out)
+    pen = (prob.pf > 0) & (prob.norms > 0)
     if prob.box.size:
         # only the directions the bounds leave open can leave zero
         lo, hi = prob.box
         t = np.maximum(np.where(hi > 0, u, 0.0), np.where(lo < 0, -u, 0.0))[pen]
     else:
         t = u[pen] if positive else np.abs(u[pen])
-    if not np.any(pen) or l1_ratio == 0:
+    if not np.any(prob.pf > 0) or l1_ratio == 0:
         return np.inf
     top = float(np.max(t / prob.pf[pen], initial=0.0))
     # a correlation within rounding of the largest one possible is zero:
@@ -164,7 +165,7 @@ def alpha_max(prob, l1_ratio, positive):
 
 
 def _largest_correlation(prob):
-    """max_j ||x_j||_S ||y_c||_S / min pf: no |u_j| / pf_j can exceed it."""
+    """max_j ||x_j||_S ||y_c||_S / pf_j: no |u_j| / pf_j can exceed it."""
     pen = prob.pf > 0
     root = prob.col_norms()[0][pen]
     return float(np.max(root / prob.pf[pen], initial=0.0)) * np.sqrt(prob.yy)
@@ -186,7 +187,10 @@ def geometric_grid(amax, n_alphas, eps):
 
 
 def _fit_unpenalized(prob, opts, tol_abs):
-    """Least squares on the unpenalised features (coordinate descent)."""
+    """Least squares on the unpenalised features: coordinate descent (which
+    honours bounds), then their exact step where it stays inside them
+    (coordinate descent crawls on correlated columns, and alpha_max is read
+    off the gradient at this point)."""
     free = prob.active[prob.pf[prob.active] == 0]
     if free.shape[0] == 0:
         return
@@ -194,6 +198,8 @@ def _fit_unpenalized(prob, opts, tol_abs):
                dict(l1=0.0, l2=0.0, positive=opts.positive,
                     max_epochs=max(opts.max_iter, 10000), tol=0.01 * tol_abs,
                     check_every=5))
+    if not prob.settles_inside:
+        prob.free_step()
 
 
 def compute_path(X, y, *, l1_ratio=0.5, eps=1e-3, n_alphas=100, alphas=None,

@@ -50,6 +50,7 @@ class _Problem:
     # scale) to the forms that complete it: cross-validation folds share one
     gram_source = None
     _acc = None            # (ws, u_acc[ws], A, B, ||r_acc - r||): last extrapolation
+    _constant = None       # features whose centred column is 0 (found once)
 
     def __init__(self, y, sw, pf, fit_intercept, dtype):
         self.dtype = dtype
@@ -114,6 +115,13 @@ class _Problem:
         constraint is one-sided there, and the gap checks it.
         """
         A, B = self.stats()
+        if self._constant is None:
+            self._constant = np.flatnonzero(self.norms <= 0)
+        if self._constant.size:
+            # a constant column's centred correlation is 0: what was computed
+            # (x^T r - mu_j sum r, in X's dtype) is cancellation residue
+            u = u.copy()
+            u[self._constant] = 0.0
         u2, A2, B2 = u, A, B
         step = self._free_projection(u)
         if step is not None:
@@ -193,12 +201,14 @@ class _Problem:
         reaches 0.99 of its constraint, and adds nothing to the elastic
         net's conjugate term (c |u_j| < l1 pf_j for c <= 1)."""
         ex = self._exact
-        if ex is None or self._free_features().size or ex.size == 0:
+        if ex is None or self._free_features().size or ex.size == 0 or l1 <= 0:
             return self.all_idx
         pf = self.pf[ex].astype(np.float64)
         v = u[ex] - l2 * pf * self.w[ex]
         t = v if positive else np.abs(v)
-        if np.max(t / (l1 * pf), initial=0.0) >= 0.99:
+        # (pf_j = 0 here only on constant columns: nothing to scale by)
+        ratio = np.divide(t, l1 * pf, out=np.zeros_like(t), where=pf > 0)
+        if np.max(ratio, initial=0.0) >= 0.99:
             return ex
         return self.all_idx
 
