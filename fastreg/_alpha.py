@@ -65,20 +65,13 @@ def _settle(prob, l1, l2, opts, budget):
     """
     if prob.settles_inside:
         return 0
-    epochs = 0
-    while epochs < budget:
-        ws = np.union1d(prob.support(), prob._free_features()).astype(np.int32)
-        if ws.size == 0:
-            break
-        before = prob.w[ws].astype(np.float64)
-        # one epoch (the kernels stop at max_epochs whatever the gap)
-        e, _ = prob.solve(ws, dict(l1=l1, l2=l2, positive=opts.positive,
-                                   max_epochs=1, tol=-1.0, check_every=1))
-        epochs += e
-        after = prob.w[ws].astype(np.float64)
-        wmax = np.max(np.abs(after), initial=0.0)
-        if np.max(np.abs(after - before), initial=0.0) <= opts.tol * wmax:
-            break
+    ws = np.union1d(prob.support(), prob._free_features()).astype(np.int32)
+    if ws.size == 0 or budget <= 0:
+        return 0
+    # the kernels stop after the first epoch that meets the rule (any gap)
+    epochs, _ = prob.solve(ws, dict(l1=l1, l2=l2, positive=opts.positive,
+                                    max_epochs=budget, tol=np.inf,
+                                    check_every=budget + 1, dw_tol=opts.tol))
     return epochs
 
 
@@ -135,11 +128,16 @@ def _solve_alpha(prob, l1, l2, opts, tol_abs):
             budget = min(budget, _FREE_EVERY)
         e, inner_gap = prob.solve(ws, dict(l1=l1, l2=l2, positive=opts.positive,
                                            max_epochs=budget, tol=inner_tol,
-                                           check_every=prob.check_every))
+                                           check_every=prob.check_every,
+                                           dw_tol=opts.tol if opts.settle else -1.0))
         epochs += e
+        # (with the rule in force, an inner solve that reached its tolerance
+        # ended on an epoch that met it: a certificate now needs no settling)
+        settled = opts.settle and inner_gap <= inner_tol and e < budget
         size *= 2
         stalled = inner_gap > inner_tol and e == budget
         if (complete or stalled) and free and prob.free_step():
+            settled = False
             continue
         if complete and inner_gap <= inner_tol:
             inner_scale *= 0.1

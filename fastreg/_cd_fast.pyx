@@ -59,6 +59,8 @@ cdef struct CDOptions:
     int max_epochs      # epochs over ws at most
     double tol          # stop when the duality gap restricted to ws <= tol
     int check_every     # epochs between two gap evaluations
+    double dw_tol       # >= 0: stop only after an epoch whose max |dw| <= dw_tol max |w|
+                        # (scikit-learn's rule) and whose gap is <= tol; < 0: gap only
 
 
 cdef inline double _update(double g, double wj, double norm, double l1j,
@@ -263,6 +265,11 @@ cdef inline double _ws_gap(Py_ssize_t m, const int32_t *ws, const floating *w,
                 scal[2])
 
 
+cdef inline bint _settled(double dmax, double wmax, CDOptions *o) noexcept nogil:
+    """The epoch met the coordinate-change rule: max |dw| <= dw_tol max |w|."""
+    return o.dw_tol >= 0 and dmax <= o.dw_tol * wmax
+
+
 cdef inline bint _check_now(double dmax, double wmax, int epoch,
                             CDOptions *o) noexcept nogil:
     """The gap costs an epoch: evaluate it once the iterates have nearly
@@ -446,6 +453,7 @@ def cd_dense(const floating[::1, :] X, const floating[::1] sw,
     cdef bint has_box = box.shape[0] == 2
     cdef double g, wj, new, d, W = scal[3], gap = INFINITY, work = 0.0
     cdef double dmax, wmax
+    cdef bint settled
     cdef double *u
     cdef bint extra = hist.shape[0] == EXTRA_K + 1 and hist.shape[1] == n and not has_box
     cdef int slot = 0
@@ -483,7 +491,8 @@ def cd_dense(const floating[::1, :] X, const floating[::1] sw,
                 slot = epoch % (EXTRA_K + 1)
                 for k in range(n):
                     hist[slot, k] = rs[k] + scal[0]
-            if _check_now(dmax, wmax, epoch, &opts):
+            settled = _settled(dmax, wmax, &opts)
+            if settled or _check_now(dmax, wmax, epoch, &opts):
                 gap = INFINITY
                 if extra and epoch > EXTRA_K:
                     gap = _dense_extra_gap(X, swp, has_sw, mu, norms, pf, w, rs,
@@ -498,7 +507,7 @@ def cd_dense(const floating[::1, :] X, const floating[::1] sw,
                                            scal[0] * W * mu[j])
                     gap = min(gap, _ws_gap(m, &ws[0], &w[0], u, &pf[0], &norms[0],
                                            &opts, has_box, box, &scal[0]))
-                if gap <= opts.tol:
+                if gap <= opts.tol and (settled or opts.dw_tol < 0):
                     break
             work += <double> n * m
             if work > SIGNAL_WORK:
@@ -662,6 +671,7 @@ def cd_sparse(const floating[::1] data, const index_t[::1] indices,
     cdef bint has_box = box.shape[0] == 2
     cdef double g, wj, new, d, W = scal[3], gap = INFINITY, work = 0.0
     cdef double dmax, wmax
+    cdef bint settled
     cdef double *u
     if u_buf.shape[0] < max(m, 1):
         raise ValueError(f"u_buf must hold {max(m, 1)} values, got {u_buf.shape[0]}")
@@ -692,7 +702,8 @@ def cd_sparse(const floating[::1] data, const index_t[::1] indices,
                         rs[ip[t]] -= d * dp[t]
                     scal[0] += d * mu[j]
                     _track(d, g, norms[j], q[j], &scal[0])
-            if _check_now(dmax, wmax, epoch, &opts):
+            settled = _settled(dmax, wmax, &opts)
+            if settled or _check_now(dmax, wmax, epoch, &opts):
                 for k in range(m):
                     j = ws[k]
                     u[k] = _grad_sparse(dp, ip, indptr[j], indptr[j + 1],
@@ -700,7 +711,7 @@ def cd_sparse(const floating[::1] data, const index_t[::1] indices,
                                         scal[0] * W * mu[j])
                 gap = _ws_gap(m, &ws[0], &w[0], u, &pf[0], &norms[0], &opts,
                               has_box, box, &scal[0])
-                if gap <= opts.tol:
+                if gap <= opts.tol and (settled or opts.dw_tol < 0):
                     break
             if work > SIGNAL_WORK:
                 work = 0.0
@@ -782,7 +793,8 @@ def cd_gram(const floating[::1, :] G, const floating[::1] q,
     cdef int64_t c
     cdef int epoch = 0
     cdef bint has_box = box.shape[0] == 2
-    cdef double g, wj, new, d, gap = INFINITY, work = 0.0
+    cdef double g, wj, new, d, gap = INFINITY, work = 0.0, dmax, wmax
+    cdef bint settled
     cdef double *u = <double *> malloc(max(m, 1) * sizeof(double))
     cdef floating *diag = <floating *> malloc(max(p, 1) * sizeof(floating))
     if u == NULL or diag == NULL:
@@ -802,6 +814,8 @@ def cd_gram(const floating[::1, :] G, const floating[::1] q,
         with nogil:
             while epoch < opts.max_epochs:
                 epoch += 1
+                dmax = 0.0
+                wmax = 0.0
                 for k in range(m):
                     j = ws[k]
                     if diag[j] <= 0:
@@ -810,6 +824,8 @@ def cd_gram(const floating[::1, :] G, const floating[::1] q,
                     g = H[j]
                     new = _step(g, wj, diag[j], j, &pf[0], &opts, has_box, box)
                     d = new - wj
+                    dmax = max(dmax, fabs(d))
+                    wmax = max(wmax, fabs(new))
                     if d != 0.0:
                         w[j] = new
                         # H[ws] -= d * G[ws, j]
@@ -817,12 +833,13 @@ def cd_gram(const floating[::1, :] G, const floating[::1] q,
                         for t in range(m):
                             H[ws[t]] -= d * G[ws[t], c]
                         _track(d, g, diag[j], q[j], &scal[0])
-                if epoch % opts.check_every == 0 or epoch == opts.max_epochs:
+                settled = _settled(dmax, wmax, &opts)
+                if settled or epoch % opts.check_every == 0 or epoch == opts.max_epochs:
                     for k in range(m):
                         u[k] = H[ws[k]]
                     gap = _ws_gap(m, &ws[0], &w[0], u, &pf[0], diag, &opts,
                                   has_box, box, &scal[0])
-                    if gap <= opts.tol:
+                    if gap <= opts.tol and (settled or opts.dw_tol < 0):
                         break
                 work += <double> m * m
                 if work > SIGNAL_WORK:

@@ -197,7 +197,7 @@ def _fit_unpenalized(prob, opts, tol_abs):
     prob.solve(free.astype(np.int32),
                dict(l1=0.0, l2=0.0, positive=opts.positive,
                     max_epochs=max(opts.max_iter, 10000), tol=0.01 * tol_abs,
-                    check_every=5))
+                    check_every=5, dw_tol=-1.0))
     if not prob.settles_inside:
         prob.free_step()
 
