@@ -160,13 +160,28 @@ class ElasticNet(LinearPredictMixin, RegressorMixin, BaseEstimator):
         X, y, sw, pf = validate_fit(self, X, y, sample_weight, self.penalty_factor,
                                     multi_output=True)
         n, p = X.shape
-        if isinstance(self.precompute, np.ndarray):
-            check_gram(self.precompute, X, sw, self.fit_intercept)
+        precompute = self.precompute
+        if isinstance(precompute, np.ndarray):
+            if precompute.shape != (p, p):
+                raise ValueError(f"precompute must be a ({p}, {p}) Gram matrix, "
+                                 f"got shape {precompute.shape}")
+            mu = np.asarray(X.mean(axis=0) if sw is None else
+                            (X.T @ sw) / np.sum(sw), dtype=np.float64).ravel()
+            if self.fit_intercept and not np.allclose(mu, 0.0):
+                # scikit-learn's behaviour: X^T X of uncentred X is not the
+                # Gram matrix of the problem with an intercept
+                warnings.warn(
+                    "Gram matrix was provided but X was centered to fit intercept: "
+                    "recomputing Gram matrix.", UserWarning, stacklevel=2)
+                precompute = True
+            else:
+                check_gram(precompute, X, sw, self.fit_intercept)
         if alpha == 0:
             warnings.warn(
-                "With alpha=0, coordinate descent converges slowly and its "
-                "duality gap cannot certify the solution; use "
-                "sklearn.linear_model.LinearRegression.", UserWarning, stacklevel=2)
+                "With alpha=0, this algorithm does not converge well. You are "
+                "advised to use the LinearRegression estimator (coordinate descent "
+                "converges slowly and its duality gap cannot certify the "
+                "solution).", UserWarning, stacklevel=2)
         Y = y[:, None] if y.ndim == 1 else y
         prev = None
         if self.warm_start and hasattr(self, "coef_"):
@@ -181,7 +196,7 @@ class ElasticNet(LinearPredictMixin, RegressorMixin, BaseEstimator):
             res = compute_path(
                 X, Y[:, k], l1_ratio=l1_ratio, alphas=[alpha], sample_weight=sw,
                 penalty_factor=pf, fit_intercept=self.fit_intercept,
-                precompute=self.precompute,
+                precompute=precompute,
                 coef_init=None if prev is None else prev[k], tol=self.tol,
                 max_iter=self.max_iter, positive=self.positive,
                 lower_bounds=self.lower_bounds, upper_bounds=self.upper_bounds,

@@ -129,6 +129,11 @@ def make_problem(X, y, sw, pf, fit_intercept, precompute, Xy=None, n_alphas=100,
     return prob
 
 
+def _largest_entry(X):
+    data = X.data if sp.issparse(X) else X
+    return float(np.max(np.abs(data), initial=0.0))
+
+
 def _warm_path(amax, alpha):
     """The alphas solved before ``alpha`` on a single fit: geometric from
     alpha_max by steps of _WARM_STEP, fewer than _LONG_PATH - 1 of them."""
@@ -290,6 +295,12 @@ def compute_path(X, y, *, l1_ratio=0.5, eps=1e-3, n_alphas=100, alphas=None,
                             bounded=box.size > 0)
     if late_finite and not np.all(np.isfinite(prob.norms)):
         check_X_y(X, y)          # NaN or inf in X (not norms that overflow)
+    if X.dtype == np.float64 and not np.all(np.isfinite(prob.norms)):
+        # (float32 norms that overflow are handled: the kernels work in float64)
+        raise ValueError(
+            "Coordinate descent iterations resulted in non-finite parameter "
+            "values: the column norms of X overflow float64 (largest |X_ij| "
+            f"{_largest_entry(X):.3g}); scale X down")
     shift = None
     cols = offset_columns(X, prob.mu, prob.norms, prob.W) \
         if fit_intercept and not isinstance(precompute, np.ndarray) else None
@@ -329,8 +340,10 @@ def compute_path(X, y, *, l1_ratio=0.5, eps=1e-3, n_alphas=100, alphas=None,
         eps = check_scalar_param(eps, "eps", low=0, low_open=True)
         if l1_ratio == 0:
             raise ValueError(
-                "l1_ratio must be > 0 to build an alpha grid, got 0; pass alphas "
-                "as an array instead")
+                "Automatic alpha grid generation is not supported for l1_ratio=0. "
+                "Please supply a grid by providing your estimator with the "
+                "appropriate `alphas=` argument. (l1_ratio must be > 0 to build an "
+                "alpha grid, got 0; pass alphas as an array instead)")
         amax = alpha_max(prob, l1_ratio, opts.positive)
         grid = geometric_grid(amax, grid, eps)
 
@@ -385,7 +398,8 @@ def warn_not_converged(res):
                       for i in bad[:5])
     more = f" and {bad.size - 5} more" if bad.size > 5 else ""
     warnings.warn(
-        f"Objective did not converge for {bad.size} of {res.alphas.size} alphas: "
+        f"Objective did not converge. You might want to increase the number of "
+        f"iterations. It did not converge for {bad.size} of {res.alphas.size} alphas: "
         f"{shown}{more}; the duality gap must reach tol * ||y||^2 / n = "
         f"{res.gap_tol:.3g}. Increase max_iter, or loosen tol.",
         ConvergenceWarning, stacklevel=_caller_stacklevel())

@@ -135,6 +135,15 @@ def check_alphas(alphas, n_alphas):
         return check_scalar_param(n_alphas, "n_alphas", low=1, integer=True)
     if isinstance(alphas, numbers.Integral) and not isinstance(alphas, bool):
         return check_scalar_param(alphas, "alphas", low=1, integer=True)
+    if isinstance(alphas, (list, tuple)):
+        # each entry a real number, named as scikit-learn names it
+        for i, a in enumerate(alphas):
+            if isinstance(a, bool) or not isinstance(a, numbers.Real):
+                raise TypeError(f"alphas[{i}] must be an instance of float, not "
+                                f"{type(a).__name__}")
+            if a < 0:
+                raise ValueError(f"alphas[{i}] == {a}, must be >= 0.0. (alphas must "
+                                 f"be >= 0, got {float(a)} at index {i})")
     arr = np.asarray(alphas, dtype=np.float64)
     if arr.ndim != 1 or arr.size == 0:
         raise ValueError(
@@ -174,7 +183,8 @@ def check_gram(gram, X, sample_weight, fit_intercept):
         j = bad[0]
         what = "centred, weighted" if fit_intercept else "weighted"
         raise ValueError(
-            f"precompute must be the Gram matrix of the {what} X "
+            f"The Gram matrix passed in precompute did not pass validation: it "
+            f"must be the Gram matrix of the {what} X "
             f"(fit_intercept={fit_intercept}): its diagonal entry {j} is "
             f"{diag[j]:.6g}, expected {expected[j]:.6g}")
 

@@ -382,14 +382,30 @@ def test_valid_inputs_in_other_forms_are_accepted(dtype):
 
 
 @pytest.mark.parametrize("sparse", [False, True])
-def test_uncentred_gram_with_intercept_is_refused(sparse):
+def test_uncentred_gram_with_intercept_is_recomputed(sparse):
+    """X^T X of uncentred X with fit_intercept=True: scikit-learn's warning,
+    and the fit of the right (centred) Gram matrix."""
     X, y = _data()
     X = X + 3.0
     Xv = sp.csr_matrix(X) if sparse else X
-    with pytest.raises(ValueError, match=r"precompute must be the Gram matrix of "
-                       r"the centred, weighted X \(fit_intercept=True\): its "
-                       r"diagonal entry 0 is [0-9.]+, expected [0-9.]+"):
-        ElasticNet(alpha=0.1, precompute=X.T @ X).fit(Xv, y)
+    with pytest.warns(UserWarning, match="Gram matrix was provided but X was "
+                      "centered to fit intercept: recomputing Gram matrix."):
+        got = ElasticNet(alpha=0.1, precompute=X.T @ X, tol=1e-10).fit(Xv, y)
+    ref = ElasticNet(alpha=0.1, precompute=True, tol=1e-10).fit(Xv, y)
+    np.testing.assert_allclose(got.coef_, ref.coef_, rtol=1e-8, atol=1e-10)
+
+
+def test_wrong_centred_gram_is_refused():
+    """A Gram matrix for centred X whose diagonal is wrong fails validation,
+    with scikit-learn's key phrase."""
+    X, y = _data()
+    Xc = X - X.mean(axis=0)
+    G = Xc.T @ Xc
+    G[0, 0] *= 1.5
+    with pytest.raises(ValueError, match=r"Gram matrix passed in precompute did not "
+                       r"pass validation: it must be the Gram matrix of the centred, "
+                       r"weighted X \(fit_intercept=True\): its diagonal entry 0"):
+        ElasticNet(alpha=0.1, precompute=G).fit(Xc, y)
 
 
 @pytest.mark.parametrize("sparse", [False, True])
@@ -418,3 +434,40 @@ def test_centred_weighted_gram_is_accepted(dtype, sparse):
     ref = ElasticNet(alpha=0.05, precompute=False, tol=tol).fit(Xv, y,
                                                                 sample_weight=sw)
     np.testing.assert_allclose(ours.coef_, ref.coef_, rtol=1e-3, atol=1e-4)
+
+
+def test_messages_carry_scikit_learns_key_phrases():
+    """Where a user's code may match scikit-learn's wording, fastreg's
+    messages contain it (and keep their own detail)."""
+    from sklearn.exceptions import ConvergenceWarning
+
+    from fastreg import LassoCV, lasso_path
+    X, y = _data()
+    with pytest.warns(ConvergenceWarning, match="Objective did not converge. You "
+                      "might want to increase the number of iterations. It did not "
+                      "converge for 1 of 1 alphas"):
+        Lasso(alpha=1e-6, tol=1e-12, max_iter=2).fit(X, y)
+    with pytest.warns(UserWarning, match="With alpha=0, this algorithm does not "
+                      "converge well. You are advised to use the LinearRegression "
+                      "estimator"):
+        Lasso(alpha=0, max_iter=5).fit(X, y)
+    with pytest.raises(ValueError, match="Automatic alpha grid generation is not "
+                       "supported for l1_ratio=0"):
+        enet_path(X, y, l1_ratio=0.0)
+    with pytest.raises(ValueError, match=r"alphas\[1\] == -1, must be >= 0.0."):
+        LassoCV(alphas=(1, -1, -100)).fit(X, y)
+    with pytest.raises(TypeError, match=r"alphas\[2\] must be an instance of float, "
+                       r"not str"):
+        lasso_path(X, y, alphas=(1, 1.0, "1"))
+
+
+def test_overflowing_column_norms_are_refused():
+    """float64 X whose column norms overflow cannot be certified: a clear
+    error, as scikit-learn gives, never a silent all-zero model."""
+    rng = np.random.default_rng(0)
+    X = np.finfo(np.float64).max * rng.uniform(size=(10, 2))
+    y = rng.integers(0, 2, size=10).astype(float)
+    with pytest.raises(ValueError, match="Coordinate descent iterations resulted "
+                       "in non-finite parameter values: the column norms of X "
+                       "overflow float64"):
+        ElasticNet(alpha=0.1).fit(X, y)
