@@ -75,8 +75,12 @@ def _settle(prob, l1, l2, opts, budget):
     return epochs
 
 
-def _solve_alpha(prob, l1, l2, opts, tol_abs):
+def _solve_alpha(prob, l1, l2, opts, tol_abs, trust_start=False):
     """Solve one alpha from the current state.  Returns (gap, epochs, ok).
+
+    ``trust_start``: a starting point the certificate accepts needs no
+    settling epoch (a user's warm start: scikit-learn checks the gap before
+    its first epoch and returns with n_iter_ = 0).
 
     Outer loop: one full gradient, the certified gap, a working set, an inner
     solve.  The inner gap is cheaper but can be optimistic (it ignores the
@@ -88,7 +92,7 @@ def _solve_alpha(prob, l1, l2, opts, tol_abs):
     size = max(_WS_MIN, 2 * prob.support().size)
     inner_scale = 0.9
     free = prob._free_features().size > 0 and not prob.settles_inside
-    settled = False          # the point certified next met scikit-learn's rule
+    settled = trust_start    # the point certified next met scikit-learn's rule
     while True:
         u = prob.grad(l1)
         gap = prob.certified_gap(u, l1, l2, opts.positive)

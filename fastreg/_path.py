@@ -7,6 +7,8 @@ problem in ``_problems`` (and ``_tall``), and one alpha's outer loop in
 """
 import contextlib
 import dataclasses
+import difflib
+import inspect
 import mmap
 import sys
 import warnings
@@ -373,7 +375,8 @@ def compute_path(X, y, *, l1_ratio=0.5, eps=1e-3, n_alphas=100, alphas=None,
         l1, l2 = kernel_penalties(alpha, l1_ratio, prob.W)
         step_opts = opts if i or not warm_epochs else \
             dataclasses.replace(opts, max_iter=opts.max_iter - warm_epochs)
-        gap, epochs, ok = _solve_alpha(prob, l1, l2, step_opts, tol_abs)
+        gap, epochs, ok = _solve_alpha(prob, l1, l2, step_opts, tol_abs,
+                                       trust_start=i == 0 and coef_init is not None)
         nz = prob.support()
         coefs[nz, i] = prob.w[nz]
         intercepts[i] = prob.intercept()
@@ -421,7 +424,7 @@ def enet_path(X, y, *, l1_ratio=0.5, eps=1e-3, n_alphas=100, alphas=None,
               check_input=True, tol=1e-4, max_iter=1000, sample_weight=None,
               penalty_factor=None, fit_intercept=False, selection="cyclic",
               random_state=None, return_intercept=False, lower_bounds=None,
-              upper_bounds=None):
+              upper_bounds=None, **params):
     """Elastic-net regularization path by warm-started coordinate descent.
 
     For each alpha the objective is::
@@ -523,6 +526,8 @@ def enet_path(X, y, *, l1_ratio=0.5, eps=1e-3, n_alphas=100, alphas=None,
     >>> bool(np.all(coefs[:, 0] == 0))
     True
     """
+    if params:
+        _refuse_unknown(params, "enet_path")
     res = compute_path(X, y, l1_ratio=l1_ratio, eps=eps, n_alphas=n_alphas,
                        alphas=alphas, sample_weight=sample_weight,
                        penalty_factor=penalty_factor, fit_intercept=fit_intercept,
@@ -560,4 +565,22 @@ def lasso_path(X, y, **params):
     """
     if "l1_ratio" in params:
         raise ValueError("lasso_path takes no l1_ratio (it is 1); use enet_path")
+    known = set(inspect.signature(enet_path).parameters) - {"params", "l1_ratio"}
+    unknown = {k: v for k, v in params.items() if k not in known}
+    if unknown:
+        _refuse_unknown(unknown, "lasso_path")
     return enet_path(X, y, l1_ratio=1.0, **params)
+
+
+def _refuse_unknown(params, function):
+    """ValueError naming parameters a path function does not take (with
+    scikit-learn's key phrase) and the close names it does take."""
+    known = set(inspect.signature(enet_path).parameters) - {"params", "X", "y"}
+    if function == "lasso_path":
+        known.discard("l1_ratio")
+    hints = []
+    for name in sorted(params):
+        close = difflib.get_close_matches(name, sorted(known), n=1)
+        hints.append(f"{name!r}" + (f" (did you mean {close[0]!r}?)" if close else ""))
+    raise ValueError(f"Unexpected parameters in params: {function}() takes no "
+                     f"{', '.join(hints)}")

@@ -416,9 +416,9 @@ def test_single_fit_goes_through_a_warm_path(monkeypatch):
     solved = []
     solve_alpha = _path._solve_alpha
 
-    def recording(prob, l1, l2, opts, tol_abs):
+    def recording(prob, l1, l2, opts, tol_abs, **kw):
         solved.append(l1 / prob.W)
-        return solve_alpha(prob, l1, l2, opts, tol_abs)
+        return solve_alpha(prob, l1, l2, opts, tol_abs, **kw)
 
     monkeypatch.setattr(_path, "_solve_alpha", recording)
     a = path.alphas[-1]

@@ -471,3 +471,26 @@ def test_overflowing_column_norms_are_refused():
                        "in non-finite parameter values: the column norms of X "
                        "overflow float64"):
         ElasticNet(alpha=0.1).fit(X, y)
+
+
+def test_unknown_path_parameters_are_named():
+    """A keyword a path function does not take: scikit-learn's ValueError
+    phrase, and the close name when there is one."""
+    X, y = _data()
+    for path in (lasso_path, enet_path):
+        with pytest.raises(ValueError, match=r"Unexpected parameters in params: "
+                           rf"{path.__name__}\(\) takes no 'normalize'"):
+            path(X, y, normalize=True, fit_intercept=True)
+    with pytest.raises(ValueError, match=r"takes no 'max_iters' \(did you mean "
+                       r"'max_iter'\?\)"):
+        lasso_path(X, y, max_iters=3)
+
+
+def test_converged_warm_start_runs_no_epoch():
+    """A warm start the certificate accepts returns with n_iter_ = 0, as
+    scikit-learn's check before its first epoch does."""
+    X, y = _data()
+    model = ElasticNet(alpha=1e-3, tol=1e-3).fit(X, y)
+    assert model.n_iter_ > 0
+    model.set_params(warm_start=True).fit(X, y)
+    assert model.n_iter_ == 0
