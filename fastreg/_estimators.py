@@ -175,7 +175,9 @@ class ElasticNet(LinearPredictMixin, RegressorMixin, BaseEstimator):
                     "recomputing Gram matrix.", UserWarning, stacklevel=2)
                 precompute = True
             else:
-                check_gram(precompute, X, sw, self.fit_intercept)
+                factor = check_gram(precompute, X, sw, self.fit_intercept)
+                if factor != 1.0:
+                    precompute = precompute * factor
         if alpha == 0:
             warnings.warn(
                 "With alpha=0, this algorithm does not converge well. You are "

@@ -249,7 +249,13 @@ def compute_path(X, y, *, l1_ratio=0.5, eps=1e-3, n_alphas=100, alphas=None,
             raise ValueError(f"{name} must be a bool, got {value!r}")
     sw = check_sample_weight(sample_weight, n, X.dtype)
     if check_input and isinstance(precompute, np.ndarray):
-        check_gram(precompute, X, sw, fit_intercept)
+        factor = check_gram(precompute, X, sw, fit_intercept)
+        if factor != 1.0:
+            # (scikit-learn's convention, weights normalised to sum to n:
+            # Xy was computed with the same weights)
+            precompute = precompute * factor
+            if Xy is not None:
+                Xy = np.asarray(Xy) * factor
     rescale = None        # (a function when sw is given)
     if sw is not None:
         # the objective does not change with the scale of sw; kernel-scale

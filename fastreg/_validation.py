@@ -158,6 +158,9 @@ def check_gram(gram, X, sample_weight, fit_intercept):
 
     Catches the usual mistake of passing ``X.T @ X`` while fitting an
     intercept, which would otherwise give a silently wrong solution.
+    Returns the factor that brings the matrix to fastreg's convention (the
+    weights as given): 1, or sum(sw) / n for a matrix computed, as
+    scikit-learn documents it, with the weights normalised to sum to n.
     """
     p = X.shape[1]
     gram = np.asarray(gram)
@@ -177,8 +180,16 @@ def check_gram(gram, X, sample_weight, fit_intercept):
     expected = sq - s1 ** 2 / W if fit_intercept else sq
     diag = np.diag(gram).astype(np.float64)
     scale = max(np.max(np.abs(expected)), np.finfo(np.float64).tiny)
-    bad = np.flatnonzero(np.abs(diag - expected) > 1e-3 * np.abs(expected)
-                         + 1e-6 * scale)
+
+    def misfit(factor):
+        # entries whose diagonal differs from factor * expected
+        return np.flatnonzero(np.abs(diag - factor * expected)
+                              > factor * (1e-3 * np.abs(expected) + 1e-6 * scale))
+
+    bad = misfit(1.0)
+    if bad.size and sample_weight is not None and not misfit(n / W).size:
+        # scikit-learn's convention: weights normalised to sum to n_samples
+        return W / n
     if bad.size:
         j = bad[0]
         what = "centred, weighted" if fit_intercept else "weighted"
@@ -187,6 +198,7 @@ def check_gram(gram, X, sample_weight, fit_intercept):
             f"must be the Gram matrix of the {what} X "
             f"(fit_intercept={fit_intercept}): its diagonal entry {j} is "
             f"{diag[j]:.6g}, expected {expected[j]:.6g}")
+    return 1.0
 
 
 def as_kernel_X(X):

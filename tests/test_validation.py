@@ -494,3 +494,26 @@ def test_converged_warm_start_runs_no_epoch():
     assert model.n_iter_ > 0
     model.set_params(warm_start=True).fit(X, y)
     assert model.n_iter_ == 0
+
+
+@pytest.mark.parametrize("estimator", [True, False])
+def test_weighted_gram_in_scikit_learns_convention(estimator):
+    """A Gram matrix computed as scikit-learn documents it (weights
+    normalised to sum to n_samples) is recognised and rescaled."""
+    X, y = _data()
+    sw = np.linspace(0.1, 3.0, N)
+    w_norm = sw * (N / sw.sum())
+    Xc = X - np.average(X, axis=0, weights=w_norm)
+    Xr = Xc * np.sqrt(w_norm)[:, None]
+    gram = Xr.T @ Xr
+    if estimator:
+        got = ElasticNet(alpha=0.01, precompute=gram, tol=1e-10).fit(
+            Xc, y, sample_weight=sw).coef_
+        ref = ElasticNet(alpha=0.01, precompute=False, tol=1e-10).fit(
+            X, y, sample_weight=sw).coef_
+    else:
+        got = enet_path(Xc, y, alphas=[0.01], precompute=gram, sample_weight=sw,
+                        fit_intercept=True, tol=1e-10)[1][:, 0]
+        ref = enet_path(X, y, alphas=[0.01], precompute=False, sample_weight=sw,
+                        fit_intercept=True, tol=1e-10)[1][:, 0]
+    np.testing.assert_allclose(got, ref, rtol=1e-6, atol=1e-9)
