@@ -68,6 +68,10 @@ def _settle(prob, l1, l2, opts, budget):
     ws = np.union1d(prob.support(), prob._free_features()).astype(np.int32)
     if ws.size == 0 or budget <= 0:
         return 0
+    if prob._free_features().size:
+        # coordinate descent crawls on correlated unpenalised columns: past
+        # _FREE_EVERY epochs the caller's loop (with its exact steps) goes on
+        budget = min(budget, _FREE_EVERY)
     # the kernels stop after the first epoch that meets the rule (any gap)
     epochs, _ = prob.solve(ws, dict(l1=l1, l2=l2, positive=opts.positive,
                                     max_epochs=budget, tol=np.inf,

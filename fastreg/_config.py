@@ -11,24 +11,21 @@ need a copy (C-ordered or CSR X, X in another dtype than float32/float64,
 non-canonical CSC, columns with large offsets under ``fit_intercept``) is
 refused with a ValueError that says what to pass instead.
 
-The options are per thread, like scikit-learn's ``config_context``; joblib
-workers in other processes start from the defaults.
+The options hold for the whole process (every thread, so fastreg's worker
+threads and joblib's threading backend see them); joblib workers in other
+processes start from the defaults.
 """
 import contextlib
 import os
-import threading
 
-_DEFAULTS = {"low_memory": False}
-_local = threading.local()
+_OPTIONS = {"low_memory": False}
 
 # the share of the available memory a speed-only copy of X may take
 _COPY_SHARE = 0.25
 
 
 def _options():
-    if not hasattr(_local, "options"):
-        _local.options = dict(_DEFAULTS)
-    return _local.options
+    return _OPTIONS
 
 
 def get_config():
@@ -37,7 +34,7 @@ def get_config():
 
 
 def set_config(low_memory=None):
-    """Set fastreg's options for this thread.
+    """Set fastreg's options (for the whole process).
 
     Parameters
     ----------

@@ -23,11 +23,28 @@ import scipy.sparse as sp
 MAX_OFFSET_RATIO = {np.dtype(np.float64): 100.0, np.dtype(np.float32): 10.0}
 
 
-def _columns64(X, cols):
-    """Dense float64 copy of the columns ``cols`` (indices) of X."""
-    block = X[:, cols]
-    block = block.toarray() if sp.issparse(block) else np.asarray(block)
-    return block.astype(np.float64)
+def column_ptp(X, cols):
+    """max - min of each column in ``cols`` (indices) of X, one column at a
+    time (no copy of more than one column; an empty row of sparse X is 0)."""
+    out = np.empty(len(cols))
+    Xc = X if not sp.issparse(X) or X.format == "csc" else None
+    for k, j in enumerate(cols):
+        if Xc is None:
+            col = X[:, [j]].toarray().ravel()
+        elif sp.issparse(Xc):
+            col = Xc.data[Xc.indptr[j]:Xc.indptr[j + 1]]
+            if col.size < X.shape[0]:
+                col = np.append(col, 0.0)
+        else:
+            col = Xc[:, j]
+        out[k] = float(np.ptp(col)) if col.size else 0.0
+    return out
+
+
+def constant_columns(X, cols):
+    """The columns of ``cols`` whose entries are all equal."""
+    cols = np.asarray(cols)
+    return cols[column_ptp(X, cols) == 0] if cols.size else cols
 
 
 def offset_columns(X, mu, sq_norms, W):
@@ -49,9 +66,8 @@ def offset_columns(X, mu, sq_norms, W):
     cand = np.flatnonzero((mu > 0) & (mu > limit * spread))
     mask = np.zeros(X.shape[1], dtype=bool)
     if cand.size:
-        block = _columns64(X, cand)
         rounding = X.shape[0] * np.finfo(X.dtype).eps * mu[cand]
-        if np.any((np.ptp(block, axis=0) > 0) | (spread[cand] > rounding)):
+        if np.any(spread[cand] > rounding) or np.any(column_ptp(X, cand) > 0):
             mask[cand] = True
     return mask
 
@@ -78,7 +94,7 @@ def centre_columns(X, cols, sw):
     fmt = X.format
     Xc = sp.csc_matrix(X)
     good = np.flatnonzero(~cols)
-    full = _columns64(Xc, bad)
+    full = Xc[:, bad].toarray().astype(np.float64)
     shift[bad] = np.average(full, axis=0, weights=sw)
     block = sp.csc_matrix((full - shift[bad]).astype(X.dtype))
     stacked = sp.hstack([Xc[:, good], block], format="csc")

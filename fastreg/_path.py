@@ -154,7 +154,8 @@ def alpha_max(prob, l1_ratio, positive):
     """
     u = prob.grad()
     # (a constant column's correlation is cancellation residue: left out)
-    pen = (prob.pf > 0) & (prob.norms > 0)
+    pen = prob.pf > 0
+    pen[prob.constant()] = False
     if prob.box.size:
         # only the directions the bounds leave open can leave zero
         lo, hi = prob.box
@@ -190,7 +191,8 @@ def geometric_grid(amax, n_alphas, eps):
     """
     if not (np.isfinite(amax) and amax > 0):
         return np.full(n_alphas, np.finfo(np.float64).resolution)
-    return np.geomspace(amax, amax * eps, num=n_alphas)
+    # (eps * amax may underflow: the grid then ends at the smallest normal)
+    return np.geomspace(amax, max(amax * eps, np.finfo(np.float64).tiny), num=n_alphas)
 
 
 def _fit_unpenalized(prob, opts, tol_abs):

@@ -19,6 +19,7 @@ import scipy.sparse as sp
 from . import _cd_fast
 from ._config import speed_copy_fits
 from ._interrupt import interruptible
+from ._offsets import constant_columns
 
 
 def _solve_block(G, q, pf, w, scal, opts, box):
@@ -115,13 +116,11 @@ class _Problem:
         constraint is one-sided there, and the gap checks it.
         """
         A, B = self.stats()
-        if self._constant is None:
-            self._constant = np.flatnonzero(self.norms <= 0)
-        if self._constant.size:
+        if self.constant().size:
             # a constant column's centred correlation is 0: what was computed
             # (x^T r - mu_j sum r, in X's dtype) is cancellation residue
             u = u.copy()
-            u[self._constant] = 0.0
+            u[self.constant()] = 0.0
         u2, A2, B2 = u, A, B
         step = self._free_projection(u)
         if step is not None:
@@ -142,6 +141,15 @@ class _Problem:
         if self._acc is not None:
             gap = min(gap, self._extrapolated_gap(u, l1, l2, positive, B))
         return gap
+
+    def constant(self):
+        """Features whose column is constant (their centred column is 0, its
+        computed correlation only cancellation residue): found once, by
+        their entries, among those whose centred norm came out 0 (a norm
+        that underflows on a tiny column that varies is not enough)."""
+        if self._constant is None:
+            self._constant = constant_columns(self.X, np.flatnonzero(self.norms <= 0))
+        return self._constant
 
     def _free_projection(self, u):
         """(free, C, beta): the unpenalised features strictly inside their
@@ -185,6 +193,8 @@ class _Problem:
             np.abs(self.mu[free].astype(np.float64))
         w = self.w.astype(np.float64)
         w[free] += np.where(spread > rounding, beta, 0.0)
+        if np.array_equal(w[free].astype(self.dtype), self.w[free]):
+            return False         # a step that changes nothing in X's dtype
         lo = np.maximum(self.box[0][free], 0.0 if self.positive else -np.inf) \
             if self.box.size else (0.0 if self.positive else -np.inf)
         hi = self.box[1][free] if self.box.size else np.inf

@@ -33,6 +33,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from . import _cd_fast
+from ._config import speed_copy_fits
 from ._alpha import _solve_alpha
 from ._problems import (_GramProblem, _Problem, _centred_sq_norms, entry_l1,
                         float32_correlations, float32_shadow, symmetric_block)
@@ -83,7 +84,7 @@ class _TallProblem(_Problem):
             # exceed the correlations it certifies
             self.q, self.norms, raw = np.empty(self.p), np.empty(self.p), np.empty(self.p)
             v = self._scaled(self._y_t)
-            small = (X.nbytes // 2 <= self.shadow_max_bytes
+            small = (speed_copy_fits(X.nbytes // 2, self.shadow_max_bytes)
                      and X.shape[0] <= self.shadow_max_rows)
             X32 = np.empty(X.shape if small else (0, 0), dtype=np.float32, order="F")
             _cd_fast.dense_column_pass(X, v, self.sw.astype(np.float64), self.mu,

@@ -264,6 +264,9 @@ def validate_fit(estimator, X, y, sample_weight, penalty_factor, *,
     dtype; sample_weight and penalty_factor as their own checks say.
     Returns (X, y, sample_weight, penalty_factor).
     """
+    dtype = getattr(X, "dtype", None)
+    if low_memory() and dtype not in (np.float64, np.float32):
+        refuse_copy(f"X of dtype {dtype}", "pass float64 or float32 X")
     X, y = validate_data(estimator, X, y, accept_sparse=["csc", "csr"],
                          dtype=[np.float64, np.float32], multi_output=multi_output,
                          y_numeric=True, order=None)

@@ -66,3 +66,26 @@ def test_low_memory_refuses_copies():
 def test_set_config_checks_its_value():
     with pytest.raises(ValueError, match="low_memory must be a bool, got 'yes'"):
         set_config(low_memory="yes")
+
+
+def test_low_memory_covers_the_tall_form_threads_and_estimators():
+    """The tall dense form takes no float32 copy under low_memory; the option
+    reaches worker threads; estimators refuse integer X too."""
+    import threading
+
+    from fastreg import Lasso
+    from fastreg._tall import _TallProblem
+    rng = np.random.default_rng(0)
+    X = np.asfortranarray(rng.standard_normal((400, 40)))
+    y = X[:, 0] + rng.standard_normal(400)
+    with config_context(low_memory=True):
+        seen = []
+        t = threading.Thread(target=lambda: seen.append(get_config()["low_memory"]))
+        t.start()
+        t.join()
+        assert seen == [True]
+        prob = _TallProblem(X, y, None, np.ones(40), False)
+        assert prob._shadow is False
+        with pytest.raises(ValueError, match="low_memory=True: X of dtype int64"):
+            Lasso(alpha=0.1).fit(np.asfortranarray((X * 10).astype(np.int64)), y)
+    assert _TallProblem(X, y, None, np.ones(40), False)._shadow is not False

@@ -852,3 +852,27 @@ def test_small_wide_unpenalised_blocks_converge(sparse, l1_ratio):
         gap = enet_dual_gap(X, y, coefs[:, 0], 0.05, l1_ratio, fit_intercept=True,
                             sample_weight=sw, penalty_factor=pf)
         assert gap <= 1.01 * _gap_bound(y, sw, True, 1e-4), seed
+
+
+def test_tiny_varying_columns_are_not_certified_as_constant():
+    """Columns so small that their squared norms underflow are not constant:
+    the certificate must not call w = 0 optimal (a warning, not a false
+    gap of 0)."""
+    X, y = _problem("F", np.float64, intercept=0.0)
+    s = 1e-170
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        alphas, coefs, gaps = lasso_path(X * s, y, alphas=[1e-3 * s])
+    certified = not any(issubclass(w.category, ConvergenceWarning) for w in caught)
+    if certified:
+        ref = lasso_path(X, y, alphas=[1e-3])[1]
+        np.testing.assert_allclose(coefs * s, ref, rtol=1e-3, atol=1e-6)
+
+
+def test_grid_whose_end_underflows():
+    """eps * alpha_max below the smallest normal: the grid ends there
+    instead of failing."""
+    X, y = _problem("F", np.float64, intercept=0.0)
+    alphas, coefs, _ = lasso_path(X, y * 1e-300, eps=1e-30, n_alphas=4,
+                                  max_iter=10)
+    assert alphas[0] > alphas[-1] > 0
