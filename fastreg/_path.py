@@ -164,19 +164,12 @@ def alpha_max(prob, l1_ratio, positive):
         t = u[pen] if positive else np.abs(u[pen])
     if not np.any(prob.pf > 0) or l1_ratio == 0:
         return np.inf
-    top = float(np.max(t / prob.pf[pen], initial=0.0))
-    # a correlation within rounding of the largest one possible is zero:
-    # y is explained by the intercept and the unpenalised features
-    if top <= np.finfo(np.float64).resolution * _largest_correlation(prob):
-        return 0.0
-    return top / (prob.W * l1_ratio)
-
-
-def _largest_correlation(prob):
-    """max_j ||x_j||_S ||y_c||_S / pf_j: no |u_j| / pf_j can exceed it."""
-    pen = prob.pf > 0
-    root = prob.col_norms()[0][pen]
-    return float(np.max(root / prob.pf[pen], initial=0.0)) * np.sqrt(prob.yy)
+    # a correlation within rounding of the largest one its column allows
+    # (||x_j||_S ||y_c||_S) is zero: y is explained there by the intercept
+    # and the unpenalised features
+    t = np.where(t <= np.finfo(np.float64).resolution * prob.col_norms()[0][pen]
+                 * np.sqrt(prob.yy), 0.0, t)
+    return float(np.max(t / prob.pf[pen], initial=0.0)) / (prob.W * l1_ratio)
 
 
 def geometric_grid(amax, n_alphas, eps):

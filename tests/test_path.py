@@ -876,3 +876,19 @@ def test_grid_whose_end_underflows():
     alphas, coefs, _ = lasso_path(X, y * 1e-300, eps=1e-30, n_alphas=4,
                                   max_iter=10)
     assert alphas[0] > alphas[-1] > 0
+
+
+def test_alpha_max_zero_test_is_per_feature():
+    """A large-unit column orthogonal to y does not hide a small-unit
+    predictor: alpha_max is that predictor's, as scikit-learn's grid says."""
+    rng = np.random.default_rng(0)
+    n = 50
+    x1 = rng.standard_normal(n) * 1e-7
+    y = x1 * 1e7 + 0.1 * rng.standard_normal(n)
+    y -= y.mean()
+    x0 = rng.standard_normal(n)
+    x0 -= x0.mean()
+    x0 -= (x0 @ y) / (y @ y) * y
+    X = np.column_stack([x0 * 1e9, x1])
+    alphas = lasso_path(X, y, n_alphas=3, max_iter=10)[0]
+    np.testing.assert_allclose(alphas[0], np.max(np.abs(X.T @ y)) / n, rtol=1e-12)
