@@ -44,6 +44,12 @@ def column_ptp(X, cols):
 def constant_columns(X, cols):
     """The columns of ``cols`` whose entries are all equal."""
     cols = np.asarray(cols)
+    if sp.issparse(X) and cols.size:
+        # an empty column is constant (0): sparse X may have many of them
+        stored = X.getnnz(axis=0)[cols] > 0
+        rest = cols[stored]
+        return np.sort(np.concatenate([cols[~stored],
+                                       rest[column_ptp(X, rest) == 0]]))
     return cols[column_ptp(X, cols) == 0] if cols.size else cols
 
 

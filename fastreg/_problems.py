@@ -143,12 +143,14 @@ class _Problem:
         return gap
 
     def constant(self):
-        """Features whose column is constant (their centred column is 0, its
-        computed correlation only cancellation residue): found once, by
-        their entries, among those whose centred norm came out 0 (a norm
-        that underflows on a tiny column that varies is not enough)."""
+        """Features whose column is a nonzero constant (their centred column
+        is 0, its computed correlation x^T r - mu_j sum r only cancellation
+        residue): found once, by their entries, among those whose centred
+        norm came out 0 (a norm that underflows on a tiny column that varies
+        is not enough).  A zero column's correlation is exactly 0 already."""
         if self._constant is None:
-            self._constant = constant_columns(self.X, np.flatnonzero(self.norms <= 0))
+            cand = np.flatnonzero((self.norms <= 0) & (self.mu != 0))
+            self._constant = constant_columns(self.X, cand)
         return self._constant
 
     def _free_projection(self, u):
