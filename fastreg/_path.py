@@ -172,18 +172,34 @@ def alpha_max(prob, l1_ratio, positive):
     return float(np.max(t / prob.pf[pen], initial=0.0)) / (prob.W * l1_ratio)
 
 
-def geometric_grid(amax, n_alphas, eps):
+def nothing_to_fit_alpha(prob, l1_ratio):
+    """The grid's every alpha when alpha_max is 0 (y explained by the
+    intercept and the unpenalised features): scikit-learn's resolution,
+    times the largest alpha_max the data's scale allows (max_j ||x_j||_S
+    ||y_c||_S / (W l1_ratio pf_j)) so that rounding-level correlations stay
+    below it at any scale of y and X; the resolution itself when y_c is 0."""
+    pen = prob.pf > 0
+    scale = np.max(prob.col_norms()[0][pen] / prob.pf[pen], initial=0.0) * \
+        np.sqrt(prob.yy) / (prob.W * max(l1_ratio, 1e-300))
+    res = np.finfo(np.float64).resolution
+    return res * scale if np.isfinite(scale) and scale > 0 else res
+
+
+def geometric_grid(amax, n_alphas, eps, zero_alpha=None):
     """scikit-learn's grid ``geomspace(amax, eps * amax, n_alphas)``: the one
     rule every entry point builds its grid by.
 
     When nothing is left to fit (amax is 0: y is explained by the
     intercept and the unpenalised features) or amax is infinite, every alpha
-    is ``np.finfo(float).resolution``, as in scikit-learn.  A tiny amax is
+    is ``zero_alpha`` (by default ``np.finfo(float).resolution``, as in
+    scikit-learn; compute_path scales it with the data, see
+    ``nothing_to_fit_alpha``).  A tiny amax is
     kept as it is: the grid scales with y and X (scikit-learn floors it at
     the resolution, which gives data scaled by 1e-150 an all-zero path).
     """
     if not (np.isfinite(amax) and amax > 0):
-        return np.full(n_alphas, np.finfo(np.float64).resolution)
+        return np.full(n_alphas, np.finfo(np.float64).resolution
+                       if zero_alpha is None else zero_alpha)
     # (eps * amax may underflow: the grid then ends at the smallest normal)
     return np.geomspace(amax, max(amax * eps, np.finfo(np.float64).tiny), num=n_alphas)
 
@@ -348,7 +364,7 @@ def compute_path(X, y, *, l1_ratio=0.5, eps=1e-3, n_alphas=100, alphas=None,
                 "appropriate `alphas=` argument. (l1_ratio must be > 0 to build an "
                 "alpha grid, got 0; pass alphas as an array instead)")
         amax = alpha_max(prob, l1_ratio, opts.positive)
-        grid = geometric_grid(amax, grid, eps)
+        grid = geometric_grid(amax, grid, eps, nothing_to_fit_alpha(prob, l1_ratio))
 
     warm_epochs = 0
     if single and l1_ratio > 0:

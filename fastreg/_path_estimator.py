@@ -66,7 +66,8 @@ def alpha_grid(X, y, *, l1_ratio, n_alphas, eps, sample_weight, penalty_factor,
                        fit_intercept=fit_intercept, precompute=precompute,
                        positive=positive, check_input=False, warn=False,
                        lower_bounds=lower_bounds, upper_bounds=upper_bounds)
-    return geometric_grid(res.alpha_max, n_alphas, eps)
+    # (when nothing is left to fit, the path's own alpha for that case)
+    return geometric_grid(res.alpha_max, n_alphas, eps, zero_alpha=res.alphas[0])
 
 
 def relaxed_path(X, y, coefs, *, sample_weight=None, fit_intercept=True,

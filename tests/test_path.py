@@ -892,3 +892,25 @@ def test_alpha_max_zero_test_is_per_feature():
     X = np.column_stack([x0 * 1e9, x1])
     alphas = lasso_path(X, y, n_alphas=3, max_iter=10)[0]
     np.testing.assert_allclose(alphas[0], np.max(np.abs(X.T @ y)) / n, rtol=1e-12)
+
+
+@pytest.mark.parametrize("scale_exp", [0, 99, -99])
+def test_nothing_to_fit_grid_scales_with_y(scale_exp):
+    """y explained by the unpenalised features (no intercept, zero weights
+    leave fewer rows than free columns): every alpha of the grid scales
+    with y, and every alpha is certified (the resolution alone, as
+    scikit-learn uses, is below rounding-level correlations when y is
+    large: 100,000 epochs and a ConvergenceWarning)."""
+    rng = np.random.default_rng(137)
+    X = rng.standard_normal((7, 15))
+    y = np.ldexp(rng.standard_normal(7) + 1000.0, scale_exp)
+    sw = np.array([1.0, 0.0, 2.0, 0.0, 1.0, 0.5, 0.0])
+    pf = np.ones(15)
+    pf[:6] = 0.0
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        alphas, _, gaps = lasso_path(X, y, n_alphas=3, sample_weight=sw,
+                                     penalty_factor=pf, max_iter=100000)
+    ref = lasso_path(X, np.ldexp(y, -scale_exp), n_alphas=3, sample_weight=sw,
+                     penalty_factor=pf)[0]
+    np.testing.assert_allclose(np.ldexp(alphas, -scale_exp), ref, rtol=1e-9)
