@@ -131,6 +131,16 @@ def make_problem(X, y, sw, pf, fit_intercept, precompute, Xy=None, n_alphas=100,
     return prob
 
 
+def _far_exponent(y):
+    """The power of two that brings max|y| near 1, when it is beyond 2^+-100
+    (else 0: y is left exactly as given)."""
+    top = float(np.max(np.abs(y), initial=0.0)) if y.size else 0.0
+    if not (np.isfinite(top) and top > 0):
+        return 0
+    e = int(np.frexp(top)[1])
+    return e if abs(e) > 100 else 0
+
+
 def _largest_entry(X):
     data = X.data if sp.issparse(X) else X
     return float(np.max(np.abs(data), initial=0.0))
@@ -255,6 +265,16 @@ def compute_path(X, y, *, l1_ratio=0.5, eps=1e-3, n_alphas=100, alphas=None,
         raise ValueError(
             f"precompute must be True, False, 'auto' or a Gram matrix, got {precompute!r}")
     grid = check_alphas(alphas, n_alphas)
+    # y far from unit scale is solved scaled by a power of two (exact), so
+    # that sums of y^2 neither underflow nor overflow; everything in y's
+    # units is scaled back on the way out
+    y = np.asarray(y)
+    y_exp = _far_exponent(y)
+    built = isinstance(grid, int)
+    if y_exp:
+        y = np.ldexp(y, -y_exp).astype(y.dtype, copy=False)
+        if not isinstance(grid, int):
+            grid = np.ldexp(grid, -y_exp)
     for name, value in (("positive", positive), ("fit_intercept", fit_intercept)):
         if not isinstance(value, (bool, np.bool_)):
             raise ValueError(f"{name} must be a bool, got {value!r}")
@@ -288,6 +308,7 @@ def compute_path(X, y, *, l1_ratio=0.5, eps=1e-3, n_alphas=100, alphas=None,
         if Xy.shape not in ((p,), (p, 1)):
             raise ValueError(f"Xy must have shape ({p},), got {Xy.shape}")
         Xy = Xy.ravel() if rescale is None else rescale(Xy.ravel())
+        Xy = np.ldexp(Xy, -y_exp)
     pf = check_penalty_factor(penalty_factor, p, X.dtype)
     rng = None
     if selection == "random":
@@ -304,6 +325,7 @@ def compute_path(X, y, *, l1_ratio=0.5, eps=1e-3, n_alphas=100, alphas=None,
     box = np.empty((0, 0))
     if lower_bounds is not None or upper_bounds is not None:
         lo, hi = check_bounds(lower_bounds, upper_bounds, p)
+        lo, hi = np.ldexp(lo, -y_exp), np.ldexp(hi, -y_exp)
         if opts.positive:
             lo = np.maximum(lo, 0.0)
         if np.isfinite(lo).any() or np.isfinite(hi).any() or opts.positive:
@@ -343,7 +365,7 @@ def compute_path(X, y, *, l1_ratio=0.5, eps=1e-3, n_alphas=100, alphas=None,
                             lambda: rescale(gram_source()))
     tol_abs = tol * prob.yy
     if coef_init is not None:
-        w0 = np.asarray(coef_init, dtype=X.dtype).ravel()
+        w0 = np.ldexp(np.asarray(coef_init, dtype=X.dtype).ravel(), -y_exp)
         if w0.shape != (p,):
             raise ValueError(f"coef_init must have shape ({p},), got {w0.shape}")
         if not np.all(np.isfinite(w0)):
@@ -402,8 +424,19 @@ def compute_path(X, y, *, l1_ratio=0.5, eps=1e-3, n_alphas=100, alphas=None,
         gaps[i] = gap / prob.W
         n_iters[i] = epochs + (warm_epochs if i == 0 else 0)
         converged[i] = ok
-    res = PathResult(grid, coefs, intercepts, gaps, n_iters, converged,
-                     tol_abs / prob.W, amax)
+    gap_tol = tol_abs / prob.W
+    if y_exp:
+        grid, amax = np.ldexp(grid, y_exp), float(np.ldexp(amax, y_exp))
+        if built:
+            # (as geometric_grid: a built grid ends at the smallest normal)
+            grid = np.maximum(grid, np.finfo(np.float64).tiny)
+        np.ldexp(coefs, y_exp, out=coefs)
+        intercepts = np.ldexp(intercepts, y_exp)
+        with np.errstate(over="ignore", under="ignore"):
+            # (gaps are in y's units squared: beyond float64 when y is 1e300)
+            gaps = np.ldexp(gaps, 2 * y_exp)
+            gap_tol = float(np.ldexp(gap_tol, 2 * y_exp))
+    res = PathResult(grid, coefs, intercepts, gaps, n_iters, converged, gap_tol, amax)
     if warn:
         warn_not_converged(res)
     return res

@@ -316,6 +316,9 @@ class _ResidualProblem(_Problem):
         bound (``_approx_grad``), that pass is the reference instead.
         """
         if l1 is None or not self.screen or self._free_features().size:
+            if self._u is None:
+                # every entry exact: no bound of a screened pass stays behind
+                self._skipped = self._exact = None
             return super().grad()
         pf, pos = self.pf, self.positive
         if self._u is not None:

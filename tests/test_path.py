@@ -801,7 +801,7 @@ def test_tiny_sample_weights(scale):
 
 @pytest.mark.parametrize("layout", ["F", "csc"])
 @pytest.mark.parametrize("sy, sx", [(1e-150, 1.0), (1.0, 1e-150), (1e150, 1.0),
-                                    (1.0, 1e150)])
+                                    (1.0, 1e150), (1e-300, 1.0), (1e300, 1.0)])
 def test_grid_and_path_scale_with_the_data(layout, sy, sx):
     """y scaled by sy and X by sx: the grid scales by sy sx and the
     coefficients by sy / sx (scikit-learn floors alpha_max at 1e-15, which
