@@ -1,0 +1,115 @@
+"""scikit-learn's own coordinate-descent tests, run against fastreg.
+
+The installed scikit-learn ships ``linear_model/tests/test_coordinate_descent.py``
+and ``test_sparse_coordinate_descent.py``.  Each is copied with ``Lasso``,
+``ElasticNet``, ``LassoCV``, ``ElasticNetCV``, ``lasso_path`` and
+``enet_path`` rebound to fastreg's (one import inserted after the module's
+imports) and run in a subprocess.  The tests that fail are exactly the ones
+listed below, each with its reason: a new failure, or a listed test that
+passes, fails this test.  The list was measured on the scikit-learn versions
+in ``VERSIONS``; other versions are skipped (their suites differ).
+"""
+import os
+import pathlib
+import re
+import subprocess
+import sys
+
+import pytest
+
+sklearn = pytest.importorskip("sklearn")
+
+VERSIONS = ("1.9.",)
+SUITES = ("test_coordinate_descent.py", "test_sparse_coordinate_descent.py")
+REBIND = ("from fastreg import ElasticNet, ElasticNetCV, Lasso, LassoCV, "
+          "enet_path, lasso_path  # rebound to fastreg")
+CONFTEST = '''import pytest
+
+
+@pytest.fixture
+def global_random_seed():
+    return 42
+'''
+
+_CD = "test_coordinate_descent.py::"
+# deliberate differences, and what is still open (issue 16)
+EXPECTED_FAILURES = {
+    _CD + "test_lasso_dual_gap":
+        "dual_gap_ is fastreg's certified gap, not scikit-learn's naive one",
+    _CD + "test_enet_copy_X_False_check_input_False":
+        "fastreg never modifies X (copy_X=False does not centre it in place)",
+    _CD + "test_check_input_false":
+        "C-ordered X with check_input=False is solved correctly, not refused",
+    _CD + "test_path_function_deprecated_n_alphas[enet_path]":
+        "n_alphas stays a documented parameter of fastreg's path functions",
+    _CD + "test_path_function_deprecated_n_alphas[lasso_path]":
+        "n_alphas stays a documented parameter of fastreg's path functions",
+    _CD + "test_cv_estimators_reject_params_with_no_routing_enabled[LassoCV]":
+        "fastreg's CV estimators take groups without metadata routing",
+    _CD + "test_cv_estimators_reject_params_with_no_routing_enabled[ElasticNetCV]":
+        "fastreg's CV estimators take groups without metadata routing",
+    _CD + "test_lassoCV_does_not_set_precompute[False-False]":
+        "patches scikit-learn's internal Lasso, which fastreg does not use",
+    _CD + "test_lassoCV_does_not_set_precompute[True-True]":
+        "patches scikit-learn's internal Lasso, which fastreg does not use",
+    _CD + "test_lassoCV_does_not_set_precompute[auto-False]":
+        "patches scikit-learn's internal Lasso, which fastreg does not use",
+    **{_CD + f"test_sparse_dense_descent_paths[{c}-2-{f}]":
+       "2-D y in a path is scikit-learn's multi-task objective, not implemented"
+       for c in ("csr_array", "csr_matrix") for f in ("enet_path", "lasso_path")},
+    _CD + "test_1d_multioutput_enet_and_multitask_enet_cv":
+        "open: compares with scikit-learn's MultiTaskElasticNetCV to 7 decimals "
+        "at tol 1e-4",
+    _CD + "test_1d_multioutput_lasso_and_multitask_lasso_cv":
+        "open: compares with scikit-learn's MultiTaskLassoCV to 7 decimals at "
+        "tol 1e-4",
+    _CD + "test_warm_start":
+        "open: 5 + 5 warm-started epochs must equal 10 cold ones to 6 decimals",
+}
+
+
+def _rebound(source):
+    """The module's text with REBIND inserted after its top-level imports."""
+    lines = source.split("\n")
+    last, in_parens = 0, False
+    for i, line in enumerate(lines):
+        if line.startswith(("import ", "from ")):
+            last, in_parens = i, line.rstrip().endswith("(")
+        elif in_parens:
+            last = i
+            in_parens = not line.startswith(")")
+        elif line and not line.startswith("#") and i > 0:
+            break
+    lines.insert(last + 1, REBIND)
+    return "\n".join(lines)
+
+
+def test_scikit_learn_coordinate_descent_suites(tmp_path):
+    if not sklearn.__version__.startswith(VERSIONS):
+        pytest.skip(f"expected failures measured on scikit-learn {VERSIONS}, "
+                    f"got {sklearn.__version__}")
+    tests = pathlib.Path(sklearn.__file__).parent / "linear_model" / "tests"
+    for name in SUITES:
+        (tmp_path / name).write_text(_rebound((tests / name).read_text()))
+    (tmp_path / "conftest.py").write_text(CONFTEST)
+    # the fastreg under test, installed or built in place
+    import fastreg
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(
+        [str(pathlib.Path(fastreg.__file__).parent.parent)]
+        + ([env["PYTHONPATH"]] if env.get("PYTHONPATH") else []))
+    out = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-rf",
+         "--rootdir", str(tmp_path), "-o", "addopts=", *SUITES],
+        cwd=tmp_path, capture_output=True, text=True, timeout=900, env=env)
+    failed = set(re.findall(r"^FAILED (\S+)", out.stdout, re.M))
+    errors = set(re.findall(r"^ERROR (\S+)", out.stdout, re.M))
+    summary = out.stdout.strip().splitlines()[-1] if out.stdout.strip() else ""
+    passed = int(re.search(r"(\d+) passed", summary).group(1)) if "passed" in summary else 0
+    assert passed and not errors, (sorted(errors), out.stdout[-3000:])
+    assert failed - set(EXPECTED_FAILURES) == set(), (
+        f"new failures: {sorted(failed - set(EXPECTED_FAILURES))}\n{summary}")
+    assert set(EXPECTED_FAILURES) - failed == set(), (
+        f"listed failures that pass now (drop them from the list): "
+        f"{sorted(set(EXPECTED_FAILURES) - failed)}")
+    assert passed >= 400, summary
