@@ -249,8 +249,10 @@ def centre_offset_columns(X, sw):
     w = np.ones(n) if sw is None else np.asarray(sw, dtype=np.float64)
     W = float(np.sum(w))
     moments = np.empty((3, p))
-    _ridge_fast.column_moments(A.data, A.indices,
-                               A.indptr.astype(A.indices.dtype, copy=False),
+    # one index type for both arrays, the wider one (nnz may pass 2^31)
+    idx_t = np.result_type(A.indices.dtype, A.indptr.dtype)
+    _ridge_fast.column_moments(A.data, A.indices.astype(idx_t, copy=False),
+                               A.indptr.astype(idx_t, copy=False),
                                A.format == "csc", w, W, moments)
     mean, m2, w_stored = moments
     # the implicit zeros lie |mean_j| from the mean (a full column leaves

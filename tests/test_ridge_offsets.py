@@ -159,3 +159,15 @@ def test_centre_offset_columns(fmt, dtype):
     Z = sp.random(40, 5, density=0.3, format=fmt, random_state=0, dtype=dtype)
     Z_new, shift = centre_offset_columns(Z, None)
     assert Z_new is Z and not shift.any()
+
+
+def test_centre_offset_columns_keeps_wide_index_types():
+    """Index arrays of different types (int32 indices, int64 indptr) are
+    read at the wider type, never cast down."""
+    from fastreg._ridge import centre_offset_columns
+    rng = np.random.default_rng(0)
+    X = sp.csc_matrix(rng.standard_normal((30, 4)) + 1e8)
+    X.indptr = X.indptr.astype(np.int64)
+    Xn, shift = centre_offset_columns(X, None)
+    np.testing.assert_allclose(shift, np.asarray(X.mean(axis=0)).ravel(), rtol=1e-12)
+    np.testing.assert_allclose(np.asarray(Xn.mean(axis=0)).ravel(), 0.0, atol=1e-6)
