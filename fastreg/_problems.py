@@ -153,6 +153,15 @@ class _Problem:
             self._constant = constant_columns(self.X, cand)
         return self._constant
 
+    def _bounds_of(self, feats):
+        """(lo, hi) of the coefficients ``feats``: the box, and 0 below with
+        ``positive``."""
+        if self.box.size:
+            lo, hi = self.box[0][feats], self.box[1][feats]
+        else:
+            lo, hi = np.full(feats.size, -np.inf), np.full(feats.size, np.inf)
+        return (np.maximum(lo, 0.0) if self.positive else lo), hi
+
     def _free_projection(self, u):
         """(free, C, beta): the unpenalised features strictly inside their
         bounds, their Gram columns, and the least-squares step
@@ -162,10 +171,7 @@ class _Problem:
             return None
         C = self.free_columns(free)
         wf = self.w[free].astype(np.float64)
-        lo, hi = (self.box[0][free], self.box[1][free]) if self.box.size else \
-            (np.full(free.size, -np.inf), np.full(free.size, np.inf))
-        if self.positive:
-            lo = np.maximum(lo, 0.0)
+        lo, hi = self._bounds_of(free)
         inside = (wf > lo) & (wf < hi)
         if not inside.any():
             return None
@@ -197,9 +203,7 @@ class _Problem:
         w[free] += np.where(spread > rounding, beta, 0.0)
         if np.array_equal(w[free].astype(self.dtype), self.w[free]):
             return False         # a step that changes nothing in X's dtype
-        lo = np.maximum(self.box[0][free], 0.0 if self.positive else -np.inf) \
-            if self.box.size else (0.0 if self.positive else -np.inf)
-        hi = self.box[1][free] if self.box.size else np.inf
+        lo, hi = self._bounds_of(free)
         if not (np.all(np.isfinite(w[free])) and np.all(w[free] >= lo)
                 and np.all(w[free] <= hi)):
             return False

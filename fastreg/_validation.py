@@ -63,6 +63,13 @@ def check_choice(value, name, choices):
     return value
 
 
+def _refuse_cast_under_low_memory(X):
+    """Under low_memory, X that a float64/float32 cast would copy is refused."""
+    dtype = getattr(X, "dtype", None)
+    if low_memory() and dtype not in (np.float64, np.float32):
+        refuse_copy(f"X of dtype {dtype}", "pass float64 or float32 X")
+
+
 def check_X_y(X, y, *, estimator_name="fastreg", finite_X=True):
     """X (dense or CSC/CSR, float32/float64) and a 1-D y of the same dtype.
 
@@ -72,9 +79,7 @@ def check_X_y(X, y, *, estimator_name="fastreg", finite_X=True):
     then call ``check_X_y`` again when a sum over every entry of X (such as
     its column norms) is not finite.
     """
-    dtype = getattr(X, "dtype", None)
-    if low_memory() and dtype not in (np.float64, np.float32):
-        refuse_copy(f"X of dtype {dtype}", "pass float64 or float32 X")
+    _refuse_cast_under_low_memory(X)
     X = check_array(X, accept_sparse=["csc", "csr"], dtype=[np.float64, np.float32],
                     order=None, ensure_all_finite=finite_X, input_name="X",
                     estimator=estimator_name)
@@ -264,9 +269,7 @@ def validate_fit(estimator, X, y, sample_weight, penalty_factor, *,
     dtype; sample_weight and penalty_factor as their own checks say.
     Returns (X, y, sample_weight, penalty_factor).
     """
-    dtype = getattr(X, "dtype", None)
-    if low_memory() and dtype not in (np.float64, np.float32):
-        refuse_copy(f"X of dtype {dtype}", "pass float64 or float32 X")
+    _refuse_cast_under_low_memory(X)
     X, y = validate_data(estimator, X, y, accept_sparse=["csc", "csr"],
                          dtype=[np.float64, np.float32], multi_output=multi_output,
                          y_numeric=True, order=None)
