@@ -38,8 +38,8 @@ from . import _ridge_fast
 from ._estimators import LinearPredictMixin
 from ._interrupt import interruptible
 from ._offsets import centre_columns, offset_columns
-from ._validation import (check_bool, check_choice, check_sample_weight,
-                          check_scalar_param)
+from ._validation import (check_alpha_entries, check_bool, check_choice,
+                          check_sample_weight, check_scalar_param)
 
 # rows of X per syrk call (0: one call; blocks only add thread barriers)
 _GRAM_BLOCK = 0
@@ -50,7 +50,12 @@ _SPARSE_DENSE_RATIO = 50
 # RidgeCV: bytes of X @ V held at once
 _CV_BLOCK_BYTES = 1 << 25
 
-_SOLVERS = ["auto", "cholesky", "cg", "sparse_cg"]
+# scikit-learn's solver names (and fastreg's 'cg'); see Ridge's docstring for
+# what each computes
+_SOLVERS = ["auto", "svd", "cholesky", "lsqr", "sparse_cg", "cg", "sag", "saga",
+            "lbfgs"]
+# positive=True: coordinate-descent epochs at most when max_iter is None
+_POSITIVE_MAX_ITER = 15000
 
 
 # ---------------------------------------------------------------- validation
@@ -66,8 +71,9 @@ def check_ridge_alpha(alpha, n_targets, *, name="alpha"):
     arr = arr.astype(np.float64).ravel()
     if arr.shape[0] != n_targets:
         raise ValueError(
-            f"{name} must be a scalar or have one value per target ({n_targets}), "
-            f"got {arr.shape[0]} values")
+            f"Number of targets and number of penalties do not correspond: "
+            f"{arr.shape[0]} != {n_targets} ({name} must be a scalar or have one "
+            f"value per target)")
     if not np.all(np.isfinite(arr)):
         raise ValueError(f"{name} must be finite, got {arr.tolist()!r}")
     if np.any(arr < 0):
@@ -75,8 +81,10 @@ def check_ridge_alpha(alpha, n_targets, *, name="alpha"):
     return arr
 
 
-def check_cv_alphas(alphas, *, name="alphas"):
-    """A scalar or a non-empty 1-D array of finite alphas > 0 (order kept)."""
+def check_cv_alphas(alphas, *, name="alphas", positive=True):
+    """A scalar or a non-empty 1-D array of finite alphas > 0 (>= 0 without
+    ``positive``), order kept."""
+    check_alpha_entries(alphas, positive=positive)
     arr = np.asarray(alphas)
     if arr.dtype.kind not in "biuf":
         raise ValueError(f"{name} must be numeric, got {alphas!r}")
@@ -86,8 +94,11 @@ def check_cv_alphas(alphas, *, name="alphas"):
             f"{name} must be a scalar or a non-empty 1-D array, got shape {arr.shape}")
     if not np.all(np.isfinite(arr)):
         raise ValueError(f"{name} must be finite, got {arr.tolist()!r}")
-    if np.any(arr <= 0):
-        raise ValueError(f"{name} must be > 0, got {arr.tolist()!r}")
+    bad = np.flatnonzero((arr <= 0) if positive else (arr < 0))
+    if bad.size:
+        rule = ">" if positive else ">="
+        raise ValueError(f"{name}[{bad[0]}] == {arr[bad[0]]}, must be {rule} 0.0. "
+                         f"({name} must be {rule} 0, got {arr.tolist()!r})")
     return arr
 
 
@@ -467,7 +478,9 @@ def cg_solve(X, Y, sw, alphas, *, fit_intercept, tol, max_iter):
     """Primal conjugate gradient with implicit centring (X never densified).
 
     Jacobi-preconditioned ``scipy.sparse.linalg.cg`` on
-    ``(X_c^T S X_c + alpha I) w = X_c^T S y_c``, relative tolerance ``tol``.
+    ``(X_c^T S X_c + alpha I) w = X_c^T S y_c``, relative tolerance ``tol``
+    (alpha below rounding: not preconditioned, so the minimum-norm
+    solution).
     Columns with large offsets are centred explicitly first (sparse X:
     ``centre_offset_columns``; dense X: a centred copy when the centred
     diagonal lost half of its digits, as in ``build_system``).  Returns
@@ -512,9 +525,15 @@ def cg_solve(X, Y, sw, alphas, *, fit_intercept, tol, max_iter):
             return np.asarray(X.T @ r).ravel() - xm_t * r.sum() + a * v
 
         op = spla.LinearOperator((p, p), matvec=matvec, dtype=dt)
-        pre = 1.0 / np.maximum(diag + a, np.finfo(np.float64).tiny)
-        prec = spla.LinearOperator((p, p), matvec=lambda v, d=pre.astype(dt): d * v,
-                                   dtype=dt)
+        if a > np.finfo(dt).eps * max(float(diag.max(initial=0.0)), 0.0):
+            pre = 1.0 / np.maximum(diag + a, np.finfo(np.float64).tiny)
+            prec = spla.LinearOperator(
+                (p, p), matvec=lambda v, d=pre.astype(dt): d * v, dtype=dt)
+        else:
+            # alpha below rounding: iterates from 0 stay in the row space of
+            # X_c only without a preconditioner, so a singular system gives
+            # the minimum-norm solution, as the direct solver does
+            prec = None
         yc = ((Y[:, k] - dt.type(ym[k])) * swv).astype(dt)
         b = np.asarray(X.T @ yc).ravel() - xm_t * yc.sum()
         count = [0]
@@ -545,24 +564,101 @@ def _loo_block(U, inv, Z, rhs_rows, h0):
     return out
 
 
+def _loo_block_dual(V, comp, Z, h0):
+    """The dual form's ``_loo_block``, written with I - H, not H.
+
+    There H = V diag(lam / (lam + alpha)) V^T + s s^T / W with V square
+    orthogonal, so ``I - H = V diag(comp) V^T - s s^T / W`` with
+    ``comp = alpha / (lam + alpha)`` (1 on the numerical null space, the
+    intercept's direction s among it): the residual is ``V @ (Z * comp)``
+    and ``1 - h_ii = (V * V) @ comp - h0``, both free of the cancellation
+    of 1 - h_ii ~ alpha / lam when alpha is small.
+    """
+    Hc = (V * V) @ comp - h0[:, None]
+    out = np.empty((V.shape[0], Z.shape[1], comp.shape[1]))
+    for k in range(Z.shape[1]):
+        out[:, k, :] = (V @ (Z[:, k:k + 1] * comp)) / Hc
+    return out
+
+
 def _intercepts(system_xm, ym, coef, fit_intercept):
     if not fit_intercept:
         return np.zeros(coef.shape[1])
     return ym - system_xm @ coef.astype(np.float64)
 
 
-def _choose_solver(solver, X):
+def _choose_solver(solver, X, positive):
+    """(form, name): the form fastreg runs ('direct', 'cg' or 'cd') and the
+    solver's name in scikit-learn's vocabulary (``solver_``).
+
+    'svd' and 'cholesky' are the direct solve; 'sparse_cg' and 'cg' the
+    conjugate gradient; 'auto', 'lsqr', 'sag' and 'saga' the direct solve
+    when the system is small next to the data, else the conjugate gradient;
+    positive=True ('auto' or 'lbfgs', as scikit-learn allows) coordinate
+    descent.  Every form returns the same minimiser.
+    """
     solver = check_choice(solver, "solver", _SOLVERS)
-    if solver == "sparse_cg":
-        solver = "cg"
-    if solver == "auto":
-        dim = min(X.shape)
-        # sparse: direct only when the dense system is small next to the data
-        if sp.issparse(X) and (dim > _SPARSE_DIRECT_MAX
-                               or dim * dim > _SPARSE_DENSE_RATIO * max(X.nnz, 1)):
-            return "cg"
-        return "cholesky"
-    return solver
+    if solver == "lbfgs" and not positive:
+        raise ValueError("'lbfgs' solver can be used only when positive=True. "
+                         "Please use another solver (got solver='lbfgs', "
+                         "positive=False).")
+    if positive:
+        if solver not in ("auto", "lbfgs"):
+            raise ValueError(
+                f"solver={solver!r} does not support positive fitting. Please set "
+                "the solver to 'auto' or 'lbfgs', or set `positive=False`.")
+        return "cd", "lbfgs"
+    if solver in ("svd", "cholesky"):
+        return "direct", solver
+    if solver in ("sparse_cg", "cg"):
+        return "cg", solver
+    dim = min(X.shape)
+    # sparse: direct only when the dense system is small next to the data
+    if sp.issparse(X) and (dim > _SPARSE_DIRECT_MAX
+                           or dim * dim > _SPARSE_DENSE_RATIO * max(X.nnz, 1)):
+        return "cg", "sparse_cg" if solver == "auto" else solver
+    return "direct", "cholesky" if solver == "auto" else solver
+
+
+def _ridge_objective(X, y, sw, coef, intercept, alpha):
+    """sum_i sw_i (y_i - x_i w - b)^2 + alpha ||w||^2, in float64."""
+    r = y - np.asarray(X @ coef, dtype=np.float64).ravel() - intercept
+    r2 = r * r if sw is None else r * r * sw
+    return float(np.sum(r2)) + alpha * float(coef @ coef)
+
+
+def positive_solve(X, y, sw, alpha, *, fit_intercept, tol, max_iter):
+    """Ridge with w >= 0 for one target: (coef, intercept, n_iter, gap_ok).
+
+    Coordinate descent (the elastic-net engine with l1_ratio=0, positive,
+    certified by its duality gap at ``tol``) finds the support; the ridge
+    restricted to that support is then solved directly, and kept when it is
+    positive and no worse: it is the exact minimiser whenever the support
+    is right, so the answer is as accurate as the direct solver's.
+    """
+    from ._path import compute_path
+    W = float(X.shape[0] if sw is None else np.sum(sw, dtype=np.float64))
+    res = compute_path(X, y, l1_ratio=0.0, alphas=[alpha / W], sample_weight=sw,
+                       fit_intercept=fit_intercept, positive=True, tol=tol,
+                       max_iter=max_iter, check_input=False, warn=False)
+    coef = res.coefs[:, 0].astype(np.float64)
+    intercept = float(res.intercepts[0]) if fit_intercept else 0.0
+    support = np.flatnonzero(coef > 0)
+    if 0 < support.size <= _SPARSE_DIRECT_MAX:
+        XS = X[:, support]
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", LinAlgWarning)
+            system = build_system(XS, y[:, None], sw, fit_intercept=fit_intercept,
+                                  dual=support.size > X.shape[0])
+            wS = solve_system(system, np.array([alpha]))
+        if np.all(wS > 0):
+            polished = np.zeros_like(coef)
+            polished[support] = wS[:, 0]
+            b = float(system.intercepts(wS)[0]) if fit_intercept else 0.0
+            if (_ridge_objective(X, y, sw, polished, b, alpha)
+                    <= _ridge_objective(X, y, sw, coef, intercept, alpha)):
+                coef, intercept = polished, b
+    return coef, intercept, int(res.n_iters[0]), bool(res.converged[0])
 
 
 # ---------------------------------------------------------------------- Ridge
@@ -602,16 +698,25 @@ class Ridge(LinearPredictMixin, MultiOutputMixin, RegressorMixin, BaseEstimator)
     tol : float, default=1e-4
         Relative residual tolerance of the conjugate gradient
         (``solver='cg'``); the direct solver ignores it.
-    solver : {'auto', 'cholesky', 'cg', 'sparse_cg'}, default='auto'
-        'cholesky': direct solve of the normal equations (primal when
-        n_samples >= n_features, dual otherwise).  'cg' (alias 'sparse_cg'):
-        Jacobi-preconditioned conjugate gradient on the implicitly centred
-        primal system, for sparse X with many features.  'auto' picks
-        'cholesky' for dense X and for sparse X whose system is small
-        (d = min(n_samples, n_features) <= 4096 and d^2 <= 50 nnz(X)), else
-        'cg'.
+    solver : {'auto', 'svd', 'cholesky', 'lsqr', 'sparse_cg', 'cg', 'sag', \
+'saga', 'lbfgs'}, default='auto'
+        scikit-learn's names, each mapped to a fastreg solver that returns
+        the same minimiser.  'cholesky' and 'svd': direct solve of the
+        normal equations (primal when n_samples >= n_features, dual
+        otherwise), for dense and sparse X, with or without an intercept.
+        'sparse_cg' (alias 'cg'): Jacobi-preconditioned conjugate gradient
+        on the implicitly centred primal system, to ``tol``.  'auto',
+        'lsqr', 'sag' and 'saga': the direct solve for dense X and for
+        sparse X whose system is small (d = min(n_samples, n_features) <=
+        4096 and d^2 <= 50 nnz(X)), else the conjugate gradient.  'lbfgs'
+        (only with ``positive=True``, as in scikit-learn): see ``positive``.
     positive : bool, default=False
-        Only False is supported (accepted for compatibility).
+        Constrain the coefficients to be >= 0 (solver 'auto' or 'lbfgs').
+        Solved by coordinate descent (the elastic-net engine with
+        l1_ratio=0, its duality gap certified at ``tol``), then polished by
+        the direct solve on the support found, kept when it stays positive
+        and lowers the objective.  ``max_iter`` counts epochs (15000 when
+        None).
     random_state : None, int or RandomState, default=None
         Unused (accepted for compatibility).
 
@@ -620,12 +725,14 @@ class Ridge(LinearPredictMixin, MultiOutputMixin, RegressorMixin, BaseEstimator)
     coef_ : ndarray of shape (n_features,) or (n_targets, n_features)
     intercept_ : float or ndarray of shape (n_targets,)
     n_iter_ : ndarray of shape (n_targets,)
-        Conjugate-gradient iterations per target (``solver_='cg'``; 0 when
-        the right-hand side is zero); 1 for the direct solver, which
-        factorizes once and does not iterate (scikit-learn's Ridge leaves
-        None there).
+        Conjugate-gradient iterations per target (0 when the right-hand
+        side is zero), coordinate-descent epochs with ``positive=True``, 1
+        for the direct solver, which factorizes once and does not iterate
+        (scikit-learn's Ridge leaves None there).
     solver_ : str
-        The solver used.
+        The solver, in scikit-learn's words: the one given, or for 'auto'
+        'cholesky' (direct), 'sparse_cg' (conjugate gradient) or 'lbfgs'
+        (``positive=True``).
     n_features_in_ : int
 
     See Also
@@ -675,9 +782,7 @@ class Ridge(LinearPredictMixin, MultiOutputMixin, RegressorMixin, BaseEstimator)
         self : object
         """
         check_bool(self.fit_intercept, "fit_intercept")
-        if self.positive:
-            raise ValueError("positive=True is not supported by fastreg.Ridge, "
-                             f"got positive={self.positive!r}")
+        check_bool(self.positive, "positive")
         check_scalar_param(self.tol, "tol", low=0)
         max_iter = (None if self.max_iter is None else
                     check_scalar_param(self.max_iter, "max_iter", low=1, integer=True))
@@ -686,9 +791,25 @@ class Ridge(LinearPredictMixin, MultiOutputMixin, RegressorMixin, BaseEstimator)
         X, y, sw = _validate_fit_data(self, X, y, sample_weight)
         Y = y[:, None] if y.ndim == 1 else y
         alphas = check_ridge_alpha(self.alpha, Y.shape[1])
-        solver = _choose_solver(self.solver, X)
+        form, solver = _choose_solver(self.solver, X, self.positive)
         n, p = X.shape
-        if solver == "cg":
+        if form == "cd":
+            epochs = _POSITIVE_MAX_ITER if max_iter is None else max_iter
+            coef = np.empty((p, Y.shape[1]))
+            intercept = np.empty(Y.shape[1])
+            n_iter = np.empty(Y.shape[1], dtype=int)
+            for k in range(Y.shape[1]):
+                coef[:, k], intercept[k], n_iter[k], ok = positive_solve(
+                    X, Y[:, k], sw, alphas[k], fit_intercept=self.fit_intercept,
+                    tol=self.tol, max_iter=epochs)
+                if not ok:
+                    warnings.warn(
+                        f"Ridge(positive=True) did not converge: the duality gap of "
+                        f"target {k} is above tol={self.tol} after max_iter={epochs} "
+                        "coordinate-descent epochs (scikit-learn's message: lbfgs "
+                        "solver did not converge). Increase max_iter or tol.",
+                        ConvergenceWarning, stacklevel=2)
+        elif form == "cg":
             coef, xm, ym, n_iter, ok = cg_solve(
                 X, Y, sw, alphas, fit_intercept=self.fit_intercept, tol=self.tol,
                 max_iter=max_iter)
@@ -923,18 +1044,28 @@ class RidgeCV(LinearPredictMixin, MultiOutputMixin, RegressorMixin,
         -------
         self : object
         """
-        alphas = check_cv_alphas(self.alphas)
+        # alpha = 0 has no leave-one-out formula, but a grid search can fit it
+        alphas = check_cv_alphas(self.alphas, positive=self.cv is None)
         check_bool(self.fit_intercept, "fit_intercept")
         check_bool(self.store_cv_results, "store_cv_results")
         check_bool(self.alpha_per_target, "alpha_per_target")
         check_choice(self.gcv_mode, "gcv_mode", [None, "auto", "svd", "eigen"])
+        if self.gcv_mode == "svd" and sp.issparse(X):
+            warnings.warn(
+                "The 'svd' mode is not supported for sparse X, we fallback to "
+                "`gcv_mode='eigen'` (scikit-learn's wording: it will raise an error "
+                "there in 1.11). fastreg always decomposes the smaller of X^T X and "
+                "X X^T; use the default or gcv_mode='eigen' to silence this.",
+                FutureWarning, stacklevel=2)
         if self.cv is not None:
             if self.store_cv_results:
                 raise ValueError("cv!=None and store_cv_results=True are "
                                  f"incompatible, got cv={self.cv!r}")
             if self.alpha_per_target:
-                raise ValueError("alpha_per_target=True is only supported with "
-                                 f"cv=None (leave-one-out), got cv={self.cv!r}")
+                raise ValueError("cv!=None and alpha_per_target=True are "
+                                 "incompatible: alpha_per_target=True is only "
+                                 "supported with cv=None (leave-one-out), got "
+                                 f"cv={self.cv!r}")
             return self._fit_grid_search(X, y, sample_weight, alphas)
         X, y, sw = _validate_fit_data(self, X, y, sample_weight)
         dtype = X.dtype
@@ -1009,11 +1140,13 @@ class RidgeCV(LinearPredictMixin, MultiOutputMixin, RegressorMixin,
         h0 = (s * s / system.W) if self.fit_intercept else np.zeros(n)
         Z = _product(V.T, system.rhs)                         # (dim, t)
         out = np.empty((n, Y.shape[1], alphas.size))
-        rhs_rows = system.rhs if system.dual else (
-            (Y - system.ym) * s[:, None])                     # S^1/2 y_c
+        rhs_rows = (Y - system.ym) * s[:, None]               # S^1/2 y_c
         if system.dual:
-            # H = V diag(lam / (lam + alpha)) V^T + s s^T / W: U = V
-            inv = lam[:, None] * _spectral_inverse(lam, alphas, np.float64)
+            # I - H = V diag(alpha / (lam + alpha)) V^T - s s^T / W, with the
+            # eigenvalues below rounding taken as 0 (see _loo_block_dual)
+            lam0 = np.where(lam > lam.shape[0] * np.finfo(np.float64).eps
+                            * lam.max(initial=0.0), lam, 0.0)
+            comp = alphas[None, :] / (lam0[:, None] + alphas[None, :])
         else:
             # H = U diag(1 / (lam + alpha)) U^T + s s^T / W, U = S^1/2 X_c V
             inv = _spectral_inverse(lam, alphas, np.float64)  # (p, n_alphas)
@@ -1024,13 +1157,15 @@ class RidgeCV(LinearPredictMixin, MultiOutputMixin, RegressorMixin,
         for start in range(0, n, step):
             rows = slice(start, min(n, start + step))
             if system.dual:
-                U = V[rows]
-            else:
-                # U = S^1/2 (X - 1 xm^T) V for this block of rows
-                U = np.asarray(_product(X[rows], V))
-                U -= xmV
-                if sw is not None:
-                    U *= s[rows, None]
+                out[rows] = interruptible(
+                    _loo_block_dual, V[rows], comp, Z, h0[rows],
+                    flops=2.0 * V[rows].size * comp.shape[1] * (1 + Z.shape[1]))
+                continue
+            # U = S^1/2 (X - 1 xm^T) V for this block of rows
+            U = np.asarray(_product(X[rows], V))
+            U -= xmV
+            if sw is not None:
+                U *= s[rows, None]
             out[rows] = interruptible(
                 _loo_block, U, inv, Z, rhs_rows[rows], h0[rows],
                 flops=2.0 * U.size * inv.shape[1] * (1 + Z.shape[1]))

@@ -108,7 +108,10 @@ def check_sample_weight(sample_weight, n_samples, dtype):
         raise ValueError(
             f"sample_weight must be numeric, got an array of dtype {sw.dtype}")
     sw = sw.astype(dtype, copy=True)
-    if sw.ndim != 1 or sw.shape[0] != n_samples:
+    if sw.ndim != 1:
+        raise ValueError(f"Sample weights must be 1D array or scalar: "
+                         f"sample_weight must have shape ({n_samples},), got {sw.shape}")
+    if sw.shape[0] != n_samples:
         raise ValueError(
             f"sample_weight must have shape ({n_samples},), got {sw.shape}")
     _check_finite_nonneg(sw, "sample_weight")
@@ -134,21 +137,28 @@ def check_penalty_factor(penalty_factor, n_features, dtype):
     return pf
 
 
+def check_alpha_entries(alphas, *, positive=False):
+    """Each entry of a list or tuple of alphas a real number, >= 0 (> 0 with
+    ``positive``), refused in scikit-learn's words."""
+    if not isinstance(alphas, (list, tuple)):
+        return
+    rule = ">" if positive else ">="
+    for i, a in enumerate(alphas):
+        if isinstance(a, bool) or not isinstance(a, numbers.Real):
+            raise TypeError(f"alphas[{i}] must be an instance of float, not "
+                            f"{type(a).__name__}")
+        if a < 0 or (positive and a == 0):
+            raise ValueError(f"alphas[{i}] == {a}, must be {rule} 0.0. (alphas must "
+                             f"be {rule} 0, got {float(a)} at index {i})")
+
+
 def check_alphas(alphas, n_alphas):
     """None or an int (a grid to build), else a 1-D non-negative array."""
     if alphas is None:
         return check_scalar_param(n_alphas, "n_alphas", low=1, integer=True)
     if isinstance(alphas, numbers.Integral) and not isinstance(alphas, bool):
         return check_scalar_param(alphas, "alphas", low=1, integer=True)
-    if isinstance(alphas, (list, tuple)):
-        # each entry a real number, named as scikit-learn names it
-        for i, a in enumerate(alphas):
-            if isinstance(a, bool) or not isinstance(a, numbers.Real):
-                raise TypeError(f"alphas[{i}] must be an instance of float, not "
-                                f"{type(a).__name__}")
-            if a < 0:
-                raise ValueError(f"alphas[{i}] == {a}, must be >= 0.0. (alphas must "
-                                 f"be >= 0, got {float(a)} at index {i})")
+    check_alpha_entries(alphas)
     arr = np.asarray(alphas, dtype=np.float64)
     if arr.ndim != 1 or arr.size == 0:
         raise ValueError(

@@ -236,17 +236,22 @@ def test_penalty_factor_and_positive():
     assert np.all(pos.coef_ >= 0)
 
 
-_REPEATED_ROWS = ("repeating a row (integer weight) moves rows between CV folds, "
-                  "so the chosen alpha/gamma can differ from the weighted fit; "
-                  "scikit-learn's LassoCV has the same limitation (it may pass "
-                  "by chance)")
-_EXPECTED_FAILURES = {"check_sample_weight_equivalence_on_dense_data": _REPEATED_ROWS,
-                      "check_sample_weight_equivalence_on_sparse_data": _REPEATED_ROWS}
+_REPEATED_ROWS = ("scikit-learn 1.9's own LassoCV() fails this check too: on its "
+                  "near-singular problem (15 distinct rows, 30 features, alpha_ "
+                  "~1e-4) two fits certified at tol=1e-4 differ by more than the "
+                  "check's rtol=1e-7 (measured: fastreg's predictions 8.9e-6 apart, "
+                  "scikit-learn's 2.4e-3, with a different alpha_); it passes at "
+                  "tol=1e-8")
+_EXPECTED_FAILURES = {"check_sample_weight_equivalence_on_dense_data": _REPEATED_ROWS}
+
+
+def _expected_failures(estimator):
+    return _EXPECTED_FAILURES if type(estimator).__name__ == "LassoCV" else {}
 
 
 @parametrize_with_checks([LassoCV(cv=3, alphas=5),
                           ElasticNetCV(cv=3, alphas=5, relax=True)],
-                         expected_failed_checks=lambda est: _EXPECTED_FAILURES)
+                         expected_failed_checks=_expected_failures)
 def test_sklearn_contract(estimator, check):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")

@@ -6,6 +6,7 @@ import pytest
 import scipy.linalg
 import scipy.sparse as sp
 from scipy.linalg import LinAlgWarning
+from sklearn.exceptions import ConvergenceWarning
 from sklearn import linear_model as sklm
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
@@ -253,7 +254,7 @@ def test_ridge_path_alpha_zero_is_min_norm_lstsq():
 @pytest.mark.parametrize("alpha, match", [
     (-1.0, r"alpha must be >= 0, got -1.0"),
     (np.nan, r"alpha must be finite, got nan"),
-    ([1.0, 2.0], r"alpha must be a scalar or have one value per target \(1\), got 2"),
+    ([1.0, 2.0], r"penalties do not correspond: 2 != 1 \(alpha must be a scalar or have one value per target\)"),
     ([1.0, -2.0, 3.0], r"alpha must be >= 0, got \[1.0, -2.0, 3.0\]"),
 ])
 def test_bad_alpha(alpha, match):
@@ -279,11 +280,14 @@ def test_bad_input_messages():
         Ridge().fit(X, y[:-1])
     with pytest.raises(ValueError, match=r"sample_weight must have shape \(60,\), got \(3,\)"):
         Ridge().fit(X, y, sample_weight=[1.0, 2.0, 3.0])
-    with pytest.raises(ValueError, match="solver must be one of .*, got 'svd'"):
-        Ridge(solver="svd").fit(X, y)
-    with pytest.raises(ValueError, match="positive=True is not supported"):
-        Ridge(positive=True).fit(X, y)
-    with pytest.raises(ValueError, match=r"alphas must be > 0, got \[1.0, 0.0\]"):
+    with pytest.raises(ValueError, match="solver must be one of .*, got 'qr'"):
+        Ridge(solver="qr").fit(X, y)
+    with pytest.raises(ValueError, match="solver='svd' does not support positive"):
+        Ridge(positive=True, solver="svd").fit(X, y)
+    with pytest.raises(ValueError, match="'lbfgs' solver can be used only when "
+                                         "positive=True"):
+        Ridge(solver="lbfgs").fit(X, y)
+    with pytest.raises(ValueError, match=r"alphas\[1\] == 0.0, must be > 0.0"):
         RidgeCV(alphas=[1.0, 0.0]).fit(X, y)
     with pytest.raises(ValueError, match=r"alphas must be finite, got \[nan\]"):
         RidgeCV(alphas=[np.nan]).fit(X, y)
@@ -387,7 +391,111 @@ def test_auto_solver_uses_cg_for_very_sparse_wide_systems():
     X = sp.random(300, 600, density=0.002, format="csr", random_state=0)
     y = np.random.default_rng(0).standard_normal(300)
     m = Ridge(alpha=1.0, tol=1e-12).fit(X, y)
-    assert m.solver_ == "cg"
+    assert m.solver_ == "sparse_cg"
     d = Ridge(alpha=1.0, solver="cholesky").fit(X, y)
     np.testing.assert_allclose(m.coef_, d.coef_, atol=1e-8)
     np.testing.assert_allclose(m.intercept_, d.intercept_, atol=1e-8)
+
+
+# ------------------------------------------- scikit-learn's solver names
+def _normal_equations(X, y, sw, alpha, fit_intercept):
+    """Oracle: Ridge by the dense weighted normal equations (lstsq)."""
+    X = X.toarray() if sp.issparse(X) else np.asarray(X, dtype=np.float64)
+    sw = np.ones(X.shape[0]) if sw is None else sw
+    if fit_intercept:
+        xm, ym = sw @ X / sw.sum(), sw @ y / sw.sum()
+    else:
+        xm, ym = np.zeros(X.shape[1]), 0.0
+    Xc, yc = X - xm, y - ym
+    A = Xc.T @ (sw[:, None] * Xc) + alpha * np.eye(X.shape[1])
+    w = np.linalg.lstsq(A, Xc.T @ (sw * yc), rcond=None)[0]
+    return w, ym - xm @ w
+
+
+@pytest.mark.parametrize("solver", ["auto", "svd", "cholesky", "lsqr", "sparse_cg",
+                                    "cg", "sag", "saga"])
+@pytest.mark.parametrize("layout", ["F", "csr"])
+@pytest.mark.parametrize("weighted", [False, True])
+def test_every_scikit_learn_solver_name_gives_the_minimiser(solver, layout, weighted):
+    X, y = _problem(layout)
+    sw = np.random.default_rng(1).uniform(0.5, 2.0, X.shape[0]) if weighted else None
+    m = Ridge(alpha=0.7, solver=solver, tol=1e-12).fit(X, y, sample_weight=sw)
+    w, b = _normal_equations(X, y, sw, 0.7, True)
+    np.testing.assert_allclose(m.coef_, w, rtol=1e-8, atol=1e-10)
+    assert m.intercept_ == pytest.approx(b, rel=1e-8)
+    assert m.solver_ == ("cholesky" if solver == "auto" else solver)
+
+
+@pytest.mark.parametrize("layout", ["F", "csr"])
+def test_sparse_cg_with_alpha_below_rounding_gives_the_minimum_norm_solution(layout):
+    # wide: the system is singular at alpha -> 0 and its minimum-norm
+    # solution is the limit (preconditioned CG would leave the row space)
+    X, y = _problem(layout, n=30, p=60)
+    m = Ridge(alpha=1e-16, solver="sparse_cg", tol=1e-12, fit_intercept=False).fit(X, y)
+    Xd = X.toarray() if sp.issparse(X) else X
+    np.testing.assert_allclose(m.coef_, np.linalg.pinv(Xd) @ y, atol=1e-8)
+
+
+# ------------------------------------------------------------- positive=True
+def _nnls_ridge(X, y, sw, alpha, fit_intercept):
+    """Oracle: positive ridge as NNLS on [S^1/2 X_c; sqrt(alpha) I]."""
+    from scipy.optimize import nnls
+    X = X.toarray() if sp.issparse(X) else np.asarray(X, dtype=np.float64)
+    sw = np.ones(X.shape[0]) if sw is None else sw
+    xm = sw @ X / sw.sum() if fit_intercept else np.zeros(X.shape[1])
+    ym = sw @ y / sw.sum() if fit_intercept else 0.0
+    s = np.sqrt(sw)
+    A = np.vstack([s[:, None] * (X - xm), np.sqrt(alpha) * np.eye(X.shape[1])])
+    w = nnls(A, np.concatenate([s * (y - ym), np.zeros(X.shape[1])]),
+             maxiter=50 * X.shape[1])[0]
+    return w, ym - xm @ w
+
+
+@pytest.mark.parametrize("layout", ["F", "csc", "csr"])
+@pytest.mark.parametrize("fit_intercept", [True, False])
+@pytest.mark.parametrize("alpha", [1e-3, 1.0, 30.0])
+@pytest.mark.parametrize("shape", [(60, 15), (20, 40)])
+def test_positive_ridge_matches_nnls_oracle(layout, fit_intercept, alpha, shape):
+    X, y = _problem(layout, n=shape[0], p=shape[1], seed=3)
+    sw = np.random.default_rng(2).uniform(0.2, 3.0, X.shape[0])
+    m = Ridge(alpha=alpha, positive=True, fit_intercept=fit_intercept).fit(
+        X, y, sample_weight=sw)
+    w, b = _nnls_ridge(X, y, sw, alpha, fit_intercept)
+    assert np.all(m.coef_ >= 0) and np.sum(w > 0) > 0
+    np.testing.assert_allclose(m.coef_, w, atol=1e-7 * max(1.0, np.abs(w).max()))
+    assert m.intercept_ == pytest.approx(b, abs=1e-7 * max(1.0, abs(b)))
+    assert m.solver_ == "lbfgs" and m.n_iter_.shape == (1,) and m.n_iter_[0] >= 1
+
+
+def test_positive_ridge_per_target_alphas():
+    X, y = _problem("F", seed=4)
+    Y = np.column_stack([y, -y, 2 * y])
+    m = Ridge(alpha=[0.1, 1.0, 10.0], positive=True).fit(X, Y)
+    for k, a in enumerate([0.1, 1.0, 10.0]):
+        w, b = _nnls_ridge(X, Y[:, k], None, a, True)
+        np.testing.assert_allclose(m.coef_[k], w, atol=1e-7 * max(1.0, np.abs(w).max()))
+
+
+def test_positive_ridge_warns_when_out_of_epochs():
+    X, y = _problem("F", n=200, p=60, seed=5)
+    X = X + 0.99 * X[:, :1]                     # strongly correlated columns
+    with pytest.warns(ConvergenceWarning, match="lbfgs solver did not converge"):
+        Ridge(alpha=1e-6, positive=True, max_iter=1, tol=1e-12).fit(X, y)
+
+
+# -------------------------------------------------------- RidgeCV, small alpha
+@pytest.mark.parametrize("weighted", [False, True])
+def test_loo_of_the_kernel_form_at_small_alpha_matches_refits(weighted):
+    # wide with an intercept: 1 - h_ii ~ alpha / lam is computed without
+    # cancellation (it lost two digits at alpha=1e-5 when written 1 - H)
+    X, y = _problem("F", n=12, p=30, seed=6)
+    sw = np.where(np.arange(12) % 2, 0.5, 1.0) if weighted else None
+    alphas = np.array([1e-5, 1e-2, 10.0])
+    cv = RidgeCV(alphas=alphas, scoring="neg_mean_squared_error",
+                 store_cv_results=True).fit(X, y, sample_weight=sw)
+    for i in range(12):
+        keep = np.arange(12) != i
+        for j, a in enumerate(alphas):
+            w, b = _normal_equations(X[keep], y[keep], None if sw is None else sw[keep],
+                                     a, True)
+            assert cv.cv_results_[i, j] == pytest.approx(X[i] @ w + b, rel=1e-7)
