@@ -453,7 +453,7 @@ def warn_not_converged(res):
     warnings.warn(
         f"Objective did not converge. You might want to increase the number of "
         f"iterations. It did not converge for {bad.size} of {res.alphas.size} alphas: "
-        f"{shown}{more}; the duality gap must reach tol * ||y||^2 / n = "
+        f"{shown}{more}; the duality gap must reach tol * ||y_c||^2 / n = "
         f"{res.gap_tol:.3g}. Increase max_iter, or loosen tol.",
         ConvergenceWarning, stacklevel=_caller_stacklevel())
 
@@ -496,8 +496,13 @@ def enet_path(X, y, *, l1_ratio=0.5, eps=1e-3, n_alphas=100, alphas=None,
         Fortran-ordered dense and CSC are used without a copy; C-ordered
         dense is copied to Fortran order and CSR to CSC, unless the Gram
         form is chosen (see ``precompute``), which never copies X.
-    y : ndarray of shape (n_samples,)
-        Target.
+    y : ndarray of shape (n_samples,) or (n_samples, n_targets)
+        Target.  A 2-D y solves scikit-learn's multi-task objective (the
+        group penalty ``sum_j ||W[:, j]||_2`` over the targets, see
+        ``fastreg._multitask``) for dense or sparse X, returning coefs of
+        shape (n_targets, n_features, n_alphas); the options that only the
+        1-D form has (weights, penalty factors, bounds, positive, Gram
+        forms) are refused with it.
     l1_ratio : float in [0, 1], default=0.5
         Mix of L1 (1) and L2 (0) penalties.
     eps : float, default=1e-3
@@ -578,13 +583,29 @@ def enet_path(X, y, *, l1_ratio=0.5, eps=1e-3, n_alphas=100, alphas=None,
     """
     if params:
         _refuse_unknown(params, "enet_path")
-    res = compute_path(X, y, l1_ratio=l1_ratio, eps=eps, n_alphas=n_alphas,
-                       alphas=alphas, sample_weight=sample_weight,
-                       penalty_factor=penalty_factor, fit_intercept=fit_intercept,
-                       precompute=precompute, Xy=Xy, coef_init=coef_init, tol=tol,
-                       max_iter=max_iter, positive=positive, selection=selection,
-                       random_state=random_state, check_input=check_input,
-                       lower_bounds=lower_bounds, upper_bounds=upper_bounds)
+    if np.ndim(y) == 2:
+        # scikit-learn's multi-task objective (see fastreg._multitask)
+        from ._multitask import multitask_path
+        res = multitask_path(
+            X, y, l1_ratio=l1_ratio, eps=eps, n_alphas=n_alphas, alphas=alphas,
+            tol=tol, max_iter=max_iter, coef_init=coef_init,
+            fit_intercept=fit_intercept, others={
+                "precompute": (precompute if precompute is not False else "auto",
+                               "auto"),
+                "Xy": (Xy, None), "positive": (positive, False),
+                "sample_weight": (sample_weight, None),
+                "penalty_factor": (penalty_factor, None),
+                "selection": (selection, "cyclic"),
+                "lower_bounds": (lower_bounds, None),
+                "upper_bounds": (upper_bounds, None)})
+    else:
+        res = compute_path(
+            X, y, l1_ratio=l1_ratio, eps=eps, n_alphas=n_alphas, alphas=alphas,
+            sample_weight=sample_weight, penalty_factor=penalty_factor,
+            fit_intercept=fit_intercept, precompute=precompute, Xy=Xy,
+            coef_init=coef_init, tol=tol, max_iter=max_iter, positive=positive,
+            selection=selection, random_state=random_state, check_input=check_input,
+            lower_bounds=lower_bounds, upper_bounds=upper_bounds)
     if verbose:
         for a, g, it, w in zip(res.alphas, res.dual_gaps, res.n_iters, res.coefs.T):
             print(f"alpha={a:.4g}  nonzeros={np.count_nonzero(w)}  "
