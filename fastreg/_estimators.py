@@ -7,11 +7,11 @@ from sklearn.base import BaseEstimator, RegressorMixin
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ._path import compute_path, warn_not_converged
-from ._validation import (check_bool, check_choice, check_gram,
+from ._validation import (KeywordHints, check_bool, check_choice, check_gram,
                           check_scalar_param, validate_fit)
 
 
-class LinearPredictMixin:
+class LinearPredictMixin(KeywordHints):
     """``predict`` for estimators with ``coef_`` and ``intercept_``."""
 
     def predict(self, X):

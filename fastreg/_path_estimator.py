@@ -16,8 +16,8 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ._path import compute_path, geometric_grid, warn_not_converged
 from ._progress import progress_bar
-from ._validation import (check_alphas, check_choice, check_scalar_param,
-                          validate_fit)
+from ._validation import (KeywordHints, check_alphas, check_choice,
+                          check_scalar_param, validate_fit)
 
 
 
@@ -183,7 +183,7 @@ def interpolation_weights(grid, alpha, *, zero_above):
 
 # ------------------------------------------------------------ the estimator
 
-class ElasticNetPath(RegressorMixin, BaseEstimator):
+class ElasticNetPath(KeywordHints, RegressorMixin, BaseEstimator):
     """A whole elastic-net path as one fitted estimator.
 
     For every alpha of the grid the objective is::
@@ -374,6 +374,7 @@ class ElasticNetPath(RegressorMixin, BaseEstimator):
     def _at(self, alpha, exact, gamma):
         """Coefficients (p, k) and intercepts (k,) at the requested alphas."""
         check_is_fitted(self)
+        exact = check_bool(exact, "exact")
         gamma = self._gamma(gamma)
         arr = np.atleast_1d(np.asarray(alpha, dtype=np.float64))
         if arr.ndim != 1 or not np.all(np.isfinite(arr)) or np.any(arr < 0):
@@ -428,15 +429,36 @@ class ElasticNetPath(RegressorMixin, BaseEstimator):
     def coef(self, alpha, *, exact=False, gamma=None):
         """Coefficients at ``alpha``.
 
+        At a grid alpha, the fitted ``coef_path_`` column (either way).
+        Between two grid alphas a and b, by default the straight line
+        between their columns in log(alpha):
+        ``(1 - t) coef(a) + t coef(b)`` with
+        ``t = log(a / alpha) / log(a / b)`` (linear in alpha when b = 0).
+        That is not the solution at ``alpha``: the path is only piecewise
+        smooth (coefficients enter, leave or reach a bound between grid
+        points), so on a coarse grid the interpolation can be far from it.
+        Above the grid the answer is its first column when every penalised
+        coefficient is 0 there (the solution for any larger alpha);
+        otherwise, and below the grid, interpolation raises ValueError.
+
+        ``exact=True`` solves at ``alpha`` itself (glmnet's
+        ``coef(..., exact=TRUE)``), warm-started from the coefficients at the
+        nearest grid alpha above it (the first grid alpha when ``alpha`` is
+        above the grid), with the estimator's own settings and training data
+        (``tol``, ``max_iter``, ``sample_weight``, ``penalty_factor``,
+        ``positive``, bounds, ``fit_intercept``, ``precompute``,
+        ``selection``): a solution certified to ``tol`` (ConvergenceWarning
+        otherwise), at the cost of one alpha's fit.  It needs
+        ``keep_data=True``.
+
         Parameters
         ----------
         alpha : float or array-like of shape (k,)
         exact : bool, default=False
-            Refit exactly (warm start from the nearest larger grid alpha)
-            instead of interpolating on log(alpha).  Grid points are exact
-            either way.
+            Refit at ``alpha`` instead of interpolating.
         gamma : float in [0, 1], default=None
-            Relaxed blend; None uses the estimator's ``gamma``.
+            Relaxed blend; None uses the estimator's ``gamma``.  With
+            ``exact=True`` the relaxed fit is on the refit's support.
 
         Returns
         -------
@@ -446,7 +468,10 @@ class ElasticNetPath(RegressorMixin, BaseEstimator):
         return C[:, 0] if np.ndim(alpha) == 0 else C
 
     def intercept(self, alpha, *, exact=False, gamma=None):
-        """Intercept at ``alpha``: a float, or ndarray of shape (k,)."""
+        """Intercept at ``alpha``: a float, or ndarray of shape (k,).
+
+        Interpolated, or refitted with ``exact=True``, as in :meth:`coef`.
+        """
         _, b = self._at(alpha, exact, gamma)
         return float(b[0]) if np.ndim(alpha) == 0 else b
 
@@ -458,6 +483,7 @@ class ElasticNetPath(RegressorMixin, BaseEstimator):
         X : {array-like, sparse matrix} of shape (n_samples, n_features)
         alpha : float or array-like of shape (k,), default=None
         exact : bool, default=False
+            Refit at ``alpha`` instead of interpolating (see :meth:`coef`).
         gamma : float in [0, 1], default=None
 
         Returns

@@ -2,6 +2,9 @@
 
 Every message names the parameter, the rule and the value received.
 """
+import difflib
+import functools
+import inspect
 import numbers
 
 import numpy as np
@@ -10,6 +13,32 @@ from sklearn.utils import assert_all_finite, check_array
 from sklearn.utils.validation import validate_data
 
 from ._config import low_memory, refuse_copy
+
+
+def _hinted_init(init):
+    """``init`` that refuses an unknown keyword with the closest known name
+    (Python's own TypeError says only that the keyword is unexpected)."""
+    names = [p for p in inspect.signature(init).parameters if p != "self"]
+
+    @functools.wraps(init)
+    def __init__(self, *args, **kwargs):
+        for key in kwargs:
+            if key not in names:
+                close = difflib.get_close_matches(key, names, n=1)
+                hint = f" (did you mean {close[0]!r}?)" if close else ""
+                raise TypeError(f"{type(self).__name__}() got an unexpected keyword "
+                                f"argument {key!r}{hint}")
+        init(self, *args, **kwargs)
+    return __init__
+
+
+class KeywordHints:
+    """Estimators whose constructors suggest the close name for a typo."""
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        if "__init__" in cls.__dict__:
+            cls.__init__ = _hinted_init(cls.__dict__["__init__"])
 
 
 def check_scalar_param(value, name, *, low=None, high=None, low_open=False,

@@ -167,10 +167,12 @@ def test_zero_features(entry):
 
 
 def test_y_2d_in_path():
+    # a 2-D y is scikit-learn's multi-task objective (tests/test_multitask.py);
+    # a 3-D y is refused
     X, y = _data()
-    with pytest.raises(ValueError, match=re.escape(
-            f"y must be 1-D here, got an array of shape ({N}, 2)")):
-        enet_path(X, np.c_[y, y])
+    assert enet_path(X, np.c_[y, y], n_alphas=3)[1].shape == (2, X.shape[1], 3)
+    with pytest.raises(ValueError, match="Found array with dim 3"):
+        enet_path(X, y[:, None, None])
 
 
 @pytest.mark.parametrize("entry", ENTRIES)
@@ -517,3 +519,20 @@ def test_weighted_gram_in_scikit_learns_convention(estimator):
         ref = enet_path(X, y, alphas=[0.01], precompute=False, sample_weight=sw,
                         fit_intercept=True, tol=1e-10)[1][:, 0]
     np.testing.assert_allclose(got, ref, rtol=1e-6, atol=1e-9)
+
+
+@pytest.mark.parametrize("cls, typo, close", [
+    ("Lasso", "alpah", "alpha"), ("ElasticNet", "l1_ration", "l1_ratio"),
+    ("LassoCV", "n_alpha", "n_alphas"), ("Ridge", "fit_intercpt", "fit_intercept"),
+    ("RidgeCV", "alpha", "alphas"), ("LassoIC", "criteria", "criterion"),
+    ("LassoPath", "n_alpha", "n_alphas"),
+])
+def test_constructor_typo_names_the_close_keyword(cls, typo, close):
+    import fastreg
+    with pytest.raises(TypeError, match=rf"{cls}\(\) got an unexpected keyword "
+                                        rf"argument '{typo}' \(did you mean '{close}'\?\)"):
+        getattr(fastreg, cls)(**{typo: 1})
+    # the signature scikit-learn reads for get_params / clone is the real one
+    from sklearn.base import clone
+    est = getattr(fastreg, cls)(**{close: getattr(fastreg, cls)().get_params()[close]})
+    assert clone(est).get_params() == est.get_params()
