@@ -7,7 +7,8 @@ import pytest
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from fastreg import ElasticNet, ElasticNetPath, LassoPath, enet_path
-from fastreg._objectives import enet_dual_gap
+from fastreg._objectives import (enet_dual_gap, enet_dual_gap_box, enet_kkt_violation,
+                                 enet_kkt_violation_box)
 
 from datasets import make_regression
 
@@ -67,6 +68,60 @@ def test_exact_refit_is_optimal_and_matches_estimator():
         model.coef(small)
     ref = ElasticNet(alpha=small, l1_ratio=0.5, tol=1e-12).fit(X, y)
     np.testing.assert_allclose(model.coef(small, exact=True), ref.coef_, atol=1e-7)
+
+
+@pytest.mark.parametrize("layout_", ["F", "csc"])
+@pytest.mark.parametrize("Est, l1_ratio, constraint, gap, kkt", [
+    # (the box oracle takes no unpenalised feature without bounds)
+    (LassoPath, 1.0, dict(positive=True), enet_dual_gap, enet_kkt_violation),
+    (ElasticNetPath, 0.6, dict(lower_bounds=-0.2, upper_bounds=0.4),
+     enet_dual_gap_box, enet_kkt_violation_box),
+])
+def test_exact_refit_uses_every_setting_and_beats_interpolation(layout_, Est, l1_ratio,
+                                                                 constraint, gap, kkt):
+    X, y = make_regression(n=80, p=30, k=10, seed=7, intercept=2.0, layout=layout_,
+                           density=0.3 if layout_ == "csc" else None)
+    rng = np.random.default_rng(0)
+    sw = rng.uniform(0.1, 3.0, X.shape[0])
+    pf = rng.uniform(0.5, 2.0, X.shape[1])
+    pf[0] = 0.0
+    tol = 1e-10
+    kw = {} if Est is LassoPath else dict(l1_ratio=l1_ratio)
+    model = Est(alphas=6, tol=tol, penalty_factor=pf, **kw, **constraint).fit(
+        X, y, sample_weight=sw)
+    a = np.sqrt(model.alphas_[3] * model.alphas_[4])      # between two grid points
+    exact, interp = model.coef(a, exact=True), model.coef(a)
+    assert exact.shape == interp.shape == (X.shape[1],)
+    # the oracle (plain NumPy, the box form covers positive too) on the
+    # estimator's own objective: weights, penalty factors, constraint
+    oracle = dict(fit_intercept=True, sample_weight=sw, penalty_factor=pf, **constraint)
+    ybar = np.average(y, weights=sw)
+    gap_tol = tol * np.average((y - ybar) ** 2, weights=sw)
+    assert gap(X, y, exact, a, l1_ratio, **oracle) <= gap_tol
+    assert kkt(X, y, exact, a, l1_ratio, **oracle) <= 1e-8
+    # the interpolation is no solution there (a coarse grid: 6 alphas)
+    assert gap(X, y, interp, a, l1_ratio, **oracle) > 1e4 * gap_tol
+    assert np.max(np.abs(exact - interp)) > 1e-3
+    # the intercept is the weighted one of the exact coefficients
+    Xd = X.toarray() if hasattr(X, "toarray") else X
+    b = model.intercept(a, exact=True)
+    assert isinstance(b, float)
+    assert b == pytest.approx(ybar - np.average(Xd, axis=0, weights=sw) @ exact,
+                              abs=1e-10)
+    # grid alphas give the fitted columns in both modes; arrays keep the shape
+    k = 2
+    for exact_mode in (False, True):
+        np.testing.assert_array_equal(model.coef(model.alphas_[k], exact=exact_mode),
+                                      model.coef_path_[:, k])
+        assert model.intercept(model.alphas_[k], exact=exact_mode) == \
+            model.intercept_path_[k]
+    both = model.coef([model.alphas_[k], a], exact=True)
+    assert both.shape == (X.shape[1], 2)
+    np.testing.assert_array_equal(both[:, 0], model.coef_path_[:, k])
+    np.testing.assert_allclose(both[:, 1], exact, atol=1e-12)
+    assert model.predict(X, alpha=a, exact=True).shape == (X.shape[0],)
+    with pytest.raises(ValueError, match="exact must be True or False, got 'yes'"):
+        model.coef(a, exact="yes")
 
 
 def test_exact_needs_kept_data():

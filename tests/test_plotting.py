@@ -1,4 +1,6 @@
 """PathDisplay and CVCurveDisplay draw what the estimators computed (Agg)."""
+import warnings
+
 import numpy as np
 import pytest
 
@@ -6,7 +8,10 @@ matplotlib = pytest.importorskip("matplotlib")
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
-from fastreg import ElasticNetCV, LassoCV, LassoIC, LassoPath  # noqa: E402
+import fastreg._path  # noqa: E402
+import fastreg._path_estimator  # noqa: E402
+from fastreg import (ElasticNetCV, ElasticNetIC, ElasticNetPath, Lasso,  # noqa: E402
+                     LassoCV, LassoIC, LassoPath, enet_path)
 from fastreg.plotting import CVCurveDisplay, PathDisplay  # noqa: E402
 
 from datasets import make_regression  # noqa: E402
@@ -56,6 +61,138 @@ def test_path_display_ic_and_feature_names():
     assert disp.vlines_["selected"].get_xdata()[0] == ic.alpha_
     texts = [t.get_text() for t in disp.ax_.get_legend().get_texts()]
     assert any(t.startswith("f") for t in texts)
+
+
+def _legend_texts(disp):
+    legend = disp.ax_.get_legend()
+    return [] if legend is None else [t.get_text() for t in legend.get_texts()]
+
+
+def _top_by_entry(alphas, coefs, k):
+    """Top k features: nonzero at the largest alpha first, then largest
+    max |coef| (written independently of plotting._rank_features)."""
+    scores = []
+    for j in range(coefs.shape[0]):
+        on = [a for a, c in zip(alphas, coefs[j]) if c != 0]
+        if on:
+            scores.append((-max(on), -np.max(np.abs(coefs[j])), j))
+    return [j for _, _, j in sorted(scores)[:k]]
+
+
+def test_legend_capped_to_top_features_by_entry():
+    X, y = make_regression(n=200, p=500, k=40, seed=5)
+    path = LassoPath(alphas=30).fit(X, y)
+    names = [f"x{j}" for j in range(500)]
+    nz = np.flatnonzero(np.any(path.coef_path_ != 0, axis=1))
+    assert nz.size > 20
+    disp = PathDisplay.from_estimator(path, feature_names=names, max_labels=7)
+    top = _top_by_entry(path.alphas_, path.coef_path_, 7)
+    assert _legend_texts(disp) == [names[j] for j in top]
+    np.testing.assert_array_equal(disp.labeled_, top)
+    # the first one is nonzero at the largest alpha where anything is
+    first = np.flatnonzero(np.any(path.coef_path_ != 0, axis=0))[0]
+    assert path.coef_path_[top[0], first] != 0
+    # every nonzero feature is still drawn; only the top 7 carry a label
+    assert len(disp.lines_) == nz.size
+    labelled = [ln for ln in disp.lines_ if not ln.get_label().startswith("_")]
+    assert sorted(ln.get_label() for ln in labelled) == sorted(names[j] for j in top)
+    # default: 10 labels; None: all; 0: no legend
+    assert len(_legend_texts(PathDisplay.from_estimator(path, feature_names=names))) == 10
+    everything = PathDisplay.from_estimator(path, feature_names=names, max_labels=None)
+    assert len(_legend_texts(everything)) == nz.size
+    assert _legend_texts(PathDisplay.from_estimator(path, feature_names=names,
+                                                    max_labels=0)) == []
+    with pytest.raises(ValueError, match="max_labels must be >= 0, got -1"):
+        PathDisplay.from_estimator(path, feature_names=names, max_labels=-1)
+    with pytest.raises(ValueError, match="feature_names must have one name per feature"):
+        PathDisplay.from_estimator(path, feature_names=names[:10])
+
+
+def test_legend_cap_keeps_marked_alphas_and_plain_lines_without_names():
+    X, y = make_regression(n=80, p=30, k=8, seed=6)
+    ic = LassoIC(alphas=20).fit(X, y)
+    disp = PathDisplay.from_estimator(ic, feature_names=[f"f{j}" for j in range(30)],
+                                      max_labels=3)
+    texts = _legend_texts(disp)
+    assert len(texts) == 4 and texts[-1] == "alpha selected"
+    # without names nothing is labelled and no line is greyed out
+    plain = PathDisplay.from_estimator(ic)
+    assert plain.labeled_.size == 0
+    assert len({ln.get_color() for ln in plain.lines_}) > 1
+
+
+@pytest.mark.parametrize("make", [
+    lambda X, y: LassoPath(alphas=15, penalty_factor=np.r_[0.0, np.ones(9)]).fit(X, y),
+    lambda X, y: ElasticNetPath(l1_ratio=0.5, alphas=15, positive=True).fit(X, y),
+    lambda X, y: LassoIC(alphas=15).fit(X, y),
+    lambda X, y: ElasticNetIC(alphas=15, l1_ratio=0.7).fit(X, y),
+])
+def test_stored_path_is_drawn_without_refitting(monkeypatch, make):
+    X, y = make_regression(n=60, p=10, k=4, seed=7)
+    est = make(X, y)
+
+    def no_solver(*args, **kwargs):
+        raise AssertionError("the path solver was called again")
+
+    monkeypatch.setattr(fastreg._path, "compute_path", no_solver)
+    monkeypatch.setattr(fastreg._path_estimator, "compute_path", no_solver)
+    disp = PathDisplay.from_estimator(est, X, y)
+    for j, line in zip(disp.features_, disp.lines_):
+        np.testing.assert_array_equal(line.get_ydata(), est.coef_path_[j])
+
+
+@pytest.mark.parametrize("settings", [
+    dict(penalty_factor=np.r_[0.0, 0.5, np.ones(10)]),
+    dict(positive=True),
+    dict(lower_bounds=-0.2, upper_bounds=0.3),
+])
+def test_cv_path_is_the_estimators_own(settings):
+    X, y = make_regression(n=90, p=12, k=5, seed=8, intercept=1.0)
+    cv = ElasticNetCV(l1_ratio=[1.0, 0.4], cv=3, alphas=15, tol=1e-10,
+                      **settings).fit(X, y)
+    grid = cv.alphas_[[1.0, 0.4].index(cv.l1_ratio_)]      # (the given order)
+    disp = PathDisplay.from_estimator(cv, X, y)
+    C = np.zeros((12, grid.size))
+    C[disp.features_] = [line.get_ydata() for line in disp.lines_]
+    np.testing.assert_array_equal(disp.lines_[0].get_xdata(), grid)
+    # the estimator's own path: its final fit is one of its columns ...
+    k = int(np.flatnonzero(grid == cv.alpha_)[0])
+    np.testing.assert_allclose(C[:, k], cv.coef_, atol=1e-7)
+    # ... and the public path function with the same settings draws it
+    ref = enet_path(X, y, l1_ratio=cv.l1_ratio_, alphas=grid, fit_intercept=True,
+                    tol=1e-10, **settings)[1]
+    np.testing.assert_allclose(C, ref, atol=1e-7)
+    default = enet_path(X, y, l1_ratio=cv.l1_ratio_, alphas=grid, fit_intercept=True,
+                        tol=1e-10)[1]
+    assert np.max(np.abs(C - default)) > 1e-2
+
+
+def test_cv_path_with_sample_weight_and_a_warning_without():
+    X, y = make_regression(n=90, p=12, k=4, seed=0)
+    y = y.copy()
+    y[1::2] += 3 * np.random.default_rng(0).standard_normal(45)
+    sw = np.where(np.arange(90) % 2 == 0, 1.0, 0.05)
+    cv = LassoCV(cv=3, alphas=15, tol=1e-8).fit(X, y, sample_weight=sw)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        disp = PathDisplay.from_estimator(cv, X, y, sample_weight=sw)
+    k = int(np.flatnonzero(cv.alphas_ == cv.alpha_)[0])
+    col = np.zeros(12)
+    col[disp.features_] = [line.get_ydata()[k] for line in disp.lines_]
+    np.testing.assert_allclose(col, cv.coef_, atol=1e-6)
+    with pytest.warns(UserWarning, match="does not reproduce LassoCV's fit"):
+        PathDisplay.from_estimator(cv, X, y)
+    with pytest.raises(ValueError, match="X has 5 features"):
+        PathDisplay.from_estimator(cv, X[:, :5], y)
+
+
+def test_relaxed_cv_path_and_single_alpha_estimators():
+    X, y = make_regression(n=80, p=10, k=3, seed=9)
+    cv = LassoCV(cv=3, alphas=12, relax=True, gammas=[0.0, 0.5]).fit(X, y)
+    disp = PathDisplay.from_estimator(cv, X, y)
+    np.testing.assert_array_equal(disp.lines_[0].get_xdata(), cv.alphas_)
+    with pytest.raises(ValueError, match="Lasso and ElasticNet fit one alpha"):
+        PathDisplay.from_estimator(Lasso(alpha=0.1).fit(X, y), X, y)
 
 
 def test_cv_curve_display():
