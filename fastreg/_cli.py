@@ -5,7 +5,12 @@ Input files, chosen by extension (or ``--format``):
 - ``.svm``, ``.svmlight``, ``.libsvm``: svmlight / libsvm text, read with
   ``sklearn.datasets.load_svmlight_file`` (X is sparse CSR).
 - ``.csv``: comma-separated numbers, with or without a header row; y is the
-  column named or numbered by ``--target`` (default: the last column).
+  column named or numbered by ``--target`` (default: the last column;
+  numbers count the file's columns from 0).  A row-number column as pandas
+  writes it (``df.to_csv(f)`` without ``index=False``) is dropped, with a
+  note on stderr: leading columns with an empty or ``Unnamed: K`` header,
+  or, in a file without a header, a first column holding exactly 0..n-1.
+  A column with a name in the header row is always kept.
 - ``.npy``: a dense 2-D array; y is column ``--target`` (default: the last).
 - ``.npz``: either arrays ``X`` and ``y`` (``np.savez(f, X=X, y=y)``, X dense
   or 2-D), or a scipy sparse matrix as written by ``scipy.sparse.save_npz``.
@@ -19,9 +24,12 @@ Every user error (missing, empty or malformed file, bad option) is one line
 on stderr and exit status 2.
 """
 import argparse
+import csv
 import os
+import re
 import sys
 import time
+import warnings
 import zipfile
 
 import numpy as np
@@ -78,6 +86,40 @@ def _split_sparse(A, target, what):
     return A[:, keep], A[:, j].toarray().ravel()
 
 
+def _note(message):
+    print(f"fastreg: note: {message}", file=sys.stderr)
+
+
+def _non_numeric(path, header):
+    """A CLIError naming the first CSV field that is not a number, or None."""
+    with open(path, newline="") as fh:
+        for line, row in enumerate(csv.reader(fh), start=1):
+            if line == 1 and header is not None:
+                continue
+            for j, field in enumerate(row):
+                try:
+                    float(field)
+                except ValueError:
+                    name = (f" ({header[j]!r})" if header is not None
+                            and j < len(header) else "")
+                    if not field.strip():
+                        return CLIError(
+                            f"column {j}{name} of {path} has a missing value on "
+                            f"line {line}: every field must be a number; fill "
+                            f"or drop the missing values first")
+                    return CLIError(
+                        f"column {j}{name} of {path} is not numeric: line {line} "
+                        f"holds {field.strip()[:30]!r}; encode it as numbers first "
+                        f"(e.g. one 0/1 column per category, pandas.get_dummies) "
+                        f"or drop it")
+    return None
+
+
+def _unnamed(field):
+    """An empty header field, or the 'Unnamed: K' pandas gives one."""
+    return field == "" or re.fullmatch(r"Unnamed: \d+", field) is not None
+
+
 def _load_csv(path, target):
     with open(path, newline="") as fh:
         first = fh.readline()
@@ -87,7 +129,13 @@ def _load_csv(path, target):
         header = None
     except ValueError:
         header = fields
-    A = np.loadtxt(path, delimiter=",", skiprows=1 if header else 0, ndmin=2)
+    try:
+        A = np.loadtxt(path, delimiter=",", skiprows=1 if header else 0, ndmin=2)
+    except ValueError:
+        error = _non_numeric(path, header)
+        if error is None:
+            raise
+        raise error from None
     if header is not None and target is not None and target not in header:
         try:
             int(target)
@@ -96,7 +144,42 @@ def _load_csv(path, target):
                            f"columns: {', '.join(header)}") from None
     if header is not None and target in header:
         target = str(header.index(target))
+    # a row-number column (pandas' index): unnamed, or 0..n-1 without a header
+    n, drop = A.shape[0], 0
+    if header is not None:
+        while drop < min(len(header), A.shape[1]) - 1 and _unnamed(header[drop]):
+            drop += 1
+        what = f"header {', '.join(repr(h) for h in header[:drop])}"
+        keep = "give it a name in the header row"
+    elif n >= 2 and A.shape[1] > 2 and np.array_equal(A[:, 0], np.arange(n)):
+        drop, what = 1, "no header"
+        keep = "add a header row that names the columns"
+    if drop:
+        cols = "column 0" if drop == 1 else f"columns 0-{drop - 1}"
+        if target is not None:
+            j = _column(A.shape[1], target, "a CSV file")
+            if j < drop:
+                raise CLIError(f"--target {target} is {cols} of {path}, a row-number "
+                               f"column that is dropped; columns count from 0 "
+                               f"in the file, that column included")
+            target = str(j - drop)
+        _note(f"{path}: dropped {cols} ({what}; values {A[0, 0]:g}..{A[-1, 0]:g}) "
+              f"as row numbers, e.g. the index pandas writes unless "
+              f"df.to_csv(f, index=False); to use it as a feature, {keep}")
+        A = A[:, drop:]
     return _split_dense(A, target, "a CSV file")
+
+
+def _pickled(path, key):
+    """The CLIError for an object (pickled) array ``key`` of an .npz file."""
+    with zipfile.ZipFile(path) as z:           # the bytes only: never unpickled
+        raw = z.read(f"{key}.npy") if f"{key}.npy" in z.namelist() else b""
+    what = ("is a scipy.sparse matrix that np.savez pickled"
+            if b"scipy.sparse" in raw else "holds Python objects (dtype=object)")
+    return CLIError(f"array {key!r} of {path} {what}; fastreg does not unpickle "
+                    f"files: save sparse X with scipy.sparse.save_npz, y as its "
+                    f"last column: save_npz(f, scipy.sparse.hstack([X, y[:, None]], "
+                    f"format='csr')) (or dense arrays with np.savez(f, X=X, y=y))")
 
 
 def _load_npz(path, target):
@@ -104,9 +187,18 @@ def _load_npz(path, target):
         raise CLIError(f"{path} is not a .npz (zip) archive")
     with np.load(path, allow_pickle=False) as f:
         keys = set(f.files)
+        arrays = {}
+        for key in ("X", "y"):
+            if key in keys:
+                try:
+                    arrays[key] = f[key]
+                except ValueError as exc:
+                    if "allow_pickle" not in str(exc):
+                        raise
+                    raise _pickled(path, key) from None
         if {"X", "y"} <= keys:
-            return f["X"], f["y"]
-        y = f["y"] if "y" in keys else None
+            return arrays["X"], arrays["y"]
+        y = arrays.get("y")
     if not {"format", "shape", "data"} <= keys:
         raise CLIError(f"{path} holds arrays {sorted(keys)}: expected 'X' and 'y', "
                        f"or a sparse matrix written by scipy.sparse.save_npz")
@@ -150,8 +242,15 @@ def load_data(path, *, fmt="auto", target=None, float32=False):
             elif fmt == "csv":
                 X, y = _load_csv(path, target)
             elif fmt == "npy":
-                X, y = _split_dense(np.load(path, allow_pickle=False), target,
-                                    "a .npy file")
+                try:
+                    A = np.load(path, allow_pickle=False)
+                except ValueError as exc:
+                    if "allow_pickle" not in str(exc):
+                        raise
+                    raise CLIError(f"{path} holds Python objects (dtype=object), "
+                                   f"which fastreg does not unpickle: save a "
+                                   f"numeric 2-D array") from None
+                X, y = _split_dense(A, target, "a .npy file")
             else:
                 X, y = _load_npz(path, target)
         except CLIError:
@@ -216,34 +315,48 @@ def _progress(total, desc, enabled):
     return _Silent()
 
 
-def cross_validate(X, y, alphas, *, cv, l1_ratio, tol, fit_intercept, bar):
-    """Mean and standard error of the held-out MSE per alpha (K folds)."""
+def _tqdm_installed():
+    try:
+        import tqdm  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def cross_validate(X, y, alphas, *, cv, l1_ratio, tol, fit_intercept, precompute,
+                   rule, progress):
+    """The fitted LassoCV (l1_ratio 1) or ElasticNetCV on the CLI's alpha grid,
+    over shuffled K folds (``random_state=0``); its convergence warnings are
+    one line each on stderr."""
+    from sklearn.exceptions import ConvergenceWarning
     from sklearn.model_selection import KFold
-    from ._path import compute_path
-    Xr = X.tocsr() if sp.issparse(X) else X
-    errors = np.empty((cv, alphas.size))
-    for k, (train, test) in enumerate(
-            KFold(n_splits=cv, shuffle=True, random_state=0).split(y)):
-        res = compute_path(Xr[train], y[train], l1_ratio=l1_ratio, alphas=alphas,
-                           tol=tol, fit_intercept=fit_intercept, warn=False)
-        pred = np.asarray(Xr[test] @ res.coefs, dtype=np.float64) + res.intercepts
-        errors[k] = np.mean((y[test, None] - pred) ** 2, axis=0)
-        bar.update()
-    mean = errors.mean(axis=0)
-    se = errors.std(axis=0, ddof=1) / np.sqrt(cv)
-    return errors, mean, se
+
+    from ._cv import ElasticNetCV, LassoCV
+    params = dict(alphas=alphas, cv=KFold(n_splits=cv, shuffle=True, random_state=0),
+                  tol=tol, fit_intercept=fit_intercept, precompute=precompute,
+                  selection_rule=rule, progress=progress)
+    est = (LassoCV(**params) if l1_ratio == 1.0
+           else ElasticNetCV(l1_ratio=l1_ratio, **params))
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", ConvergenceWarning)
+        est.fit(X, y)
+    for w in caught:
+        if issubclass(w.category, ConvergenceWarning):
+            print(f"fastreg: warning: {type(est).__name__}: "
+                  f"{' '.join(str(w.message).split())}", file=sys.stderr)
+        else:
+            warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+    return est
 
 
-def select_alpha(mean, se, rule):
-    """Index of the chosen alpha (grid in decreasing order).
-
-    min: the smallest mean CV error.  1se: the largest alpha whose mean
-    error is within one standard error of that minimum.
-    """
-    best = int(np.argmin(mean))
-    if rule == "min":
-        return best
-    return int(np.flatnonzero(mean <= mean[best] + se[best])[0])
+def cv_arrays(est, alphas):
+    """Per-fold errors (K, n_alphas), their mean and standard error (ddof=0,
+    as the 1se rule takes it) and the index of ``alpha_`` on ``alphas``."""
+    errors = np.asarray(est.mse_path_).reshape(alphas.size, -1).T
+    mean = est.cv_results_["mean_test_mse"]
+    se = est.cv_results_["se_test_mse"]
+    chosen = int(np.argmin(np.abs(alphas - est.alpha_)))
+    return errors, mean, se, chosen
 
 
 def _pyplot():
@@ -252,32 +365,24 @@ def _pyplot():
         matplotlib.use("Agg")
         import matplotlib.pyplot as plt
     except ImportError:
-        raise CLIError("--plot needs matplotlib: pip install 'fastreg[plot]'") from None
+        raise CLIError("--plot needs matplotlib: pip install 'fastreg-paths[plot]'") from None
     return plt
 
 
-def _plot(filename, res, cv_result, chosen):
+def _plot(filename, res, est):
+    """The path (and the CV curve of ``est``) as fastreg.plotting draws them:
+    alpha on a log scale, increasing to the right."""
     plt = _pyplot()
-    panels = 2 if cv_result is not None else 1
+    from .plotting import CVCurveDisplay, PathDisplay
+    panels = 2 if est is not None else 1
     fig, axes = plt.subplots(1, panels, figsize=(6 * panels, 4.2), squeeze=False)
-    ax = axes[0, 0]
-    ax.plot(res.alphas, res.coefs.T)
-    ax.set_xscale("log")
-    ax.invert_xaxis()
-    ax.set_xlabel("alpha")
-    ax.set_ylabel("coefficients")
-    ax.set_title("regularization path")
-    if cv_result is not None:
-        _, mean, se = cv_result
-        ax2 = axes[0, 1]
-        ax2.errorbar(res.alphas, mean, yerr=se, fmt=".-", ms=3, capsize=2)
-        ax2.set_xscale("log")
-        ax2.invert_xaxis()
-        ax2.set_xlabel("alpha")
-        ax2.set_ylabel("CV mean squared error")
-        ax2.set_title("cross-validation")
-        for a in (ax, ax2):
-            a.axvline(res.alphas[chosen], color="k", ls="--", lw=1)
+    selected = {} if est is None else {"min": est.alpha_min_, "1se": est.alpha_1se_}
+    PathDisplay(res.alphas, res.coefs, selected=selected).plot(ax=axes[0, 0])
+    axes[0, 0].set_title("regularization path", pad=30)
+    if est is not None:
+        CVCurveDisplay.from_estimator(est, ax=axes[0, 1])
+        axes[0, 1].set_title(f"cross-validation ({est.selection_rule} rule: "
+                             f"alpha={est.alpha_:.3g})")
     fig.tight_layout()
     try:
         fig.savefig(filename, dpi=100)
@@ -305,25 +410,24 @@ def cmd_path(args):
                            float32=args.float32)
     alphas = alpha_grid(X, y, l1_ratio=args.l1_ratio, n_alphas=args.n_alphas,
                         eps=args.eps, fit_intercept=args.fit_intercept)
-    bar = _progress(1 + (args.cv or 0), "fastreg path",
-                    enabled=not args.quiet)
+    precompute = PRECOMPUTE[args.precompute]
     t0 = time.perf_counter()
+    est = cv_result = chosen = None
+    if args.cv:
+        est = cross_validate(X, y, alphas, cv=args.cv, l1_ratio=args.l1_ratio,
+                             tol=args.tol, fit_intercept=args.fit_intercept,
+                             precompute=precompute, rule=args.rule,
+                             progress=not args.quiet and _tqdm_installed())
+        *cv_result, chosen = cv_arrays(est, alphas)
+    bar = _progress(1, "fastreg path", enabled=not args.quiet)
     try:
-        cv_result = None
-        if args.cv:
-            cv_result = cross_validate(X, y, alphas, cv=args.cv,
-                                       l1_ratio=args.l1_ratio, tol=args.tol,
-                                       fit_intercept=args.fit_intercept, bar=bar)
         res = compute_path(X, y, l1_ratio=args.l1_ratio, alphas=alphas,
                            tol=args.tol, fit_intercept=args.fit_intercept,
-                           warn=False)
+                           precompute=precompute, warn=False)
         bar.update()
     finally:
         bar.close()
     elapsed = time.perf_counter() - t0
-    chosen = None
-    if cv_result is not None:
-        chosen = select_alpha(cv_result[1], cv_result[2], args.rule)
 
     print(f"fastreg path on {name}")
     print(f"l1_ratio={args.l1_ratio:g}, {alphas.size} alphas, eps={args.eps:g}, "
@@ -333,17 +437,21 @@ def cmd_path(args):
     if cv_result is not None:
         head += f" {'CV error':>12} {'CV s.e.':>10}"
     print(head)
-    for i in _rows(alphas.size, chosen):
+    rows = range(alphas.size) if args.all_alphas else _rows(alphas.size, chosen)
+    for i in rows:
         line = (f"{'*' if i == chosen else ' '}{alphas[i]:12.5g} "
                 f"{np.count_nonzero(res.coefs[:, i]):9d} {res.dual_gaps[i]:12.3g}")
         if cv_result is not None:
             line += f" {cv_result[1][i]:12.5g} {cv_result[2][i]:10.3g}"
         print(line)
+    if len(rows) < alphas.size:
+        print(f"(showing {len(rows)} of {alphas.size} alphas: --all-alphas shows "
+              f"every one, --out saves all)")
     n_ok = int(res.converged.sum())
     print(f"{n_ok} of {alphas.size} duality gaps <= tol * ||y_c||^2 / n = "
           f"{res.gap_tol:.3g}")
     if chosen is not None:
-        print(f"* selected by the {args.rule} rule: alpha={alphas[chosen]:.5g}, "
+        print(f"* selected by the {args.rule} rule: alpha={est.alpha_:.5g}, "
               f"{np.count_nonzero(res.coefs[:, chosen])} nonzeros, "
               f"CV error {cv_result[1][chosen]:.5g}")
     if args.out:
@@ -352,15 +460,18 @@ def cmd_path(args):
                    converged=res.converged, l1_ratio=args.l1_ratio, tol=args.tol)
         if cv_result is not None:
             out.update(cv_errors=cv_result[0], cv_mean=cv_result[1],
-                       cv_se=cv_result[2], alpha_selected=alphas[chosen],
-                       index_selected=chosen, rule=args.rule)
+                       cv_se=cv_result[2], alpha_selected=est.alpha_,
+                       index_selected=chosen, rule=args.rule,
+                       alpha_min=est.alpha_min_, alpha_1se=est.alpha_1se_)
         try:
-            np.savez(args.out, **out)
+            # a file object: np.savez would append .npz to a name like res.NPZ
+            with open(args.out, "wb") as fh:
+                np.savez(fh, **out)
         except OSError as exc:
             raise CLIError(f"cannot write {args.out}: {exc}") from None
         print(f"wrote {args.out}")
     if args.plot:
-        _plot(args.plot, res, cv_result, chosen)
+        _plot(args.plot, res, est)
         print(f"wrote {args.plot}")
     return 0
 
@@ -442,7 +553,7 @@ def cmd_bench(args):
     how = ("gaps by the NumPy oracle" if np.isfinite(gaps["fastreg"]) else
            "gaps not checked: X is too large for the dense NumPy oracle")
     print(f"ratio fastreg/sklearn: {times['fastreg'] / times['sklearn']:.3f} "
-          f"({how}; bound tol * ||y||^2 / n = {bound:.3g})")
+          f"({how}; bound tol * ||y_c||^2 / n = {bound:.3g})")
     return 0
 
 
@@ -460,18 +571,32 @@ def _positive_int(name, low):
     return parse
 
 
-def _float_in(name, low, high=None, low_open=True):
+def _float_in(name, low, high=None, low_open=True, high_open=False, meaning=""):
     def parse(s):
         try:
             v = float(s)
         except ValueError:
             raise argparse.ArgumentTypeError(f"must be a number, got {s!r}")
         bad_low = v <= low if low_open else v < low
-        if not np.isfinite(v) or bad_low or (high is not None and v > high):
-            rng = f"({low}, {high}]" if high is not None else f"> {low}"
-            raise argparse.ArgumentTypeError(f"must be in {rng}, got {s}")
+        bad_high = high is not None and (v >= high if high_open else v > high)
+        if not np.isfinite(v) or bad_low or bad_high:
+            rng = (f"{'(' if low_open else '['}{low}, {high}{')' if high_open else ']'}"
+                   if high is not None else f"> {low}")
+            raise argparse.ArgumentTypeError(f"must be in {rng}{meaning}, got {s}")
         return v
     return parse
+
+
+def _npz_name(s):
+    """--out: a name ending in .npz (the results are a NumPy .npz archive)."""
+    if os.path.splitext(s)[1].lower() != ".npz":
+        raise argparse.ArgumentTypeError(
+            f"must be a file name ending in .npz (the results are a NumPy .npz "
+            f"archive), got {s!r}; e.g. {os.path.splitext(s)[0] or 'result'}.npz")
+    return s
+
+
+PRECOMPUTE = {"auto": "auto", "true": True, "false": False}
 
 
 def build_parser():
@@ -485,18 +610,24 @@ def build_parser():
     def common(p):
         p.add_argument("file", nargs="?", metavar="FILE",
                        help="svmlight (.svm/.svmlight/.libsvm), .csv, .npy or .npz; "
-                            "default: scikit-learn's diabetes data")
+                            "default: scikit-learn's diabetes data. A CSV's "
+                            "row-number column (pandas' index: an unnamed first "
+                            "column, or 0..n-1 first in a file without header) "
+                            "is dropped with a note on stderr; name it in a "
+                            "header row to keep it")
         p.add_argument("--format", default="auto",
                        choices=["auto", "svmlight", "csv", "npy", "npz"],
                        help="file format (default: from the extension)")
         p.add_argument("--target", default=None,
-                       help="y column: name (CSV with header) or index "
-                            "(default: the last column)")
+                       help="y column: name (CSV with header) or index, counting "
+                            "the file's columns from 0 (default: the last column)")
         p.add_argument("--l1-ratio", type=_float_in("--l1-ratio", 0, 1), default=1.0,
                        help="1 = Lasso (default), in (0, 1) = Elastic Net")
         p.add_argument("--n-alphas", type=_positive_int("--n-alphas", 1), default=100)
-        p.add_argument("--eps", type=_float_in("--eps", 0), default=1e-3,
-                       help="alpha_min / alpha_max (default 1e-3)")
+        p.add_argument("--eps", default=1e-3,
+                       type=_float_in("--eps", 0, 1, high_open=True,
+                                      meaning=" (eps = alpha_min / alpha_max)"),
+                       help="alpha_min / alpha_max, in (0, 1) (default 1e-3)")
         p.add_argument("--tol", type=_float_in("--tol", 0), default=1e-4,
                        help="duality gap <= tol * ||y_c||^2 / n (default 1e-4)")
         p.add_argument("--float32", action="store_true", help="compute in float32")
@@ -513,8 +644,15 @@ def build_parser():
     p.add_argument("--rule", choices=["min", "1se"], default="min",
                    help="alpha selection with --cv: min error, or the largest "
                         "alpha within one standard error of it")
+    p.add_argument("--precompute", choices=list(PRECOMPUTE), default="auto",
+                   help="Gram matrix form of the solver (default auto: the "
+                        "solver decides), as the estimators' precompute")
+    p.add_argument("--all-alphas", action="store_true",
+                   help="print every alpha (default: about 12 rows, the "
+                        "selected alpha among them)")
     p.add_argument("--plot", metavar="PNG", help="save the path (and CV curve)")
-    p.add_argument("--out", metavar="NPZ", help="save alphas, coefs, gaps, CV errors")
+    p.add_argument("--out", metavar="NPZ", type=_npz_name,
+                   help="save alphas, coefs, gaps, CV errors to this .npz file")
     p.set_defaults(run=cmd_path)
 
     b = sub.add_parser("bench", help="time fastreg against scikit-learn",

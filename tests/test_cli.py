@@ -248,3 +248,245 @@ def test_help_and_version(capsys):
     assert "path" in capsys.readouterr().out
     assert main(["--version"]) == 0
     assert "fastreg" in capsys.readouterr().out
+
+
+# ------------------------------------------------- new-user problems
+
+def write_pandas_csv(path, X, y, *, header=True, index_name="", n_index=1):
+    """(X, y) as ``pd.DataFrame(...).to_csv(path)`` writes them: the row
+    index first (an unnamed header field), unless ``header=False``."""
+    names = [f"x{j}" for j in range(X.shape[1])] + ["y"]
+    index = [index_name] + ["Unnamed: 0"] * (n_index - 1)
+    lines = [",".join(index + names)] if header else []
+    for i, row in enumerate(np.column_stack([X, y])):
+        lines.append(",".join([str(i)] * n_index + [repr(float(v)) for v in row]))
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def _path_result(argv, tmp_path, capsys, name="r.npz"):
+    out = tmp_path / name
+    assert main(argv + ["-q", "--n-alphas", "8", "--tol", "1e-10",
+                        "--out", str(out)]) == 0
+    with np.load(out) as z:
+        return dict(z), capsys.readouterr()
+
+
+@pytest.mark.parametrize("layout", ["header", "double-index", "no-header"])
+def test_csv_row_number_column_is_dropped(layout, data, tmp_path, capsys):
+    X, y = data
+    ref, _ = _path_result(["path", str(write("csv", tmp_path, X, y))], tmp_path,
+                          capsys, "ref.npz")
+    f = write_pandas_csv(tmp_path / "pd.csv", X, y, header=layout != "no-header",
+                         n_index=2 if layout == "double-index" else 1)
+    r, printed = _path_result(["path", str(f)], tmp_path, capsys)
+    # the row numbers are not a feature: the same 8 features, the same path
+    assert r["coefs"].shape == (8, 8) and "60 x 8" in printed.out
+    np.testing.assert_allclose(r["coefs"], ref["coefs"], rtol=1e-6, atol=1e-8)
+    # ... and stderr says what was dropped and how to keep it
+    note = printed.err.strip()
+    assert note.startswith("fastreg: note: ") and len(note.splitlines()) == 1
+    assert ("columns 0-1" if layout == "double-index" else "column 0") in note
+    assert "values 0..59" in note and "index=False" in note
+    assert ("give it a name in the header row" if layout != "no-header"
+            else "add a header row") in note
+    # --target counts the file's columns: 1 is x0, the row numbers cannot be y
+    if layout == "header":
+        r, _ = _path_result(["path", str(f), "--target", "1"], tmp_path, capsys)
+        F = np.column_stack([X[:, 1:], y])
+        np.testing.assert_allclose(r["alphas"][0], np.abs(
+            (F - F.mean(0)).T @ (X[:, 0] - X[:, 0].mean())).max() / 60)
+        line = _error(["path", str(f), "--target", "0"], capsys)
+        assert "--target 0" in line and "row-number column" in line
+
+
+def test_csv_named_row_number_column_is_kept(data, tmp_path, capsys):
+    X, y = data
+    f = write_pandas_csv(tmp_path / "pd.csv", X, y, index_name="t")
+    r, printed = _path_result(["path", str(f)], tmp_path, capsys)
+    assert r["coefs"].shape == (9, 8) and "60 x 9" in printed.out
+    assert printed.err == ""
+
+
+@pytest.mark.parametrize("eps", ["2", "1", "0", "-1", "nan"])
+def test_eps_outside_the_open_unit_interval_is_refused(eps, capsys):
+    line = _error(["path", "--eps", eps], capsys)
+    assert "--eps" in line and "(0, 1)" in line and f"got {eps}" in line
+    assert "alpha_min / alpha_max" in line
+
+
+def test_eps_sets_the_ratio_of_the_grid(tmp_path, capsys):
+    r, _ = _path_result(["path", "--eps", "0.5"], tmp_path, capsys)
+    assert r["alphas"][-1] / r["alphas"][0] == pytest.approx(0.5)
+
+
+def test_out_writes_exactly_the_named_file(tmp_path, capsys):
+    (tmp_path / "a").mkdir()
+    out = tmp_path / "a" / "res.NPZ"          # np.savez would write res.NPZ.npz
+    assert main(["path", "-q", "--n-alphas", "5", "--out", str(out)]) == 0
+    assert f"wrote {out}" in capsys.readouterr().out
+    assert sorted(p.name for p in (tmp_path / "a").iterdir()) == ["res.NPZ"]
+    assert np.load(out)["coefs"].shape == (10, 5)
+    for name in ("res.csv", "res"):
+        line = _error(["path", "-q", "--out", str(tmp_path / name)], capsys)
+        assert "--out" in line and ".npz" in line and repr(str(tmp_path / name)) in line
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a"]
+
+
+def _table_rows(out):
+    lines = out.splitlines()
+    start = next(i for i, s in enumerate(lines) if "duality gap" in s
+                 and "<=" not in s)
+    end = next(i for i, s in enumerate(lines) if "duality gaps <=" in s)
+    return [s for s in lines[start + 1:end] if s[:1] in (" ", "*")]
+
+
+def test_table_says_when_rows_are_thinned(capsys):
+    assert main(["path", "-q", "--n-alphas", "100"]) == 0
+    out = capsys.readouterr().out
+    rows = _table_rows(out)
+    assert 10 <= len(rows) < 100
+    assert f"showing {len(rows)} of 100 alphas" in out
+    assert "--all-alphas" in out and "--out saves all" in out
+    assert main(["path", "-q", "--n-alphas", "100", "--all-alphas"]) == 0
+    out = capsys.readouterr().out
+    assert len(_table_rows(out)) == 100 and "showing" not in out
+    assert main(["path", "-q", "--n-alphas", "7"]) == 0      # nothing left out
+    out = capsys.readouterr().out
+    assert len(_table_rows(out)) == 7 and "showing" not in out
+
+
+def test_precompute_is_passed_to_the_solver(tmp_path, capsys, monkeypatch):
+    import fastreg._cv
+    import fastreg._path
+    seen = []
+
+    def spy(real):
+        def compute_path(*args, **kwargs):
+            seen.append(kwargs.get("precompute", "auto"))
+            return real(*args, **kwargs)
+        return compute_path
+
+    monkeypatch.setattr(fastreg._path, "compute_path", spy(fastreg._path.compute_path))
+    monkeypatch.setattr(fastreg._cv, "compute_path", spy(fastreg._cv.compute_path))
+    results = {}
+    for value, expected in (("auto", "auto"), ("true", True), ("false", False)):
+        seen.clear()
+        results[value], _ = _path_result(
+            ["path", "--cv", "3", "--precompute", value], tmp_path, capsys)
+        # the full path, 3 folds and the final fit of LassoCV
+        assert len(seen) == 5 and all(
+            s is expected if isinstance(expected, bool) else s == expected
+            for s in seen), seen
+    for value in ("true", "false"):
+        np.testing.assert_allclose(results[value]["coefs"], results["auto"]["coefs"],
+                                   rtol=1e-6, atol=1e-6)
+    line = _error(["path", "--precompute", "yes"], capsys)
+    assert "--precompute" in line and "'yes'" in line and "auto" in line
+
+
+@pytest.mark.parametrize("l1_ratio", [1.0, 0.5])
+@pytest.mark.parametrize("rule", ["min", "1se"])
+def test_cv_is_the_estimators(l1_ratio, rule, data, tmp_path, capsys):
+    from sklearn.model_selection import KFold
+    from fastreg import ElasticNetCV, LassoCV
+    from fastreg._cv import one_se_index
+    X, y = data
+    f = write("npz-dense", tmp_path, X, y)
+    r, printed = _path_result(["path", str(f), "--cv", "4", "--rule", rule,
+                               "--l1-ratio", str(l1_ratio)], tmp_path, capsys)
+    Est = LassoCV if l1_ratio == 1.0 else ElasticNetCV
+    kw = {} if l1_ratio == 1.0 else dict(l1_ratio=l1_ratio)
+    est = Est(alphas=r["alphas"], cv=KFold(4, shuffle=True, random_state=0),
+              tol=1e-10, selection_rule=rule, **kw).fit(X, y)
+    np.testing.assert_allclose(r["cv_errors"], est.mse_path_.T, rtol=1e-6)
+    errors = r["cv_errors"]
+    # the standard error of LassoCV's 1se rule: ddof=0
+    np.testing.assert_allclose(r["cv_se"], errors.std(axis=0) / 2, rtol=1e-12)
+    i_min = int(np.argmin(r["cv_mean"]))
+    i = int(r["index_selected"])
+    assert i == (i_min if rule == "min"
+                 else one_se_index(r["cv_mean"], errors, i_min))
+    assert r["alpha_selected"] == r["alphas"][i] == est.alpha_
+    assert r["alpha_min"] == est.alpha_min_ and r["alpha_1se"] == est.alpha_1se_
+    assert f"alpha={est.alpha_:.5g}" in printed.out
+
+
+def test_cv_uses_the_estimator(tmp_path, capsys, monkeypatch):
+    import fastreg._cv
+    fitted = []
+    real_fit = fastreg._cv.ElasticNetCV.fit
+
+    def fit(self, X, y, *args, **kwargs):
+        fitted.append(self)
+        return real_fit(self, X, y, *args, **kwargs)
+
+    monkeypatch.setattr(fastreg._cv.ElasticNetCV, "fit", fit)
+    r, _ = _path_result(["path", "--cv", "3", "--rule", "1se"], tmp_path, capsys)
+    (est,) = fitted
+    assert type(est).__name__ == "LassoCV" and est.selection_rule == "1se"
+    np.testing.assert_array_equal(est.alphas, r["alphas"])
+    assert r["alpha_selected"] == est.alpha_
+
+
+def test_plot_draws_alpha_as_path_display(tmp_path, capsys, monkeypatch):
+    pytest.importorskip("matplotlib")
+    import matplotlib.figure
+    from fastreg.plotting import PathDisplay
+    figures = []
+    real_savefig = matplotlib.figure.Figure.savefig
+
+    def savefig(self, *args, **kwargs):
+        figures.append(self)
+        return real_savefig(self, *args, **kwargs)
+
+    monkeypatch.setattr(matplotlib.figure.Figure, "savefig", savefig)
+    png = tmp_path / "path.png"
+    out = tmp_path / "r.npz"
+    assert main(["path", "-q", "--n-alphas", "10", "--cv", "3", "--plot", str(png),
+                 "--out", str(out)]) == 0
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    r = np.load(out)
+    ref = PathDisplay(r["alphas"], r["coefs"]).plot()
+    (fig,) = figures
+    assert len(fig.axes) == 2                    # the path and the CV curve
+    for ax in fig.axes:
+        assert ax.get_xscale() == ref.ax_.get_xscale() == "log"
+        assert ax.xaxis_inverted() == ref.ax_.xaxis_inverted()
+        lo, hi = ax.get_xlim()
+        assert lo < hi and lo <= r["alphas"].min() and hi >= r["alphas"].max()
+
+
+def test_pickled_sparse_npz_says_how_to_save_it(data, tmp_path, capsys):
+    X, y = data
+    Xs = sp.csr_matrix(X)
+    np.savez(tmp_path / "pickled.npz", X=Xs, y=y)
+    line = _error(["path", str(tmp_path / "pickled.npz")], capsys)
+    assert "'X'" in line and "scipy.sparse" in line and "save_npz" in line
+    assert "allow_pickle" not in line
+    # the recipe the message gives is read, as the same problem
+    f = tmp_path / "recipe.npz"
+    sp.save_npz(f, sp.hstack([Xs, y[:, None]], format="csr"))
+    r, _ = _path_result(["path", str(f)], tmp_path, capsys)
+    ref, _ = _path_result(["path", str(write("npz-dense", tmp_path, X, y))],
+                          tmp_path, capsys, "ref.npz")
+    np.testing.assert_allclose(r["coefs"], ref["coefs"], rtol=1e-6, atol=1e-8)
+    np.save(tmp_path / "objects.npy", np.array([{"a": 1}, None], dtype=object))
+    line = _error(["path", str(tmp_path / "objects.npy")], capsys)
+    assert "dtype=object" in line and "allow_pickle" not in line
+
+
+def test_non_numeric_csv_column_is_named(tmp_path, capsys):
+    f = tmp_path / "people.csv"
+    rows = ["age,sex,height,y"] + [f"{30 + i},{'fm'[i % 2]},{170 + i},{i}"
+                                   for i in range(10)]
+    f.write_text("\n".join(rows) + "\n")
+    line = _error(["path", str(f)], capsys)
+    assert "column 1 ('sex')" in line and "'f'" in line and "line 2" in line
+    assert "encode" in line and "could not convert" not in line
+    rows = [r.replace(",f,", ",0,").replace(",m,", ",1,") for r in rows]
+    rows[4] = "33,1,,3"
+    f.write_text("\n".join(rows) + "\n")
+    line = _error(["path", str(f)], capsys)
+    assert "column 2 ('height')" in line and "missing value" in line
+    assert "line 5" in line
