@@ -5,7 +5,9 @@
 #   2. on Linux, `auditwheel repair` the wheel (vendors libgomp, sets the
 #      manylinux tag) and print its tag and size;
 #   3. install the (repaired) wheel into a fresh virtualenv with [test] and
-#      run the test suite from outside the source tree (ci/test_artifact.sh).
+#      run the test suite from outside the source tree (ci/test_artifact.sh);
+#   4. run the README's Development lines in a fresh copy of the checkout
+#      (ci/dev_check.sh).
 #   bash ci/test.sh            # default run (slow tests excluded)
 #   bash ci/test.sh -m slow    # extra pytest arguments are passed through
 # FASTREG_SKIP_AUDITWHEEL=1 tests the plain wheel instead of the repaired one.
@@ -37,8 +39,8 @@ fi
 echo "== building the sdist, then the wheel from the sdist"
 "$tools/python" -m build --outdir "$work/dist" "$root" > "$work/build.log" 2>&1 \
   || { tail -n 60 "$work/build.log"; exit 1; }
-sdist=$(ls "$work"/dist/fastreg-*.tar.gz)
-wheel=$(ls "$work"/dist/fastreg-*.whl)
+sdist=$(ls "$work"/dist/fastreg_paths-*.tar.gz)
+wheel=$(ls "$work"/dist/fastreg_paths-*.whl)
 echo "   $(basename "$sdist") ($(du -k "$sdist" | cut -f1) KiB)"
 echo "   $(basename "$wheel") ($(du -k "$wheel" | cut -f1) KiB)"
 
@@ -46,7 +48,7 @@ if [ "$repair" = 1 ]; then
   echo "== auditwheel repair"
   "$tools/auditwheel" repair --wheel-dir "$work/wheelhouse" "$wheel" \
     > "$work/repair.log" 2>&1 || { cat "$work/repair.log"; exit 1; }
-  wheel=$(ls "$work"/wheelhouse/fastreg-*.whl)
+  wheel=$(ls "$work"/wheelhouse/fastreg_paths-*.whl)
   echo "   $(basename "$wheel") ($(du -k "$wheel" | cut -f1) KiB)"
   "$tools/auditwheel" show "$wheel" | tr -s ' \n' ' ' | fold -s -w 76 | sed 's/^/   /'
   echo
@@ -54,4 +56,6 @@ fi
 echo "   built in $((SECONDS - start)) s"
 
 bash "$root/ci/test_artifact.sh" "$wheel" "$@"
+# the README's Development lines, from a fresh copy and a fresh virtualenv
+bash "$root/ci/dev_check.sh"
 echo "== ci/test.sh done in $((SECONDS - start)) s"

@@ -3,8 +3,8 @@
 # with the [test] extra, and run the test suite against it from a directory
 # outside the source tree (pytest --import-mode=importlib, so the checkout's
 # fastreg/ can never be imported instead of the installed one).
-#   bash ci/test_artifact.sh dist/fastreg-0.1.0-cp311-...whl [pytest args]
-#   bash ci/test_artifact.sh dist/fastreg-0.1.0.tar.gz
+#   bash ci/test_artifact.sh dist/fastreg_paths-0.1.0-cp311-...whl [pytest args]
+#   bash ci/test_artifact.sh dist/fastreg_paths-0.1.0.tar.gz
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 python=${PYTHON:-python3}
@@ -30,6 +30,6 @@ assert not where.startswith(src + os.sep), f"fastreg imported from the source tr
 print(f"   fastreg {fastreg.__version__} from {os.path.dirname(where)}")
 PY
 cp -r "$root/tests" "$work/tests"
-cp "$root/pyproject.toml" "$work/pyproject.toml"
+cp "$root/pyproject.toml" "$root/README.md" "$work/"
 OMP_NUM_THREADS=${OMP_NUM_THREADS:-2} "$venv_py" -m pytest --import-mode=importlib \
   -p no:cacheprovider -q "$work/tests" "$@"
