@@ -25,7 +25,7 @@ import numpy as np  # noqa: E402
 import scipy.sparse as sp  # noqa: E402
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from problems import make_problem  # noqa: E402
+from problems import bench_scale, make_problem  # noqa: E402
 
 
 def make_sparse_text(n=20_000, p=40_000, nnz_per_row=30, n_true=200, seed=0):
@@ -91,7 +91,7 @@ class LassoCVSparseText:
 
     def setup_cache(self):
         from sklearn.model_selection import KFold
-        X, y = make_sparse_text()
+        X, y = make_sparse_text(n=int(20_000 * bench_scale()), p=int(40_000 * bench_scale()))
         folds = list(KFold(5).split(X))
         ref = _model("sklearn", folds).fit(X, y)
         return dict(X=X, y=y, folds=folds, ref_mse=ref.mse_path_,
@@ -125,7 +125,7 @@ class LassoCVDenseTall(LassoCVSparseText):
 
     def setup_cache(self):
         from sklearn.model_selection import KFold
-        X, y = make_problem("dense_tall")
+        X, y = make_problem("dense_tall", scale=bench_scale())
         folds = list(KFold(5).split(X))
         ref = _dense_model("sklearn", folds).fit(X, y)
         return dict(X=X, y=y, folds=folds, ref_mse=ref.mse_path_,

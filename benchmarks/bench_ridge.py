@@ -26,7 +26,13 @@ try:
 except ImportError:                     # pragma: no cover
     threadpool_limits = None
 
-N_SAMPLES, N_FEATURES, N_ALPHAS = 100_000, 2_000, 100
+if __package__:                         # asv: benchmarks.bench_ridge
+    from .problems import bench_scale
+else:                                   # python benchmarks/bench_ridge.py
+    from problems import bench_scale
+
+_S = bench_scale()
+N_SAMPLES, N_FEATURES, N_ALPHAS = int(100_000 * _S), max(int(2_000 * _S), 20), 100
 ALPHA = 1.0
 
 
@@ -139,7 +145,7 @@ class RidgeCVTall(_Pinned):
     timeout = 1200
 
     def setup_cache(self):
-        return make_data(10_000, 500)
+        return make_data(int(10_000 * _S), max(int(500 * _S), 20))
 
     def time_fit(self, data, library):
         make_estimator(library, "RidgeCV", alphas=cv_alphas()).fit(*data)

@@ -1,7 +1,12 @@
 """Print passes and time ratios of Lasso paths on the public problems.
 
     python benchmarks/passes.py [PROBLEM ...] [--libraries fastreg,sklearn,celer]
-        [--eps 0.01] [--tol 1e-4] [--threads 1] [--scale 1.0]
+        [--eps 0.01] [--tol 1e-4] [--threads 1] [--scale 1.0] [--busy]
+
+``--threads 0`` leaves BLAS/OpenMP at their default thread counts;
+``--busy`` keeps one core busy with another process while timing (a user's
+machine running other work).  pypi_text needs ``$FASTREG_PYPI_TSV`` (see
+pypi_text.py) and is skipped without it.
 
 For each problem and library: wall time, passes (time / one X.T @ r, see
 problems.py), the worst duality gap over the path in units of tol (by
@@ -36,6 +41,12 @@ def run_path(lib, X, y, alphas, tol):
     return coefs
 
 
+def busy_process():
+    """Another process spinning on one core until it is terminated."""
+    import subprocess
+    return subprocess.Popen([sys.executable, "-c", "while True: pass"])
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("problems", nargs="*", default=list(PROBLEMS))
@@ -45,6 +56,8 @@ def main(argv=None):
     ap.add_argument("--n-alphas", type=int, default=100)
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--scale", type=float, default=1.0)
+    ap.add_argument("--busy", action="store_true",
+                    help="time with another process keeping one core busy")
     args = ap.parse_args(argv)
     from threadpoolctl import threadpool_limits
     libs = []
@@ -58,33 +71,48 @@ def main(argv=None):
             print(f"({lib} not installed: skipped)")
     if "fastreg" in libs:
         print(measured_fastreg())
-    with threadpool_limits(limits=args.threads):
-        for name in args.problems:
-            X, y = make_problem(name, scale=args.scale)
-            alphas = alpha_grid(X, y, args.eps, args.n_alphas)
-            t_pass = pass_time(X, y)
-            print(f"{name}: X {X.shape}, {args.n_alphas} alphas to {args.eps} "
-                  f"alpha_max, tol {args.tol}; one pass {t_pass * 1e3:.2f} ms")
-            for lib in libs:   # warm-up: imports, JIT
-                run_path(lib, X[:50], y[:50], alphas[:3], args.tol)
-            times, objs, gaps = {}, {}, {}
-            for lib in libs:
-                with warnings.catch_warnings():
-                    warnings.simplefilter("ignore")
-                    t0 = time.perf_counter()
-                    coefs = run_path(lib, X, y, alphas, args.tol)
-                    times[lib] = time.perf_counter() - t0
-                gaps[lib] = relative_gap(X, y, coefs, alphas, 1.0, False, tol=args.tol)
-                objs[lib] = lasso_objectives(X, y, coefs, alphas)
-                ratio = (f"  fastreg/{lib} = {times['fastreg'] / times[lib]:.3f}"
-                         if "fastreg" in times and lib != "fastreg" else "")
-                print(f"  {lib:8s} {times[lib]:8.3f} s {times[lib] / t_pass:8.0f} passes"
-                      f"  worst gap/tol {gaps[lib]:6.2f}{ratio}", flush=True)
-            ref = run_path("fastreg", X, y, alphas, 1e-9)
-            best = np.min([lasso_objectives(X, y, ref, alphas), *objs.values()], axis=0)
-            print("  worst suboptimality/tol: " + ", ".join(
-                f"{lib} {relative_subopt(objs[lib], best, y, args.tol):.3g}"
-                for lib in libs))
+    busy = busy_process() if args.busy else None
+    limits = args.threads if args.threads > 0 else None
+    try:
+        with threadpool_limits(limits=limits):
+            for name in args.problems:
+                run_problem(name, libs, args)
+    finally:
+        if busy is not None:
+            busy.terminate()
+
+
+def run_problem(name, libs, args):
+    """Time every library's path on one problem and print its line."""
+    try:
+        X, y = make_problem(name, scale=args.scale)
+    except FileNotFoundError as exc:
+        print(f"{name}: skipped ({exc})")
+        return
+    alphas = alpha_grid(X, y, args.eps, args.n_alphas)
+    t_pass = pass_time(X, y)
+    print(f"{name}: X {X.shape}, {args.n_alphas} alphas to {args.eps} "
+          f"alpha_max, tol {args.tol}; one pass {t_pass * 1e3:.2f} ms")
+    for lib in libs:   # warm-up: imports, JIT
+        run_path(lib, X[:50], y[:50], alphas[:3], args.tol)
+    times, objs, gaps = {}, {}, {}
+    for lib in libs:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            t0 = time.perf_counter()
+            coefs = run_path(lib, X, y, alphas, args.tol)
+            times[lib] = time.perf_counter() - t0
+        gaps[lib] = relative_gap(X, y, coefs, alphas, 1.0, False, tol=args.tol)
+        objs[lib] = lasso_objectives(X, y, coefs, alphas)
+        ratio = (f"  fastreg/{lib} = {times['fastreg'] / times[lib]:.3f}"
+                 if "fastreg" in times and lib != "fastreg" else "")
+        print(f"  {lib:8s} {times[lib]:8.3f} s {times[lib] / t_pass:8.0f} passes"
+              f"  worst gap/tol {gaps[lib]:6.2f}{ratio}", flush=True)
+    ref = run_path("fastreg", X, y, alphas, 1e-9)
+    best = np.min([lasso_objectives(X, y, ref, alphas), *objs.values()], axis=0)
+    print("  worst suboptimality/tol: " + ", ".join(
+        f"{lib} {relative_subopt(objs[lib], best, y, args.tol):.3g}"
+        for lib in libs))
 
 
 if __name__ == "__main__":

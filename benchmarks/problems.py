@@ -18,13 +18,25 @@ centred):
 - text_like: a second text-shaped set, not tuned on: n=63,540, p=162,912,
   32 entries per row, 2,000 true coefficients among the 20,000 most frequent
   columns, noise std = 0.3 x the signal's std (seed 1).
+- pypi_text: real text, TF-IDF of PyPI's package names and summaries, target
+  the release month (see pypi_text.py): 841,687 x 138,597.  Needs the path
+  of ``pypi.tsv`` in ``$FASTREG_PYPI_TSV``; without it ``make_problem``
+  raises FileNotFoundError, which the runners report as skipped.
 """
+import os
 import time
 
 import numpy as np
 import scipy.sparse as sp
 
-PROBLEMS = ("sparse_text", "text_like", "dense_tall", "dense_wide")
+PROBLEMS = ("sparse_text", "text_like", "dense_tall", "dense_wide", "pypi_text")
+
+
+def bench_scale():
+    """``$FASTREG_BENCH_SCALE`` (default 1): every suite's data sizes are
+    multiplied by it, so ``FASTREG_BENCH_SCALE=0.05 asv run --quick`` is a
+    quick smoke run of the whole suite and the full sizes stay for real runs."""
+    return float(os.environ.get("FASTREG_BENCH_SCALE", "1"))
 
 
 def _ar1(rng, n, p):
@@ -47,6 +59,12 @@ def _text(rng, n, p, per_row):
 def make_problem(name, seed=0, scale=1.0):
     """(X, y) of a public problem; ``scale`` < 1 shrinks n and p for quick runs."""
     rng = np.random.default_rng(seed)
+    if name == "pypi_text":
+        if __package__:                                     # asv: benchmarks.problems
+            from .pypi_text import load
+        else:                                               # scripts in benchmarks/
+            from pypi_text import load
+        return load(rows=None if scale >= 1 else int(841_687 * scale))
     if name == "sparse_text":
         n, p = int(100_000 * scale), int(200_000 * scale)
         X = _text(rng, n, p, 60)
