@@ -22,6 +22,8 @@ centred):
   the release month (see pypi_text.py): 841,687 x 138,597.  Needs the path
   of ``pypi.tsv`` in ``$FASTREG_PYPI_TSV``; without it ``make_problem``
   raises FileNotFoundError, which the runners report as skipped.
+- npm_text: the held-out check of the same kind (npm's package list,
+  ``$FASTREG_NPM_TSV``), not in ``PROBLEMS``: run it by name.
 """
 import os
 import time
@@ -59,12 +61,14 @@ def _text(rng, n, p, per_row):
 def make_problem(name, seed=0, scale=1.0):
     """(X, y) of a public problem; ``scale`` < 1 shrinks n and p for quick runs."""
     rng = np.random.default_rng(seed)
-    if name == "pypi_text":
+    if name in ("pypi_text", "npm_text"):
         if __package__:                                     # asv: benchmarks.problems
             from .pypi_text import load
         else:                                               # scripts in benchmarks/
             from pypi_text import load
-        return load(rows=None if scale >= 1 else int(841_687 * scale))
+        size, env = ((841_687, "FASTREG_PYPI_TSV") if name == "pypi_text"
+                     else (197_057, "FASTREG_NPM_TSV"))
+        return load(rows=None if scale >= 1 else int(size * scale), env=env)
     if name == "sparse_text":
         n, p = int(100_000 * scale), int(200_000 * scale)
         X = _text(rng, n, p, 60)

@@ -917,6 +917,40 @@ def gram_block_sparse(const floating[::1] data, const index_t[::1] indices,
                 work[indices[t] * k + a] = 0.0
 
 
+def gram_rows_sparse(const floating[::1] data, const index_t[::1] indices,
+                     const index_t[::1] indptr, const floating[::1] rdata,
+                     const int32_t[::1] rcols, const int64_t[::1] rptr,
+                     const floating[::1] sw, const int64_t[::1] slot,
+                     const int32_t[::1] new, double[:, ::1] out):
+    """out[a, slot[j]] += sum_i sw_i X[i, new[a]] X[i, j] for every feature j
+    with slot[j] >= 0 (uncentred; ``out`` zero on entry).
+
+    X is read twice: its columns ``new`` from CSC (data, indices, indptr) and,
+    for each of their nonzeros, that sample's row from a CSR copy (rdata,
+    rcols, rptr).  The cost is, per nonzero of a new column, the length of
+    its row: independent of how many features the block already holds, and
+    of how long their columns are.
+    """
+    cdef Py_ssize_t a, m = new.shape[0]
+    cdef int64_t s, sl
+    cdef index_t t
+    cdef int32_t i, j
+    cdef bint has_sw = sw.shape[0] > 0
+    cdef double v
+    cdef double *o
+    with nogil:
+        for a in range(m):
+            j = new[a]
+            o = &out[a, 0]
+            for t in range(indptr[j], indptr[j + 1]):
+                i = indices[t]
+                v = data[t] * (sw[i] if has_sw else 1.0)
+                for s in range(rptr[i], rptr[i + 1]):
+                    sl = slot[rcols[s]]
+                    if sl >= 0:
+                        o[sl] += v * rdata[s]
+
+
 cdef int _check_features(const int32_t[::1] idx, Py_ssize_t p, str kernel,
                          str name) except -1:
     """ValueError unless every idx[k] is a feature, 0 <= idx[k] < p."""
