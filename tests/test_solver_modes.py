@@ -464,3 +464,23 @@ def test_auto_picks_the_gram_form_for_paths_only():
     X32, y32 = make_regression(400, 150, seed=1, dtype=np.float32)
     for args in [(X, y, None, pf0), (X32, y32, None, pf)]:
         assert isinstance(make_problem(*args, True, "auto", n_alphas=50), _GramProblem)
+
+
+def test_auto_takes_a_gram_form_for_sparse_x_only_when_dense_enough():
+    """A gradient from Gram columns costs p per feature of the model where a
+    pass over sparse X costs nnz(X): on TF-IDF text (0.06% entries) the Gram
+    form was 20-117x slower, so sparse X takes it only at >= 10% entries."""
+    import scipy.sparse as sp
+    from fastreg._path import make_problem
+    from fastreg._problems import _GramProblem, _SparseProblem
+    rng = np.random.default_rng(0)
+    pf = np.ones(150)
+    for density, form in [(0.01, _SparseProblem), (0.05, _SparseProblem),
+                          (0.3, _GramProblem)]:
+        X = sp.random(4000, 150, density=density, format="csc", random_state=1)
+        y = rng.standard_normal(4000)
+        assert isinstance(make_problem(X, y, None, pf, False, "auto", n_alphas=100),
+                          form), density
+        # an explicit request is honoured whatever the density
+        assert isinstance(make_problem(X, y, None, pf, False, True, n_alphas=100),
+                          _GramProblem)
