@@ -484,3 +484,52 @@ def test_auto_takes_a_gram_form_for_sparse_x_only_when_dense_enough():
         # an explicit request is honoured whatever the density
         assert isinstance(make_problem(X, y, None, pf, False, True, n_alphas=100),
                           _GramProblem)
+
+
+@pytest.mark.parametrize("layout", ["F", "csc"])
+@pytest.mark.parametrize("positive", [False, True])
+def test_anderson_extrapolation_keeps_the_certificate(layout, positive, monkeypatch):
+    """Strongly correlated columns and a tight tol: the residual kernel's
+    iterates are extrapolated (some extrapolations kept), every alpha is
+    certified by the NumPy oracle against a near-exact reference, and the
+    path agrees with the one solved without extrapolation."""
+    from fastreg import _problems
+    rng = np.random.default_rng(5)
+    # sparse X needs working sets too large for its Gram block to take the
+    # residual kernel, and an epoch of 100,000 entries for extrapolation
+    n, p = (600, 400) if layout == "F" else (2000, 1500)
+    Z = rng.standard_normal((n, p))
+    X = Z.copy()
+    for j in range(1, p):
+        X[:, j] = 0.95 * X[:, j - 1] + 0.31 * Z[:, j]
+    X = (np.asfortranarray(X) if layout == "F"
+         else sp.csc_matrix(X * (rng.random((n, p)) < 0.1)))
+    w_true = rng.standard_normal(p)
+    w_true = np.abs(w_true) if positive else w_true
+    y = np.asarray(X @ w_true).ravel() * 0.1 + rng.standard_normal(n)
+    kw = dict(l1_ratio=0.5, n_alphas=8, eps=1e-3, tol=1e-9, fit_intercept=True,
+              precompute=False, positive=positive, max_iter=200_000)
+    kept = {"n": 0}
+    extrapolate = _problems._ResidualProblem._extrapolate
+
+    def counting(self, ws, hist, opts):
+        before = self.w.copy()
+        extrapolate(self, ws, hist, opts)
+        kept["n"] += int(not np.array_equal(before, self.w))
+
+    monkeypatch.setattr(_problems._ResidualProblem, "_extrapolate", counting)
+    fast = compute_path(X, y, **kw)
+    assert kept["n"] > 0 and fast.converged.all()
+    if positive:
+        assert np.all(fast.coefs >= 0)
+    monkeypatch.setattr(_problems._ResidualProblem, "_ACCEL_MIN_WORK", np.inf)
+    plain = compute_path(X, y, **kw)
+    bound = 1e-9 * np.sum((y - y.mean()) ** 2) / n
+    ref = reference_coefs(X, y, fast.alphas, l1_ratio=0.5, fit_intercept=True,
+                          positive=positive)
+    for i, a in enumerate(fast.alphas):
+        gap = enet_dual_gap(X, y, fast.coefs[:, i], a, 0.5, fit_intercept=True,
+                            positive=positive, dual_coef=ref[:, i])
+        assert gap <= bound * 1.0001
+    scale = np.abs(plain.coefs).max()
+    np.testing.assert_allclose(fast.coefs, plain.coefs, atol=1e-4 * scale)
