@@ -249,7 +249,7 @@ class _TallProblem(_Problem):
         self._supp = np.sort(self._S[self.w[self._S] != 0]).astype(np.int64)
         return out
 
-    def _solve(self, ws, opts):
+    def _solve(self, ws, opts, u=None):
         l1, l2 = opts["l1"], opts["l2"]
         self._note_certified()
         ahead = [(e.l1, e.l2) for e in self._ahead]
