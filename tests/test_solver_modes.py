@@ -533,3 +533,24 @@ def test_anderson_extrapolation_keeps_the_certificate(layout, positive, monkeypa
         assert gap <= bound * 1.0001
     scale = np.abs(plain.coefs).max()
     np.testing.assert_allclose(fast.coefs, plain.coefs, atol=1e-4 * scale)
+
+
+def test_paths_run_on_one_thread_and_restore_the_pools(monkeypatch):
+    """BLAS and OpenMP run on one thread inside a path (their threads cost
+    more than they save on a path's short calls, above all on a busy
+    machine) and get their thread counts back afterwards."""
+    from threadpoolctl import threadpool_info
+    from fastreg import _path
+    before = [(i["filepath"], i["num_threads"]) for i in threadpool_info()]
+    seen = []
+    make = _path.make_problem
+
+    def spying(*args, **kwargs):
+        seen.extend(i["num_threads"] for i in threadpool_info())
+        return make(*args, **kwargs)
+
+    monkeypatch.setattr(_path, "make_problem", spying)
+    X, y = make_regression(200, 30, seed=3)
+    compute_path(X, y, n_alphas=5)
+    assert seen and set(seen) == {1}
+    assert [(i["filepath"], i["num_threads"]) for i in threadpool_info()] == before
