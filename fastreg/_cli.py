@@ -580,9 +580,10 @@ def _float_in(name, low, high=None, low_open=True, high_open=False, meaning=""):
         bad_low = v <= low if low_open else v < low
         bad_high = high is not None and (v >= high if high_open else v > high)
         if not np.isfinite(v) or bad_low or bad_high:
-            rng = (f"{'(' if low_open else '['}{low}, {high}{')' if high_open else ']'}"
-                   if high is not None else f"> {low}")
-            raise argparse.ArgumentTypeError(f"must be in {rng}{meaning}, got {s}")
+            rule = (f"in {'(' if low_open else '['}{low}, {high}"
+                    f"{')' if high_open else ']'}" if high is not None
+                    else f"{'>' if low_open else '>='} {low}")
+            raise argparse.ArgumentTypeError(f"must be {rule}{meaning}, got {s}")
         return v
     return parse
 

@@ -490,3 +490,11 @@ def test_non_numeric_csv_column_is_named(tmp_path, capsys):
     line = _error(["path", str(f)], capsys)
     assert "column 2 ('height')" in line and "missing value" in line
     assert "line 5" in line
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--tol", "-1"], "argument --tol: must be > 0, got -1"),
+    (["--l1-ratio", "0"], "argument --l1-ratio: must be in (0, 1], got 0"),
+])
+def test_range_messages_read_as_sentences(args, message, capsys):
+    assert message in _error(["path", *args], capsys)
