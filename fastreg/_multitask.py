@@ -75,8 +75,8 @@ def multitask_path(X, Y, *, l1_ratio, eps, n_alphas, alphas, tol, max_iter,
                              "fit_intercept=False, or pass dense X")
         xm, ym = X.mean(axis=0, dtype=np.float64), Y.mean(axis=0)
     if sp.issparse(X):
+        # (the kernel needs no sorted indices: the user's X is left as it is)
         Xk = sp.csc_matrix(X, dtype=np.float64)
-        Xk.sort_indices()
         norms2 = np.asarray(Xk.multiply(Xk).sum(axis=0), dtype=np.float64).ravel()
 
         def epoch(R, W, l1, l2):

@@ -12,6 +12,7 @@ import functools
 import inspect
 import mmap
 import sys
+import threading
 import warnings
 from dataclasses import dataclass
 
@@ -244,6 +245,9 @@ def _fit_unpenalized(prob, opts, tol_abs):
 
 
 _CONTROLLER = None
+_ONE_THREAD = threading.Lock()
+_depth = 0            # paths running (in any thread) under the one limit
+_limiter = None
 
 
 def one_thread(fn):
@@ -256,16 +260,31 @@ def one_thread(fn):
     0.44 s, dense_tall 0.15 against 0.25, text_like 0.22 against 0.35,
     pypi_text 2.15 against 2.48).  Parallelism goes across folds and
     l1_ratios instead (``n_jobs``).  threadpoolctl's controller is built once;
-    a limit then costs about 15 microseconds.
+    a limit then costs about 15 microseconds.  The thread pools are
+    process-wide for BLAS: paths running at once in several threads share
+    one BLAS limit, set by the first to start and lifted by the last to end;
+    OpenMP's is per thread, set by each path for its own thread.
     """
     @functools.wraps(fn)
     def wrapper(*args, **kwargs):
-        global _CONTROLLER
-        if _CONTROLLER is None:
-            from threadpoolctl import ThreadpoolController
-            _CONTROLLER = ThreadpoolController()
-        with _CONTROLLER.limit(limits=1):
-            return fn(*args, **kwargs)
+        global _CONTROLLER, _depth, _limiter
+        with _ONE_THREAD:
+            if _depth == 0:
+                if _CONTROLLER is None:
+                    from threadpoolctl import ThreadpoolController
+                    _CONTROLLER = ThreadpoolController()
+                _limiter = _CONTROLLER.limit(limits=1, user_api="blas")
+            _depth += 1
+        try:
+            # OpenMP's thread count is per calling thread: each path sets its own
+            with _CONTROLLER.limit(limits=1, user_api="openmp"):
+                return fn(*args, **kwargs)
+        finally:
+            with _ONE_THREAD:
+                _depth -= 1
+                if _depth == 0:
+                    _limiter.restore_original_limits()
+                    _limiter = None
     return wrapper
 
 

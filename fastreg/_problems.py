@@ -435,7 +435,9 @@ class _ResidualProblem(_Problem):
     # Anderson extrapolation of the residual kernel's iterates: every
     # _ACCEL_CHUNK epochs a snapshot, every _ACCEL_DEPTH + 1 snapshots an
     # extrapolated point, kept when it lowers the objective
-    _ACCEL_CHUNK = 5
+    # (6: the dense kernel's dual extrapolation needs 5 epochs of history
+    # within a call, so it still sharpens the gap at each chunk's check)
+    _ACCEL_CHUNK = 6
     _ACCEL_DEPTH = 4
     _ACCEL_MIN_WORK = 100_000    # entries of X an epoch reads, below which it is off
 

@@ -90,3 +90,22 @@ def test_out_of_epochs_warns():
     X, Y = _data(seed=3)
     with pytest.warns(ConvergenceWarning, match="did not converge"):
         lasso_path(X, Y, n_alphas=5, eps=1e-4, tol=1e-14, max_iter=2)
+
+
+def test_sparse_x_is_not_modified():
+    X, Y = _data(seed=4)
+    Xs = sp.csc_matrix(X)
+    # unsorted row indices, read-only arrays: the path must leave them alone
+    perm = np.arange(Xs.nnz)
+    for j in range(Xs.shape[1]):
+        a, b = Xs.indptr[j], Xs.indptr[j + 1]
+        perm[a:b] = perm[a:b][::-1]
+    Xs = sp.csc_matrix((Xs.data[perm], Xs.indices[perm], Xs.indptr), shape=Xs.shape)
+    copies = [a.copy() for a in (Xs.data, Xs.indices, Xs.indptr)]
+    for a in (Xs.data, Xs.indices, Xs.indptr):
+        a.flags.writeable = False
+    _, coefs, _ = lasso_path(Xs, Y, n_alphas=5, tol=1e-10)
+    for a, c in zip((Xs.data, Xs.indices, Xs.indptr), copies):
+        np.testing.assert_array_equal(a, c)
+    np.testing.assert_allclose(coefs, lasso_path(X, Y, n_alphas=5, tol=1e-10)[1],
+                               atol=1e-8)
