@@ -12,7 +12,6 @@ import functools
 import inspect
 import mmap
 import sys
-import threading
 import warnings
 from dataclasses import dataclass
 
@@ -245,9 +244,6 @@ def _fit_unpenalized(prob, opts, tol_abs):
 
 
 _CONTROLLER = None
-_ONE_THREAD = threading.Lock()
-_depth = 0            # paths running (in any thread) under the one limit
-_limiter = None
 
 
 def one_thread(fn):
@@ -259,32 +255,24 @@ def one_thread(fn):
     core busy, 1 thread against the default 2: dense_wide 0.16 s against
     0.44 s, dense_tall 0.15 against 0.25, text_like 0.22 against 0.35,
     pypi_text 2.15 against 2.48).  Parallelism goes across folds and
-    l1_ratios instead (``n_jobs``).  threadpoolctl's controller is built once;
-    a limit then costs about 15 microseconds.  The thread pools are
-    process-wide for BLAS: paths running at once in several threads share
-    one BLAS limit, set by the first to start and lifted by the last to end;
-    OpenMP's is per thread, set by each path for its own thread.
+    l1_ratios instead (``n_jobs``).  threadpoolctl's controller is kept (and
+    rebuilt after new imports); a limit then costs about 15 microseconds.
+    OpenMP's thread count is per thread; OpenBLAS's is process-wide, so
+    when paths run at once in several of the user's threads, the first to
+    end restores BLAS's count while the others run (their BLAS calls get
+    the default threads again).  fastreg's own CV limits BLAS for all its
+    threads around them, so it is not affected.
     """
     @functools.wraps(fn)
     def wrapper(*args, **kwargs):
-        global _CONTROLLER, _depth, _limiter
-        with _ONE_THREAD:
-            if _depth == 0:
-                if _CONTROLLER is None:
-                    from threadpoolctl import ThreadpoolController
-                    _CONTROLLER = ThreadpoolController()
-                _limiter = _CONTROLLER.limit(limits=1, user_api="blas")
-            _depth += 1
-        try:
-            # OpenMP's thread count is per calling thread: each path sets its own
-            with _CONTROLLER.limit(limits=1, user_api="openmp"):
-                return fn(*args, **kwargs)
-        finally:
-            with _ONE_THREAD:
-                _depth -= 1
-                if _depth == 0:
-                    _limiter.restore_original_limits()
-                    _limiter = None
+        global _CONTROLLER
+        # rebuilt when modules were imported since: they may have loaded
+        # another BLAS or OpenMP library
+        if _CONTROLLER is None or _CONTROLLER[1] != len(sys.modules):
+            from threadpoolctl import ThreadpoolController
+            _CONTROLLER = (ThreadpoolController(), len(sys.modules))
+        with _CONTROLLER[0].limit(limits=1):
+            return fn(*args, **kwargs)
     return wrapper
 
 

@@ -554,38 +554,3 @@ def test_paths_run_on_one_thread_and_restore_the_pools(monkeypatch):
     compute_path(X, y, n_alphas=5)
     assert seen and set(seen) == {1}
     assert [(i["filepath"], i["num_threads"]) for i in threadpool_info()] == before
-
-
-def test_overlapping_paths_in_threads_share_one_blas_limit():
-    """Two paths in two threads, the first ending while the second runs:
-    the second keeps one thread (OpenMP's own, BLAS the shared limit) and
-    both pools get their counts back only after the last one ends."""
-    import threading
-    from threadpoolctl import threadpool_info
-    from fastreg._path import one_thread
-    a_in, b_in, a_out = threading.Event(), threading.Event(), threading.Event()
-    seen = {}
-
-    @one_thread
-    def first():
-        a_in.set()
-        b_in.wait(10)
-        seen["first"] = [i["num_threads"] for i in threadpool_info()]
-
-    @one_thread
-    def second():
-        b_in.set()
-        a_out.wait(10)
-        seen["second"] = [i["num_threads"] for i in threadpool_info()]
-
-    before = [i["num_threads"] for i in threadpool_info()]
-    ta = threading.Thread(target=first)
-    ta.start()
-    a_in.wait(10)
-    tb = threading.Thread(target=second)
-    tb.start()
-    ta.join()
-    a_out.set()
-    tb.join()
-    assert set(seen["first"]) == {1} and set(seen["second"]) == {1}
-    assert [i["num_threads"] for i in threadpool_info()] == before
