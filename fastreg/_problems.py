@@ -512,13 +512,19 @@ class _ResidualProblem(_Problem):
             return
         # the combined residual has the rounding of large c_k: the residual
         # of the new point is updated from X itself (one read of ws)
-        delta = w_acc - Wk[-1]
-        moved = np.flatnonzero(delta)
-        self.w[ws] = w_acc
-        self._sub_columns(ws[moved].astype(np.int32), delta[moved])
-        self.scal[0] += float(np.dot(self.mu[ws[moved]].astype(np.float64),
-                                     delta[moved]))
+        self._move(ws, w_acc, Wk[-1])
         self.stats()
+
+    def _move(self, cols, new, old):
+        """w[cols] from ``old`` (float64) to ``new``: the residual and its
+        offset follow, reading only the columns that moved."""
+        delta = new.astype(np.float64) - old
+        moved = np.flatnonzero(delta)
+        if moved.size:
+            c = cols[moved]
+            self.w[c] = new[moved]
+            self._sub_columns(c.astype(np.int32), delta[moved])
+            self.scal[0] += float(np.dot(self.mu[c].astype(np.float64), delta[moved]))
 
     def _cross_block(self, new, feats):
         """Rows ``new`` of the centred Gram block of ``feats`` (whose block
@@ -566,13 +572,7 @@ class _ResidualProblem(_Problem):
         e, gap = _cd_fast.cd_gram(cache.G, self.q[feats], self.pf[feats], w_s, H,
                                   self.scal, slots, opts, self._box_of(feats),
                                   np.arange(cache.k, dtype=np.int64))
-        delta = w_s[slots].astype(np.float64) - old
-        moved = np.flatnonzero(delta)
-        if moved.size:
-            self.w[ws[moved]] = w_s[slots[moved]]
-            self._sub_columns(ws[moved].astype(np.int32), delta[moved])
-            self.scal[0] += float(np.dot(self.mu[ws[moved]].astype(np.float64),
-                                         delta[moved]))
+        self._move(ws, w_s[slots], old)
         return e, gap
 
 
