@@ -398,20 +398,6 @@ def test_auto_solver_uses_cg_for_very_sparse_wide_systems():
 
 
 # ------------------------------------------- scikit-learn's solver names
-def _normal_equations(X, y, sw, alpha, fit_intercept):
-    """Oracle: Ridge by the dense weighted normal equations (lstsq)."""
-    X = X.toarray() if sp.issparse(X) else np.asarray(X, dtype=np.float64)
-    sw = np.ones(X.shape[0]) if sw is None else sw
-    if fit_intercept:
-        xm, ym = sw @ X / sw.sum(), sw @ y / sw.sum()
-    else:
-        xm, ym = np.zeros(X.shape[1]), 0.0
-    Xc, yc = X - xm, y - ym
-    A = Xc.T @ (sw[:, None] * Xc) + alpha * np.eye(X.shape[1])
-    w = np.linalg.lstsq(A, Xc.T @ (sw * yc), rcond=None)[0]
-    return w, ym - xm @ w
-
-
 @pytest.mark.parametrize("solver", ["auto", "svd", "cholesky", "lsqr", "sparse_cg",
                                     "cg", "sag", "saga"])
 @pytest.mark.parametrize("layout", ["F", "csr"])
@@ -420,7 +406,7 @@ def test_every_scikit_learn_solver_name_gives_the_minimiser(solver, layout, weig
     X, y = _problem(layout)
     sw = np.random.default_rng(1).uniform(0.5, 2.0, X.shape[0]) if weighted else None
     m = Ridge(alpha=0.7, solver=solver, tol=1e-12).fit(X, y, sample_weight=sw)
-    w, b = _normal_equations(X, y, sw, 0.7, True)
+    w, b = _oracle(X, y, 0.7, sw)
     np.testing.assert_allclose(m.coef_, w, rtol=1e-8, atol=1e-10)
     assert m.intercept_ == pytest.approx(b, rel=1e-8)
     assert m.solver_ == ("cholesky" if solver == "auto" else solver)
@@ -496,6 +482,5 @@ def test_loo_of_the_kernel_form_at_small_alpha_matches_refits(weighted):
     for i in range(12):
         keep = np.arange(12) != i
         for j, a in enumerate(alphas):
-            w, b = _normal_equations(X[keep], y[keep], None if sw is None else sw[keep],
-                                     a, True)
+            w, b = _oracle(X[keep], y[keep], a, None if sw is None else sw[keep])
             assert cv.cv_results_[i, j] == pytest.approx(X[i] @ w + b, rel=1e-7)
