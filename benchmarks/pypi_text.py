@@ -33,10 +33,13 @@ import numpy as np
 import scipy.sparse as sp
 
 _MONTH = re.compile(r"^(\d{4})-(\d{2})$")
+NPM_POPULAR = 10_000        # npm_text's class label: downloads a month at least
 
 
-def read_rows(path):
-    """(texts, targets) of the rows with a nonempty summary and a YYYY-MM month."""
+def read_rows(path, labels=None):
+    """(texts, targets) of the rows with a nonempty summary and a YYYY-MM month;
+    a list ``labels`` also receives each row's class label: 1 for a package
+    among the 15,000 most downloaded (rank present), else 0."""
     texts, targets = [], []
     with open(path, encoding="utf-8", errors="replace") as f:
         next(f)                                             # header
@@ -44,19 +47,22 @@ def read_rows(path):
             parts = line.rstrip("\n").split("\t", 4)
             if len(parts) < 5:
                 continue
-            name, _version, month, _rank, summary = parts
+            name, _version, month, rank, summary = parts
             m = _MONTH.match(month)
             if not summary.strip() or m is None:
                 continue
+            if labels is not None:
+                labels.append(rank.strip() != "")
             texts.append(re.sub(r"[-_.]", " ", name) + " " + summary)
             targets.append(int(m.group(1)) + (int(m.group(2)) - 1) / 12.0)
     return texts, np.asarray(targets)
 
 
-def read_npm_rows(path):
+def read_npm_rows(path, labels=None):
     """npm_text, a held-out set of the same kind (not tuned on): npm's
     package list (name, version, downloads_a_month, summary), rows with a
-    summary; target log(1 + monthly downloads).  Bracketed notes this
+    summary; target log(1 + monthly downloads); class label (into the list
+    ``labels``): at least NPM_POPULAR downloads a month.  Bracketed notes this
     machine's tests added at the start of a summary are dropped."""
     texts, targets = [], []
     with open(path, encoding="utf-8", errors="replace") as f:
@@ -69,6 +75,8 @@ def read_npm_rows(path):
             summary = re.sub(r"^\[tested here:[^\]]*\]\s*", "", summary)
             if not summary.strip() or not downloads.strip().isdigit():
                 continue
+            if labels is not None:
+                labels.append(int(downloads) >= NPM_POPULAR)
             texts.append(re.sub(r"[-_./@]", " ", name) + " " + summary)
             targets.append(np.log1p(float(downloads)))
     return texts, np.asarray(targets)
@@ -116,6 +124,21 @@ def load(path=None, rows=None, env="FASTREG_PYPI_TSV"):
              shape=np.array(X.shape), y=y)
     tmp.replace(key)
     return X, y
+
+
+def load_labels(path=None, rows=None, env="FASTREG_PYPI_TSV"):
+    """The binary class label of ``load``'s rows, in the same order (pypi:
+    among the 15,000 most downloaded; npm: at least NPM_POPULAR downloads a
+    month), int8."""
+    path = _find(path, env)
+    labels = []
+    reader = read_npm_rows if path.name.startswith("npm") else read_rows
+    texts, _ = reader(path, labels)
+    labels = np.asarray(labels, dtype=np.int8)
+    if rows is not None and rows < len(texts):
+        keep = np.sort(np.random.default_rng(0).choice(len(texts), rows, replace=False))
+        labels = labels[keep]
+    return labels
 
 
 def main(argv=None):

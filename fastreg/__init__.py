@@ -1,4 +1,4 @@
-"""fastreg: fast, certified Lasso, Elastic Net and Ridge for Python.
+"""fastreg: fast, certified Lasso, Elastic Net, Ridge and logistic regression for Python.
 
 Compiled coordinate descent (dense, sparse CSC and Gram kernels) and a
 Cholesky ridge behind a scikit-learn compatible API.
@@ -20,6 +20,8 @@ from ._cv import ElasticNetCV, LassoCV
 from ._ic import ElasticNetIC, LassoIC
 from ._path_estimator import ElasticNetPath, LassoPath
 from ._ridge import Ridge, RidgeCV, ridge_path
+from ._logistic import logistic_path
+from ._classifier import LogisticRegression
 
 __version__ = "0.1.0"
 
@@ -28,6 +30,7 @@ __all__ = [
     "LassoCV", "ElasticNetCV", "LassoIC", "ElasticNetIC",
     "LassoPath", "ElasticNetPath",
     "Ridge", "RidgeCV", "ridge_path",
+    "logistic_path", "LogisticRegression",
     "config_context", "get_config", "set_config",
     "__version__",
 ]

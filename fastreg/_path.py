@@ -489,8 +489,9 @@ def compute_path(X, y, *, l1_ratio=0.5, eps=1e-3, n_alphas=100, alphas=None,
     return res
 
 
-def warn_not_converged(res):
-    """One ConvergenceWarning naming the alphas whose gap stayed above tol."""
+def warn_not_converged(res, scale="||y_c||^2 / n"):
+    """One ConvergenceWarning naming the alphas whose gap stayed above tol
+    (``scale``: what tol is relative to, as the message says)."""
     bad = np.flatnonzero(~res.converged)
     if bad.size == 0:
         return
@@ -500,7 +501,7 @@ def warn_not_converged(res):
     warnings.warn(
         f"Objective did not converge. You might want to increase the number of "
         f"iterations. It did not converge for {bad.size} of {res.alphas.size} alphas: "
-        f"{shown}{more}; the duality gap must reach tol * ||y_c||^2 / n = "
+        f"{shown}{more}; the duality gap must reach tol * {scale} = "
         f"{res.gap_tol:.3g}. Increase max_iter, or loosen tol.",
         ConvergenceWarning, stacklevel=_caller_stacklevel())
 

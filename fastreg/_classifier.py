@@ -1,0 +1,209 @@
+"""scikit-learn compatible LogisticRegression on the certified binomial path."""
+import numpy as np
+from scipy.special import expit
+from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.utils.class_weight import compute_sample_weight
+from sklearn.utils.multiclass import check_classification_targets, type_of_target
+from sklearn.utils.validation import check_is_fitted, validate_data
+
+from ._logistic import binomial_path
+from ._path import warn_not_converged
+from ._validation import (KeywordHints, check_bool, check_penalty_factor,
+                          check_sample_weight, check_scalar_param)
+
+# scikit-learn's solver names: every one whose objective is this one is
+# solved by fastreg's proximal Newton (same minimiser); liblinear penalises
+# the intercept, a different objective
+_SOLVERS = ("lbfgs", "newton-cg", "newton-cholesky", "sag", "saga", "auto")
+
+
+class LogisticRegression(KeywordHints, ClassifierMixin, BaseEstimator):
+    """Logistic regression with L1, L2 or Elastic-Net penalties, certified.
+
+    For two classes (y mapped to {0, 1}, the larger label is 1) minimises::
+
+        C * sum_i s_i [log(1 + exp(eta_i)) - y_i eta_i]
+            + l1_ratio * sum_j pf_j |w_j| + (1 - l1_ratio) / 2 * sum_j pf_j w_j^2
+
+    with eta = b + X w and s_i = sample_weight_i times the class weight, as
+    scikit-learn's ``LogisticRegression`` (1.8 and later) does: the same
+    minimiser, reached by working-set proximal Newton until the duality gap
+    is at most ``tol`` times the intercept-only objective (on the scale of
+    ``fastreg.logistic_path``: alpha = 1 / (C * sum(s))).
+
+    Parameters
+    ----------
+    C : float, default=1.0
+        Inverse regularisation strength, > 0.
+    l1_ratio : float in [0, 1], default=0.0
+        Mix of L1 (1) and L2 (0), scikit-learn's default being pure L2.
+    tol : float, default=1e-4
+        Duality-gap tolerance relative to the intercept-only objective.
+    max_iter : int, default=100
+        Proximal Newton steps at most.
+    fit_intercept : bool, default=True
+        Fit an unpenalised intercept.
+    class_weight : dict, 'balanced' or None, default=None
+        Weights per class, multiplied into ``sample_weight``.
+    warm_start : bool, default=False
+        Start from the previous ``coef_`` and ``intercept_``.
+    solver : str, default='lbfgs'
+        Accepted for compatibility: 'lbfgs', 'newton-cg', 'newton-cholesky',
+        'sag', 'saga' and 'auto' all give this objective's minimiser, found
+        by fastreg's proximal Newton.  'liblinear' (which penalises the
+        intercept) is refused.
+    penalty_factor : array-like of shape (n_features,), default=None
+        Non-negative factor per feature on both penalties; 0 leaves a
+        feature unpenalised.
+    lower_bounds, upper_bounds : float or array-like of shape (n_features,), default=None
+        Box on each coefficient (lower <= 0 <= upper).
+
+    Attributes
+    ----------
+    classes_ : ndarray of shape (2,)
+    coef_ : ndarray of shape (1, n_features)
+    intercept_ : ndarray of shape (1,)
+    n_iter_ : ndarray of shape (1,)
+        Proximal Newton steps (including the warm path of a fit from zero).
+    dual_gap_ : float
+        The certified duality gap on ``logistic_path``'s scale.
+    n_features_in_ : int
+
+    Notes
+    -----
+    More than two classes (scikit-learn's multinomial model) is not
+    implemented yet: such a y is refused with a ValueError.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from fastreg import LogisticRegression
+    >>> rng = np.random.default_rng(0)
+    >>> X = rng.standard_normal((200, 5))
+    >>> y = np.where(X[:, 0] - X[:, 1] + 0.3 * rng.standard_normal(200) > 0, "a", "b")
+    >>> clf = LogisticRegression(C=0.1, l1_ratio=1.0).fit(X, y)
+    >>> clf.classes_.tolist(), int(np.count_nonzero(clf.coef_))
+    (['a', 'b'], 2)
+    >>> float(clf.score(X, y)) > 0.9
+    True
+    """
+
+    def __init__(self, C=1.0, *, l1_ratio=0.0, tol=1e-4, max_iter=100,
+                 fit_intercept=True, class_weight=None, warm_start=False,
+                 solver="lbfgs", penalty_factor=None, lower_bounds=None,
+                 upper_bounds=None):
+        self.C = C
+        self.l1_ratio = l1_ratio
+        self.tol = tol
+        self.max_iter = max_iter
+        self.fit_intercept = fit_intercept
+        self.class_weight = class_weight
+        self.warm_start = warm_start
+        self.solver = solver
+        self.penalty_factor = penalty_factor
+        self.lower_bounds = lower_bounds
+        self.upper_bounds = upper_bounds
+
+    def fit(self, X, y, sample_weight=None):
+        """Fit the model.
+
+        Parameters
+        ----------
+        X : {ndarray, sparse matrix} of shape (n_samples, n_features)
+            float64 or float32; the coefficients follow the dtype.
+        y : array-like of shape (n_samples,)
+            Two classes.
+        sample_weight : array-like of shape (n_samples,), default=None
+
+        Returns
+        -------
+        self : object
+        """
+        C = check_scalar_param(self.C, "C", low=0, low_open=True)
+        l1_ratio = check_scalar_param(self.l1_ratio, "l1_ratio", low=0, high=1)
+        for name in ("fit_intercept", "warm_start"):
+            check_bool(getattr(self, name), name)
+        if self.solver == "liblinear":
+            raise ValueError("solver='liblinear' is not implemented by fastreg: it "
+                             "penalises the intercept, a different objective; use "
+                             f"one of {', '.join(map(repr, _SOLVERS))}")
+        if self.solver not in _SOLVERS:
+            raise ValueError(f"solver must be one of {', '.join(map(repr, _SOLVERS))}, "
+                             f"got {self.solver!r}")
+        X, y = validate_data(self, X, y, accept_sparse=["csc", "csr"],
+                             dtype=[np.float64, np.float32], order=None)
+        n, p = X.shape
+        check_classification_targets(y)
+        classes = np.unique(y)
+        if classes.shape[0] < 2:
+            raise ValueError(
+                "This solver needs samples of at least 2 classes in the data, but "
+                f"the data contains only one class: {classes[0]!r}")
+        y_type = type_of_target(y, input_name="y")
+        if y_type != "binary":
+            raise ValueError(
+                f"Only binary classification is supported. The type of the target "
+                f"is {y_type}: y has {classes.shape[0]} classes (fastreg's "
+                f"multinomial model is not implemented yet)")
+        sw = check_sample_weight(sample_weight, n, np.float64)
+        sw = np.ones(n) if sw is None else sw.astype(np.float64)
+        if self.class_weight is not None:
+            sw = sw * compute_sample_weight(self.class_weight, y)
+        pf = check_penalty_factor(self.penalty_factor, p, np.float64)
+        alpha = 1.0 / (C * float(np.sum(sw)))
+        coef_init = intercept_init = None
+        if self.warm_start and getattr(self, "coef_", None) is not None \
+                and self.coef_.shape == (1, p):
+            coef_init, intercept_init = self.coef_[0], float(self.intercept_[0])
+        res, classes = binomial_path(
+            X, y, l1_ratio=l1_ratio, eps=1.0, n_alphas=1, alphas=[alpha],
+            tol=self.tol, max_iter=self.max_iter, fit_intercept=self.fit_intercept,
+            sample_weight=sw, penalty_factor=pf, lower_bounds=self.lower_bounds,
+            upper_bounds=self.upper_bounds, positive=False, coef_init=coef_init,
+            intercept_init=intercept_init or 0.0, single=coef_init is None)
+        warn_not_converged(res, scale="F(b0) (the intercept-only objective)")
+        self.classes_ = classes
+        self.coef_ = res.coefs[:, 0][None, :].copy()
+        self.intercept_ = np.array([res.intercepts[0] if self.fit_intercept else 0.0])
+        self.n_iter_ = np.array([int(res.n_iters[0])], dtype=np.int32)
+        self.dual_gap_ = float(res.dual_gaps[0])
+        return self
+
+    def decision_function(self, X):
+        """Signed distance to the boundary: ``X @ coef_.T + intercept_``,
+        positive for ``classes_[1]``.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+
+        Returns
+        -------
+        ndarray of shape (n_samples,)
+        """
+        check_is_fitted(self)
+        X = validate_data(self, X, accept_sparse=["csr", "csc"], reset=False,
+                          dtype=[np.float64, np.float32])
+        return np.asarray(X @ self.coef_[0]).ravel() + self.intercept_[0]
+
+    def predict(self, X):
+        """The class of each sample (``classes_[1]`` where the decision is > 0)."""
+        check_is_fitted(self)
+        return self.classes_[(self.decision_function(X) > 0).astype(int)]
+
+    def predict_proba(self, X):
+        """Probabilities of ``classes_``, shape (n_samples, 2)."""
+        eta = self.decision_function(X).astype(np.float64)
+        # 1 / (1 + exp(-eta)) and its complement, each without cancellation
+        return np.column_stack([expit(-eta), expit(eta)])
+
+    def predict_log_proba(self, X):
+        """Log of ``predict_proba``, computed without underflow."""
+        eta = self.decision_function(X).astype(np.float64)
+        return np.column_stack([-np.logaddexp(0.0, eta), -np.logaddexp(0.0, -eta)])
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.sparse = True
+        tags.classifier_tags.multi_class = False
+        return tags

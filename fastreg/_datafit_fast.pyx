@@ -1,0 +1,63 @@
+"""Per-sample datafit kernels: one pass computes a loss's value, gradient and
+curvature at the linear predictor, another its dual term (see
+``fastreg._datafits`` for the formulas).  Pure numerics, float64."""
+from libc.math cimport exp, log, log1p, fabs, INFINITY
+
+
+def binomial_evaluate(const double[::1] eta, const double[::1] y,
+                      const double[::1] c, double[::1] r, double[::1] h):
+    """Return sum_i c_i [log(1 + exp(eta_i)) - y_i eta_i]; r = c (p - y) and
+    h = c p (1 - p) with p = 1 / (1 + exp(-eta)), in one pass."""
+    cdef Py_ssize_t i, n = eta.shape[0]
+    cdef double e, z, p, q, total = 0.0
+    if not (y.shape[0] == c.shape[0] == r.shape[0] == h.shape[0] == n):
+        raise ValueError("eta, y, c, r and h must have the same length")
+    with nogil:
+        for i in range(n):
+            z = eta[i]
+            # e = exp(-|z|) in (0, 1]: no overflow on either side
+            e = exp(-fabs(z))
+            if z >= 0:
+                p = 1.0 / (1.0 + e)
+                q = e * p                       # 1 - p, without cancellation
+                total += c[i] * (z + log1p(e) - y[i] * z)
+            else:
+                q = 1.0 / (1.0 + e)
+                p = e * q
+                total += c[i] * (log1p(e) - y[i] * z)
+            r[i] = c[i] * (p - y[i])
+            h[i] = c[i] * p * q
+    return total
+
+
+def binomial_value(const double[::1] eta, const double[::1] y, const double[::1] c):
+    """sum_i c_i [log(1 + exp(eta_i)) - y_i eta_i]"""
+    cdef Py_ssize_t i, n = eta.shape[0]
+    cdef double z, total = 0.0
+    with nogil:
+        for i in range(n):
+            z = eta[i]
+            total += c[i] * ((z if z > 0 else 0.0) + log1p(exp(-fabs(z))) - y[i] * z)
+    return total
+
+
+def binomial_dual(const double[::1] theta, const double[::1] y, const double[::1] c):
+    """-sum_i c_i [pi log pi + (1 - pi) log(1 - pi)], pi = y_i - theta_i / c_i,
+    or -inf when some pi leaves [0, 1] (or theta_i != 0 where c_i = 0)."""
+    cdef Py_ssize_t i, n = theta.shape[0]
+    cdef double pi, total = 0.0
+    cdef bint inside = True
+    with nogil:
+        for i in range(n):
+            if c[i] <= 0.0:
+                if theta[i] != 0.0:
+                    inside = False
+                    break
+                continue
+            pi = y[i] - theta[i] / c[i]
+            if pi < 0.0 or pi > 1.0:
+                inside = False
+                break
+            if 0.0 < pi < 1.0:
+                total -= c[i] * (pi * log(pi) + (1.0 - pi) * log1p(-pi))
+    return total if inside else -INFINITY

@@ -1,0 +1,110 @@
+"""Datafits: the loss part of an objective, as a function of the linear predictor.
+
+A datafit is ``F(eta) = sum_i c_i f(eta_i, y_i)`` with ``eta = X w + b`` and
+``c_i = sw_i / W`` (W = sum of the weights): the user-scale average loss.
+The solvers (``fastreg._newton``) and the certificates only use the
+interface below, so a new loss (Poisson, say) is one more class here:
+
+- ``evaluate(eta)``: ``(F(eta), r, h)`` in one pass, r = F'(eta) per sample
+  (the gradient in w is X^T r) and h = F''(eta) (the proximal Newton model);
+- ``value(eta)``: F(eta) alone;
+- ``dual(theta)``: ``-sum_i F_i^*(-theta_i)``, the datafit's part of the
+  dual objective, at a dual point theta in its domain (else -inf);
+- ``null_model(fit_intercept)``: the intercept-only fit ``(b0, F(b0))``;
+  F(b0) is the scale of the stopping rule (gap <= tol * F(b0)).
+
+The dual point used is ``theta = -r`` (scaled and projected by the
+certificate); weak duality makes ``P(w) - D(theta)`` a certified bound on
+the suboptimality for any theta in the domain.
+"""
+from typing import Protocol
+
+import numpy as np
+
+from . import _datafit_fast
+
+
+class Datafit(Protocol):
+    """What the solvers and certificates rely on (see the module docstring)."""
+
+    c: np.ndarray           # per-sample weights sw_i / W (sum to 1)
+
+    def evaluate(self, eta): ...
+
+    def value(self, eta): ...
+
+    def dual(self, theta): ...
+
+    def null_model(self, fit_intercept): ...
+
+
+def _sample_scale(n, sw):
+    """c_i = sw_i / sum(sw) (1 / n without weights), float64."""
+    if sw is None:
+        return np.full(n, 1.0 / n)
+    sw = np.asarray(sw, dtype=np.float64)
+    return sw / np.sum(sw)
+
+
+class Quadratic:
+    """Least squares: ``F(eta) = sum_i c_i (y_i - eta_i)^2 / 2``.
+
+    The engine of ``enet_path`` solves this loss by its own kernel forms;
+    this class serves the generic solver (a one-step Newton problem), its
+    tests, and the oracles.
+    """
+
+    def __init__(self, y, sw=None):
+        self.y = np.asarray(y, dtype=np.float64)
+        self.c = _sample_scale(self.y.shape[0], sw)
+
+    def value(self, eta):
+        return 0.5 * float(self.c @ (self.y - eta) ** 2)
+
+    def evaluate(self, eta):
+        res = eta - self.y
+        return 0.5 * float(self.c @ res ** 2), self.c * res, self.c
+
+    def dual(self, theta):
+        # F_i^*(s) = s y_i + s^2 / (2 c_i), at s = -theta_i (theta_i = 0 where c_i = 0)
+        pos = self.c > 0
+        if np.any(theta[~pos] != 0):
+            return -np.inf
+        return float(theta @ self.y - 0.5 * np.sum(theta[pos] ** 2 / self.c[pos]))
+
+    def null_model(self, fit_intercept):
+        b0 = float(self.c @ self.y) if fit_intercept else 0.0
+        return b0, self.value(np.full_like(self.y, b0))
+
+
+class Binomial:
+    """Logistic loss: ``F(eta) = sum_i c_i [log(1 + exp(eta_i)) - y_i eta_i]``, y in {0, 1}.
+
+    F_i^*(s) = c_i [pi log pi + (1 - pi) log(1 - pi)] with pi = y_i + s / c_i
+    in [0, 1]: at theta = -r, pi is the fitted probability.
+    """
+
+    def __init__(self, y, sw=None):
+        self.y = np.asarray(y, dtype=np.float64)
+        self.c = _sample_scale(self.y.shape[0], sw)
+
+    def evaluate(self, eta):
+        r, h = np.empty_like(eta), np.empty_like(eta)
+        value = _datafit_fast.binomial_evaluate(eta, self.y, self.c, r, h)
+        return value, r, h
+
+    def value(self, eta):
+        return _datafit_fast.binomial_value(eta, self.y, self.c)
+
+    def dual(self, theta):
+        return _datafit_fast.binomial_dual(theta, self.y, self.c)
+
+    def null_model(self, fit_intercept):
+        if not fit_intercept:
+            return 0.0, self.value(np.zeros_like(self.y))
+        ybar = float(self.c @ self.y)
+        if ybar <= 0.0 or ybar >= 1.0:
+            # one class only: the optimum is at infinity, its value 0
+            return (-np.inf if ybar <= 0 else np.inf), 0.0
+        b0 = float(np.log(ybar) - np.log1p(-ybar))
+        return b0, self.value(np.full_like(self.y, b0))

@@ -1,0 +1,184 @@
+"""Logistic regression paths: the binomial datafit on the generic solver.
+
+Objective, for each alpha (y mapped to {0, 1}, eta = b + X w)::
+
+    1 / W * sum_i sw_i [log(1 + exp(eta_i)) - y_i eta_i]
+        + alpha * l1_ratio * sum_j pf_j |w_j|
+        + alpha * (1 - l1_ratio) / 2 * sum_j pf_j w_j^2
+
+solved by ``fastreg._newton`` until the duality gap is at most
+``tol * F(b0)``, the intercept-only objective.
+"""
+import numpy as np
+from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.validation import check_array
+
+from ._datafits import Binomial
+from ._newton import Design, ProxNewton, newton_path
+from ._path import one_thread, warn_not_converged
+from ._validation import (check_alphas, check_bounds, check_penalty_factor,
+                          check_sample_weight, check_scalar_param)
+
+
+def binary_labels(y, n_samples):
+    """(classes, y01): the two sorted classes of y and y == classes[1] as
+    float64, as scikit-learn maps binary labels."""
+    y = np.asarray(y)
+    if y.ndim == 2 and y.shape[1] == 1:
+        y = y.ravel()
+    if y.ndim != 1:
+        raise ValueError(f"y must be 1-D, got an array of shape {y.shape}")
+    if y.shape[0] != n_samples:
+        raise ValueError(f"X and y must have the same number of samples, got "
+                         f"{n_samples} and {y.shape[0]}")
+    check_classification_targets(y)
+    classes = np.unique(y)
+    if classes.shape[0] != 2:
+        raise ValueError(f"y must hold exactly two classes here, got "
+                         f"{classes.shape[0]}: {classes[:5].tolist()}")
+    return classes, (y == classes[1]).astype(np.float64)
+
+
+def prepare(X, y, *, sample_weight, penalty_factor, lower_bounds, upper_bounds,
+            positive, fit_intercept):
+    """Checked inputs: (X, classes, y01, sw, pf, lo, hi)."""
+    X = check_array(X, accept_sparse=["csc", "csr"], dtype=[np.float64, np.float32],
+                    order=None, input_name="X")
+    n, p = X.shape
+    classes, y01 = binary_labels(y, n)
+    for name, value in (("positive", positive), ("fit_intercept", fit_intercept)):
+        if not isinstance(value, (bool, np.bool_)):
+            raise ValueError(f"{name} must be a bool, got {value!r}")
+    sw = check_sample_weight(sample_weight, n, X.dtype)
+    if sw is not None and not np.all(np.isin([0.0, 1.0], y01[sw > 0])):
+        raise ValueError("sample_weight must leave both classes a positive weight")
+    pf = check_penalty_factor(penalty_factor, p, X.dtype).astype(np.float64)
+    lo, hi = check_bounds(lower_bounds, upper_bounds, p)
+    if positive:
+        lo = np.maximum(lo, 0.0)
+    return X, classes, y01, sw, pf, lo, hi
+
+
+@one_thread
+def logistic_path(X, y, *, l1_ratio=1.0, eps=None, n_alphas=100, alphas=None,
+                  tol=1e-4, max_iter=100, fit_intercept=True, sample_weight=None,
+                  penalty_factor=None, lower_bounds=None, upper_bounds=None,
+                  positive=False, return_intercept=False, return_n_iter=False,
+                  warn=True):
+    """Elastic-net regularised logistic regression path.
+
+    For each alpha the objective is::
+
+        1 / W * sum_i sw_i [log(1 + exp(eta_i)) - y_i eta_i]
+            + alpha * l1_ratio * sum_j pf_j |w_j|
+            + alpha * (1 - l1_ratio) / 2 * sum_j pf_j w_j^2
+
+    with eta = b + X w, y mapped to {0, 1} (the larger of the two sorted
+    classes is 1, as in scikit-learn), W = sum(sw) (n_samples without
+    ``sample_weight``), pf the ``penalty_factor`` (0 leaves a feature
+    unpenalised) and b = 0 unless ``fit_intercept``.  Each alpha is solved by
+    working-set proximal Newton steps until its duality gap is at most
+    ``tol * F(b0)``, F(b0) the intercept-only objective (log 2 without an
+    intercept).
+
+    Parameters
+    ----------
+    X : {ndarray, sparse matrix} of shape (n_samples, n_features)
+        float64 or float32 (the coefficients follow the dtype).
+    y : array-like of shape (n_samples,)
+        Two classes, of any label type.
+    l1_ratio : float in [0, 1], default=1.0
+    eps : float, default=None
+        ``alpha_min / alpha_max`` of a built grid; None: 1e-2 when
+        n_samples < n_features, else 1e-4 (glmnet's rule).
+    n_alphas : int, default=100
+    alphas : int or array-like, default=None
+        An int builds a grid of that many alphas; an array is used as given
+        (sorted decreasing).  The built grid is geometric from alpha_max,
+        the smallest alpha whose solution is 0 (intercept and unpenalised
+        features fitted, bounds accounted for), to eps * alpha_max.
+    tol : float, default=1e-4
+        Duality-gap tolerance, relative to F(b0).
+    max_iter : int, default=100
+        Proximal Newton steps per alpha.
+    fit_intercept : bool, default=True
+    sample_weight : array-like of shape (n_samples,), default=None
+    penalty_factor : array-like of shape (n_features,), default=None
+    lower_bounds, upper_bounds : float or array-like of shape (n_features,)
+        Box on each coefficient (lower <= 0 <= upper).
+    positive : bool, default=False
+        Coefficients >= 0 (a lower bound of 0).
+    return_intercept, return_n_iter : bool, default=False
+    warn : bool, default=True
+        A ConvergenceWarning naming the alphas whose gap stayed above tol.
+
+    Returns
+    -------
+    alphas : ndarray of shape (n_alphas,)
+    coefs : ndarray of shape (n_features, n_alphas)
+    dual_gaps : ndarray of shape (n_alphas,)
+        Certified duality gap per alpha, on the objective above.
+    n_iters : ndarray of shape (n_alphas,)
+        Only with ``return_n_iter``: Newton steps per alpha.
+    intercepts : ndarray of shape (n_alphas,)
+        Only with ``return_intercept``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from fastreg import logistic_path
+    >>> rng = np.random.default_rng(0)
+    >>> X = rng.standard_normal((100, 5))
+    >>> y = (X[:, 0] + 0.5 * rng.standard_normal(100) > 0).astype(int)
+    >>> alphas, coefs, gaps = logistic_path(X, y, n_alphas=10)
+    >>> coefs.shape
+    (5, 10)
+    >>> bool(np.all(coefs[:, 0] == 0)), bool(coefs[0, -1] > 0)
+    (True, True)
+    """
+    res = binomial_path(X, y, l1_ratio=l1_ratio, eps=eps, n_alphas=n_alphas,
+                        alphas=alphas, tol=tol, max_iter=max_iter,
+                        fit_intercept=fit_intercept, sample_weight=sample_weight,
+                        penalty_factor=penalty_factor, lower_bounds=lower_bounds,
+                        upper_bounds=upper_bounds, positive=positive)[0]
+    if warn:
+        warn_not_converged(res, scale="F(b0) (the intercept-only objective)")
+    out = (res.alphas, res.coefs, res.dual_gaps)
+    if return_n_iter:
+        out += (res.n_iters,)
+    if return_intercept:
+        out += (res.intercepts,)
+    return out
+
+
+def binomial_path(X, y, *, l1_ratio, eps, n_alphas, alphas, tol, max_iter,
+                  fit_intercept, sample_weight, penalty_factor, lower_bounds,
+                  upper_bounds, positive, coef_init=None, intercept_init=0.0,
+                  single=False):
+    """(PathResult, classes) of the checked problem (no warning).  A
+    ``coef_init`` (with ``intercept_init``) warm-starts the first alpha;
+    ``single`` is ``newton_path``'s."""
+    X, classes, y01, sw, pf, lo, hi = prepare(
+        X, y, sample_weight=sample_weight, penalty_factor=penalty_factor,
+        lower_bounds=lower_bounds, upper_bounds=upper_bounds, positive=positive,
+        fit_intercept=fit_intercept)
+    l1_ratio = check_scalar_param(l1_ratio, "l1_ratio", low=0, high=1)
+    tol = check_scalar_param(tol, "tol", low=0)
+    max_iter = check_scalar_param(max_iter, "max_iter", low=1, integer=True)
+    grid = check_alphas(alphas, n_alphas)
+    n, p = X.shape
+    if eps is None:
+        eps = 1e-2 if n < p else 1e-4
+    eps = check_scalar_param(eps, "eps", low=0, low_open=True)
+    if isinstance(grid, int) and l1_ratio == 0:
+        raise ValueError("l1_ratio must be > 0 to build an alpha grid, got 0; "
+                         "pass alphas as an array instead")
+    state = ProxNewton(Design(X), Binomial(y01, sw), pf, lo, hi, fit_intercept)
+    if coef_init is not None:
+        w0 = np.asarray(coef_init, dtype=np.float64).ravel()
+        if w0.shape != (p,) or not np.all(np.isfinite(w0)):
+            raise ValueError(f"coef_init must be {p} finite values, got shape {w0.shape}")
+        state.set_start(np.clip(w0, lo, hi), intercept_init)
+    res = newton_path(state, l1_ratio=l1_ratio, alphas=grid, eps=eps, tol=tol,
+                      max_iter=max_iter, single=single)
+    return res, classes

@@ -1,0 +1,317 @@
+"""Certified elastic-net paths for any datafit, by working-set proximal Newton.
+
+The loss enters only through a datafit object (``fastreg._datafits``) and
+the penalty through ``fastreg._penalties.ElasticNetPenalty``.  For each
+alpha of a warm-started path, ``ProxNewton.solve``:
+
+1. certifies the current point: a dual point from the datafit's gradient,
+   projected (in the curvature's metric) onto the intercept's and the
+   unpenalised features' constraints, scaled into the penalty's domain;
+   the gap ``P(w, b) - D(theta)`` bounds the suboptimality;
+2. stops when the gap is at most ``tol * F(b0)`` (F(b0): the intercept-only
+   objective), else builds a working set: the support, the unpenalised
+   features and the features whose correlation is nearest their constraint;
+3. solves the working set by proximal Newton steps: coordinate descent on
+   the datafit's quadratic model (``_newton_fast.newton_cd``), then a
+   backtracking line search on the true objective, until the working set's
+   own gap is a fraction of the full one.
+
+A full gradient pass serves both the certificate and the next working set.
+"""
+import numpy as np
+import scipy.sparse as sp
+
+from . import _newton_fast
+from ._penalties import ElasticNetPenalty, penalised_alpha_max
+from ._validation import as_kernel_X
+
+_WS_MIN = 10                # smallest working set
+_INNER_RATIO = 0.3          # a working set is solved to this fraction of the gap
+# model CD stops when its largest gradient move max H_j |dw_j| is at most
+# this fraction of target / (||w_ws||_1 + 1): the gap is about the gradient's
+# error times the coefficients' size
+_CD_RATIO = 3.0
+_CD_EPOCHS = 1000           # CD epochs per Newton step at most
+_ARMIJO = 1e-4              # sufficient decrease of the line search
+_HALVINGS = 40              # line-search halvings at most
+_ROUNDING = 1e-13           # relative rounding of an objective value
+
+
+class Design:
+    """X as the kernels read it: dense Fortran (flattened) or canonical CSC.
+
+    ``dots(v, cols)`` is ``X[:, cols]^T v`` in float64; ``column(j)`` a dense
+    copy of one column (for the few unpenalised features).
+    """
+
+    def __init__(self, X):
+        Xk = as_kernel_X(X)
+        self.X = Xk
+        self.shape = Xk.shape
+        self.dtype = Xk.dtype
+        if sp.issparse(Xk):
+            idx_t = np.result_type(Xk.indices.dtype, Xk.indptr.dtype)
+            self.parts = (Xk.data, Xk.indices.astype(idx_t, copy=False),
+                          Xk.indptr.astype(idx_t, copy=False))
+            sq = np.asarray(Xk.multiply(Xk).sum(axis=0), dtype=np.float64).ravel()
+        else:
+            empty = np.empty(0, np.int32)
+            self.parts = (Xk.ravel(order="F"), empty, empty)
+            sq = np.einsum("ij,ij->j", Xk, Xk, dtype=np.float64)
+        self.norms = np.sqrt(sq)
+        self.all = np.arange(self.shape[1], dtype=np.int32)
+
+    def dots(self, v, cols=None):
+        cols = self.all if cols is None else cols
+        out = np.empty(cols.shape[0])
+        _newton_fast.column_dots(*self.parts, cols, v, out)
+        return out
+
+    def columns(self, cols):
+        """X[:, cols] as a dense float64 array."""
+        sub = self.X[:, cols]
+        return (sub.toarray() if sp.issparse(sub) else np.asarray(sub)).astype(np.float64)
+
+    def matvec(self, w):
+        """X @ w (w of length p, float64)."""
+        nz = np.flatnonzero(w)
+        if not nz.size:
+            return np.zeros(self.shape[0])
+        return np.asarray(self.X[:, nz] @ w[nz], dtype=np.float64).ravel()
+
+
+class ProxNewton:
+    """A path's solver state: coefficients, intercept and linear predictor.
+
+    Built fully here: the intercept starts at the datafit's null model.
+    ``free`` are the unpenalised features (pf = 0), always in working sets
+    and projected out of the dual point with the intercept.
+    """
+
+    def __init__(self, design, datafit, pf, lo, hi, fit_intercept):
+        self.design = design
+        self.datafit = datafit
+        self.pf = pf
+        self.lo, self.hi = lo, hi
+        self.fit_intercept = fit_intercept
+        n, p = design.shape
+        b0, self.null_value = datafit.null_model(fit_intercept)
+        self.b = b0 if np.isfinite(b0) else 0.0
+        self.w = np.zeros(p)
+        self._move_to(np.full(n, self.b))
+        self.free = np.flatnonzero((pf == 0) & (design.norms > 0)).astype(np.int32)
+        self._free_cols = design.columns(self.free) if self.free.size else None
+        self.epochs = 0             # CD epochs since the last reset
+
+    def set_start(self, w, b):
+        """Warm start at coefficients ``w`` (float64, length p) and intercept b."""
+        self.w = np.array(w, dtype=np.float64)
+        self.b = float(b) if self.fit_intercept else 0.0
+        self._move_to(self.design.matvec(self.w) + self.b)
+
+    def _move_to(self, eta, evaluated=None):
+        """Set the linear predictor, with the datafit's (value, r, h) there."""
+        self.eta = eta
+        self.fit = self.datafit.evaluate(eta) if evaluated is None else evaluated
+
+    # ------------------------------------------------------------ certificate
+    def _dual_point(self):
+        """theta = -F'(eta), projected in the metric h = F''(eta) onto
+        sum(theta) = 0 (intercept) and X_free^T theta = 0."""
+        _, r, h = self.fit
+        theta = -r
+        if self._free_cols is None:
+            if self.fit_intercept:
+                theta = theta - h * (float(theta.sum()) / float(h.sum()))
+            return theta
+        A = self._free_cols
+        if self.fit_intercept:
+            A = np.hstack([np.ones((theta.shape[0], 1)), A])
+        M = A.T @ (h[:, None] * A)
+        lam = np.linalg.lstsq(M, A.T @ theta, rcond=None)[0]
+        return theta - h * (A @ lam)
+
+    def certificate(self, pen, cols=None):
+        """(gap, v): the duality gap of the problem restricted to ``cols``
+        (None: every feature; a restricted gap bounds the suboptimality of
+        the restricted problem only), and ``v = X[:, cols]^T theta`` before
+        scaling (minus the gradient, with the intercept and the unpenalised
+        features fitted)."""
+        theta = self._dual_point()
+        v = self.design.dots(theta, cols)
+        idx = self.design.all if cols is None else cols
+        sub = pen.restricted(idx)
+        v_dual = v.copy()
+        if self.free.size:
+            # zero by the projection, up to rounding
+            v_dual[np.isin(idx, self.free)] = 0.0
+        s = sub.feasible_scale(v_dual)
+        dual = self.datafit.dual(s * theta) - sub.conjugate(s * v_dual)
+        primal = self.fit[0] + sub.value(self.w[idx])
+        return max(primal - dual, 0.0), v
+
+    def objective(self, pen):
+        return self.fit[0] + pen.value(self.w)
+
+    # ---------------------------------------------------------------- solving
+    def _working_set(self, pen, v, size):
+        """Support, unpenalised features and the ``size`` features whose
+        open correlation is nearest (or beyond) their L1 weight, per unit
+        column norm."""
+        if not np.any(pen.a > 0):
+            # no L1: every usable feature is in the solution
+            return self.design.all[self.design.norms > 0]
+        w = self.w
+        supp = np.flatnonzero(w)
+        t = np.maximum(np.where(self.hi > 0, v, -np.inf),
+                       np.where(self.lo < 0, -v, -np.inf))
+        with np.errstate(divide="ignore", invalid="ignore"):
+            score = (pen.a - t) / self.design.norms
+        score[self.design.norms == 0] = np.inf
+        score[supp] = -np.inf
+        score[self.free] = -np.inf
+        forced = supp.size + self.free.size
+        size = min(max(size, forced + 1),
+                   int(np.count_nonzero(np.isfinite(score) | (score == -np.inf))))
+        if size <= 0:
+            return np.empty(0, np.int32)
+        ws = np.argpartition(score, size - 1)[:size]
+        ws = ws[score[ws] < np.inf]
+        return np.sort(ws).astype(np.int32)
+
+    def _newton(self, ws, pen, target, max_steps):
+        """Proximal Newton steps on ``ws`` until the model's predicted
+        decrease (the Newton decrement, which estimates the restricted
+        problem's suboptimality) is at most ``target``.  Returns the steps
+        taken."""
+        table = pen.table(ws)
+        sub = pen.restricted(ws)
+        model = np.empty((3, self.eta.shape[0]))
+        for step in range(max_steps):
+            f0, r, h = self.fit
+            model[0] = r
+            model[1] = h
+            model[2] = 0.0
+            old = self.w[ws].copy()
+            coef = old.copy()
+            h_sum = float(h.sum()) if self.fit_intercept else 0.0
+            cd_tol = _CD_RATIO * target / (np.abs(old).sum() + 1.0)
+            epochs, db = _newton_fast.newton_cd(
+                *self.design.parts, ws, coef, table, model,
+                dict(max_epochs=_CD_EPOCHS, tol=cd_tol, h_sum=h_sum))
+            self.epochs += epochs
+            d = model[2] + db
+            dw = coef - old
+            before = sub.value(old)
+            decrease = float(r @ d) + sub.change(old, coef)
+            if not (np.isfinite(decrease) and np.all(np.isfinite(d))):
+                return step + 1
+            if decrease >= 0:
+                return step + 1        # the model sees no descent
+            # a decrease within the objective's rounding cannot be tested:
+            # such a step is small, where the model is exact, and is taken whole
+            rounding = _ROUNDING * (abs(f0) + before)
+            t = 1.0
+            eta_t, w_t = self.eta + d, coef
+            evaluated = self.datafit.evaluate(eta_t)
+            if decrease < -rounding:
+                for _ in range(_HALVINGS):
+                    if evaluated[0] + sub.value(w_t) <= f0 + before + _ARMIJO * t * decrease:
+                        break
+                    t *= 0.5
+                    eta_t, w_t = self.eta + t * d, old + t * dw
+                    evaluated = self.datafit.evaluate(eta_t)
+                else:
+                    return step + 1       # no descent along the step
+            self._move_to(eta_t, evaluated)
+            self.w[ws] = w_t
+            self.b += t * db
+            if -decrease <= target:
+                return step + 1
+        return max_steps
+
+    def fit_free(self, tol_abs, max_steps):
+        """The intercept and unpenalised features at their optimum with
+        every penalised coefficient at 0 (where alpha_max is read)."""
+        if not self.free.size:
+            return
+        pen0 = ElasticNetPenalty.of(0.0, 1.0, self.pf, self.lo, self.hi)
+        self._newton(self.free, pen0, 1e-3 * tol_abs, max_steps)
+
+    def residual(self, pen, v):
+        """The optimality residual: the largest distance of minus the
+        gradient from the penalty's subdifferential (``v`` from
+        ``certificate``), and the intercept's gradient (scikit-learn's lbfgs
+        stops when this is at most tol)."""
+        res = float(np.max(pen.violation(self.w, -v), initial=0.0))
+        if self.fit_intercept:
+            res = max(res, abs(float(self.fit[1].sum())))
+        return res
+
+    def solve(self, pen, tol_abs, max_steps, tol_grad=np.inf):
+        """One alpha from the current state, until the duality gap is at
+        most ``tol_abs`` and the optimality residual at most ``tol_grad``.
+        Returns (gap, steps, converged)."""
+        gap, v = self.certificate(pen)
+        steps = 0
+        while steps < max_steps:
+            resid = self.residual(pen, v)
+            if gap <= tol_abs and resid <= tol_grad:
+                break
+            size = min(max(_WS_MIN, 2 * np.count_nonzero(self.w)), self.w.shape[0])
+            ws = self._working_set(pen, v, size)
+            target = max(_INNER_RATIO * gap, 0.3 * tol_abs)
+            if resid > tol_grad:
+                # a model solved to this gradient precision
+                target = min(target, 0.3 * tol_grad * (np.abs(self.w).sum() + 1.0))
+            taken = self._newton(ws, pen, target, max_steps - steps)
+            steps += max(taken, 1)
+            gap, v = self.certificate(pen)
+        return gap, steps, gap <= tol_abs and self.residual(pen, v) <= tol_grad
+
+    def alpha_max(self, l1_ratio):
+        _, v = self.certificate(ElasticNetPenalty.of(0.0, 1.0, self.pf, self.lo, self.hi))
+        v[self.free] = 0.0
+        return penalised_alpha_max(v, self.pf, self.lo, self.hi, l1_ratio)
+
+
+def newton_path(state, *, l1_ratio, alphas, eps, tol, max_iter, single=False):
+    """The warm-started path of ``state`` over ``alphas`` (an int: a grid of
+    that many alphas built from alpha_max by ``geometric_grid``).  Returns a
+    ``PathResult`` with the gaps on the user's scale (the datafit's).
+
+    ``single``: a single fit from zero first solves the warm path from
+    alpha_max down (``_path._warm_path``), whose steps count in the first
+    alpha's ``n_iters`` (small working sets all the way; a cold start at a
+    small alpha puts many violators in one ill-conditioned set).
+    """
+    from ._path import PathResult, _warm_path, geometric_grid
+    tol_abs = tol * state.null_value
+    if not np.any(state.w):
+        state.fit_free(tol_abs, max(max_iter, 100))
+    amax = np.nan
+    if isinstance(alphas, (int, np.integer)):
+        amax = state.alpha_max(l1_ratio)
+        grid = geometric_grid(amax, int(alphas), eps)
+    else:
+        grid = np.asarray(alphas, dtype=np.float64)
+    warm_steps = 0
+    if single and l1_ratio > 0 and not np.any(state.w):
+        for alpha in _warm_path(state.alpha_max(l1_ratio), grid[0]):
+            pen = ElasticNetPenalty.of(alpha, l1_ratio, state.pf, state.lo, state.hi)
+            warm_steps += state.solve(pen, tol_abs, max_iter, tol)[1]
+    k, p = grid.shape[0], state.w.shape[0]
+    coefs = np.zeros((p, k), dtype=state.design.dtype)
+    intercepts = np.empty(k)
+    gaps = np.empty(k)
+    n_iters = np.empty(k, dtype=np.int64)
+    converged = np.empty(k, dtype=bool)
+    for i, alpha in enumerate(grid):
+        pen = ElasticNetPenalty.of(alpha, l1_ratio, state.pf, state.lo, state.hi)
+        gaps[i], n_iters[i], converged[i] = state.solve(pen, tol_abs, max_iter, tol)
+        if i == 0:
+            n_iters[0] += warm_steps
+        nz = np.flatnonzero(state.w)
+        coefs[nz, i] = state.w[nz]
+        intercepts[i] = state.b
+    return PathResult(grid, coefs, intercepts, gaps, n_iters, converged, tol_abs, amax)

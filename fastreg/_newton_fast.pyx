@@ -1,0 +1,232 @@
+"""Coordinate descent on a datafit's quadratic model: proximal Newton's inner solve.
+
+At a linear predictor eta, a datafit F(eta) = sum_i F_i(eta_i) is modelled by
+
+    F(eta) + r^T d + 1/2 sum_i h_i d_i^2,   d = X[:, ws] dw + db,
+
+with r = F'(eta) and h = F''(eta) (see ``fastreg._datafits``).  ``newton_cd``
+minimises that model plus the elastic-net penalty over the working set's
+coefficients (and the intercept) by cyclic coordinate descent; the caller
+then searches along the step on the true objective.  Pure numerics: X is
+either dense (Fortran order, flattened) or CSC, read one column at a time;
+every sum is accumulated in float64.
+"""
+from cython cimport floating
+from libc.math cimport fabs, INFINITY
+from libc.stdint cimport int32_t, int64_t
+from libc.stdlib cimport malloc, free
+from cpython.exc cimport PyErr_CheckSignals
+
+ctypedef fused index_t:
+    int32_t
+    int64_t
+
+# how much work (multiply-adds) between two checks for Ctrl-C
+cdef double SIGNAL_WORK = 2e7
+
+
+cdef struct NewtonOptions:
+    int max_epochs      # epochs over the working set at most
+    double tol          # stop after an epoch whose max_j H_j |dw_j| <= tol (gradient units)
+    double h_sum        # sum_i h_i: the intercept's curvature (0: no intercept)
+
+
+cdef inline void _span(const index_t *pp, Py_ssize_t n, int32_t j,
+                       index_t *start, index_t *end) noexcept nogil:
+    """Where column j's entries lie: dense (pp NULL) or CSC."""
+    if pp == NULL:
+        start[0] = <index_t> (j * n)
+        end[0] = <index_t> ((j + 1) * n)
+    else:
+        start[0] = pp[j]
+        end[0] = pp[j + 1]
+
+
+cdef inline double _dot(const floating *dp, const index_t *ip, index_t start,
+                        index_t end, const double *v) noexcept nogil:
+    """X[:, j] @ v"""
+    cdef double acc = 0.0
+    cdef index_t t
+    if ip == NULL:
+        for t in range(end - start):
+            acc += dp[start + t] * v[t]
+    else:
+        for t in range(start, end):
+            acc += dp[t] * v[ip[t]]
+    return acc
+
+
+cdef inline void _moments(const floating *dp, const index_t *ip, index_t start,
+                          index_t end, const double *h, double *out) noexcept nogil:
+    """out = (X[:, j]**2 @ h, X[:, j] @ h)"""
+    cdef double a = 0.0, b = 0.0, x
+    cdef index_t t
+    if ip == NULL:
+        for t in range(end - start):
+            x = dp[start + t]
+            a += h[t] * x * x
+            b += h[t] * x
+    else:
+        for t in range(start, end):
+            x = dp[t]
+            a += h[ip[t]] * x * x
+            b += h[ip[t]] * x
+    out[0] = a
+    out[1] = b
+
+
+cdef inline void _move(const floating *dp, const index_t *ip, index_t start,
+                       index_t end, double delta, const double *h, double *v,
+                       double *d) noexcept nogil:
+    """d += delta * X[:, j];  v += delta * h * X[:, j]"""
+    cdef index_t t
+    cdef Py_ssize_t i
+    cdef double x
+    if ip == NULL:
+        for t in range(end - start):
+            x = delta * dp[start + t]
+            d[t] += x
+            v[t] += h[t] * x
+    else:
+        for t in range(start, end):
+            i = ip[t]
+            x = delta * dp[t]
+            d[i] += x
+            v[i] += h[i] * x
+
+
+cdef inline double _coordinate(double z0, double g, double H, double a, double c,
+                               double lo, double hi) noexcept nogil:
+    """argmin_z g (z - z0) + H/2 (z - z0)^2 + a |z| + c/2 z^2 on [lo, hi]"""
+    cdef double t = H * z0 - g, z
+    if t > a:
+        z = (t - a) / (H + c)
+    elif t < -a:
+        z = (t + a) / (H + c)
+    else:
+        z = 0.0
+    return min(max(z, lo), hi)
+
+
+def newton_cd(const floating[::1] data, const index_t[::1] indices,
+              const index_t[::1] indptr, const int32_t[::1] ws,
+              double[::1] coef, const double[:, ::1] pen,
+              double[:, ::1] model, NewtonOptions opts):
+    """Cyclic coordinate descent on the quadratic model over ``ws``.
+
+    data, indices, indptr: CSC X; dense X is passed as its Fortran-order
+    ``data`` with empty ``indices`` and ``indptr``.  coef (m,): the working
+    set's coefficients, updated in place.  pen (m, 4): per coefficient the
+    L1 weight a, the L2 weight c, and the bounds lo <= 0 <= hi.  model
+    (3, n): rows v = r + h * d (in: r), h, and d (in: 0), updated in place;
+    the intercept's step db is kept apart (v and d exclude it: add h * db
+    and db).  Returns ``(sweeps, db)``.
+    """
+    cdef Py_ssize_t m = ws.shape[0], n = model.shape[1], k, i
+    cdef const floating *dp = &data[0] if data.shape[0] else NULL
+    cdef const index_t *ip = &indices[0] if indices.shape[0] else NULL
+    cdef const index_t *pp = &indptr[0] if indptr.shape[0] else NULL
+    cdef double *v = &model[0, 0]
+    cdef const double *h = &model[1, 0]
+    cdef double *d = &model[2, 0]
+    cdef index_t start, end
+    cdef int32_t j
+    cdef int epoch = 0
+    cdef bint full = True
+    cdef double g, z0, z, delta, change, V = 0.0, db = 0.0, work = 0.0
+    if pen.shape[0] != m or pen.shape[1] != 4 or coef.shape[0] != m:
+        raise ValueError(f"pen must have shape ({m}, 4) and coef ({m},), got "
+                         f"({pen.shape[0]}, {pen.shape[1]}) and ({coef.shape[0]},)")
+    if model.shape[0] != 3:
+        raise ValueError(f"model must have 3 rows, got {model.shape[0]}")
+    # per coefficient: (X[:, j]**2 @ h, X[:, j] @ h)
+    cdef double *mom = <double *> malloc(max(3 * m, 1) * sizeof(double))
+    if mom == NULL:
+        raise MemoryError("newton_cd: no memory for the working set's curvatures")
+    cdef double *curv = mom + 2 * m
+    try:
+        with nogil:
+            for k in range(m):
+                _span(pp, n, ws[k], &start, &end)
+                _moments(dp, ip, start, end, h, &mom[2 * k])
+                # the curvature along the column centred in the metric h
+                # (the intercept replies to every step); rounding-level
+                # curvature is none (a constant column)
+                curv[k] = mom[2 * k]
+                if opts.h_sum > 0:
+                    curv[k] -= mom[2 * k + 1] * mom[2 * k + 1] / opts.h_sum
+                    if curv[k] <= 1e-12 * mom[2 * k]:
+                        curv[k] = 0.0
+            if opts.h_sum > 0:
+                for i in range(n):
+                    V += v[i]
+            # sweeps alternate: a full one over ws, then sweeps over its
+            # nonzero coefficients until they settle, then a full one again;
+            # a full sweep within tol ends the solve
+            while epoch < opts.max_epochs:
+                epoch += 1
+                change = 0.0
+                if opts.h_sum > 0:
+                    # the intercept to its optimum: its model gradient is
+                    # sum(v + h * db); the coordinate steps below keep it 0
+                    delta = -(V + db * opts.h_sum) / opts.h_sum
+                    db += delta
+                    change = max(change, opts.h_sum * fabs(delta))
+                for k in range(m):
+                    j = ws[k]
+                    if curv[k] + pen[k, 1] <= 0.0 or (not full and coef[k] == 0.0):
+                        continue
+                    _span(pp, n, j, &start, &end)
+                    work += end - start
+                    # gradient of the model: X[:, j] @ (v + h * db)
+                    g = _dot(dp, ip, start, end, v) + db * mom[2 * k + 1]
+                    z0 = coef[k]
+                    z = _coordinate(z0, g, curv[k], pen[k, 0], pen[k, 1],
+                                    pen[k, 2], pen[k, 3])
+                    delta = z - z0
+                    if delta != 0.0:
+                        coef[k] = z
+                        _move(dp, ip, start, end, delta, h, v, d)
+                        # sum(v) moves by delta * X[:, j] @ h
+                        V += delta * mom[2 * k + 1]
+                        if opts.h_sum > 0:
+                            # with the intercept's exact reply: the step is
+                            # along the column centred in the metric h
+                            db -= delta * mom[2 * k + 1] / opts.h_sum
+                        change = max(change, curv[k] * fabs(delta))
+                if change <= opts.tol:
+                    if full:
+                        break
+                    full = True
+                else:
+                    full = False
+                if work > SIGNAL_WORK:
+                    work = 0.0
+                    with gil:
+                        PyErr_CheckSignals()
+    finally:
+        free(mom)
+    return epoch, db
+
+
+def column_dots(const floating[::1] data, const index_t[::1] indices,
+                const index_t[::1] indptr, const int32_t[::1] cols,
+                const double[::1] v, double[::1] out):
+    """out[k] = X[:, cols[k]] @ v, accumulated in float64 (X as in newton_cd)."""
+    cdef Py_ssize_t m = cols.shape[0], n = v.shape[0], k
+    cdef const floating *dp = &data[0] if data.shape[0] else NULL
+    cdef const index_t *ip = &indices[0] if indices.shape[0] else NULL
+    cdef const index_t *pp = &indptr[0] if indptr.shape[0] else NULL
+    cdef index_t start, end
+    cdef double work = 0.0
+    if out.shape[0] < m:
+        raise ValueError(f"out must hold {m} values, got {out.shape[0]}")
+    with nogil:
+        for k in range(m):
+            _span(pp, n, cols[k], &start, &end)
+            out[k] = _dot(dp, ip, start, end, &v[0])
+            work += end - start
+            if work > SIGNAL_WORK:
+                work = 0.0
+                with gil:
+                    PyErr_CheckSignals()

@@ -1,0 +1,338 @@
+"""Logistic paths and LogisticRegression against independent float64 oracles.
+
+The oracle objective, KKT residual and reference minimiser below are plain
+NumPy / SciPy (L-BFGS-B on the split w = w+ - w-), sharing nothing with
+fastreg's solver.
+"""
+import warnings
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+from scipy.optimize import minimize
+from scipy.special import expit
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.linear_model import LogisticRegression as SkLogisticRegression
+from sklearn.utils.estimator_checks import parametrize_with_checks
+
+from fastreg import LogisticRegression, enet_path, logistic_path
+from fastreg._datafits import Binomial, Quadratic
+from fastreg._newton import Design, ProxNewton, newton_path
+
+
+def make(n=120, p=25, seed=0, sparse=False, dtype=np.float64, shift=0.3):
+    rng = np.random.default_rng(seed)
+    X = rng.standard_normal((n, p))
+    if sparse:
+        X[rng.random((n, p)) < 0.7] = 0.0
+    w = np.zeros(p)
+    w[:5] = [2.0, -1.5, 1.0, 0.5, -2.0][:min(p, 5)]
+    y = (X @ w + shift + rng.standard_normal(n) > 0).astype(int)
+    X = X.astype(dtype)
+    return (sp.csc_matrix(X) if sparse else X), y
+
+
+def dense(X):
+    return (X.toarray() if sp.issparse(X) else np.asarray(X)).astype(np.float64)
+
+
+def defaults(X, sw, pf, lo, hi):
+    """(dense float64 X, c = sw / sum(sw), pf, lo, hi) with the defaults filled."""
+    X = dense(X)
+    n, p = X.shape
+    c = np.full(n, 1.0 / n) if sw is None else sw / np.sum(sw)
+    return (X, c, np.ones(p) if pf is None else pf,
+            np.full(p, -np.inf) if lo is None else lo,
+            np.full(p, np.inf) if hi is None else hi)
+
+
+def objective(X, y, w, b, alpha, l1_ratio, sw=None, pf=None):
+    """(1/W) sum sw_i [log(1 + e^eta) - y eta] + alpha * penalty, in float64."""
+    X = dense(X)
+    n, p = X.shape
+    c = np.full(n, 1.0 / n) if sw is None else sw / np.sum(sw)
+    pf = np.ones(p) if pf is None else pf
+    eta = X @ w + b
+    loss = c @ (np.logaddexp(0.0, eta) - y * eta)
+    return loss + alpha * (l1_ratio * pf @ np.abs(w) + 0.5 * (1 - l1_ratio) * pf @ w ** 2)
+
+
+def kkt_residual(X, y, w, b, alpha, l1_ratio, sw=None, pf=None, lo=None, hi=None,
+                 fit_intercept=True):
+    """Largest violation of the optimality conditions (box-aware)."""
+    X, c, pf, lo, hi = defaults(X, sw, pf, lo, hi)
+    p = X.shape[1]
+    r = c * (expit(X @ w + b) - y)
+    g = X.T @ r + alpha * (1 - l1_ratio) * pf * w
+    a = alpha * l1_ratio * pf
+    out = []
+    for j in range(p):
+        if w[j] > 0:
+            d = g[j] + a[j]
+            out.append(max(d, 0.0) if w[j] >= hi[j] else abs(d))
+        elif w[j] < 0:
+            d = g[j] - a[j]
+            out.append(max(-d, 0.0) if w[j] <= lo[j] else abs(d))
+        else:
+            up = max(-g[j] - a[j], 0.0) if hi[j] > 0 else 0.0
+            down = max(g[j] - a[j], 0.0) if lo[j] < 0 else 0.0
+            out.append(max(up, down))
+    if fit_intercept:
+        out.append(abs(r.sum()))
+    return max(out)
+
+
+def reference(X, y, alpha, l1_ratio, sw=None, pf=None, lo=None, hi=None,
+              fit_intercept=True):
+    """The minimiser by L-BFGS-B on (w+, w-, b), w = w+ - w-, to rounding."""
+    X, c, pf, lo, hi = defaults(X, sw, pf, lo, hi)
+    p = X.shape[1]
+    a, l2 = alpha * l1_ratio * pf, alpha * (1 - l1_ratio) * pf
+
+    def f(z):
+        wp, wm, b = z[:p], z[p:2 * p], z[2 * p] if fit_intercept else 0.0
+        w = wp - wm
+        eta = X @ w + b
+        val = c @ (np.logaddexp(0.0, eta) - y * eta) + a @ (wp + wm) + 0.5 * l2 @ w ** 2
+        r = c * (expit(eta) - y)
+        gw = X.T @ r + l2 * w
+        grad = np.concatenate([gw + a, -gw + a, [r.sum()] if fit_intercept else []])
+        return val, grad
+
+    bounds = ([(0, h if np.isfinite(h) else None) for h in hi]
+              + [(0, -v if np.isfinite(v) else None) for v in lo]
+              + ([(None, None)] if fit_intercept else []))
+    z0 = np.zeros(2 * p + int(fit_intercept))
+    res = minimize(f, z0, jac=True, method="L-BFGS-B", bounds=bounds,
+                   options=dict(maxiter=100000, maxfun=100000, ftol=1e-16, gtol=1e-13))
+    w = res.x[:p] - res.x[p:2 * p]
+    return w, (res.x[2 * p] if fit_intercept else 0.0), res.fun
+
+
+LAYOUTS = [(False, np.float64), (True, np.float64), (False, np.float32), (True, np.float32)]
+
+
+@pytest.mark.parametrize("sparse, dtype", LAYOUTS)
+@pytest.mark.parametrize("l1_ratio", [1.0, 0.5])
+def test_path_is_certified_against_the_oracle(sparse, dtype, l1_ratio):
+    X, y = make(sparse=sparse, dtype=dtype)
+    tol = 1e-8
+    alphas, coefs, gaps, b = logistic_path(X, y, l1_ratio=l1_ratio, n_alphas=8,
+                                           eps=0.02, tol=tol, return_intercept=True)
+    assert coefs.dtype == dtype
+    null = objective(X, y, np.zeros(X.shape[1]), np.log(y.mean() / (1 - y.mean())),
+                     0.0, l1_ratio)
+    assert np.all(gaps <= tol * null)
+    assert np.all(coefs[:, 0] == 0)
+    for i in (1, 4, 7):
+        w = coefs[:, i].astype(np.float64)
+        _, _, best = reference(X, y, alphas[i], l1_ratio)
+        ours = objective(X, y, w, b[i], alphas[i], l1_ratio)
+        # the certified gap bounds the suboptimality (float32: X's rounding
+        # of the coefficients aside)
+        slack = 1e-12 if dtype == np.float64 else 1e-6
+        assert ours - best <= gaps[i] + slack
+        assert ours - best >= -1e-9
+        # the point satisfies the optimality conditions to gradient precision
+        assert kkt_residual(X, y, w, b[i], alphas[i], l1_ratio) < \
+            (1e-4 if dtype == np.float64 else 1e-3)
+
+
+def test_alpha_max_is_the_first_nonzero():
+    X, y = make()
+    alphas, coefs, _ = logistic_path(X, y, n_alphas=2, eps=0.999)
+    assert np.all(coefs[:, 0] == 0)
+    _, coefs, _ = logistic_path(X, y, alphas=[alphas[0] * 0.99])
+    assert np.count_nonzero(coefs) >= 1
+
+
+@pytest.mark.parametrize("l1_ratio", [1.0, 0.5, 0.0])
+def test_matches_scikit_learn(l1_ratio):
+    X, y = make(n=150, p=12, seed=1)
+    C = 0.5
+    sk = SkLogisticRegression(C=C, l1_ratio=l1_ratio, solver="saga", tol=1e-12,
+                              max_iter=200000)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        sk.fit(X, y)
+    ours = LogisticRegression(C=C, l1_ratio=l1_ratio, tol=1e-10).fit(X, y)
+    np.testing.assert_allclose(ours.coef_, sk.coef_, atol=2e-6)
+    np.testing.assert_allclose(ours.intercept_, sk.intercept_, atol=2e-6)
+    np.testing.assert_array_equal(ours.predict(X), sk.predict(X))
+    np.testing.assert_allclose(ours.predict_proba(X), sk.predict_proba(X), atol=1e-6)
+
+
+def test_accuracy_at_least_scikit_learns_at_the_same_tol():
+    # lbfgs stops when the projected gradient is <= tol; so does fastreg
+    X, y = make(n=150, p=12, seed=2)
+    ref = SkLogisticRegression(C=1.0, tol=1e-13, max_iter=100000).fit(X, y).coef_
+    for tol in (1e-4, 1e-6):
+        ours = LogisticRegression(C=1.0, tol=tol).fit(X, y).coef_
+        sk = SkLogisticRegression(C=1.0, tol=tol).fit(X, y).coef_
+        assert np.abs(ours - ref).max() <= 2 * np.abs(sk - ref).max() + 1e-12
+
+
+def test_weights_bounds_and_penalty_factors_against_the_oracle():
+    X, y = make(n=100, p=10, seed=3)
+    rng = np.random.default_rng(3)
+    sw = rng.uniform(0.2, 3.0, X.shape[0])
+    pf = rng.uniform(0.5, 2.0, X.shape[1])
+    pf[2] = 0.0                                   # unpenalised
+    lo = np.full(X.shape[1], -0.3)
+    hi = np.full(X.shape[1], np.inf)
+    hi[0] = 0.4
+    alpha = 0.01
+    _, coefs, gaps, b = logistic_path(
+        X, y, l1_ratio=0.7, alphas=[alpha], tol=1e-10, sample_weight=sw,
+        penalty_factor=pf, lower_bounds=lo, upper_bounds=hi, return_intercept=True)
+    w = coefs[:, 0]
+    assert np.all(w >= lo - 1e-15) and np.all(w <= hi + 1e-15)
+    w_ref, b_ref, best = reference(X, y, alpha, 0.7, sw, pf, lo, hi)
+    ours = objective(X, y, w, b[0], alpha, 0.7, sw, pf)
+    assert ours - best <= gaps[0] + 1e-12
+    np.testing.assert_allclose(w, w_ref, atol=1e-5)
+    assert kkt_residual(X, y, w, b[0], alpha, 0.7, sw, pf, lo, hi) < 1e-6
+
+
+def test_weights_equal_repeated_rows():
+    X, y = make(n=60, p=8, seed=4)
+    k = np.random.default_rng(4).integers(1, 4, X.shape[0])
+    a, c1, _ = logistic_path(X, y, sample_weight=k.astype(float), n_alphas=5,
+                             eps=0.05, tol=1e-10)
+    _, c2, _ = logistic_path(np.repeat(X, k, axis=0), np.repeat(y, k), alphas=a,
+                             tol=1e-10)
+    np.testing.assert_allclose(c1, c2, atol=1e-7)
+
+
+def test_positive_and_no_intercept():
+    X, y = make(n=80, p=10, seed=5, shift=0.0)
+    _, coefs, gaps, b = logistic_path(X, y, positive=True, fit_intercept=False,
+                                      alphas=[0.005], tol=1e-10, return_intercept=True)
+    w = coefs[:, 0]
+    assert np.all(w >= 0) and b[0] == 0.0
+    _, _, best = reference(X, y, 0.005, 1.0, lo=np.zeros(10), fit_intercept=False)
+    assert objective(X, y, w, 0.0, 0.005, 1.0) - best <= gaps[0] + 1e-12
+
+
+def test_any_two_labels_and_their_order():
+    X, y = make(n=80, p=6, seed=6)
+    _, c01, _ = logistic_path(X, y, n_alphas=4, eps=0.1)
+    _, cs, _ = logistic_path(X, np.where(y == 1, "yes", "no"), n_alphas=4, eps=0.1)
+    _, cm, _ = logistic_path(X, np.where(y == 1, 1, -1), n_alphas=4, eps=0.1)
+    np.testing.assert_array_equal(c01, cs)
+    np.testing.assert_array_equal(c01, cm)
+    clf = LogisticRegression(C=1.0).fit(X, np.where(y == 1, "b", "a"))
+    assert clf.classes_.tolist() == ["a", "b"]
+    assert set(clf.predict(X)) <= {"a", "b"}
+
+
+def test_inputs_are_not_modified():
+    X, y = make(sparse=True)
+    X0, y0 = X.copy(), y.copy()
+    logistic_path(X, y, n_alphas=5, eps=0.05)
+    assert (X != X0).nnz == 0 and np.array_equal(y, y0)
+
+
+def test_convergence_warning_names_the_alphas():
+    X, y = make()
+    with pytest.warns(ConvergenceWarning, match=r"did not converge for \d+ of 5 alphas.*alpha="):
+        logistic_path(X, y, n_alphas=5, eps=0.01, tol=1e-14, max_iter=1)
+
+
+@pytest.mark.parametrize("kwargs, match", [
+    (dict(l1_ratio=1.5), r"l1_ratio must be in \[0, 1\], got 1.5"),
+    (dict(tol=-1.0), r"tol must be >= 0, got -1.0"),
+    (dict(lower_bounds=1.0), r"lower_bounds must be <= 0"),
+    (dict(l1_ratio=0.0), r"l1_ratio must be > 0 to build an alpha grid"),
+    (dict(max_iter=0), r"max_iter must be >= 1, got 0"),
+    (dict(alphas=[-1.0]), r"alphas"),
+])
+def test_bad_parameters_are_named(kwargs, match):
+    X, y = make(n=30, p=4)
+    with pytest.raises(ValueError, match=match):
+        logistic_path(X, y, **kwargs)
+
+
+def test_bad_labels_are_refused():
+    X, y = make(n=30, p=4)
+    with pytest.raises(ValueError, match="exactly two classes"):
+        logistic_path(X, np.zeros(30))
+    with pytest.raises(ValueError, match="exactly two classes"):
+        logistic_path(X, np.arange(30) % 3)
+    with pytest.raises(ValueError, match="Unknown label type"):
+        logistic_path(X, np.linspace(0, 1, 30))
+    with pytest.raises(ValueError, match="Only binary classification"):
+        LogisticRegression().fit(X, np.arange(30) % 3)
+    with pytest.raises(ValueError, match="liblinear"):
+        LogisticRegression(solver="liblinear").fit(X, y)
+    with pytest.raises(ValueError, match=r"C must be > 0, got 0"):
+        LogisticRegression(C=0).fit(X, y)
+
+
+def test_class_weight_is_sample_weight():
+    X, y = make(n=90, p=6, seed=7)
+    a = LogisticRegression(class_weight={0: 1.0, 1: 3.0}, tol=1e-10).fit(X, y)
+    b = LogisticRegression(tol=1e-10).fit(X, y, sample_weight=np.where(y == 1, 3.0, 1.0))
+    np.testing.assert_allclose(a.coef_, b.coef_, atol=1e-10)
+    sk = SkLogisticRegression(class_weight="balanced", tol=1e-12, max_iter=10000).fit(X, y)
+    ours = LogisticRegression(class_weight="balanced", tol=1e-10).fit(X, y)
+    np.testing.assert_allclose(ours.coef_, sk.coef_, atol=1e-6)
+
+
+def test_warm_start_starts_from_the_previous_fit():
+    X, y = make(n=100, p=10, seed=8)
+    clf = LogisticRegression(C=0.3, l1_ratio=1.0, warm_start=True, tol=1e-8).fit(X, y)
+    first = clf.n_iter_[0]
+    clf.fit(X, y)
+    assert clf.n_iter_[0] <= 1 < first + 1
+
+
+def test_probabilities_are_consistent():
+    X, y = make(n=100, p=10, seed=9)
+    clf = LogisticRegression(C=10.0).fit(X, y)
+    P = clf.predict_proba(X)
+    np.testing.assert_allclose(P.sum(axis=1), 1.0)
+    np.testing.assert_allclose(np.exp(clf.predict_log_proba(X)), P, rtol=1e-12)
+    np.testing.assert_array_equal(clf.predict(X), clf.classes_[np.argmax(P, axis=1)])
+    # far from the boundary the log-probabilities stay finite
+    assert np.all(np.isfinite(clf.predict_log_proba(1e3 * X)))
+
+
+def test_the_layer_serves_least_squares_too():
+    # the generic proximal Newton path with the quadratic datafit is the
+    # elastic-net path of the least-squares engine
+    rng = np.random.default_rng(10)
+    X = rng.standard_normal((80, 15))
+    y = X[:, :3] @ [1.0, -2.0, 0.5] + 0.1 * rng.standard_normal(80)
+    alphas, ref, _ = enet_path(X, y, l1_ratio=0.8, n_alphas=6, eps=0.05, tol=1e-12,
+                               fit_intercept=True)
+    p = X.shape[1]
+    state = ProxNewton(Design(X), Quadratic(y), np.ones(p), np.full(p, -np.inf),
+                       np.full(p, np.inf), True)
+    res = newton_path(state, l1_ratio=0.8, alphas=6, eps=0.05, tol=1e-12, max_iter=100)
+    np.testing.assert_allclose(res.alphas, alphas, rtol=1e-12)
+    np.testing.assert_allclose(res.coefs, ref, atol=1e-7)
+
+
+def test_datafit_oracles():
+    # value, gradient and curvature of the binomial datafit against NumPy
+    rng = np.random.default_rng(11)
+    y = (rng.random(50) < 0.4).astype(float)
+    eta = 30 * rng.standard_normal(50)
+    sw = rng.uniform(0.1, 2, 50)
+    f = Binomial(y, sw)
+    c = sw / sw.sum()
+    value, r, h = f.evaluate(eta)
+    p = expit(eta)
+    assert value == pytest.approx(c @ (np.logaddexp(0, eta) - y * eta), rel=1e-13)
+    np.testing.assert_allclose(r, c * (p - y), rtol=1e-12, atol=1e-300)
+    np.testing.assert_allclose(h, c * p * expit(-eta), rtol=1e-12, atol=1e-300)
+    # Fenchel-Young: F(eta) + F*(s) >= s . eta, equality at s = F'(eta)
+    theta = -r
+    assert value - f.dual(theta) == pytest.approx(float(-theta @ eta), abs=1e-12)
+    assert f.dual(theta + 10 * c) == -np.inf           # pi outside [0, 1]
+
+
+@parametrize_with_checks([LogisticRegression(), LogisticRegression(l1_ratio=1.0, C=10.0)])
+def test_sklearn_estimator_checks(estimator, check):
+    check(estimator)
