@@ -1,12 +1,11 @@
 """scikit-learn compatible LogisticRegression on the certified binomial path."""
 import numpy as np
-from scipy.special import expit
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.utils.class_weight import compute_sample_weight
-from sklearn.utils.multiclass import check_classification_targets, type_of_target
+from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from ._logistic import binomial_path
+from ._logistic import classifier_path
 from ._path import warn_not_converged
 from ._validation import (KeywordHints, check_bool, check_penalty_factor,
                           check_sample_weight, check_scalar_param)
@@ -20,7 +19,8 @@ _SOLVERS = ("lbfgs", "newton-cg", "newton-cholesky", "sag", "saga", "auto")
 class LogisticRegression(KeywordHints, ClassifierMixin, BaseEstimator):
     """Logistic regression with L1, L2 or Elastic-Net penalties, certified.
 
-    For two classes (y mapped to {0, 1}, the larger label is 1) minimises::
+    For two classes (y mapped to {0, 1}, the larger label is 1) minimises
+    (for more, the multinomial model below)::
 
         C * sum_i s_i [log(1 + exp(eta_i)) - y_i eta_i]
             + l1_ratio * sum_j pf_j |w_j| + (1 - l1_ratio) / 2 * sum_j pf_j w_j^2
@@ -60,19 +60,25 @@ class LogisticRegression(KeywordHints, ClassifierMixin, BaseEstimator):
 
     Attributes
     ----------
-    classes_ : ndarray of shape (2,)
-    coef_ : ndarray of shape (1, n_features)
-    intercept_ : ndarray of shape (1,)
+    classes_ : ndarray of shape (n_classes,)
+    coef_ : ndarray of shape (1, n_features) or (n_classes, n_features)
+        One row for two classes; a row per class for more (the multinomial
+        model: loss ``sum_i s_i [log sum_k exp(eta_ik) - eta_i,y_i]`` with
+        the penalty on every row, intercepts summing to 0).
+    intercept_ : ndarray of shape (1,) or (n_classes,)
     n_iter_ : ndarray of shape (1,)
-        Proximal Newton steps (including the warm path of a fit from zero).
+        Proximal Newton steps, or rounds of one step per class (including
+        the warm path of a fit from zero).
     dual_gap_ : float
         The certified duality gap on ``logistic_path``'s scale.
     n_features_in_ : int
 
     Notes
     -----
-    More than two classes (scikit-learn's multinomial model) is not
-    implemented yet: such a y is refused with a ValueError.
+    With more than two classes every feature must be penalised
+    (``penalty_factor > 0``).  The multinomial solver steps one class at a
+    time; on nearly separable data with a pure L1 penalty it converges
+    slowly (then a ``ConvergenceWarning`` says so).
 
     Examples
     --------
@@ -112,7 +118,7 @@ class LogisticRegression(KeywordHints, ClassifierMixin, BaseEstimator):
         X : {ndarray, sparse matrix} of shape (n_samples, n_features)
             float64 or float32; the coefficients follow the dtype.
         y : array-like of shape (n_samples,)
-            Two classes.
+            Class labels (two or more classes).
         sample_weight : array-like of shape (n_samples,), default=None
 
         Returns
@@ -139,39 +145,45 @@ class LogisticRegression(KeywordHints, ClassifierMixin, BaseEstimator):
             raise ValueError(
                 "This solver needs samples of at least 2 classes in the data, but "
                 f"the data contains only one class: {classes[0]!r}")
-        y_type = type_of_target(y, input_name="y")
-        if y_type != "binary":
-            raise ValueError(
-                f"Only binary classification is supported. The type of the target "
-                f"is {y_type}: y has {classes.shape[0]} classes (fastreg's "
-                f"multinomial model is not implemented yet)")
+        K = classes.shape[0]
+        if K > 2 and self.penalty_factor is not None and \
+                np.any(np.asarray(self.penalty_factor) == 0):
+            raise ValueError("penalty_factor must be > 0 for every feature with more "
+                             "than two classes (unpenalised features are not "
+                             "implemented for the multinomial model)")
         sw = check_sample_weight(sample_weight, n, np.float64)
         sw = np.ones(n) if sw is None else sw.astype(np.float64)
         if self.class_weight is not None:
             sw = sw * compute_sample_weight(self.class_weight, y)
         pf = check_penalty_factor(self.penalty_factor, p, np.float64)
         alpha = 1.0 / (C * float(np.sum(sw)))
+        rows = 1 if K == 2 else K
         coef_init = intercept_init = None
         if self.warm_start and getattr(self, "coef_", None) is not None \
-                and self.coef_.shape == (1, p):
-            coef_init, intercept_init = self.coef_[0], float(self.intercept_[0])
-        res, classes = binomial_path(
+                and self.coef_.shape == (rows, p):
+            coef_init, intercept_init = self.coef_, self.intercept_
+            if K == 2:
+                intercept_init = float(intercept_init[0])
+        res, classes = classifier_path(
             X, y, l1_ratio=l1_ratio, eps=1.0, n_alphas=1, alphas=[alpha],
             tol=self.tol, max_iter=self.max_iter, fit_intercept=self.fit_intercept,
             sample_weight=sw, penalty_factor=pf, lower_bounds=self.lower_bounds,
             upper_bounds=self.upper_bounds, positive=False, coef_init=coef_init,
-            intercept_init=intercept_init or 0.0, single=coef_init is None)
+            intercept_init=0.0 if intercept_init is None else intercept_init,
+            single=coef_init is None)
         warn_not_converged(res, scale="F(b0) (the intercept-only objective)")
         self.classes_ = classes
-        self.coef_ = res.coefs[:, 0][None, :].copy()
-        self.intercept_ = np.array([res.intercepts[0] if self.fit_intercept else 0.0])
+        self.coef_ = np.asarray(res.coefs[..., 0]).reshape(rows, p).copy()
+        self.intercept_ = np.asarray(res.intercepts[..., 0], dtype=np.float64).reshape(rows)
+        if not self.fit_intercept:
+            self.intercept_ = np.zeros(rows)
         self.n_iter_ = np.array([int(res.n_iters[0])], dtype=np.int32)
         self.dual_gap_ = float(res.dual_gaps[0])
         return self
 
     def decision_function(self, X):
-        """Signed distance to the boundary: ``X @ coef_.T + intercept_``,
-        positive for ``classes_[1]``.
+        """``X @ coef_.T + intercept_``: for two classes a vector, positive
+        for ``classes_[1]``; else one column per class.
 
         Parameters
         ----------
@@ -179,31 +191,36 @@ class LogisticRegression(KeywordHints, ClassifierMixin, BaseEstimator):
 
         Returns
         -------
-        ndarray of shape (n_samples,)
+        ndarray of shape (n_samples,) or (n_samples, n_classes)
         """
         check_is_fitted(self)
         X = validate_data(self, X, accept_sparse=["csr", "csc"], reset=False,
                           dtype=[np.float64, np.float32])
-        return np.asarray(X @ self.coef_[0]).ravel() + self.intercept_[0]
+        scores = np.asarray(X @ self.coef_.T) + self.intercept_
+        return scores[:, 0] if scores.shape[1] == 1 else scores
 
     def predict(self, X):
-        """The class of each sample (``classes_[1]`` where the decision is > 0)."""
+        """The class of each sample: the largest score (two classes:
+        ``classes_[1]`` where the decision is > 0)."""
         check_is_fitted(self)
-        return self.classes_[(self.decision_function(X) > 0).astype(int)]
+        scores = self.decision_function(X)
+        idx = (scores > 0).astype(int) if scores.ndim == 1 else np.argmax(scores, axis=1)
+        return self.classes_[idx]
 
     def predict_proba(self, X):
-        """Probabilities of ``classes_``, shape (n_samples, 2)."""
-        eta = self.decision_function(X).astype(np.float64)
-        # 1 / (1 + exp(-eta)) and its complement, each without cancellation
-        return np.column_stack([expit(-eta), expit(eta)])
+        """Probabilities of ``classes_``, shape (n_samples, n_classes): the
+        logistic function of the decision, or its softmax."""
+        return np.exp(self.predict_log_proba(X))
 
     def predict_log_proba(self, X):
         """Log of ``predict_proba``, computed without underflow."""
-        eta = self.decision_function(X).astype(np.float64)
-        return np.column_stack([-np.logaddexp(0.0, eta), -np.logaddexp(0.0, -eta)])
+        eta = np.asarray(self.decision_function(X), dtype=np.float64)
+        if eta.ndim == 1:
+            return np.column_stack([-np.logaddexp(0.0, eta), -np.logaddexp(0.0, -eta)])
+        top = eta.max(axis=1, keepdims=True)
+        return eta - (top + np.log(np.exp(eta - top).sum(axis=1, keepdims=True)))
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.input_tags.sparse = True
-        tags.classifier_tags.multi_class = False
         return tags

@@ -20,6 +20,7 @@ the suboptimality for any theta in the domain.
 from typing import Protocol
 
 import numpy as np
+from scipy.special import xlogy
 
 from . import _datafit_fast
 
@@ -108,3 +109,51 @@ class Binomial:
             return (-np.inf if ybar <= 0 else np.inf), 0.0
         b0 = float(np.log(ybar) - np.log1p(-ybar))
         return b0, self.value(np.full_like(self.y, b0))
+
+
+class Multinomial:
+    """Softmax loss: ``F(eta) = sum_i c_i [logsumexp_k eta_ik - eta_i,y_i]``.
+
+    eta is (n_samples, n_classes) and Y the one-hot labels.  Per class the
+    curvature h_ik = c_i p_ik (1 - p_ik) is the exact Hessian of the block
+    eta[:, k] with the other classes fixed (what a per-class Newton step
+    needs).  F_i^*(s) = c_i sum_k pi_k log pi_k with pi = Y_i + s / c_i on the
+    simplex: at theta = -r, pi is the row of fitted probabilities.
+    """
+
+    def __init__(self, Y, sw=None):
+        self.y = np.asarray(Y, dtype=np.float64)
+        self.c = _sample_scale(self.y.shape[0], sw)
+
+    def _softmax(self, eta):
+        top = eta.max(axis=1, keepdims=True)
+        e = np.exp(eta - top)
+        s = e.sum(axis=1, keepdims=True)
+        return e / s, (top + np.log(s))[:, 0]
+
+    def evaluate(self, eta):
+        P, lse = self._softmax(eta)
+        c = self.c[:, None]
+        value = float(self.c @ (lse - np.einsum("ik,ik->i", self.y, eta)))
+        return value, c * (P - self.y), c * P * (1.0 - P)
+
+    def value(self, eta):
+        return self.evaluate(eta)[0]
+
+    def dual(self, theta):
+        pos = self.c > 0
+        if np.any(theta[~pos] != 0):
+            return -np.inf
+        pi = self.y[pos] - theta[pos] / self.c[pos, None]
+        if np.any(pi < 0):
+            return -np.inf
+        return -float(self.c[pos] @ np.sum(xlogy(pi, pi), axis=1))
+
+    def null_model(self, fit_intercept):
+        K = self.y.shape[1]
+        if not fit_intercept:
+            return np.zeros(K), self.value(np.zeros_like(self.y))
+        freq = self.c @ self.y
+        b0 = np.log(freq)
+        b0 -= b0.mean()            # intercepts sum to 0, as scikit-learn's
+        return b0, self.value(np.broadcast_to(b0, self.y.shape))

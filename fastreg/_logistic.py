@@ -13,16 +13,16 @@ import numpy as np
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_array
 
-from ._datafits import Binomial
-from ._newton import Design, ProxNewton, newton_path
+from ._datafits import Binomial, Multinomial
+from ._newton import Design, ProxNewton, SoftmaxNewton, newton_path
 from ._path import one_thread, warn_not_converged
 from ._validation import (check_alphas, check_bounds, check_penalty_factor,
                           check_sample_weight, check_scalar_param)
 
 
-def binary_labels(y, n_samples):
-    """(classes, y01): the two sorted classes of y and y == classes[1] as
-    float64, as scikit-learn maps binary labels."""
+def class_labels(y, n_samples):
+    """(classes, Y): the sorted classes of y and, for two classes, y ==
+    classes[1] as float64 (n_samples,), else the one-hot (n_samples, K)."""
     y = np.asarray(y)
     if y.ndim == 2 and y.shape[1] == 1:
         y = y.ravel()
@@ -32,11 +32,13 @@ def binary_labels(y, n_samples):
         raise ValueError(f"X and y must have the same number of samples, got "
                          f"{n_samples} and {y.shape[0]}")
     check_classification_targets(y)
-    classes = np.unique(y)
-    if classes.shape[0] != 2:
-        raise ValueError(f"y must hold exactly two classes here, got "
-                         f"{classes.shape[0]}: {classes[:5].tolist()}")
-    return classes, (y == classes[1]).astype(np.float64)
+    classes, idx = np.unique(y, return_inverse=True)
+    if classes.shape[0] < 2:
+        raise ValueError(f"y must hold at least two classes, got "
+                         f"{classes.shape[0]}: {classes.tolist()}")
+    if classes.shape[0] == 2:
+        return classes, idx.astype(np.float64)
+    return classes, np.eye(classes.shape[0])[idx]
 
 
 def prepare(X, y, *, sample_weight, penalty_factor, lower_bounds, upper_bounds,
@@ -45,13 +47,17 @@ def prepare(X, y, *, sample_weight, penalty_factor, lower_bounds, upper_bounds,
     X = check_array(X, accept_sparse=["csc", "csr"], dtype=[np.float64, np.float32],
                     order=None, input_name="X")
     n, p = X.shape
-    classes, y01 = binary_labels(y, n)
+    classes, y01 = class_labels(y, n)
     for name, value in (("positive", positive), ("fit_intercept", fit_intercept)):
         if not isinstance(value, (bool, np.bool_)):
             raise ValueError(f"{name} must be a bool, got {value!r}")
     sw = check_sample_weight(sample_weight, n, X.dtype)
-    if sw is not None and not np.all(np.isin([0.0, 1.0], y01[sw > 0])):
-        raise ValueError("sample_weight must leave both classes a positive weight")
+    if sw is not None:
+        kept = y01[sw > 0]
+        present = (np.unique(kept).size if y01.ndim == 1
+                   else np.count_nonzero(kept.sum(axis=0)))
+        if present < classes.shape[0]:
+            raise ValueError("sample_weight must leave every class a positive weight")
     pf = check_penalty_factor(penalty_factor, p, X.dtype).astype(np.float64)
     lo, hi = check_bounds(lower_bounds, upper_bounds, p)
     if positive:
@@ -86,7 +92,12 @@ def logistic_path(X, y, *, l1_ratio=1.0, eps=None, n_alphas=100, alphas=None,
     X : {ndarray, sparse matrix} of shape (n_samples, n_features)
         float64 or float32 (the coefficients follow the dtype).
     y : array-like of shape (n_samples,)
-        Two classes, of any label type.
+        Class labels of any type.  More than two classes fit the
+        multinomial (softmax) model with the same penalty on every class's
+        coefficients, as scikit-learn does: loss
+        ``1 / W * sum_i sw_i [log sum_k exp(eta_ik) - eta_i,y_i]``, one
+        intercept per class (summing to 0); every feature must then be
+        penalised (penalty_factor > 0).
     l1_ratio : float in [0, 1], default=1.0
     eps : float, default=None
         ``alpha_min / alpha_max`` of a built grid; None: 1e-2 when
@@ -115,12 +126,14 @@ def logistic_path(X, y, *, l1_ratio=1.0, eps=None, n_alphas=100, alphas=None,
     Returns
     -------
     alphas : ndarray of shape (n_alphas,)
-    coefs : ndarray of shape (n_features, n_alphas)
+    coefs : ndarray of shape (n_features, n_alphas) or (n_classes, n_features, n_alphas)
+        The second shape for more than two classes.
     dual_gaps : ndarray of shape (n_alphas,)
         Certified duality gap per alpha, on the objective above.
     n_iters : ndarray of shape (n_alphas,)
-        Only with ``return_n_iter``: Newton steps per alpha.
-    intercepts : ndarray of shape (n_alphas,)
+        Only with ``return_n_iter``: Newton steps per alpha (a round of one
+        step per class with more than two classes).
+    intercepts : ndarray of shape (n_alphas,) or (n_classes, n_alphas)
         Only with ``return_intercept``.
 
     Examples
@@ -136,7 +149,7 @@ def logistic_path(X, y, *, l1_ratio=1.0, eps=None, n_alphas=100, alphas=None,
     >>> bool(np.all(coefs[:, 0] == 0)), bool(coefs[0, -1] > 0)
     (True, True)
     """
-    res = binomial_path(X, y, l1_ratio=l1_ratio, eps=eps, n_alphas=n_alphas,
+    res = classifier_path(X, y, l1_ratio=l1_ratio, eps=eps, n_alphas=n_alphas,
                         alphas=alphas, tol=tol, max_iter=max_iter,
                         fit_intercept=fit_intercept, sample_weight=sample_weight,
                         penalty_factor=penalty_factor, lower_bounds=lower_bounds,
@@ -151,7 +164,7 @@ def logistic_path(X, y, *, l1_ratio=1.0, eps=None, n_alphas=100, alphas=None,
     return out
 
 
-def binomial_path(X, y, *, l1_ratio, eps, n_alphas, alphas, tol, max_iter,
+def classifier_path(X, y, *, l1_ratio, eps, n_alphas, alphas, tol, max_iter,
                   fit_intercept, sample_weight, penalty_factor, lower_bounds,
                   upper_bounds, positive, coef_init=None, intercept_init=0.0,
                   single=False):
@@ -173,12 +186,25 @@ def binomial_path(X, y, *, l1_ratio, eps, n_alphas, alphas, tol, max_iter,
     if isinstance(grid, int) and l1_ratio == 0:
         raise ValueError("l1_ratio must be > 0 to build an alpha grid, got 0; "
                          "pass alphas as an array instead")
-    state = ProxNewton(Design(X), Binomial(y01, sw), pf, lo, hi, fit_intercept)
+    if y01.ndim == 2:
+        if np.any(pf == 0):
+            raise ValueError("penalty_factor must be > 0 for every feature with more "
+                             "than two classes (unpenalised features are not "
+                             "implemented for the multinomial model)")
+        state = SoftmaxNewton(Design(X), Multinomial(y01, sw), pf, lo, hi,
+                              fit_intercept)
+    else:
+        state = ProxNewton(Design(X), Binomial(y01, sw), pf, lo, hi, fit_intercept)
     if coef_init is not None:
         w0 = np.asarray(coef_init, dtype=np.float64).ravel()
-        if w0.shape != (p,) or not np.all(np.isfinite(w0)):
-            raise ValueError(f"coef_init must be {p} finite values, got shape {w0.shape}")
-        state.set_start(np.clip(w0, lo, hi), intercept_init)
+        if w0.shape != state.w.shape or not np.all(np.isfinite(w0)):
+            raise ValueError(f"coef_init must be {state.w.shape[0]} finite values, "
+                             f"got shape {np.shape(coef_init)}")
+        state.set_start(np.clip(w0, state.lo, state.hi), intercept_init)
     res = newton_path(state, l1_ratio=l1_ratio, alphas=grid, eps=eps, tol=tol,
                       max_iter=max_iter, single=single)
+    if y01.ndim == 2:
+        # (K * p, n_alphas) class-major -> (K, p, n_alphas), as enet_path's
+        # multi-task coefs
+        res.coefs = res.coefs.reshape(classes.shape[0], p, -1)
     return res, classes

@@ -37,6 +37,89 @@ _HALVINGS = 40              # line-search halvings at most
 _ROUNDING = 1e-13           # relative rounding of an objective value
 
 
+def inner_target(gap, resid, tol_abs, tol_grad, w):
+    """How far an inner solve goes (in objective units): a fraction of the
+    gap, not far below tol; and, while the optimality residual exceeds
+    tol_grad, a model solved to that gradient precision."""
+    target = max(_INNER_RATIO * gap, 0.3 * tol_abs)
+    if resid > tol_grad:
+        target = min(target, 0.3 * tol_grad * (np.abs(w).sum() + 1.0))
+    return target
+
+
+class Step:
+    """An accepted proximal Newton step: coefficients, intercept and
+    predictor moves (d is taken times t), the datafit there, its sweeps and
+    the model's predicted decrease."""
+
+    def __init__(self, coef, d, db, t, evaluated, epochs, decrease):
+        self.coef, self.d, self.db, self.t = coef, d, db, t
+        self.evaluated, self.epochs, self.decrease = evaluated, epochs, decrease
+
+
+def newton_step(design, ws, table, sub, r, h, old, f0, fit_intercept, target,
+                evaluate):
+    """One proximal Newton step on ``ws``: coordinate descent on the model
+    (gradient r, curvature h per sample), then a backtracking line search
+    on the true objective through ``evaluate(d)`` (the datafit's
+    ``(value, r, h)`` with the predictor moved by d).  Returns a Step, or
+    None when the model sees no descent (or the search finds none)."""
+    model = np.empty((3, r.shape[0]))
+    model[0] = r
+    model[1] = h
+    model[2] = 0.0
+    coef = old.copy()
+    h_sum = float(h.sum()) if fit_intercept else 0.0
+    cd_tol = _CD_RATIO * target / (np.abs(old).sum() + 1.0)
+    epochs, db = _newton_fast.newton_cd(
+        *design.parts, ws, coef, table, model,
+        dict(max_epochs=_CD_EPOCHS, tol=cd_tol, h_sum=h_sum))
+    d = model[2] + db
+    dw = coef - old
+    before = sub.value(old)
+    decrease = float(r @ d) + sub.change(old, coef)
+    if not (np.isfinite(decrease) and np.all(np.isfinite(d))) or decrease >= 0:
+        return None
+    # a decrease within the objective's rounding cannot be tested: such a
+    # step is small, where the model is exact, and is taken whole
+    rounding = _ROUNDING * (abs(f0) + before)
+    t = 1.0
+    evaluated = evaluate(d)
+    w_t = coef
+    if decrease < -rounding:
+        for _ in range(_HALVINGS):
+            if evaluated[0] + sub.value(w_t) <= f0 + before + _ARMIJO * t * decrease:
+                break
+            t *= 0.5
+            w_t = old + t * dw
+            evaluated = evaluate(t * d)
+        else:
+            return None
+    return Step(w_t, d, db, t, evaluated, epochs, decrease)
+
+
+def working_set(pen, v, w, lo, hi, norms, free, size):
+    """Support, unpenalised features (``free``) and the ``size`` features
+    whose open correlation (``v`` in the directions the bounds leave open)
+    is nearest (or beyond) their L1 weight, per unit column norm.  Without
+    L1 every usable feature is in."""
+    if not np.any(pen.a > 0):
+        return np.flatnonzero(norms > 0).astype(np.int32)
+    supp = np.flatnonzero(w)
+    t = np.maximum(np.where(hi > 0, v, -np.inf), np.where(lo < 0, -v, -np.inf))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        score = (pen.a - t) / norms
+    score[norms == 0] = np.inf
+    score[supp] = -np.inf
+    score[free] = -np.inf
+    forced = supp.size + free.size
+    size = min(max(size, forced + 1), int(np.count_nonzero(score < np.inf)))
+    if size <= 0:
+        return np.empty(0, np.int32)
+    ws = np.argpartition(score, size - 1)[:size]
+    return np.sort(ws[score[ws] < np.inf]).astype(np.int32)
+
+
 class Design:
     """X as the kernels read it: dense Fortran (flattened) or canonical CSC.
 
@@ -155,29 +238,8 @@ class ProxNewton:
 
     # ---------------------------------------------------------------- solving
     def _working_set(self, pen, v, size):
-        """Support, unpenalised features and the ``size`` features whose
-        open correlation is nearest (or beyond) their L1 weight, per unit
-        column norm."""
-        if not np.any(pen.a > 0):
-            # no L1: every usable feature is in the solution
-            return self.design.all[self.design.norms > 0]
-        w = self.w
-        supp = np.flatnonzero(w)
-        t = np.maximum(np.where(self.hi > 0, v, -np.inf),
-                       np.where(self.lo < 0, -v, -np.inf))
-        with np.errstate(divide="ignore", invalid="ignore"):
-            score = (pen.a - t) / self.design.norms
-        score[self.design.norms == 0] = np.inf
-        score[supp] = -np.inf
-        score[self.free] = -np.inf
-        forced = supp.size + self.free.size
-        size = min(max(size, forced + 1),
-                   int(np.count_nonzero(np.isfinite(score) | (score == -np.inf))))
-        if size <= 0:
-            return np.empty(0, np.int32)
-        ws = np.argpartition(score, size - 1)[:size]
-        ws = ws[score[ws] < np.inf]
-        return np.sort(ws).astype(np.int32)
+        return working_set(pen, v, self.w, self.lo, self.hi, self.design.norms,
+                           self.free, size)
 
     def _newton(self, ws, pen, target, max_steps):
         """Proximal Newton steps on ``ws`` until the model's predicted
@@ -186,47 +248,18 @@ class ProxNewton:
         taken."""
         table = pen.table(ws)
         sub = pen.restricted(ws)
-        model = np.empty((3, self.eta.shape[0]))
         for step in range(max_steps):
             f0, r, h = self.fit
-            model[0] = r
-            model[1] = h
-            model[2] = 0.0
-            old = self.w[ws].copy()
-            coef = old.copy()
-            h_sum = float(h.sum()) if self.fit_intercept else 0.0
-            cd_tol = _CD_RATIO * target / (np.abs(old).sum() + 1.0)
-            epochs, db = _newton_fast.newton_cd(
-                *self.design.parts, ws, coef, table, model,
-                dict(max_epochs=_CD_EPOCHS, tol=cd_tol, h_sum=h_sum))
-            self.epochs += epochs
-            d = model[2] + db
-            dw = coef - old
-            before = sub.value(old)
-            decrease = float(r @ d) + sub.change(old, coef)
-            if not (np.isfinite(decrease) and np.all(np.isfinite(d))):
+            done = newton_step(self.design, ws, table, sub, r, h, self.w[ws], f0,
+                               self.fit_intercept, target,
+                               lambda d: self.datafit.evaluate(self.eta + d))
+            if done is None:
                 return step + 1
-            if decrease >= 0:
-                return step + 1        # the model sees no descent
-            # a decrease within the objective's rounding cannot be tested:
-            # such a step is small, where the model is exact, and is taken whole
-            rounding = _ROUNDING * (abs(f0) + before)
-            t = 1.0
-            eta_t, w_t = self.eta + d, coef
-            evaluated = self.datafit.evaluate(eta_t)
-            if decrease < -rounding:
-                for _ in range(_HALVINGS):
-                    if evaluated[0] + sub.value(w_t) <= f0 + before + _ARMIJO * t * decrease:
-                        break
-                    t *= 0.5
-                    eta_t, w_t = self.eta + t * d, old + t * dw
-                    evaluated = self.datafit.evaluate(eta_t)
-                else:
-                    return step + 1       # no descent along the step
-            self._move_to(eta_t, evaluated)
-            self.w[ws] = w_t
-            self.b += t * db
-            if -decrease <= target:
+            self.epochs += done.epochs
+            self._move_to(self.eta + done.t * done.d, done.evaluated)
+            self.w[ws] = done.coef
+            self.b += done.t * done.db
+            if -done.decrease <= target:
                 return step + 1
         return max_steps
 
@@ -260,10 +293,7 @@ class ProxNewton:
                 break
             size = min(max(_WS_MIN, 2 * np.count_nonzero(self.w)), self.w.shape[0])
             ws = self._working_set(pen, v, size)
-            target = max(_INNER_RATIO * gap, 0.3 * tol_abs)
-            if resid > tol_grad:
-                # a model solved to this gradient precision
-                target = min(target, 0.3 * tol_grad * (np.abs(self.w).sum() + 1.0))
+            target = inner_target(gap, resid, tol_abs, tol_grad, self.w)
             taken = self._newton(ws, pen, target, max_steps - steps)
             steps += max(taken, 1)
             gap, v = self.certificate(pen)
@@ -273,6 +303,190 @@ class ProxNewton:
         _, v = self.certificate(ElasticNetPenalty.of(0.0, 1.0, self.pf, self.lo, self.hi))
         v[self.free] = 0.0
         return penalised_alpha_max(v, self.pf, self.lo, self.hi, l1_ratio)
+
+
+class SoftmaxNewton:
+    """The multinomial path's state: K classes' coefficients (flattened
+    class-major in ``w``: entry k * p + j is class k, feature j), an
+    intercept per class (summing to 0) and the predictor eta (n, K).
+
+    Each outer iteration takes one proximal Newton step per class, on that
+    class's working set with the others fixed: the block's exact curvature
+    is diagonal in the samples, so the binomial kernel serves it.  Every
+    feature is penalised (no pf = 0): the dual point is projected onto the
+    intercepts' constraints by column shifts that keep its rows on the
+    simplex.
+    """
+
+    def __init__(self, design, datafit, pf, lo, hi, fit_intercept):
+        self.design = design
+        self.datafit = datafit
+        self.K = datafit.y.shape[1]
+        self.p = design.shape[1]
+        self.pf, self.lo, self.hi = (np.tile(a, self.K) for a in (pf, lo, hi))
+        self.fit_intercept = fit_intercept
+        b0, self.null_value = datafit.null_model(fit_intercept)
+        self.b = np.array(b0, dtype=np.float64)
+        self.w = np.zeros(self.K * self.p)
+        self._move_to(np.tile(self.b, (design.shape[0], 1)))
+        self.epochs = 0
+        self.no_free = np.empty(0, np.int32)
+
+    def _move_to(self, eta, evaluated=None):
+        self.eta = eta
+        self.fit = self.datafit.evaluate(eta) if evaluated is None else evaluated
+
+    def set_start(self, w, b):
+        self.w = np.array(w, dtype=np.float64).ravel()
+        self.b = np.array(b, dtype=np.float64) if self.fit_intercept else np.zeros(self.K)
+        eta = np.column_stack([self.design.matvec(self.w[k * self.p:(k + 1) * self.p])
+                               for k in range(self.K)]) + self.b
+        self._move_to(eta)
+
+    def _dual_point(self):
+        """theta = -r with each class's column sum removed (weights c, which
+        keeps every row summing to 0), mixed with the null model's point
+        c (Y - mean Y) just enough to keep pi = Y - theta / c >= 0."""
+        theta = -self.fit[1]
+        c = self.datafit.c
+        if not self.fit_intercept:
+            return theta
+        theta = theta - np.outer(c, theta.sum(axis=0))
+        pos = c > 0
+        pi = self.datafit.y[pos] - theta[pos] / c[pos, None]
+        if pi.min(initial=0.0) < 0:
+            freq = c @ self.datafit.y
+            # pi -> (1 - e) pi + e freq, with every entry >= 0
+            with np.errstate(divide="ignore", invalid="ignore"):
+                need = np.where(pi < 0, -pi / (freq - pi), 0.0)
+            # (a hair beyond the limit: rounding must not leave pi < 0)
+            e = min(1.0, float(need.max()) * (1 + 1e-9) + 1e-300)
+            theta = (1 - e) * theta + e * c[:, None] * (self.datafit.y - freq)
+        return theta
+
+    def certificate(self, pen):
+        """(gap, v) with v = X^T theta flattened class-major (see ProxNewton)."""
+        theta = self._dual_point()
+        v = np.concatenate([self.design.dots(np.ascontiguousarray(theta[:, k]))
+                            for k in range(self.K)])
+        s = pen.feasible_scale(v)
+        dual = self.datafit.dual(s * theta) - pen.conjugate(s * v)
+        return max(self.fit[0] + pen.value(self.w) - dual, 0.0), v
+
+    def residual(self, pen, v):
+        res = float(np.max(pen.violation(self.w, -v), initial=0.0))
+        if self.fit_intercept:
+            res = max(res, float(np.max(np.abs(self.fit[1].sum(axis=0)))))
+        return res
+
+    def fit_free(self, tol_abs, max_steps):
+        """Nothing to fit: the null model's intercepts are exact."""
+
+    def alpha_max(self, l1_ratio):
+        _, v = self.certificate(ElasticNetPenalty.of(0.0, 1.0, self.pf, self.lo, self.hi))
+        return penalised_alpha_max(v, self.pf, self.lo, self.hi, l1_ratio)
+
+    def _class_step(self, k, pen, v, target):
+        """One proximal Newton step on class k's working set."""
+        p = self.p
+        cls = slice(k * p, (k + 1) * p)
+        sub_pen = pen.restricted(np.arange(k * p, (k + 1) * p))
+        wk = self.w[cls]
+        size = min(max(_WS_MIN, 2 * np.count_nonzero(wk)), p)
+        ws = working_set(sub_pen, v[cls], wk, self.lo[cls], self.hi[cls],
+                         self.design.norms, self.no_free, size)
+        if not ws.size and not self.fit_intercept:
+            return
+        f0, R, H = self.fit
+
+        def evaluate(d):
+            eta = self.eta.copy()
+            eta[:, k] += d
+            return self.datafit.evaluate(eta)
+
+        done = newton_step(self.design, ws, sub_pen.table(ws), sub_pen.restricted(ws),
+                           np.ascontiguousarray(R[:, k]), np.ascontiguousarray(H[:, k]),
+                           wk[ws], f0, self.fit_intercept, target, evaluate)
+        if done is None:
+            return
+        self.epochs += done.epochs
+        eta = self.eta.copy()
+        eta[:, k] += done.t * done.d
+        self._move_to(eta, done.evaluated)
+        self.w[k * p + ws] = done.coef
+        self.b[k] += done.t * done.db
+
+    def _recentre(self, pen):
+        """Shift each feature's K coefficients by the common delta that
+        minimises its penalty (``common_shift``): the softmax ignores a shift
+        common to all classes, so the loss is unchanged, but class-by-class
+        steps cannot move along that direction (without it they crawl).
+        Features with a finite bound keep their coefficients."""
+        p, K = self.p, self.K
+        W = self.w.reshape(K, p).T
+        free = np.isinf(self.lo[:p]) & np.isinf(self.hi[:p]) & np.any(W != 0, axis=1)
+        cols = np.flatnonzero(free)
+        if not cols.size:
+            return
+        delta = common_shift(W[cols], pen.a[cols], pen.c[cols])
+        moved = delta != 0
+        if not moved.any():
+            return
+        cols, delta = cols[moved], delta[moved]
+        W[cols] += delta[:, None]
+        self.w = W.T.ravel()
+        shift = np.zeros(p)
+        shift[cols] = delta
+        # (every class's predictor moves by X delta: the same fit)
+        self.eta = self.eta + self.design.matvec(shift)[:, None]
+
+    def solve(self, pen, tol_abs, max_steps, tol_grad=np.inf):
+        """One alpha: a round of class steps per iteration (see ProxNewton.solve)."""
+        gap, v = self.certificate(pen)
+        steps = 0
+        while steps < max_steps:
+            resid = self.residual(pen, v)
+            if gap <= tol_abs and resid <= tol_grad:
+                break
+            target = inner_target(gap, resid, tol_abs, tol_grad, self.w) / self.K
+            for k in range(self.K):
+                self._class_step(k, pen, v, target)
+            self._recentre(pen)
+            if self.fit_intercept:
+                # the intercepts are defined up to a constant: sum 0
+                # (the softmax ignores a common shift: same fit)
+                shift = self.b.mean()
+                self.b -= shift
+                self._move_to(self.eta - shift, self.fit)
+            steps += 1
+            gap, v = self.certificate(pen)
+        return gap, steps, gap <= tol_abs and self.residual(pen, v) <= tol_grad
+
+
+def common_shift(W, a, c):
+    """Per row j of W (F, K): the delta minimising
+    ``sum_k a_j |W_jk + delta| + c_j / 2 (W_jk + delta)^2`` (a convex
+    piecewise quadratic: its minimum is at a breakpoint -W_jk or at a
+    piece's stationary point; every candidate is evaluated)."""
+    F, K = W.shape
+    bp = np.sort(-W, axis=1)
+    cands = [bp]
+    # the stationary point of the piece between consecutive breakpoints (and
+    # beyond both ends), where the signs of W_jk + delta are fixed
+    edges = np.concatenate([bp[:, :1] - 1.0, (bp[:, 1:] + bp[:, :-1]) / 2,
+                            bp[:, -1:] + 1.0], axis=1)
+    for e in range(edges.shape[1]):
+        sgn = np.sign(W + edges[:, e:e + 1])
+        with np.errstate(divide="ignore", invalid="ignore"):
+            st = -(a * sgn.sum(axis=1) + c * W.sum(axis=1)) / (c * K)
+        cands.append(np.where(c > 0, st, edges[:, e])[:, None])
+    cands = np.concatenate(cands, axis=1)
+    Z = W[:, None, :] + cands[:, :, None]
+    obj = a[:, None] * np.abs(Z).sum(axis=2) + 0.5 * c[:, None] * (Z * Z).sum(axis=2)
+    best = cands[np.arange(F), np.argmin(obj, axis=1)]
+    # keep W as it is unless the shift lowers the penalty
+    base = a * np.abs(W).sum(axis=1) + 0.5 * c * (W * W).sum(axis=1)
+    return np.where(obj.min(axis=1) < base * (1 - 1e-15), best, 0.0)
 
 
 def newton_path(state, *, l1_ratio, alphas, eps, tol, max_iter, single=False):
@@ -302,7 +516,7 @@ def newton_path(state, *, l1_ratio, alphas, eps, tol, max_iter, single=False):
             warm_steps += state.solve(pen, tol_abs, max_iter, tol)[1]
     k, p = grid.shape[0], state.w.shape[0]
     coefs = np.zeros((p, k), dtype=state.design.dtype)
-    intercepts = np.empty(k)
+    intercepts = np.empty(np.shape(state.b) + (k,))
     gaps = np.empty(k)
     n_iters = np.empty(k, dtype=np.int64)
     converged = np.empty(k, dtype=bool)
@@ -313,5 +527,5 @@ def newton_path(state, *, l1_ratio, alphas, eps, tol, max_iter, single=False):
             n_iters[0] += warm_steps
         nz = np.flatnonzero(state.w)
         coefs[nz, i] = state.w[nz]
-        intercepts[i] = state.b
+        intercepts[..., i] = state.b
     return PathResult(grid, coefs, intercepts, gaps, n_iters, converged, tol_abs, amax)

@@ -16,7 +16,7 @@ from sklearn.linear_model import LogisticRegression as SkLogisticRegression
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from fastreg import LogisticRegression, enet_path, logistic_path
-from fastreg._datafits import Binomial, Quadratic
+from fastreg._datafits import Binomial, Multinomial, Quadratic
 from fastreg._newton import Design, ProxNewton, newton_path
 
 
@@ -255,14 +255,12 @@ def test_bad_parameters_are_named(kwargs, match):
 
 def test_bad_labels_are_refused():
     X, y = make(n=30, p=4)
-    with pytest.raises(ValueError, match="exactly two classes"):
+    with pytest.raises(ValueError, match="at least two classes"):
         logistic_path(X, np.zeros(30))
-    with pytest.raises(ValueError, match="exactly two classes"):
-        logistic_path(X, np.arange(30) % 3)
     with pytest.raises(ValueError, match="Unknown label type"):
         logistic_path(X, np.linspace(0, 1, 30))
-    with pytest.raises(ValueError, match="Only binary classification"):
-        LogisticRegression().fit(X, np.arange(30) % 3)
+    with pytest.raises(ValueError, match="penalty_factor must be > 0 for every feature"):
+        LogisticRegression(penalty_factor=[0, 1, 1, 1]).fit(X, np.arange(30) % 3)
     with pytest.raises(ValueError, match="liblinear"):
         LogisticRegression(solver="liblinear").fit(X, y)
     with pytest.raises(ValueError, match=r"C must be > 0, got 0"):
@@ -331,6 +329,72 @@ def test_datafit_oracles():
     theta = -r
     assert value - f.dual(theta) == pytest.approx(float(-theta @ eta), abs=1e-12)
     assert f.dual(theta + 10 * c) == -np.inf           # pi outside [0, 1]
+
+
+def make_multiclass(n=150, p=8, K=3, seed=12):
+    rng = np.random.default_rng(seed)
+    X = rng.standard_normal((n, p))
+    B = np.zeros((p, K))
+    B[:3] = rng.standard_normal((3, K)) * 1.5
+    y = np.argmax(X @ B + rng.gumbel(size=(n, K)), axis=1)
+    return X, y
+
+
+def softmax_objective(X, y, W, b, alpha, l1_ratio):
+    """(1/n) sum_i [logsumexp(eta_i) - eta_i,y_i] + alpha * penalty(W)."""
+    eta = dense(X) @ W.T + b
+    top = eta.max(axis=1)
+    lse = top + np.log(np.exp(eta - top[:, None]).sum(axis=1))
+    loss = np.mean(lse - eta[np.arange(len(y)), y])
+    return loss + alpha * (l1_ratio * np.abs(W).sum() + 0.5 * (1 - l1_ratio) * (W ** 2).sum())
+
+
+@pytest.mark.parametrize("sparse", [False, True])
+@pytest.mark.parametrize("l1_ratio", [1.0, 0.5, 0.0])
+def test_multinomial_against_scikit_learn_and_the_oracle(sparse, l1_ratio):
+    X, y = make_multiclass()
+    Xf = sp.csc_matrix(X) if sparse else X
+    n = X.shape[0]
+    alpha = 0.02
+    tol = 1e-9
+    _, coefs, gaps, b = logistic_path(Xf, y, l1_ratio=l1_ratio, alphas=[alpha],
+                                      tol=tol, return_intercept=True)
+    W, b = coefs[:, :, 0], b[:, 0]
+    assert W.shape == (3, X.shape[1]) and abs(b.sum()) < 1e-12
+    freq = np.bincount(y) / n
+    null = softmax_objective(X, y, np.zeros_like(W), np.log(freq), 0.0, l1_ratio)
+    assert gaps[0] <= tol * null
+    sk = SkLogisticRegression(C=1 / (alpha * n), l1_ratio=l1_ratio, tol=1e-13,
+                              max_iter=100000,
+                              solver="lbfgs" if l1_ratio == 0 else "saga")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        sk.fit(X, y)
+    ours = softmax_objective(X, y, W, b, alpha, l1_ratio)
+    theirs = softmax_objective(X, y, sk.coef_, sk.intercept_, alpha, l1_ratio)
+    assert ours - theirs <= gaps[0] + 1e-12
+    np.testing.assert_allclose(W, sk.coef_, atol=1e-4)
+    clf = LogisticRegression(C=1 / (alpha * n), l1_ratio=l1_ratio, tol=1e-9).fit(Xf, y)
+    np.testing.assert_allclose(clf.coef_, W, atol=1e-5)
+    np.testing.assert_allclose(clf.predict_proba(X), sk.predict_proba(X), atol=1e-4)
+    np.testing.assert_array_equal(clf.predict(X), clf.classes_[np.argmax(
+        clf.predict_proba(X), axis=1)])
+
+
+def test_multinomial_datafit_oracle():
+    rng = np.random.default_rng(13)
+    y = rng.integers(0, 4, 40)
+    Y = np.eye(4)[y]
+    eta = 5 * rng.standard_normal((40, 4))
+    f = Multinomial(Y)
+    value, R, H = f.evaluate(eta)
+    P = np.exp(eta) / np.exp(eta).sum(axis=1, keepdims=True)
+    lse = np.log(np.exp(eta).sum(axis=1))
+    assert value == pytest.approx(np.mean(lse - eta[np.arange(40), y]), rel=1e-13)
+    np.testing.assert_allclose(R, (P - Y) / 40, rtol=1e-10, atol=1e-18)
+    np.testing.assert_allclose(H, P * (1 - P) / 40, rtol=1e-10, atol=1e-18)
+    # Fenchel-Young equality at theta = -R
+    assert value - f.dual(-R) == pytest.approx(float(np.sum(R * eta)), abs=1e-12)
 
 
 @parametrize_with_checks([LogisticRegression(), LogisticRegression(l1_ratio=1.0, C=10.0)])
