@@ -21,7 +21,7 @@ from ._ic import ElasticNetIC, LassoIC
 from ._path_estimator import ElasticNetPath, LassoPath
 from ._ridge import Ridge, RidgeCV, ridge_path
 from ._logistic import logistic_path
-from ._classifier import LogisticRegression
+from ._classifier import LogisticRegression, LogisticRegressionCV
 
 __version__ = "0.1.0"
 
@@ -30,7 +30,7 @@ __all__ = [
     "LassoCV", "ElasticNetCV", "LassoIC", "ElasticNetIC",
     "LassoPath", "ElasticNetPath",
     "Ridge", "RidgeCV", "ridge_path",
-    "logistic_path", "LogisticRegression",
+    "logistic_path", "LogisticRegression", "LogisticRegressionCV",
     "config_context", "get_config", "set_config",
     "__version__",
 ]

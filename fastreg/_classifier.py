@@ -1,4 +1,6 @@
 """scikit-learn compatible LogisticRegression on the certified binomial path."""
+import numbers
+
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.utils.class_weight import compute_sample_weight
@@ -6,8 +8,8 @@ from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ._logistic import classifier_path
-from ._path import warn_not_converged
-from ._validation import (KeywordHints, check_bool, check_penalty_factor,
+from ._path import one_thread, warn_not_converged
+from ._validation import (KeywordHints, check_bool, check_choice, check_penalty_factor,
                           check_sample_weight, check_scalar_param)
 
 # scikit-learn's solver names: every one whose objective is this one is
@@ -125,17 +127,7 @@ class LogisticRegression(KeywordHints, ClassifierMixin, BaseEstimator):
         -------
         self : object
         """
-        C = check_scalar_param(self.C, "C", low=0, low_open=True)
-        l1_ratio = check_scalar_param(self.l1_ratio, "l1_ratio", low=0, high=1)
-        for name in ("fit_intercept", "warm_start"):
-            check_bool(getattr(self, name), name)
-        if self.solver == "liblinear":
-            raise ValueError("solver='liblinear' is not implemented by fastreg: it "
-                             "penalises the intercept, a different objective; use "
-                             f"one of {', '.join(map(repr, _SOLVERS))}")
-        if self.solver not in _SOLVERS:
-            raise ValueError(f"solver must be one of {', '.join(map(repr, _SOLVERS))}, "
-                             f"got {self.solver!r}")
+        C, l1_ratio = self._check_params()
         X, y = validate_data(self, X, y, accept_sparse=["csc", "csr"],
                              dtype=[np.float64, np.float32], order=None)
         n, p = X.shape
@@ -151,6 +143,28 @@ class LogisticRegression(KeywordHints, ClassifierMixin, BaseEstimator):
             raise ValueError("penalty_factor must be > 0 for every feature with more "
                              "than two classes (unpenalised features are not "
                              "implemented for the multinomial model)")
+        return self._fit_checked(X, y, sample_weight, C, l1_ratio, classes)
+
+    def _check_params(self):
+        """(C, l1_ratio) after checking every scalar parameter."""
+        C = check_scalar_param(self.C, "C", low=0, low_open=True)
+        l1_ratio = check_scalar_param(self.l1_ratio, "l1_ratio", low=0, high=1)
+        check_scalar_param(self.tol, "tol", low=0)
+        check_scalar_param(self.max_iter, "max_iter", low=1, integer=True)
+        for name in ("fit_intercept", "warm_start"):
+            check_bool(getattr(self, name), name)
+        if self.solver == "liblinear":
+            raise ValueError("solver='liblinear' is not implemented by fastreg: it "
+                             "penalises the intercept, a different objective; use "
+                             f"one of {', '.join(map(repr, _SOLVERS))}")
+        if self.solver not in _SOLVERS:
+            raise ValueError(f"solver must be one of {', '.join(map(repr, _SOLVERS))}, "
+                             f"got {self.solver!r}")
+        return C, l1_ratio
+
+    def _fit_checked(self, X, y, sample_weight, C, l1_ratio, classes):
+        n, p = X.shape
+        K = classes.shape[0]
         sw = check_sample_weight(sample_weight, n, np.float64)
         sw = np.ones(n) if sw is None else sw.astype(np.float64)
         if self.class_weight is not None:
@@ -224,3 +238,218 @@ class LogisticRegression(KeywordHints, ClassifierMixin, BaseEstimator):
         tags = super().__sklearn_tags__()
         tags.input_tags.sparse = True
         return tags
+
+
+class LogisticRegressionCV(KeywordHints, ClassifierMixin, BaseEstimator):
+    """Logistic regression with C (and l1_ratio) chosen by cross-validation.
+
+    Every candidate minimises :class:`LogisticRegression`'s objective on the
+    training rows of each fold; the Cs of one (fold, l1_ratio) are solved as
+    one warm-started, certified path (alpha = 1 / (C * W_train), from the
+    smallest C up), folds and l1_ratios in parallel threads (``n_jobs``).
+    The chosen (C, l1_ratio) maximises the mean test score over the folds
+    (``selection_rule='min'``, scikit-learn's choice), or is the smallest C,
+    then the largest l1_ratio, whose mean score is within one standard error
+    of that best (``'1se'``; SE = std over folds, ddof=0, / sqrt(n_folds)).
+
+    Parameters
+    ----------
+    Cs : int or array-like, default=10
+        An int gives scikit-learn's grid ``np.logspace(-4, 4, Cs)``.
+    l1_ratios : array-like of floats in [0, 1], default=(0.0,)
+    fit_intercept : bool, default=True
+    cv : int, cross-validation generator or iterable, default=None
+        None: 5 stratified folds (scikit-learn's ``check_cv``).
+    scoring : str or callable, default=None
+        A scikit-learn scorer name ('accuracy', 'neg_log_loss', 'roc_auc',
+        ...) or callable; None is accuracy.
+    solver : str, default='lbfgs'
+        As :class:`LogisticRegression`.
+    tol : float, default=1e-4
+    max_iter : int, default=100
+    class_weight : dict, 'balanced' or None, default=None
+    n_jobs : int, default=None
+    refit : bool, default=True
+        Refit on all the data at the chosen (C, l1_ratio); False averages
+        the folds' coefficients there (as scikit-learn).
+    selection_rule : {'min', '1se'}, default='min'
+    penalty_factor, lower_bounds, upper_bounds : see LogisticRegression
+
+    Attributes
+    ----------
+    classes_, coef_, intercept_ : as LogisticRegression
+    Cs_ : ndarray of shape (n_Cs,)
+    l1_ratios_ : ndarray of shape (n_l1_ratios,)
+    C_ : ndarray of shape (1,)
+    l1_ratio_ : ndarray of shape (1,)
+    scores_ : ndarray of shape (n_folds, n_Cs, n_l1_ratios)
+        Test score of every fold, C and l1_ratio.
+    n_iter_ : ndarray of shape (n_folds, n_l1_ratios)
+        Proximal Newton steps of each fold's path.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from fastreg import LogisticRegressionCV
+    >>> rng = np.random.default_rng(0)
+    >>> X = rng.standard_normal((300, 10))
+    >>> y = (X[:, 0] + 0.5 * rng.standard_normal(300) > 0).astype(int)
+    >>> clf = LogisticRegressionCV(Cs=8, l1_ratios=[1.0], cv=3).fit(X, y)
+    >>> clf.C_.shape, float(clf.score(X, y)) > 0.8
+    ((1,), True)
+    """
+
+    def __init__(self, *, Cs=10, l1_ratios=(0.0,), fit_intercept=True, cv=None,
+                 scoring=None, solver="lbfgs", tol=1e-4, max_iter=100,
+                 class_weight=None, n_jobs=None, refit=True, selection_rule="min",
+                 penalty_factor=None, lower_bounds=None, upper_bounds=None):
+        self.Cs = Cs
+        self.l1_ratios = l1_ratios
+        self.fit_intercept = fit_intercept
+        self.cv = cv
+        self.scoring = scoring
+        self.solver = solver
+        self.tol = tol
+        self.max_iter = max_iter
+        self.class_weight = class_weight
+        self.n_jobs = n_jobs
+        self.refit = refit
+        self.selection_rule = selection_rule
+        self.penalty_factor = penalty_factor
+        self.lower_bounds = lower_bounds
+        self.upper_bounds = upper_bounds
+
+    def _model(self, C=1.0, l1_ratio=0.0):
+        """The single-fit estimator these settings describe."""
+        return LogisticRegression(
+            C=C, l1_ratio=l1_ratio, tol=self.tol, max_iter=self.max_iter,
+            fit_intercept=self.fit_intercept, class_weight=self.class_weight,
+            solver=self.solver, penalty_factor=self.penalty_factor,
+            lower_bounds=self.lower_bounds, upper_bounds=self.upper_bounds)
+
+    def fit(self, X, y, sample_weight=None):
+        """Fit the path of every fold and l1_ratio, choose, and refit.
+
+        Parameters
+        ----------
+        X : {ndarray, sparse matrix} of shape (n_samples, n_features)
+        y : array-like of shape (n_samples,)
+        sample_weight : array-like of shape (n_samples,), default=None
+
+        Returns
+        -------
+        self : object
+        """
+        from joblib import Parallel, delayed
+        from sklearn.metrics import check_scoring
+        from sklearn.model_selection import check_cv
+
+        check_choice(self.selection_rule, "selection_rule", ["min", "1se"])
+        check_bool(self.refit, "refit")
+        if isinstance(self.Cs, numbers.Integral) and not isinstance(self.Cs, bool):
+            check_scalar_param(self.Cs, "Cs", low=1, integer=True)
+            Cs = np.logspace(-4, 4, self.Cs)
+        else:
+            Cs = np.asarray(self.Cs, dtype=np.float64).ravel()
+            if Cs.size == 0 or not np.all(np.isfinite(Cs)) or np.any(Cs <= 0):
+                raise ValueError(f"Cs must be an int or positive finite values, "
+                                 f"got {self.Cs!r}")
+        Cs = np.sort(Cs)
+        l1_ratios = np.asarray(self.l1_ratios, dtype=np.float64).ravel()
+        if l1_ratios.size == 0 or np.any((l1_ratios < 0) | (l1_ratios > 1)) \
+                or not np.all(np.isfinite(l1_ratios)):
+            raise ValueError(f"l1_ratios must be values in [0, 1], got {self.l1_ratios!r}")
+        template = self._model()
+        template._check_params()
+        X, y = validate_data(self, X, y, accept_sparse=["csc", "csr"],
+                             dtype=[np.float64, np.float32], order=None)
+        check_classification_targets(y)
+        n = X.shape[0]
+        sw = check_sample_weight(sample_weight, n, np.float64)
+        sw = np.ones(n) if sw is None else sw.astype(np.float64)
+        if self.class_weight is not None:
+            sw = sw * compute_sample_weight(self.class_weight, y)
+        scorer = check_scoring(template, scoring=self.scoring or "accuracy")
+        folds = list(check_cv(self.cv, y, classifier=True).split(X, y))
+        classes = np.unique(y)
+
+        def path(train, test, l1_ratio):
+            alphas = 1.0 / (Cs * float(np.sum(sw[train])))
+            res = _path_once(X[train], y[train], sw[train], l1_ratio, alphas, self)
+            scores = np.empty(Cs.size)
+            fitted = []
+            for i in range(Cs.size):
+                est = _fitted(self._model(Cs[i], l1_ratio), classes, res, i,
+                              X.shape[1], self.fit_intercept)
+                # (a fold missing a class is scored on the classes it saw)
+                scores[i] = scorer(est, X[test], y[test])
+                fitted.append((est.coef_, est.intercept_))
+            return scores, fitted, res.n_iters.sum()
+
+        jobs = [(f, r) for f in range(len(folds)) for r in range(l1_ratios.size)]
+        out = Parallel(n_jobs=self.n_jobs, prefer="threads")(
+            delayed(path)(*folds[f], l1_ratios[r]) for f, r in jobs)
+        scores = np.empty((len(folds), Cs.size, l1_ratios.size))
+        n_iter = np.empty((len(folds), l1_ratios.size), dtype=np.int64)
+        fitted = {}
+        for (f, r), (s, fits, it) in zip(jobs, out):
+            scores[f, :, r] = s
+            n_iter[f, r] = it
+            fitted[f, r] = fits
+        mean = scores.mean(axis=0)
+        i_best, r_best = np.unravel_index(np.argmax(mean), mean.shape)
+        if self.selection_rule == "1se":
+            se = np.std(scores[:, i_best, r_best]) / np.sqrt(len(folds))
+            ok = np.argwhere(mean >= mean[i_best, r_best] - se)
+            # the smallest C (strongest penalty), then the largest l1_ratio
+            i_best, r_best = min(map(tuple, ok), key=lambda t: (t[0], -t[1]))
+        self.classes_ = classes
+        self.Cs_ = Cs
+        self.l1_ratios_ = l1_ratios
+        self.C_ = np.array([Cs[i_best]])
+        self.l1_ratio_ = np.array([l1_ratios[r_best]])
+        self.scores_ = scores
+        self.n_iter_ = n_iter
+        if self.refit:
+            model = self._model(Cs[i_best], l1_ratios[r_best]).fit(
+                X, y, sample_weight=sample_weight)
+            self.coef_, self.intercept_ = model.coef_, model.intercept_
+        else:
+            self.coef_ = np.mean([fitted[f, r_best][i_best][0]
+                                  for f in range(len(folds))], axis=0)
+            self.intercept_ = np.mean([fitted[f, r_best][i_best][1]
+                                       for f in range(len(folds))], axis=0)
+        return self
+
+    decision_function = LogisticRegression.decision_function
+    predict = LogisticRegression.predict
+    predict_proba = LogisticRegression.predict_proba
+    predict_log_proba = LogisticRegression.predict_log_proba
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.sparse = True
+        return tags
+
+
+@one_thread
+def _path_once(X, y, sw, l1_ratio, alphas, cv):
+    """One fold's certified path over ``alphas`` (decreasing)."""
+    res, _ = classifier_path(
+        X, y, l1_ratio=l1_ratio, eps=1.0, n_alphas=alphas.size, alphas=alphas,
+        tol=cv.tol, max_iter=cv.max_iter, fit_intercept=cv.fit_intercept,
+        sample_weight=sw, penalty_factor=cv.penalty_factor,
+        lower_bounds=cv.lower_bounds, upper_bounds=cv.upper_bounds, positive=False)
+    warn_not_converged(res, scale="F(b0) (the intercept-only objective)")
+    return res
+
+
+def _fitted(est, classes, res, i, p, fit_intercept):
+    """``est`` with the path's i-th solution set as its fit (for scoring)."""
+    rows = 1 if classes.shape[0] == 2 else classes.shape[0]
+    est.classes_ = classes
+    est.coef_ = np.asarray(res.coefs[..., i]).reshape(rows, p)
+    est.intercept_ = (np.asarray(res.intercepts[..., i], dtype=np.float64).reshape(rows)
+                      if fit_intercept else np.zeros(rows))
+    est.n_features_in_ = p
+    return est

@@ -286,18 +286,17 @@ class ProxNewton:
         most ``tol_abs`` and the optimality residual at most ``tol_grad``.
         Returns (gap, steps, converged)."""
         gap, v = self.certificate(pen)
+        resid = self.residual(pen, v)
         steps = 0
-        while steps < max_steps:
-            resid = self.residual(pen, v)
-            if gap <= tol_abs and resid <= tol_grad:
-                break
+        while steps < max_steps and not (gap <= tol_abs and resid <= tol_grad):
             size = min(max(_WS_MIN, 2 * np.count_nonzero(self.w)), self.w.shape[0])
             ws = self._working_set(pen, v, size)
             target = inner_target(gap, resid, tol_abs, tol_grad, self.w)
             taken = self._newton(ws, pen, target, max_steps - steps)
             steps += max(taken, 1)
             gap, v = self.certificate(pen)
-        return gap, steps, gap <= tol_abs and self.residual(pen, v) <= tol_grad
+            resid = self.residual(pen, v)
+        return gap, steps, gap <= tol_abs and resid <= tol_grad
 
     def alpha_max(self, l1_ratio):
         _, v = self.certificate(ElasticNetPenalty.of(0.0, 1.0, self.pf, self.lo, self.hi))
@@ -443,11 +442,9 @@ class SoftmaxNewton:
     def solve(self, pen, tol_abs, max_steps, tol_grad=np.inf):
         """One alpha: a round of class steps per iteration (see ProxNewton.solve)."""
         gap, v = self.certificate(pen)
+        resid = self.residual(pen, v)
         steps = 0
-        while steps < max_steps:
-            resid = self.residual(pen, v)
-            if gap <= tol_abs and resid <= tol_grad:
-                break
+        while steps < max_steps and not (gap <= tol_abs and resid <= tol_grad):
             target = inner_target(gap, resid, tol_abs, tol_grad, self.w) / self.K
             for k in range(self.K):
                 self._class_step(k, pen, v, target)
@@ -460,7 +457,8 @@ class SoftmaxNewton:
                 self._move_to(self.eta - shift, self.fit)
             steps += 1
             gap, v = self.certificate(pen)
-        return gap, steps, gap <= tol_abs and self.residual(pen, v) <= tol_grad
+            resid = self.residual(pen, v)
+        return gap, steps, gap <= tol_abs and resid <= tol_grad
 
 
 def common_shift(W, a, c):

@@ -15,7 +15,7 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import LogisticRegression as SkLogisticRegression
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
-from fastreg import LogisticRegression, enet_path, logistic_path
+from fastreg import LogisticRegression, LogisticRegressionCV, enet_path, logistic_path
 from fastreg._datafits import Binomial, Multinomial, Quadratic
 from fastreg._newton import Design, ProxNewton, newton_path
 
@@ -397,6 +397,53 @@ def test_multinomial_datafit_oracle():
     assert value - f.dual(-R) == pytest.approx(float(np.sum(R * eta)), abs=1e-12)
 
 
-@parametrize_with_checks([LogisticRegression(), LogisticRegression(l1_ratio=1.0, C=10.0)])
+@pytest.mark.parametrize("scoring", [None, "neg_log_loss", "roc_auc"])
+def test_cv_chooses_scikit_learns_C(scoring):
+    from sklearn.linear_model import LogisticRegressionCV as SkCV
+    from sklearn.model_selection import StratifiedKFold
+    X, y = make(n=300, p=15, seed=14)
+    cv = StratifiedKFold(4, shuffle=True, random_state=0)
+    ours = LogisticRegressionCV(Cs=12, l1_ratios=[1.0], cv=cv, scoring=scoring,
+                                tol=1e-8, n_jobs=2).fit(X, y)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        sk = SkCV(Cs=12, l1_ratios=[1.0], cv=cv, solver="saga", tol=1e-10,
+                  max_iter=100000, scoring=scoring or "accuracy").fit(X, y)
+    sk_scores = np.asarray(sk.scores_[1]).reshape(4, 12)
+    # (at the smallest Cs the solution is the intercept-only model, which
+    # saga only approaches: its log-losses there are off by up to 5e-3)
+    live = ours.Cs_ >= 0.1
+    np.testing.assert_allclose(ours.scores_[:, live, 0], sk_scores[:, live], atol=1e-4)
+    assert ours.C_[0] == pytest.approx(sk.C_[0])
+    np.testing.assert_allclose(ours.coef_, sk.coef_, atol=1e-4)
+    # refit: the chosen model on all the data
+    ref = LogisticRegression(C=ours.C_[0], l1_ratio=1.0, tol=1e-8).fit(X, y)
+    np.testing.assert_allclose(ours.coef_, ref.coef_, atol=1e-10)
+
+
+def test_cv_one_standard_error_rule_and_l1_ratios():
+    X, y = make(n=200, p=15, seed=15)
+    best = LogisticRegressionCV(Cs=10, l1_ratios=[0.5, 1.0], cv=3).fit(X, y)
+    simple = LogisticRegressionCV(Cs=10, l1_ratios=[0.5, 1.0], cv=3,
+                                  selection_rule="1se").fit(X, y)
+    assert best.scores_.shape == (3, 10, 2)
+    mean = best.scores_.mean(axis=0)
+    i, r = np.unravel_index(np.argmax(mean), mean.shape)
+    assert best.C_[0] == best.Cs_[i] and best.l1_ratio_[0] == best.l1_ratios_[r]
+    se = np.std(best.scores_[:, i, r]) / np.sqrt(3)
+    j = int(np.flatnonzero(best.Cs_ == simple.C_[0])[0])
+    k = int(np.flatnonzero(best.l1_ratios_ == simple.l1_ratio_[0])[0])
+    assert simple.C_[0] <= best.C_[0]
+    assert mean[j, k] >= mean[i, r] - se
+    with pytest.raises(ValueError, match="selection_rule must be one of"):
+        LogisticRegressionCV(selection_rule="2se").fit(X, y)
+    with pytest.raises(ValueError, match=r"l1_ratios must be values in \[0, 1\]"):
+        LogisticRegressionCV(l1_ratios=[2.0]).fit(X, y)
+
+
+@parametrize_with_checks([LogisticRegression(), LogisticRegression(l1_ratio=1.0, C=10.0),
+                          LogisticRegressionCV(Cs=4, cv=3),
+                          LogisticRegressionCV(Cs=3, l1_ratios=[0.5, 1.0], cv=3,
+                                               refit=False)])
 def test_sklearn_estimator_checks(estimator, check):
     check(estimator)
