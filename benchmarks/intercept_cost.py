@@ -26,7 +26,6 @@ def main(n=50_000, p=400, epochs=20, repeat=7):
     per_epoch = {}
     for fit_intercept in (False, True):
         prob = _SparseProblem(X, y, None, np.ones(p), fit_intercept)
-        prob.positive = False
         ws = np.arange(p, dtype=np.int32)
         opts = dict(l1=0.02 * np.max(np.abs(prob.q)), l2=0.0, positive=False,
                     max_epochs=epochs, tol=0.0, check_every=10 ** 9)

@@ -22,7 +22,8 @@ from sklearn.exceptions import ConvergenceWarning
 from ._alpha import _solve_alpha
 from ._config import low_memory, refuse_copy
 from ._offsets import MAX_OFFSET_RATIO, centre_columns, offset_columns
-from ._problems import _DenseProblem, _GramProblem, _SparseProblem
+from ._penalties import penalised_alpha_max
+from ._problems import FormSettings, _DenseProblem, _GramProblem, _SparseProblem
 from ._tall import _TallProblem
 from ._validation import (as_kernel_X, check_alphas, check_bounds, check_choice,
                           check_gram, check_penalty_factor, check_sample_weight,
@@ -95,7 +96,7 @@ _GRAM_DENSITY = 0.1
 
 
 def make_problem(X, y, sw, pf, fit_intercept, precompute, Xy=None, n_alphas=100,
-                 bounded=False):
+                 settings=None):
     """The problem object of the kernel form that suits X and precompute.
 
     'auto' picks a Gram form for tall X (n >= 2p, p <= 20,000) when the
@@ -110,6 +111,8 @@ def make_problem(X, y, sw, pf, fit_intercept, precompute, Xy=None, n_alphas=100,
     was 20x slower to 0.01 alpha_max and 117x to 0.001).
     """
     n, p = X.shape
+    settings = dataclasses.replace(FormSettings() if settings is None else settings,
+                                   long_run=n_alphas >= _LONG_PATH)
     gram = None
     if isinstance(precompute, np.ndarray):
         gram = np.asfortranarray(precompute, dtype=X.dtype)
@@ -126,11 +129,11 @@ def make_problem(X, y, sw, pf, fit_intercept, precompute, Xy=None, n_alphas=100,
         # precompute=True computes the whole Gram matrix; 'auto' its columns
         # as features enter working sets
         lazy = isinstance(precompute, str)      # 'auto'
-        if lazy and _TallProblem.suits(X, n_alphas) and Xy is None and not bounded \
-                and np.all(pf > 0):
+        if lazy and _TallProblem.suits(X, n_alphas) and Xy is None \
+                and not settings.box.size and np.all(pf > 0):
             # certified in batches of alphas, on a Gram block of few features
-            return _TallProblem(X, y, sw, pf, fit_intercept)
-        return _GramProblem(X, y, sw, pf, fit_intercept, gram, Xy, lazy)
+            return _TallProblem(X, y, sw, pf, fit_intercept, settings)
+        return _GramProblem(X, y, sw, pf, fit_intercept, gram, Xy, lazy, settings)
     Xk = as_kernel_X(X)
     if sp.issparse(Xk):
         if Xk.indices.dtype != Xk.indptr.dtype:
@@ -138,10 +141,8 @@ def make_problem(X, y, sw, pf, fit_intercept, precompute, Xy=None, n_alphas=100,
             idx_t = np.result_type(Xk.indices.dtype, Xk.indptr.dtype)
             Xk = sp.csc_matrix((Xk.data, Xk.indices.astype(idx_t),
                                 Xk.indptr.astype(idx_t)), shape=Xk.shape)
-        return _SparseProblem(Xk, y, sw, pf, fit_intercept)
-    prob = _DenseProblem(Xk, y, sw, pf, fit_intercept)
-    prob.long_run = n_alphas >= _LONG_PATH
-    return prob
+        return _SparseProblem(Xk, y, sw, pf, fit_intercept, settings)
+    return _DenseProblem(Xk, y, sw, pf, fit_intercept, settings)
 
 
 def _far_exponent(y):
@@ -173,26 +174,24 @@ def alpha_max(prob, l1_ratio, positive):
     """Smallest alpha whose solution has every penalised coefficient at 0.
 
     Unpenalised features (pf = 0) are fitted first, so the gradient used is
-    the one at the solution for alpha = alpha_max.
+    the one at the solution for alpha = alpha_max.  The rule itself is
+    ``penalised_alpha_max``, shared with every datafit.
     """
-    u = prob.grad()
+    u = np.array(prob.grad(), dtype=np.float64)
     # (a constant column's correlation is cancellation residue: left out)
-    pen = prob.pf > 0
-    pen[prob.constant()] = False
-    if prob.box.size:
-        # only the directions the bounds leave open can leave zero
-        lo, hi = prob.box
-        t = np.maximum(np.where(hi > 0, u, 0.0), np.where(lo < 0, -u, 0.0))[pen]
-    else:
-        t = u[pen] if positive else np.abs(u[pen])
-    if not np.any(prob.pf > 0) or l1_ratio == 0:
-        return np.inf
+    u[prob.constant()] = 0.0
     # a correlation within rounding of the largest one its column allows
     # (||x_j||_S ||y_c||_S) is zero: y is explained there by the intercept
     # and the unpenalised features
-    t = np.where(t <= np.finfo(np.float64).resolution * prob.col_norms()[0][pen]
-                 * np.sqrt(prob.yy), 0.0, t)
-    return float(np.max(t / prob.pf[pen], initial=0.0)) / (prob.W * l1_ratio)
+    u[np.abs(u) <= np.finfo(np.float64).resolution * prob.col_norms()[0]
+      * np.sqrt(prob.yy)] = 0.0
+    if prob.box.size:
+        lo, hi = prob.box
+    else:
+        lo = np.full(prob.p, 0.0 if positive else -np.inf)
+        hi = np.full(prob.p, np.inf)
+    return penalised_alpha_max(u, prob.pf.astype(np.float64), lo, hi,
+                               l1_ratio) / prob.W
 
 
 def nothing_to_fit_alpha(prob, l1_ratio):
@@ -276,24 +275,39 @@ def one_thread(fn):
     return wrapper
 
 
-@one_thread
-def compute_path(X, y, *, l1_ratio=0.5, eps=1e-3, n_alphas=100, alphas=None,
-                 sample_weight=None, penalty_factor=None, fit_intercept=False,
-                 precompute="auto", Xy=None, coef_init=None, tol=1e-4,
-                 max_iter=1000, positive=False, working_set=True,
-                 random_state=None, selection="cyclic", check_input=True,
-                 warn=True, lower_bounds=None, upper_bounds=None, gram_source=None,
-                 settle=True):
-    """Elastic-net path with every parameter checked.  Returns a PathResult.
+@dataclass(frozen=True)
+class PathSpec:
+    """One path's checked specification, carried from ``validate_path``
+    through the stages of ``compute_path``.  X, y, sw and the grid are in
+    the kernels' scale (y and a given grid times 2^-y_exp, weights summing
+    to n); ``grid`` is an int when the grid is to be built (``built``)."""
+    X: object
+    y: np.ndarray
+    sw: object
+    pf: np.ndarray
+    l1_ratio: float
+    eps: float
+    grid: object
+    built: bool
+    single: bool
+    n_path: int
+    opts: SolverOptions
+    box: np.ndarray
+    fit_intercept: bool
+    precompute: object
+    Xy: object
+    coef_init: object
+    y_exp: int
+    late_finite: bool
+    gram_source: object
 
-    ``settle``: also require scikit-learn's coordinate-change rule on the
-    last epoch of each alpha (see ``_alpha._settle``); False stops at the
-    first certified point (faster, less accurate inside tol).
 
-    ``gram_source``: None, or a callable returning the centred, weighted Gram
-    matrix of X (as ``precompute`` would take it), called only by a form
-    that comes to need the whole matrix (cross-validation folds share one).
-    """
+def validate_path(X, y, *, l1_ratio, eps, n_alphas, alphas, sample_weight,
+                  penalty_factor, fit_intercept, precompute, Xy, coef_init, tol,
+                  max_iter, positive, working_set, random_state, selection,
+                  check_input, lower_bounds, upper_bounds, gram_source, settle):
+    """Stage 1 of a path: every parameter checked, y and the weights brought
+    to the kernels' scale.  Returns the PathSpec."""
     # dense X's NaN and inf are found from its column norms, which the
     # problem computes from every entry anyway (one read of X less)
     late_finite = check_input and not isinstance(precompute, np.ndarray)
@@ -312,6 +326,14 @@ def compute_path(X, y, *, l1_ratio=0.5, eps=1e-3, n_alphas=100, alphas=None,
         raise ValueError(
             f"precompute must be True, False, 'auto' or a Gram matrix, got {precompute!r}")
     grid = check_alphas(alphas, n_alphas)
+    if isinstance(grid, int):
+        eps = check_scalar_param(eps, "eps", low=0, low_open=True)
+        if l1_ratio == 0:
+            raise ValueError(
+                "Automatic alpha grid generation is not supported for l1_ratio=0. "
+                "Please supply a grid by providing your estimator with the "
+                "appropriate `alphas=` argument. (l1_ratio must be > 0 to build an "
+                "alpha grid, got 0; pass alphas as an array instead)")
     # y far from unit scale is solved scaled by a power of two (exact), so
     # that sums of y^2 neither underflow nor overflow; everything in y's
     # units is scaled back on the way out
@@ -344,9 +366,10 @@ def compute_path(X, y, *, l1_ratio=0.5, eps=1e-3, n_alphas=100, alphas=None,
         exp2 = -int(np.frexp(np.max(sw.astype(np.float64)))[1])
         scale = n / np.sum(np.ldexp(sw, exp2, dtype=np.float64))
 
-        def rescale(a):
+        def to_kernel_scale(a):
             return np.ldexp(a, exp2) * scale
 
+        rescale = to_kernel_scale
         sw = rescale(sw).astype(X.dtype)
         if isinstance(precompute, np.ndarray):
             precompute = rescale(precompute)
@@ -377,11 +400,34 @@ def compute_path(X, y, *, l1_ratio=0.5, eps=1e-3, n_alphas=100, alphas=None,
             lo = np.maximum(lo, 0.0)
         if np.isfinite(lo).any() or np.isfinite(hi).any() or opts.positive:
             box = np.ascontiguousarray(np.vstack([lo, hi]))
+    if gram_source is not None and rescale is not None:
+        # (in the kernel's scale, as a precomputed Gram matrix above)
+        source = gram_source
+        gram_source = lambda: rescale(source())  # noqa: E731
+    return PathSpec(X=X, y=y, sw=sw, pf=pf, l1_ratio=l1_ratio, eps=eps, grid=grid,
+                    built=built, single=single, n_path=n_path, opts=opts, box=box,
+                    fit_intercept=fit_intercept, precompute=precompute, Xy=Xy,
+                    coef_init=coef_init, y_exp=y_exp, late_finite=late_finite,
+                    gram_source=gram_source)
+
+
+def prepare_form(spec):
+    """Stage 2: the kernel form chosen for X and built (``make_problem``),
+    non-finite X refused, and columns whose mean dwarfs their spread
+    centred in a copy.  Returns (problem, shift): ``shift`` maps the
+    intercept back for the centred columns (None without)."""
+    X, y, sw, pf = spec.X, spec.y, spec.sw, spec.pf
+    settings = FormSettings(positive=spec.opts.positive, box=spec.box,
+                            gram_source=spec.gram_source)
+
+    def build(X):
+        return make_problem(X, y, sw, pf, spec.fit_intercept, spec.precompute,
+                            spec.Xy, spec.n_path, settings)
+
     # (NaN and inf in X raise below, without the warnings they cause here)
-    with np.errstate(invalid="ignore") if late_finite else contextlib.nullcontext():
-        prob = make_problem(X, y, sw, pf, fit_intercept, precompute, Xy, n_path,
-                            bounded=box.size > 0)
-    if late_finite and not np.all(np.isfinite(prob.norms)):
+    with np.errstate(invalid="ignore") if spec.late_finite else contextlib.nullcontext():
+        prob = build(X)
+    if spec.late_finite and not np.all(np.isfinite(prob.norms)):
         check_X_y(X, y)          # NaN or inf in X (not norms that overflow)
     if X.dtype == np.float64 and not np.all(np.isfinite(prob.norms)):
         # (float32 norms that overflow are handled: the kernels work in float64)
@@ -391,7 +437,7 @@ def compute_path(X, y, *, l1_ratio=0.5, eps=1e-3, n_alphas=100, alphas=None,
             f"{_largest_entry(X):.3g}); scale X down")
     shift = None
     cols = offset_columns(X, prob.mu, prob.norms, prob.W) \
-        if fit_intercept and not isinstance(precompute, np.ndarray) else None
+        if spec.fit_intercept and not isinstance(spec.precompute, np.ndarray) else None
     if cols is not None and cols.any():
         # columns whose mean is far above their spread: centring them
         # implicitly would lose the digits that hold the fit.  Solve on a
@@ -402,41 +448,37 @@ def compute_path(X, y, *, l1_ratio=0.5, eps=1e-3, n_alphas=100, alphas=None,
                         f"{MAX_OFFSET_RATIO[X.dtype]:g} times their spread",
                         "centre X's columns before fitting")
         X, shift = centre_columns(X, cols, sw)
-        prob = make_problem(X, y, sw, pf, fit_intercept, precompute, Xy, n_path,
-                            bounded=box.size > 0)
-    prob.positive = opts.positive
-    prob.box = box
-    if gram_source is not None:
-        # (in the kernel's scale, as a precomputed Gram matrix above)
-        prob.gram_source = (gram_source if rescale is None else
-                            lambda: rescale(gram_source()))
-    tol_abs = tol * prob.yy
-    if coef_init is not None:
-        w0 = np.ldexp(np.asarray(coef_init, dtype=X.dtype).ravel(), -y_exp)
+        prob = build(X)
+    return prob, shift
+
+
+def start_path(prob, spec):
+    """Stage 3: the starting point (``coef_init``, else the unpenalised
+    features fitted), the grid built from alpha_max when asked for, and a
+    single fit's warm path solved.  Returns (grid, alpha_max, warm_epochs,
+    tol_abs) in the kernels' scale."""
+    opts, l1_ratio, grid = spec.opts, spec.l1_ratio, spec.grid
+    p, dtype = prob.p, spec.X.dtype
+    tol_abs = opts.tol * prob.yy
+    if spec.coef_init is not None:
+        w0 = np.ldexp(np.asarray(spec.coef_init, dtype=dtype).ravel(), -spec.y_exp)
         if w0.shape != (p,):
             raise ValueError(f"coef_init must have shape ({p},), got {w0.shape}")
         if not np.all(np.isfinite(w0)):
             raise ValueError("coef_init must be finite, got NaN or infinity")
         # a feature whose (centred) column is zero changes no prediction: its
         # optimal coefficient is 0, and the solvers never visit it
-        prob.set_coef(np.where(prob.norms > 0, w0, 0).astype(X.dtype))
+        prob.set_coef(np.where(prob.norms > 0, w0, 0).astype(dtype))
     else:
         _fit_unpenalized(prob, opts, tol_abs)
 
     amax = np.nan
     if isinstance(grid, int):
-        eps = check_scalar_param(eps, "eps", low=0, low_open=True)
-        if l1_ratio == 0:
-            raise ValueError(
-                "Automatic alpha grid generation is not supported for l1_ratio=0. "
-                "Please supply a grid by providing your estimator with the "
-                "appropriate `alphas=` argument. (l1_ratio must be > 0 to build an "
-                "alpha grid, got 0; pass alphas as an array instead)")
         amax = alpha_max(prob, l1_ratio, opts.positive)
-        grid = geometric_grid(amax, grid, eps, nothing_to_fit_alpha(prob, l1_ratio))
+        grid = geometric_grid(amax, grid, spec.eps, nothing_to_fit_alpha(prob, l1_ratio))
 
     warm_epochs = 0
-    if single and l1_ratio > 0:
+    if spec.single and l1_ratio > 0:
         # from alpha_max down by halves: each start is close, working sets
         # stay small (a cold start at a small alpha puts hundreds of
         # violators in one ill-conditioned set).  They and the target share
@@ -448,11 +490,18 @@ def compute_path(X, y, *, l1_ratio=0.5, eps=1e-3, n_alphas=100, alphas=None,
             warm_epochs += _solve_alpha(prob, *kernel_penalties(alpha, l1_ratio, prob.W),
                                         budget, tol_abs)[1]
 
-    k = grid.shape[0]
+    return grid, amax, warm_epochs, tol_abs
+
+
+def run_path(prob, spec, grid, amax, warm_epochs, tol_abs, shift):
+    """Stage 4: every alpha solved in turn from the previous solution and
+    certified; results mapped back to the user's scale.  A PathResult."""
+    opts, l1_ratio, y_exp = spec.opts, spec.l1_ratio, spec.y_exp
+    k, p = grid.shape[0], prob.p
     prob.plan([kernel_penalties(a, l1_ratio, prob.W) for a in grid], opts, tol_abs)
     # a row per feature: the pages touched are those of the features that are
     # ever nonzero (a row per alpha would touch a page per nonzero per alpha)
-    coefs = lazy_zeros((p, k), X.dtype)
+    coefs = lazy_zeros((p, k), spec.X.dtype)
     intercepts = np.empty(k)
     gaps = np.empty(k)
     n_iters = np.empty(k, dtype=np.int64)
@@ -462,7 +511,7 @@ def compute_path(X, y, *, l1_ratio=0.5, eps=1e-3, n_alphas=100, alphas=None,
         step_opts = opts if i or not warm_epochs else \
             dataclasses.replace(opts, max_iter=opts.max_iter - warm_epochs)
         gap, epochs, ok = _solve_alpha(prob, l1, l2, step_opts, tol_abs,
-                                       trust_start=i == 0 and coef_init is not None)
+                                       trust_start=i == 0 and spec.coef_init is not None)
         nz = prob.support()
         coefs[nz, i] = prob.w[nz]
         intercepts[i] = prob.intercept()
@@ -474,7 +523,7 @@ def compute_path(X, y, *, l1_ratio=0.5, eps=1e-3, n_alphas=100, alphas=None,
     gap_tol = tol_abs / prob.W
     if y_exp:
         grid, amax = np.ldexp(grid, y_exp), float(np.ldexp(amax, y_exp))
-        if built:
+        if spec.built:
             # (as geometric_grid: a built grid ends at the smallest normal)
             grid = np.maximum(grid, np.finfo(np.float64).tiny)
         np.ldexp(coefs, y_exp, out=coefs)
@@ -483,7 +532,40 @@ def compute_path(X, y, *, l1_ratio=0.5, eps=1e-3, n_alphas=100, alphas=None,
             # (gaps are in y's units squared: beyond float64 when y is 1e300)
             gaps = np.ldexp(gaps, 2 * y_exp)
             gap_tol = float(np.ldexp(gap_tol, 2 * y_exp))
-    res = PathResult(grid, coefs, intercepts, gaps, n_iters, converged, gap_tol, amax)
+    return PathResult(grid, coefs, intercepts, gaps, n_iters, converged, gap_tol, amax)
+
+
+
+
+@one_thread
+def compute_path(X, y, *, l1_ratio=0.5, eps=1e-3, n_alphas=100, alphas=None,
+                 sample_weight=None, penalty_factor=None, fit_intercept=False,
+                 precompute="auto", Xy=None, coef_init=None, tol=1e-4,
+                 max_iter=1000, positive=False, working_set=True,
+                 random_state=None, selection="cyclic", check_input=True,
+                 warn=True, lower_bounds=None, upper_bounds=None, gram_source=None,
+                 settle=True):
+    """Elastic-net path with every parameter checked.  Returns a PathResult.
+
+    ``settle``: also require scikit-learn's coordinate-change rule on the
+    last epoch of each alpha (see ``_alpha._settle``); False stops at the
+    first certified point (faster, less accurate inside tol).
+
+    ``gram_source``: None, or a callable returning the centred, weighted Gram
+    matrix of X (as ``precompute`` would take it), called only by a form
+    that comes to need the whole matrix (cross-validation folds share one).
+    """
+    spec = validate_path(
+        X, y, l1_ratio=l1_ratio, eps=eps, n_alphas=n_alphas, alphas=alphas,
+        sample_weight=sample_weight, penalty_factor=penalty_factor,
+        fit_intercept=fit_intercept, precompute=precompute, Xy=Xy,
+        coef_init=coef_init, tol=tol, max_iter=max_iter, positive=positive,
+        working_set=working_set, random_state=random_state, selection=selection,
+        check_input=check_input, lower_bounds=lower_bounds,
+        upper_bounds=upper_bounds, gram_source=gram_source, settle=settle)
+    prob, shift = prepare_form(spec)
+    grid, amax, warm_epochs, tol_abs = start_path(prob, spec)
+    res = run_path(prob, spec, grid, amax, warm_epochs, tol_abs, shift)
     if warn:
         warn_not_converged(res)
     return res

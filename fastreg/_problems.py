@@ -13,6 +13,9 @@ and offers the path loop (``_path.py``) the same operations:
   kernel, or the working set's Gram block);
 - ``set_coef(w)``: warm start.
 """
+from dataclasses import dataclass, field
+from typing import Callable, Optional, Protocol
+
 import numpy as np
 import scipy.sparse as sp
 
@@ -22,25 +25,72 @@ from ._interrupt import interruptible
 from ._offsets import constant_columns
 
 
+@dataclass(frozen=True)
+class FormSettings:
+    """What the path decides about a form, given to its constructor.
+
+    positive: constrain w >= 0.  box: (2, p) lower and upper bounds of w, or
+    empty.  gram_source: None, or a callable giving the whole Gram matrix
+    Xc^T S Xc (kernel scale) to the forms that complete it (cross-validation
+    folds share one).  long_run: the path has many alphas (a dense form's
+    float32 copy of X pays).
+    """
+    positive: bool = False
+    box: np.ndarray = field(default_factory=lambda: np.empty((0, 0)))
+    gram_source: Optional[Callable] = None
+    long_run: bool = True
+
+
+class KernelForm(Protocol):
+    """The interface the path loop (``_path``) and one alpha's solve
+    (``_alpha``) rely on; every form below implements it."""
+
+    p: int
+    W: float
+    yy: float
+    w: np.ndarray
+    pf: np.ndarray
+    positive: bool
+    box: np.ndarray
+    cheap_grad: bool
+    settles_inside: bool
+
+    def grad(self, l1=None): ...                 # centred gradient u (cached)
+
+    def certified_gap(self, u, l1, l2, positive): ...
+
+    def stats(self): ...                         # (A, B) = (r^T S y_c, r^T S r)
+
+    def solve(self, ws, opts): ...               # CD on a working set
+
+    def set_coef(self, w): ...                   # warm start
+
+    def support(self): ...
+
+    def intercept(self): ...
+
+    def plan(self, penalties, opts, tol_abs): ...
+
+
 class _Problem:
     """What every kernel form shares: targets, weights, penalty factors."""
 
     cheap_grad = False     # True when the full gradient needs no pass over X
     settles_inside = False  # True when solve() applies the settle rule itself
     check_every = 10       # epochs between two inner gap checks
-    positive = False       # constrain w >= 0 (set by the path)
     _skipped = None        # features whose gradient entry is only a bound
     _exact = None          # ... and the others (int32), when some are skipped
     hint = None            # (u, l1) of the last working set (Gram-column prefetching)
     last = None            # (u, l1) at the last certified alpha (Gram form)
-    box = np.empty((0, 0))  # or (2, p): lower and upper bounds of w
-    # None, or a callable giving the whole Gram matrix Xc^T S Xc (kernel
-    # scale) to the forms that complete it: cross-validation folds share one
-    gram_source = None
     _acc = None            # (ws, u_acc[ws], A, B, ||r_acc - r||): last extrapolation
     _constant = None       # features whose centred column is 0 (found once)
 
-    def __init__(self, y, sw, pf, fit_intercept, dtype):
+    def __init__(self, y, sw, pf, fit_intercept, dtype, settings=None):
+        settings = FormSettings() if settings is None else settings
+        self.positive = bool(settings.positive)
+        self.box = settings.box
+        self.gram_source = settings.gram_source
+        self.long_run = settings.long_run
         self.dtype = dtype
         self.pf = pf
         self.p = pf.shape[0]
@@ -317,8 +367,8 @@ class _ResidualProblem(_Problem):
 
     block_capacity = 2048
 
-    def __init__(self, X, y, sw, pf, fit_intercept):
-        super().__init__(y, sw, pf, fit_intercept, X.dtype)
+    def __init__(self, X, y, sw, pf, fit_intercept, settings=None):
+        super().__init__(y, sw, pf, fit_intercept, X.dtype, settings)
         self.X = X
         self.mu = self._means(X, fit_intercept, sw).astype(X.dtype)
         self.norms = np.empty(self.p, dtype=X.dtype)
@@ -578,7 +628,6 @@ class _ResidualProblem(_Problem):
 
 class _DenseProblem(_ResidualProblem):
     shadow_max_bytes = 2 ** 29    # largest float32 copy of X made for bounds (512 MiB)
-    long_run = True               # many alphas: the copy pays (set by make_problem)
     _shadow = None
 
     def _col_norms(self):
@@ -1032,8 +1081,8 @@ class _GramProblem(_Problem):
     """
 
     def __init__(self, X, y, sw, pf, fit_intercept, gram=None, xy=None,
-                 lazy=True):
-        super().__init__(y, sw, pf, fit_intercept, X.dtype)
+                 lazy=True, settings=None):
+        super().__init__(y, sw, pf, fit_intercept, X.dtype, settings)
         self.X = X
         self._sw_or_none = sw
         mu = self._means(X, fit_intercept, sw)

@@ -35,7 +35,7 @@ import numpy as np
 from . import _cd_fast
 from ._config import speed_copy_fits
 from ._alpha import _solve_alpha
-from ._problems import (_GramProblem, _Problem, _centred_sq_norms, entry_l1,
+from ._problems import (FormSettings, _GramProblem, _Problem, _centred_sq_norms, entry_l1,
                         float32_correlations, float32_shadow, symmetric_block)
 
 
@@ -72,8 +72,8 @@ class _TallProblem(_Problem):
     _shadow = None
     _penalties = None      # (l1, l2) of the path's alphas, in order
 
-    def __init__(self, X, y, sw, pf, fit_intercept):
-        super().__init__(y, sw, pf, fit_intercept, X.dtype)
+    def __init__(self, X, y, sw, pf, fit_intercept, settings=None):
+        super().__init__(y, sw, pf, fit_intercept, X.dtype, settings)
         self.X = X
         self.mu = self._means(X, fit_intercept, sw)
         self._root_sw = None if sw is None else np.sqrt(sw.astype(np.float64))
@@ -348,8 +348,8 @@ class _TallProblem(_Problem):
         k = S.size
         inner = _GramProblem(np.empty((0, k)), self.y_c, self._sw_or_none(),
                              self.pf[S], False, gram=self._G[:k, :k],
-                             xy=self.q[S], lazy=False)
-        inner.positive = self.positive
+                             xy=self.q[S], lazy=False,
+                             settings=FormSettings(positive=self.positive))
         if self._complete:
             # the whole Gram matrix: the inner gap is the certified one, and
             # reads the gradient the epoch keeps (O(|ws|) against an epoch's

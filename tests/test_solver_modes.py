@@ -444,7 +444,7 @@ def test_auto_picks_the_gram_form_for_paths_only():
     unless a box, an unpenalised feature or a given Xy call for the lazy
     Gram form's full columns; longer paths take the Gram form too."""
     from fastreg._path import make_problem
-    from fastreg._problems import _DenseProblem, _GramProblem
+    from fastreg._problems import FormSettings, _DenseProblem, _GramProblem
     from fastreg._tall import _TallProblem
     X, y = make_regression(400, 150, seed=1)
     pf = np.ones(150)
@@ -456,7 +456,8 @@ def test_auto_picks_the_gram_form_for_paths_only():
                       _DenseProblem)
     assert isinstance(make_problem(X, y, None, pf, True, True, n_alphas=1),
                       _GramProblem)
-    for lazy in [dict(bounded=True), dict(Xy=X.T @ y)]:
+    box = np.vstack([np.full(150, -1.0), np.full(150, np.inf)])
+    for lazy in [dict(settings=FormSettings(box=box)), dict(Xy=X.T @ y)]:
         assert isinstance(make_problem(X, y, None, pf, True, "auto", n_alphas=50,
                                        **lazy), _GramProblem)
     pf0 = pf.copy()

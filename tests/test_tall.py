@@ -6,6 +6,7 @@ import pytest
 from fastreg import _tall
 from fastreg._objectives import enet_dual_gap, enet_objective
 from fastreg._path import compute_path, kernel_penalties
+from fastreg._problems import FormSettings
 
 
 
@@ -113,8 +114,8 @@ def test_tall_batch_certificates_bound_the_true_correlations(scale, weighted, po
     n, p = X.shape
     W = n if sw is None else float(np.sum(sw))
     swn = None if sw is None else sw * (n / W)   # as compute_path scales it
-    prob = _tall._TallProblem(X, y, swn, np.ones(p), True)
-    prob.positive = positive
+    prob = _tall._TallProblem(X, y, swn, np.ones(p), True,
+                              FormSettings(positive=positive))
     Wk = prob.W
     amax = np.max(np.abs(prob.q)) / Wk
     alphas = amax * np.geomspace(0.5, 0.05, 12)
