@@ -1,5 +1,9 @@
 """The ``fastreg`` command line: ``fastreg path [FILE]`` and ``fastreg bench [FILE]``.
 
+``fastreg path`` fits a least-squares path (``--family gaussian``, the
+default) or a logistic one (``--family binomial``: y holds class labels, two
+or more classes, text allowed in a CSV's y column or an .npz array 'y').
+
 Input files, chosen by extension (or ``--format``):
 
 - ``.svm``, ``.svmlight``, ``.libsvm``: svmlight / libsvm text, read with
@@ -18,7 +22,9 @@ Input files, chosen by extension (or ``--format``):
   (``np.savez(f, y=y, **parts)`` with the parts that ``save_npz`` writes);
   without it, y is column ``--target`` (default: the last) of the matrix.
 
-No FILE: scikit-learn's diabetes data (442 samples, 10 features).
+No FILE: scikit-learn's diabetes data (442 samples, 10 features); with
+``--family binomial``, its breast cancer data (569 samples, 30 features,
+two classes).
 
 Every user error (missing, empty or malformed file, bad option) is one line
 on stderr and exit status 2.
@@ -90,13 +96,17 @@ def _note(message):
     print(f"fastreg: note: {message}", file=sys.stderr)
 
 
-def _non_numeric(path, header):
-    """A CLIError naming the first CSV field that is not a number, or None."""
+def _non_numeric(path, header, y_col=None, labels=False):
+    """A CLIError naming the first CSV field that is not a number, or None.
+    ``y_col``: the file column of y, skipped with ``labels`` (class labels
+    may be text), else named as y when it is the one."""
     with open(path, newline="") as fh:
         for line, row in enumerate(csv.reader(fh), start=1):
             if line == 1 and header is not None:
                 continue
             for j, field in enumerate(row):
+                if labels and j == y_col:
+                    continue
                 try:
                     float(field)
                 except ValueError:
@@ -107,6 +117,11 @@ def _non_numeric(path, header):
                             f"column {j}{name} of {path} has a missing value on "
                             f"line {line}: every field must be a number; fill "
                             f"or drop the missing values first")
+                    if j == y_col:
+                        return CLIError(
+                            f"column {j}{name} of {path}, y, is not numeric: line "
+                            f"{line} holds {field.strip()[:30]!r}; for class labels "
+                            f"use --family binomial")
                     return CLIError(
                         f"column {j}{name} of {path} is not numeric: line {line} "
                         f"holds {field.strip()[:30]!r}; encode it as numbers first "
@@ -120,7 +135,20 @@ def _unnamed(field):
     return field == "" or re.fullmatch(r"Unnamed: \d+", field) is not None
 
 
-def _load_csv(path, target):
+def _csv_y_column(target, header, n_cols):
+    """The file column of y that --target names, or None if it names none."""
+    if target is None:
+        return n_cols - 1
+    if header is not None and target in header:
+        return header.index(target)
+    try:
+        j = int(target)
+    except ValueError:
+        return None
+    return j % n_cols if -n_cols <= j < n_cols else None
+
+
+def _load_csv(path, target, labels=False):
     with open(path, newline="") as fh:
         first = fh.readline()
     fields = [f.strip().strip('"') for f in first.strip().split(",")]
@@ -132,7 +160,9 @@ def _load_csv(path, target):
     try:
         A = np.loadtxt(path, delimiter=",", skiprows=1 if header else 0, ndmin=2)
     except ValueError:
-        error = _non_numeric(path, header)
+        if labels:
+            return _load_csv_labels(path, target)
+        error = _non_numeric(path, header, _csv_y_column(target, header, len(fields)))
         if error is None:
             raise
         raise error from None
@@ -144,14 +174,23 @@ def _load_csv(path, target):
                            f"columns: {', '.join(header)}") from None
     if header is not None and target in header:
         target = str(header.index(target))
-    # a row-number column (pandas' index): unnamed, or 0..n-1 without a header
+    A, target = _drop_row_numbers(path, A, header, target)
+    return _split_dense(A, target, "a CSV file")
+
+
+def _drop_row_numbers(path, A, header, target, y_col=None):
+    """(A, target) without a leading row-number column (pandas' index):
+    unnamed, or 0..n-1 without a header; ``y_col`` (a column of class
+    labels) is never one."""
     n, drop = A.shape[0], 0
     if header is not None:
-        while drop < min(len(header), A.shape[1]) - 1 and _unnamed(header[drop]):
+        while (drop < min(len(header), A.shape[1]) - 1 and drop != y_col
+               and _unnamed(header[drop])):
             drop += 1
         what = f"header {', '.join(repr(h) for h in header[:drop])}"
         keep = "give it a name in the header row"
-    elif n >= 2 and A.shape[1] > 2 and np.array_equal(A[:, 0], np.arange(n)):
+    elif (y_col != 0 and n >= 2 and A.shape[1] > 2
+          and np.array_equal(A[:, 0], np.arange(n))):
         drop, what = 1, "no header"
         keep = "add a header row that names the columns"
     if drop:
@@ -167,7 +206,60 @@ def _load_csv(path, target):
               f"as row numbers, e.g. the index pandas writes unless "
               f"df.to_csv(f, index=False); to use it as a feature, {keep}")
         A = A[:, drop:]
-    return _split_dense(A, target, "a CSV file")
+    return A, target
+
+
+def _is_number(field):
+    try:
+        float(field)
+    except ValueError:
+        return False
+    return True
+
+
+def _load_csv_labels(path, target):
+    """_load_csv for class labels: y's column may hold text (every other
+    column numbers).  The first row is a header when --target names one of
+    its fields, or when it holds text above a number of the second row."""
+    with open(path, newline="") as fh:
+        rows = [(line, [f.strip() for f in row])
+                for line, row in enumerate(csv.reader(fh), start=1)
+                if any(f.strip() for f in row)]
+    first = rows[0][1]
+    second = rows[1][1] if len(rows) > 1 else first
+    header = first if (target is not None and target in first) or any(
+        not _is_number(a) and _is_number(b) for a, b in zip(first, second)) else None
+    if header is not None and target is not None and target not in header:
+        try:
+            int(target)
+        except ValueError:
+            raise CLIError(f"--target {target!r} is not a column of {path}; "
+                           f"columns: {', '.join(header)}") from None
+    j = (header.index(target) if header is not None and target in header
+         else _column(len(first), target, "CSV"))
+    body = rows[1:] if header is not None else rows
+    if not body:
+        raise CLIError(f"{path} has a header row but no data rows")
+    for line, row in body:
+        if len(row) != len(first):
+            raise CLIError(f"line {line} of {path} has {len(row)} fields, "
+                           f"expected {len(first)} as on line {rows[0][0]}")
+    S = np.array([row for _, row in body])
+    y = S[:, j].copy()
+    name = f" ({header[j]!r})" if header is not None else ""
+    if not np.all(y != ""):
+        line = body[int(np.argmin(y != ""))][0]
+        raise CLIError(f"column {j}{name} of {path}, y, has a missing class label "
+                       f"on line {line}: drop the rows without one first")
+    S[:, j] = "0"
+    try:
+        A = S.astype(np.float64)
+    except ValueError:
+        raise (_non_numeric(path, header, j, labels=True)
+               or CLIError(f"{path}: a feature column is not numeric")) from None
+    A, t = _drop_row_numbers(path, A, header, str(j), y_col=j)
+    X, _ = _split_dense(A, t, "a CSV file")
+    return X, y
 
 
 def _pickled(path, key):
@@ -210,14 +302,21 @@ def _load_npz(path, target):
     return _split_sparse(A, target, "a sparse .npz file")
 
 
-def load_data(path, *, fmt="auto", target=None, float32=False):
-    """(X, y, description) from a file, or the built-in default data."""
+def load_data(path, *, fmt="auto", target=None, float32=False, labels=False):
+    """(X, y, description) from a file, or the built-in default data.
+    ``labels``: y holds class labels, kept as read (text allowed)."""
     if path is None:
         if target is not None:
             raise CLIError("--target needs a FILE")
-        from sklearn.datasets import load_diabetes
-        d = load_diabetes()
-        X, y, name = d.data, d.target, "diabetes (scikit-learn's built-in data)"
+        if labels:
+            from sklearn.datasets import load_breast_cancer
+            d = load_breast_cancer()
+            X, y, name = (d.data, d.target,
+                          "breast cancer (scikit-learn's built-in data)")
+        else:
+            from sklearn.datasets import load_diabetes
+            d = load_diabetes()
+            X, y, name = d.data, d.target, "diabetes (scikit-learn's built-in data)"
     else:
         if not os.path.exists(path):
             raise CLIError(f"no such file: {path}")
@@ -240,7 +339,7 @@ def load_data(path, *, fmt="auto", target=None, float32=False):
                 from sklearn.datasets import load_svmlight_file
                 X, y = load_svmlight_file(path)
             elif fmt == "csv":
-                X, y = _load_csv(path, target)
+                X, y = _load_csv(path, target, labels)
             elif fmt == "npy":
                 try:
                     A = np.load(path, allow_pickle=False)
@@ -263,7 +362,7 @@ def load_data(path, *, fmt="auto", target=None, float32=False):
     dtype = np.float32 if float32 else np.float64
     try:
         X = X.astype(dtype) if sp.issparse(X) else np.asarray(X, dtype=dtype)
-        y = np.asarray(y, dtype=dtype).ravel()
+        y = np.asarray(y).ravel() if labels else np.asarray(y, dtype=dtype).ravel()
     except (ValueError, TypeError) as exc:
         raise CLIError(f"data of {name} is not numeric: {exc}") from None
     if X.ndim != 2 or X.shape[0] < 2 or X.shape[1] < 1:
@@ -272,7 +371,8 @@ def load_data(path, *, fmt="auto", target=None, float32=False):
     if y.shape[0] != X.shape[0]:
         raise CLIError(f"{name}: X has {X.shape[0]} rows but y has {y.shape[0]}")
     values = X.data if sp.issparse(X) else X
-    if not (np.all(np.isfinite(values)) and np.all(np.isfinite(y))):
+    numeric_y = y.dtype.kind in "biufc"
+    if not (np.all(np.isfinite(values)) and (not numeric_y or np.all(np.isfinite(y)))):
         raise CLIError(f"{name} contains NaN or infinite values")
     return X, y, f"{name}, {X.shape[0]} x {X.shape[1]}" + (
         f" sparse ({values.size / max(1, X.shape[0] * X.shape[1]):.1%} nonzero)"
@@ -323,20 +423,9 @@ def _tqdm_installed():
     return True
 
 
-def cross_validate(X, y, alphas, *, cv, l1_ratio, tol, fit_intercept, precompute,
-                   rule, progress):
-    """The fitted LassoCV (l1_ratio 1) or ElasticNetCV on the CLI's alpha grid,
-    over shuffled K folds (``random_state=0``); its convergence warnings are
-    one line each on stderr."""
+def _fit_reporting(est, X, y):
+    """``est.fit(X, y)`` with its convergence warnings one line each on stderr."""
     from sklearn.exceptions import ConvergenceWarning
-    from sklearn.model_selection import KFold
-
-    from ._cv import ElasticNetCV, LassoCV
-    params = dict(alphas=alphas, cv=KFold(n_splits=cv, shuffle=True, random_state=0),
-                  tol=tol, fit_intercept=fit_intercept, precompute=precompute,
-                  selection_rule=rule, progress=progress)
-    est = (LassoCV(**params) if l1_ratio == 1.0
-           else ElasticNetCV(l1_ratio=l1_ratio, **params))
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", ConvergenceWarning)
         est.fit(X, y)
@@ -349,6 +438,39 @@ def cross_validate(X, y, alphas, *, cv, l1_ratio, tol, fit_intercept, precompute
     return est
 
 
+def cross_validate(X, y, alphas, *, cv, l1_ratio, tol, fit_intercept, precompute,
+                   rule, progress):
+    """The fitted LassoCV (l1_ratio 1) or ElasticNetCV on the CLI's alpha grid,
+    over shuffled K folds (``random_state=0``); its convergence warnings are
+    one line each on stderr."""
+    from sklearn.model_selection import KFold
+
+    from ._cv import ElasticNetCV, LassoCV
+    params = dict(alphas=alphas, cv=KFold(n_splits=cv, shuffle=True, random_state=0),
+                  tol=tol, fit_intercept=fit_intercept, precompute=precompute,
+                  selection_rule=rule, progress=progress)
+    est = (LassoCV(**params) if l1_ratio == 1.0
+           else ElasticNetCV(l1_ratio=l1_ratio, **params))
+    return _fit_reporting(est, X, y)
+
+
+def cross_validate_logistic(X, y, alphas, *, cv, l1_ratio, tol, fit_intercept, rule):
+    """The fitted LogisticRegressionCV on the path's alphas: Cs = 1 / (alpha
+    n_samples), so that its full-data C_ is an alpha of the path (each fold
+    fits the same C, i.e. alpha n_samples / n_train on its training rows, as
+    scikit-learn's C is defined), scored by log-loss over shuffled stratified
+    K folds (``random_state=0``)."""
+    from sklearn.model_selection import StratifiedKFold
+
+    from ._classifier import LogisticRegressionCV
+    est = LogisticRegressionCV(
+        Cs=1.0 / (alphas * X.shape[0]), l1_ratios=[l1_ratio],
+        cv=StratifiedKFold(n_splits=cv, shuffle=True, random_state=0),
+        scoring="neg_log_loss", tol=tol, fit_intercept=fit_intercept,
+        selection_rule=rule)
+    return _fit_reporting(est, X, y)
+
+
 def cv_arrays(est, alphas):
     """Per-fold errors (K, n_alphas), their mean and standard error (ddof=0,
     as the 1se rule takes it) and the index of ``alpha_`` on ``alphas``."""
@@ -357,6 +479,21 @@ def cv_arrays(est, alphas):
     se = est.cv_results_["se_test_mse"]
     chosen = int(np.argmin(np.abs(alphas - est.alpha_)))
     return errors, mean, se, chosen
+
+
+def logistic_cv_arrays(est, alphas):
+    """As ``cv_arrays`` for a LogisticRegressionCV on ``alphas`` (decreasing:
+    its Cs_, increasing, are in the same order): per-fold log-loss (K,
+    n_alphas), mean, standard error and the index of ``C_``; then the alphas
+    of least mean log-loss and of the 1se rule (the largest within one
+    standard error of it)."""
+    errors = -est.scores_[:, :, 0]
+    mean = errors.mean(axis=0)
+    se = errors.std(axis=0) / np.sqrt(errors.shape[0])
+    chosen = int(np.flatnonzero(est.Cs_ == est.C_[0])[0])
+    best = int(np.argmin(mean))
+    one_se = int(np.flatnonzero(mean <= mean[best] + se[best])[0])
+    return errors, mean, se, chosen, alphas[best], alphas[one_se]
 
 
 def _pyplot():
@@ -369,17 +506,29 @@ def _pyplot():
     return plt
 
 
-def _plot(filename, res, est):
-    """The path (and the CV curve of ``est``) as fastreg.plotting draws them:
-    alpha on a log scale, increasing to the right."""
+def _plot(filename, res, cv, family):
+    """The path (and the CV curve of ``cv``) as fastreg.plotting draws them:
+    alpha on a log scale, increasing to the right; for more than two classes
+    one line per class and feature."""
     plt = _pyplot()
     from .plotting import CVCurveDisplay, PathDisplay
-    panels = 2 if est is not None else 1
+    panels = 2 if cv is not None else 1
     fig, axes = plt.subplots(1, panels, figsize=(6 * panels, 4.2), squeeze=False)
-    selected = {} if est is None else {"min": est.alpha_min_, "1se": est.alpha_1se_}
-    PathDisplay(res.alphas, res.coefs, selected=selected).plot(ax=axes[0, 0])
-    axes[0, 0].set_title("regularization path", pad=30)
-    if est is not None:
+    selected = {} if cv is None else {"min": cv["alpha_min"], "1se": cv["alpha_1se"]}
+    PathDisplay(res.alphas, res.coefs.reshape(-1, res.alphas.size),
+                selected=selected).plot(ax=axes[0, 0])
+    axes[0, 0].set_title("regularization path" + (
+        " (logistic)" if family == "binomial" else ""), pad=30)
+    if cv is not None and family == "binomial":
+        ax = axes[0, 1]
+        CVCurveDisplay(res.alphas, cv["mean"], cv["se"], alpha_min=cv["alpha_min"],
+                       alpha_1se=cv["alpha_1se"]).plot(
+            ax=ax, label="mean CV log-loss +/- 1 SE")
+        ax.set_ylabel("mean log-loss")
+        ax.set_title(f"cross-validation log-loss ({cv['rule']} rule: "
+                     f"alpha={cv['alpha']:.3g})")
+    elif cv is not None:
+        est = cv["est"]
         CVCurveDisplay.from_estimator(est, ax=axes[0, 1])
         axes[0, 1].set_title(f"cross-validation ({est.selection_rule} rule: "
                              f"alpha={est.alpha_:.3g})")
@@ -400,25 +549,85 @@ def _rows(k, chosen=None, n_rows=12):
     return sorted(rows)
 
 
-# ---------------------------------------------------------------- commands
+# ---------------------------------------------------------------- families
 
-def cmd_path(args):
+# options of the least-squares path only: --family binomial refuses them
+LEAST_SQUARES_ONLY = {"precompute": "--precompute"}
+
+
+def _check_family(args):
+    """A CLIError for an option that --family binomial does not take."""
+    if args.family != "binomial":
+        return
+    for dest, option in LEAST_SQUARES_ONLY.items():
+        if getattr(args, dest) is not None:
+            raise CLIError(f"{option} cannot be used with --family binomial: it "
+                           f"is an option of the least-squares solver "
+                           f"(--family gaussian), got {option} "
+                           f"{getattr(args, dest)}")
+
+
+def default_eps(family, n_samples, n_features):
+    """--eps when not given: 1e-3 for least squares; for logistic,
+    fastreg.logistic_path's default (glmnet's rule): 1e-2 when n_samples <
+    n_features, else 1e-4."""
+    if family != "binomial":
+        return 1e-3
+    return 1e-2 if n_samples < n_features else 1e-4
+
+
+def _label(c):
+    """A class label as the CLI prints it."""
+    c = c.item() if hasattr(c, "item") else c
+    if isinstance(c, (str, bytes)):
+        return repr(c)
+    return f"{c:g}" if isinstance(c, float) else str(c)
+
+
+def class_labels(y, source):
+    """The sorted classes of y; a CLIError when y holds continuous values
+    or a single class."""
+    from sklearn.utils.multiclass import type_of_target
+    if type_of_target(y) == "continuous":
+        v = y[np.flatnonzero(y != np.round(y))[0]]
+        raise CLIError(f"--family binomial needs class labels in y, but y of "
+                       f"{source} holds continuous values (e.g. {v:g}); for a "
+                       f"numeric response use --family gaussian")
+    classes = np.unique(y)
+    if classes.size < 2:
+        raise CLIError(f"--family binomial needs at least two classes in y, got "
+                       f"one: all {y.size} samples of {source} have y = "
+                       f"{_label(classes[0])}")
+    return classes
+
+
+def check_stratified_folds(y, classes, k):
+    """A CLIError when a class has fewer than K samples: some stratified test
+    fold would then miss it, and its log-loss could not be scored."""
+    counts = np.array([np.count_nonzero(y == c) for c in classes])
+    rare = int(np.argmin(counts))
+    if counts[rare] < k:
+        fix = f"; use --cv {counts[rare]} or fewer" if counts[rare] >= 2 else ""
+        raise CLIError(f"--cv {k} needs at least {k} samples of every class "
+                       f"(each stratified test fold holds every class), but "
+                       f"class {_label(classes[rare])} has {counts[rare]}{fix}")
+    return counts
+
+
+def least_squares_fit(X, y, alphas, args):
+    """(PathResult, cv) of the least-squares path; cv a dict (or None)."""
     from ._path import compute_path
-    if args.plot:
-        _pyplot()                      # fail before the work, not after it
-    X, y, name = load_data(args.file, fmt=args.format, target=args.target,
-                           float32=args.float32)
-    alphas = alpha_grid(X, y, l1_ratio=args.l1_ratio, n_alphas=args.n_alphas,
-                        eps=args.eps, fit_intercept=args.fit_intercept)
-    precompute = PRECOMPUTE[args.precompute]
-    t0 = time.perf_counter()
-    est = cv_result = chosen = None
+    precompute = PRECOMPUTE[args.precompute or "auto"]
+    cv = None
     if args.cv:
         est = cross_validate(X, y, alphas, cv=args.cv, l1_ratio=args.l1_ratio,
                              tol=args.tol, fit_intercept=args.fit_intercept,
                              precompute=precompute, rule=args.rule,
                              progress=not args.quiet and _tqdm_installed())
-        *cv_result, chosen = cv_arrays(est, alphas)
+        errors, mean, se, chosen = cv_arrays(est, alphas)
+        cv = dict(est=est, errors=errors, mean=mean, se=se, chosen=chosen,
+                  alpha=est.alpha_, alpha_min=est.alpha_min_,
+                  alpha_1se=est.alpha_1se_, rule=args.rule)
     bar = _progress(1, "fastreg path", enabled=not args.quiet)
     try:
         res = compute_path(X, y, l1_ratio=args.l1_ratio, alphas=alphas,
@@ -427,42 +636,121 @@ def cmd_path(args):
         bar.update()
     finally:
         bar.close()
+    return res, cv
+
+
+def logistic_fit(X, y, eps, args):
+    """(PathResult, cv) of the logistic path (fastreg.logistic_path's, with
+    its certificate) and, with --cv, of LogisticRegressionCV on its alphas."""
+    from ._logistic import classifier_path
+    bar = _progress(2 if args.cv else 1, "fastreg path", enabled=not args.quiet)
+    try:
+        res, _ = classifier_path(
+            X, y, l1_ratio=args.l1_ratio, eps=eps, n_alphas=args.n_alphas,
+            alphas=None, tol=args.tol, max_iter=100,
+            fit_intercept=args.fit_intercept, sample_weight=None,
+            penalty_factor=None, lower_bounds=None, upper_bounds=None,
+            positive=False)
+        bar.update()
+        if not (np.isfinite(res.alpha_max) and res.alpha_max > 0):
+            raise CLIError("no feature is correlated with the classes of y "
+                           "(alpha_max = 0): every alpha gives the "
+                           "intercept-only model")
+        cv = None
+        if args.cv:
+            est = cross_validate_logistic(
+                X, y, res.alphas, cv=args.cv, l1_ratio=args.l1_ratio, tol=args.tol,
+                fit_intercept=args.fit_intercept, rule=args.rule)
+            errors, mean, se, chosen, alpha_min, alpha_1se = logistic_cv_arrays(
+                est, res.alphas)
+            cv = dict(est=est, errors=errors, mean=mean, se=se, chosen=chosen,
+                      alpha=res.alphas[chosen], alpha_min=alpha_min,
+                      alpha_1se=alpha_1se, rule=args.rule)
+            bar.update()
+    finally:
+        bar.close()
+    return res, cv
+
+
+# ---------------------------------------------------------------- commands
+
+def cmd_path(args):
+    _check_family(args)
+    if args.plot:
+        _pyplot()                      # fail before the work, not after it
+    binomial = args.family == "binomial"
+    X, y, name = load_data(args.file, fmt=args.format, target=args.target,
+                           float32=args.float32, labels=binomial)
+    eps = default_eps(args.family, *X.shape) if args.eps is None else args.eps
+    if binomial:
+        classes = class_labels(y, os.path.basename(args.file) if args.file
+                               else "the built-in data")
+        if args.cv:
+            check_stratified_folds(y, classes, args.cv)
+        t0 = time.perf_counter()
+        res, cv = logistic_fit(X, y, eps, args)
+    else:
+        alphas = alpha_grid(X, y, l1_ratio=args.l1_ratio, n_alphas=args.n_alphas,
+                            eps=eps, fit_intercept=args.fit_intercept)
+        t0 = time.perf_counter()
+        res, cv = least_squares_fit(X, y, alphas, args)
     elapsed = time.perf_counter() - t0
+    alphas = res.alphas
+    chosen = None if cv is None else cv["chosen"]
+    cv_name = "CV log-loss" if binomial else "CV error"
 
     print(f"fastreg path on {name}")
-    print(f"l1_ratio={args.l1_ratio:g}, {alphas.size} alphas, eps={args.eps:g}, "
+    if binomial and classes.size == 2:
+        print(f"logistic (binomial): classes {_label(classes[0])}, "
+              f"{_label(classes[1])}; the coefficients are those of class "
+              f"{_label(classes[1])} (y = 1)")
+    elif binomial:
+        shown = ", ".join(_label(c) for c in classes[:10])
+        print(f"logistic (multinomial): {classes.size} classes {shown}"
+              f"{', ...' if classes.size > 10 else ''}; nonzeros count all "
+              f"{classes.size} x {X.shape[1]} coefficients")
+    print(f"l1_ratio={args.l1_ratio:g}, {alphas.size} alphas, eps={eps:g}, "
           f"tol={args.tol:g}, fit_intercept={args.fit_intercept}, "
-          f"{X.dtype}, {elapsed:.3g} s" + (f" ({args.cv}-fold CV)" if args.cv else ""))
+          f"{X.dtype}, {elapsed:.3g} s" + (
+              f" ({args.cv}-fold {'stratified ' if binomial else ''}CV)"
+              if args.cv else ""))
     head = f"{'':1}{'alpha':>12} {'nonzeros':>9} {'duality gap':>12}"
-    if cv_result is not None:
-        head += f" {'CV error':>12} {'CV s.e.':>10}"
+    if cv is not None:
+        head += f" {cv_name:>12} {'CV s.e.':>10}"
     print(head)
     rows = range(alphas.size) if args.all_alphas else _rows(alphas.size, chosen)
     for i in rows:
         line = (f"{'*' if i == chosen else ' '}{alphas[i]:12.5g} "
-                f"{np.count_nonzero(res.coefs[:, i]):9d} {res.dual_gaps[i]:12.3g}")
-        if cv_result is not None:
-            line += f" {cv_result[1][i]:12.5g} {cv_result[2][i]:10.3g}"
+                f"{np.count_nonzero(res.coefs[..., i]):9d} {res.dual_gaps[i]:12.3g}")
+        if cv is not None:
+            line += f" {cv['mean'][i]:12.5g} {cv['se'][i]:10.3g}"
         print(line)
     if len(rows) < alphas.size:
         print(f"(showing {len(rows)} of {alphas.size} alphas: --all-alphas shows "
               f"every one, --out saves all)")
     n_ok = int(res.converged.sum())
-    print(f"{n_ok} of {alphas.size} duality gaps <= tol * ||y_c||^2 / n = "
-          f"{res.gap_tol:.3g}")
+    if binomial:
+        print(f"{n_ok} of {alphas.size} duality gaps <= tol * F(b0) = "
+              f"{res.gap_tol:.3g} (F(b0): the intercept-only log-loss), with "
+              f"optimality residual <= tol")
+    else:
+        print(f"{n_ok} of {alphas.size} duality gaps <= tol * ||y_c||^2 / n = "
+              f"{res.gap_tol:.3g}")
     if chosen is not None:
-        print(f"* selected by the {args.rule} rule: alpha={est.alpha_:.5g}, "
-              f"{np.count_nonzero(res.coefs[:, chosen])} nonzeros, "
-              f"CV error {cv_result[1][chosen]:.5g}")
+        print(f"* selected by the {args.rule} rule: alpha={cv['alpha']:.5g}, "
+              f"{np.count_nonzero(res.coefs[..., chosen])} nonzeros, "
+              f"{cv_name} {cv['mean'][chosen]:.5g}")
     if args.out:
         out = dict(alphas=alphas, coefs=res.coefs, intercepts=res.intercepts,
                    dual_gaps=res.dual_gaps, n_iters=res.n_iters,
                    converged=res.converged, l1_ratio=args.l1_ratio, tol=args.tol)
-        if cv_result is not None:
-            out.update(cv_errors=cv_result[0], cv_mean=cv_result[1],
-                       cv_se=cv_result[2], alpha_selected=est.alpha_,
+        if binomial:
+            out.update(family=args.family, classes=classes)
+        if cv is not None:
+            out.update(cv_errors=cv["errors"], cv_mean=cv["mean"],
+                       cv_se=cv["se"], alpha_selected=cv["alpha"],
                        index_selected=chosen, rule=args.rule,
-                       alpha_min=est.alpha_min_, alpha_1se=est.alpha_1se_)
+                       alpha_min=cv["alpha_min"], alpha_1se=cv["alpha_1se"])
         try:
             # a file object: np.savez would append .npz to a name like res.NPZ
             with open(args.out, "wb") as fh:
@@ -471,7 +759,7 @@ def cmd_path(args):
             raise CLIError(f"cannot write {args.out}: {exc}") from None
         print(f"wrote {args.out}")
     if args.plot:
-        _plot(args.plot, res, est)
+        _plot(args.plot, res, cv, args.family)
         print(f"wrote {args.plot}")
     return 0
 
@@ -506,8 +794,9 @@ def cmd_bench(args):
         X = np.asfortranarray(X)
     else:
         X = X.tocsc()
+    eps = default_eps("gaussian", *X.shape) if args.eps is None else args.eps
     alphas = alpha_grid(X, y, l1_ratio=args.l1_ratio, n_alphas=args.n_alphas,
-                        eps=args.eps, fit_intercept=False)
+                        eps=eps, fit_intercept=False)
     max_iter = 10000
 
     def run_fastreg():
@@ -544,7 +833,7 @@ def cmd_bench(args):
         bar.close()
     print(f"fastreg bench on {name}")
     print(f"enet path, l1_ratio={args.l1_ratio:g}, {alphas.size} alphas, "
-          f"eps={args.eps:g}, tol={args.tol:g}, {X.dtype}, {note}; "
+          f"eps={eps:g}, tol={args.tol:g}, {X.dtype}, {note}; "
           f"best of {args.repeat}")
     print(f"{'library':<9} {'time (s)':>10} {'max duality gap':>16} {'gap / bound':>12}")
     for lib in times:
@@ -608,10 +897,14 @@ def build_parser():
                         version=f"fastreg {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
-    def common(p):
+    def common(p, families=False):
+        binomial = (" (with --family binomial: class labels, text allowed in a "
+                    "CSV's y column or an .npz array 'y')" if families else "")
         p.add_argument("file", nargs="?", metavar="FILE",
                        help="svmlight (.svm/.svmlight/.libsvm), .csv, .npy or .npz; "
-                            "default: scikit-learn's diabetes data. A CSV's "
+                            "default: scikit-learn's diabetes data" + (
+                                " (breast cancer data with --family binomial)"
+                                if families else "") + ". A CSV's "
                             "row-number column (pandas' index: an unnamed first "
                             "column, or 0..n-1 first in a file without header) "
                             "is dropped with a note on stderr; name it in a "
@@ -621,33 +914,59 @@ def build_parser():
                        help="file format (default: from the extension)")
         p.add_argument("--target", default=None,
                        help="y column: name (CSV with header) or index, counting "
-                            "the file's columns from 0 (default: the last column)")
+                            "the file's columns from 0 (default: the last column)"
+                            + binomial)
         p.add_argument("--l1-ratio", type=_float_in("--l1-ratio", 0, 1), default=1.0,
                        help="1 = Lasso (default), in (0, 1) = Elastic Net")
         p.add_argument("--n-alphas", type=_positive_int("--n-alphas", 1), default=100)
-        p.add_argument("--eps", default=1e-3,
+        p.add_argument("--eps", default=None,
                        type=_float_in("--eps", 0, 1, high_open=True,
                                       meaning=" (eps = alpha_min / alpha_max)"),
-                       help="alpha_min / alpha_max, in (0, 1) (default 1e-3)")
+                       help="alpha_min / alpha_max, in (0, 1) (default 1e-3" + (
+                           "; with --family binomial, fastreg.logistic_path's "
+                           "default, glmnet's rule: 1e-4, or 1e-2 when there are "
+                           "fewer samples than features" if families else "") + ")")
         p.add_argument("--tol", type=_float_in("--tol", 0), default=1e-4,
-                       help="duality gap <= tol * ||y_c||^2 / n (default 1e-4)")
+                       help="duality gap <= tol * ||y_c||^2 / n (default 1e-4)" + (
+                           "; with --family binomial, <= tol * F(b0), the "
+                           "intercept-only log-loss, and optimality residual "
+                           "<= tol" if families else ""))
         p.add_argument("--float32", action="store_true", help="compute in float32")
         p.add_argument("--fit-intercept", action=argparse.BooleanOptionalAction,
                        default=True, help="fit an unpenalised intercept (default)")
         p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
 
     p = sub.add_parser("path", help="compute a regularization path (optionally CV)",
-                       description="Compute a Lasso / Elastic Net path and print "
-                                   "alpha, nonzeros, duality gap (and CV error).")
-    common(p)
+                       description="Compute a Lasso / Elastic Net path (least "
+                                   "squares, or logistic regression with --family "
+                                   "binomial) and print alpha, nonzeros, duality "
+                                   "gap (and CV error).")
+    common(p, families=True)
+    p.add_argument("--family", choices=["gaussian", "binomial"], default="gaussian",
+                   help="gaussian (default): least squares, fastreg.enet_path's "
+                        "objective. binomial: logistic regression on class "
+                        "labels y (any two labels, the larger sorted one is "
+                        "class 1; more than two: multinomial, coefs of shape "
+                        "(n_classes, n_features, n_alphas)), "
+                        "fastreg.logistic_path's path and objective; --cv "
+                        "then fits fastreg.LogisticRegressionCV with Cs = 1 / "
+                        "(alpha n_samples), the path's alphas (a fold fits the "
+                        "same C, i.e. alpha n_samples / n_train on its rows), "
+                        "over shuffled StratifiedKFold(K, random_state=0) folds "
+                        "(every class needs K samples), scored by log-loss: the "
+                        "table's CV columns, --out's cv_errors, cv_mean and "
+                        "cv_se and the plot's curve are log-loss, not MSE; "
+                        "--out adds 'family' and 'classes'; --precompute is "
+                        "refused")
     p.add_argument("--cv", type=_positive_int("--cv", 2), default=None, metavar="K",
                    help="K-fold cross-validation over the same alphas")
     p.add_argument("--rule", choices=["min", "1se"], default="min",
                    help="alpha selection with --cv: min error, or the largest "
                         "alpha within one standard error of it")
-    p.add_argument("--precompute", choices=list(PRECOMPUTE), default="auto",
+    p.add_argument("--precompute", choices=list(PRECOMPUTE), default=None,
                    help="Gram matrix form of the solver (default auto: the "
-                        "solver decides), as the estimators' precompute")
+                        "solver decides), as the estimators' precompute; "
+                        "least squares only (not with --family binomial)")
     p.add_argument("--all-alphas", action="store_true",
                    help="print every alpha (default: about 12 rows, the "
                         "selected alpha among them)")

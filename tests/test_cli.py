@@ -498,3 +498,282 @@ def test_non_numeric_csv_column_is_named(tmp_path, capsys):
 ])
 def test_range_messages_read_as_sentences(args, message, capsys):
     assert message in _error(["path", *args], capsys)
+
+
+# ------------------------------------------------- --family binomial
+
+@pytest.fixture(scope="module")
+def labelled(data):
+    """The regression data with y as two text classes ('no' below the
+    median of y, 'yes' above), as a classification problem."""
+    X, y = data
+    return X, np.where(y > np.median(y), "yes", "no")
+
+
+def write_labels(fmt, path, X, labels):
+    """(X, labels) in a format that can hold text labels; returns the file and
+    the extra options that name y."""
+    if fmt == "csv-header":
+        f = path / "d.csv"
+        rows = ["x0,x1,x2,x3,x4,x5,x6,x7,answer"] + [
+            ",".join(repr(float(v)) for v in x) + f",{c}" for x, c in zip(X, labels)]
+        f.write_text("\n".join(rows) + "\n")
+        return f, []
+    if fmt == "csv-first":                    # no header, y the first column
+        f = path / "d.csv"
+        f.write_text("\n".join(f"{c}," + ",".join(repr(float(v)) for v in x)
+                               for x, c in zip(X, labels)) + "\n")
+        return f, ["--target", "0"]
+    if fmt == "csv-pandas":                   # df.to_csv(f): the index first
+        f = write_pandas_csv(path / "pd.csv", X, np.zeros(len(labels)))
+        lines = f.read_text().splitlines()
+        f.write_text("\n".join([lines[0]] + [s.rsplit(",", 1)[0] + f",{c}"
+                                             for s, c in zip(lines[1:], labels)]))
+        return f, []
+    if fmt == "npz-dense":
+        f = path / "d.npz"
+        np.savez(f, X=X, y=labels)
+        return f, []
+    f = path / "d.svm"                        # svmlight: numeric labels -1 / 1
+    from sklearn.datasets import dump_svmlight_file
+    dump_svmlight_file(X, np.where(labels == "yes", 1, -1), str(f))
+    return f, []
+
+
+@pytest.mark.parametrize("fmt", ["csv-header", "csv-first", "csv-pandas", "npz-dense",
+                                 "svmlight"])
+def test_binomial_path_is_logistic_path(fmt, labelled, tmp_path, capsys):
+    from fastreg import logistic_path
+    X, labels = labelled
+    f, extra = write_labels(fmt, tmp_path, X, labels)
+    r, printed = _path_result(["path", str(f), "--family", "binomial", "--all-alphas"]
+                              + extra, tmp_path, capsys)
+    y = labels if fmt != "svmlight" else np.where(labels == "yes", 1, -1)
+    if fmt == "svmlight":                          # as the CLI reads it
+        from sklearn.datasets import load_svmlight_file
+        X = load_svmlight_file(str(f))[0]
+    # the CLI's default eps is logistic_path's (1e-4 here: n > p)
+    alphas, coefs, gaps, n_iters, b = logistic_path(
+        X, y, n_alphas=8, tol=1e-10, return_intercept=True, return_n_iter=True)
+    assert r["alphas"][-1] / r["alphas"][0] == pytest.approx(1e-4)
+    np.testing.assert_array_equal(r["alphas"], alphas)
+    np.testing.assert_allclose(r["coefs"], coefs, rtol=1e-12, atol=1e-14)
+    np.testing.assert_allclose(r["intercepts"], b, rtol=1e-12, atol=1e-14)
+    np.testing.assert_allclose(r["dual_gaps"], gaps, rtol=1e-9, atol=1e-18)
+    np.testing.assert_array_equal(r["n_iters"], n_iters)
+    assert r["converged"].all() and str(r["family"]) == "binomial"
+    np.testing.assert_array_equal(r["classes"], np.unique(y))
+    # the printed table is that path: its alphas and nonzero counts
+    rows = _table_rows(printed.out)
+    assert [float(s.split()[0]) for s in rows] == pytest.approx(alphas, rel=1e-4)
+    assert [int(s.split()[1]) for s in rows] == list(np.count_nonzero(coefs, axis=0))
+    positive = "'yes'" if fmt != "svmlight" else "1"
+    assert f"coefficients are those of class {positive}" in printed.out
+    assert "8 of 8 duality gaps <= tol * F(b0)" in printed.out
+    assert "60 x 8" in printed.out
+    if fmt == "csv-pandas":
+        assert "dropped column 0" in printed.err
+    else:
+        assert printed.err == ""
+
+
+def test_binomial_options_reach_logistic_path(labelled, tmp_path, capsys):
+    from fastreg import logistic_path
+    X, labels = labelled
+    f, _ = write_labels("npz-dense", tmp_path, X, labels)
+    r, printed = _path_result(["path", str(f), "--family", "binomial", "--l1-ratio",
+                               "0.5", "--eps", "0.01", "--no-fit-intercept",
+                               "--float32"], tmp_path, capsys)
+    alphas, coefs, _, b = logistic_path(
+        X.astype(np.float32), labels, l1_ratio=0.5, eps=0.01, n_alphas=8, tol=1e-10,
+        fit_intercept=False, return_intercept=True)
+    np.testing.assert_array_equal(r["alphas"], alphas)
+    assert r["coefs"].dtype == np.float32
+    np.testing.assert_array_equal(r["coefs"], coefs)
+    np.testing.assert_array_equal(r["intercepts"], 0.0)
+    assert "eps=0.01," in printed.out and "fit_intercept=False" in printed.out
+
+
+def test_binomial_eps_default_follows_glmnets_rule(tmp_path, capsys):
+    from fastreg import logistic_path
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((20, 30))              # fewer samples than features
+    y = (X[:, 0] + X[:, 1] > 0).astype(int)
+    np.savez(tmp_path / "wide.npz", X=X, y=y)
+    r, printed = _path_result(["path", str(tmp_path / "wide.npz"), "--family",
+                               "binomial"], tmp_path, capsys)
+    np.testing.assert_array_equal(r["alphas"], logistic_path(X, y, n_alphas=8,
+                                                             tol=1e-10)[0])
+    assert r["alphas"][-1] / r["alphas"][0] == pytest.approx(1e-2)
+    assert "eps=0.01," in printed.out
+
+
+def test_binomial_more_classes_is_multinomial(data, tmp_path, capsys):
+    from fastreg import logistic_path
+    X, y = data
+    labels = np.array(["low", "mid", "high"])[np.digitize(y, np.quantile(y, [1 / 3, 2 / 3]))]
+    np.savez(tmp_path / "d.npz", X=X, y=labels)
+    r, printed = _path_result(["path", str(tmp_path / "d.npz"), "--family", "binomial",
+                               "--all-alphas"], tmp_path, capsys)
+    alphas, coefs, _, b = logistic_path(X, labels, n_alphas=8, tol=1e-10,
+                                        return_intercept=True)
+    assert r["coefs"].shape == coefs.shape == (3, 8, 8)
+    assert r["intercepts"].shape == (3, 8)
+    np.testing.assert_array_equal(r["alphas"], alphas)
+    np.testing.assert_allclose(r["coefs"], coefs, rtol=1e-12, atol=1e-14)
+    np.testing.assert_allclose(r["intercepts"], b, rtol=1e-12, atol=1e-14)
+    np.testing.assert_array_equal(r["classes"], ["high", "low", "mid"])
+    assert "multinomial" in printed.out and "'high', 'low', 'mid'" in printed.out
+    rows = _table_rows(printed.out)
+    assert [int(s.split()[1]) for s in rows] == [np.count_nonzero(coefs[..., i])
+                                                 for i in range(8)]
+
+
+@pytest.mark.parametrize("l1_ratio", [1.0, 0.5])
+@pytest.mark.parametrize("rule", ["min", "1se"])
+def test_binomial_cv_is_logistic_regression_cv(l1_ratio, rule, labelled, tmp_path,
+                                               capsys):
+    from sklearn.model_selection import StratifiedKFold
+    from fastreg import LogisticRegressionCV
+    X, labels = labelled
+    f, _ = write_labels("npz-dense", tmp_path, X, labels)
+    r, printed = _path_result(["path", str(f), "--family", "binomial", "--cv", "3",
+                               "--rule", rule, "--l1-ratio", str(l1_ratio)],
+                              tmp_path, capsys)
+    alphas, n = r["alphas"], X.shape[0]
+    est = LogisticRegressionCV(
+        Cs=1 / (alphas * n), l1_ratios=[l1_ratio], scoring="neg_log_loss",
+        cv=StratifiedKFold(3, shuffle=True, random_state=0), tol=1e-10,
+        selection_rule=rule).fit(X, labels)
+    # the same alpha: C_ is the path's alpha, on the path's grid
+    i = int(r["index_selected"])
+    assert r["alpha_selected"] == alphas[i]
+    assert 1 / (est.C_[0] * n) == pytest.approx(alphas[i], rel=1e-12)
+    np.testing.assert_allclose(1 / (est.Cs_ * n), alphas, rtol=1e-12)
+    # the CV columns are its scores, as log-loss on the path's order of alphas
+    np.testing.assert_allclose(r["cv_errors"], -est.scores_[:, :, 0], rtol=1e-9)
+    np.testing.assert_allclose(r["cv_mean"], r["cv_errors"].mean(axis=0))
+    np.testing.assert_allclose(r["cv_se"], r["cv_errors"].std(axis=0) / np.sqrt(3))
+    mean, se = r["cv_mean"], r["cv_se"]
+    best = int(np.argmin(mean))
+    assert r["alpha_min"] == alphas[best]
+    one_se = int(np.flatnonzero(mean <= mean[best] + se[best])[0])
+    assert r["alpha_1se"] == alphas[one_se]
+    assert i == (best if rule == "min" else one_se)
+    assert str(r["rule"]) == rule
+    assert "CV log-loss" in printed.out and "stratified CV" in printed.out
+    assert (f"selected by the {rule} rule: alpha={alphas[i]:.5g}, "
+            f"{np.count_nonzero(r['coefs'][:, i])} nonzeros, "
+            f"CV log-loss {mean[i]:.5g}") in printed.out
+
+
+def test_binomial_cv_errors_are_test_fold_log_loss(labelled, tmp_path, capsys):
+    """An oracle for the CV columns: each fold's path at C = 1 / (alpha n),
+    i.e. alpha n / n_train on its training rows, scored by log_loss."""
+    from sklearn.metrics import log_loss
+    from sklearn.model_selection import StratifiedKFold
+    from fastreg import logistic_path
+    X, labels = labelled
+    f, _ = write_labels("npz-dense", tmp_path, X, labels)
+    r, _ = _path_result(["path", str(f), "--family", "binomial", "--cv", "4"],
+                        tmp_path, capsys)
+    y = (labels == "yes").astype(float)
+    folds = StratifiedKFold(4, shuffle=True, random_state=0).split(X, labels)
+    for k, (tr, te) in enumerate(folds):
+        _, coefs, _, b = logistic_path(X[tr], y[tr], alphas=r["alphas"] * 60 / tr.size,
+                                       tol=1e-10, return_intercept=True)
+        p = 1 / (1 + np.exp(-(X[te] @ coefs + b)))
+        losses = [log_loss(y[te], p[:, i], labels=[0, 1]) for i in range(8)]
+        np.testing.assert_allclose(r["cv_errors"][k], losses, rtol=1e-6)
+
+
+def test_binomial_plot_shows_log_loss(labelled, tmp_path, capsys, monkeypatch):
+    pytest.importorskip("matplotlib")
+    import matplotlib.figure
+    figures = []
+    real_savefig = matplotlib.figure.Figure.savefig
+
+    def savefig(self, *args, **kwargs):
+        figures.append(self)
+        return real_savefig(self, *args, **kwargs)
+
+    monkeypatch.setattr(matplotlib.figure.Figure, "savefig", savefig)
+    X, labels = labelled
+    f, _ = write_labels("npz-dense", tmp_path, X, labels)
+    png = tmp_path / "b.png"
+    r, _ = _path_result(["path", str(f), "--family", "binomial", "--cv", "3",
+                         "--plot", str(png)], tmp_path, capsys)
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    (fig,) = figures
+    path_ax, cv_ax = fig.axes[0], fig.axes[-1]
+    assert len(path_ax.get_lines()) >= np.count_nonzero(r["coefs"].any(axis=1))
+    assert "log-loss" in cv_ax.get_ylabel() and "log-loss" in cv_ax.get_title()
+    assert "squared" not in cv_ax.get_ylabel()
+    assert f"alpha={r['alpha_selected']:.3g}" in cv_ax.get_title()
+    for ax in (path_ax, cv_ax):
+        assert ax.get_xscale() == "log"
+        lo, hi = ax.get_xlim()
+        assert lo <= r["alphas"].min() and hi >= r["alphas"].max()
+
+
+def test_binomial_default_data_is_breast_cancer(capsys):
+    assert main(["path", "-q", "--family", "binomial", "--n-alphas", "5"]) == 0
+    out = capsys.readouterr().out
+    assert "breast cancer" in out and "569 x 30" in out
+    assert "classes 0, 1" in out and "5 of 5 duality gaps" in out
+
+
+def test_gaussian_family_is_the_default(data, tmp_path, capsys):
+    X, y = data
+    f = write("npz-dense", tmp_path, X, y)
+    ref, before = _path_result(["path", str(f), "--cv", "3"], tmp_path, capsys, "a.npz")
+    r, after = _path_result(["path", str(f), "--cv", "3", "--family", "gaussian"],
+                            tmp_path, capsys, "b.npz")
+    assert sorted(r) == sorted(ref) and "family" not in r
+    for key in r:
+        np.testing.assert_array_equal(r[key], ref[key])
+    def lines(out):                       # but the time and the file name
+        return [s for s in out.splitlines() if " s (" not in s and "wrote" not in s]
+    assert lines(before.out) == lines(after.out)
+    assert "eps=0.001," in after.out and "CV error" in after.out
+    assert "log-loss" not in after.out and "logistic" not in after.out
+
+
+def test_binomial_refuses_least_squares_options(labelled, tmp_path, capsys):
+    X, labels = labelled
+    f, _ = write_labels("npz-dense", tmp_path, X, labels)
+    for value in ("auto", "true", "false"):
+        line = _error(["path", str(f), "--family", "binomial", "--precompute", value],
+                      capsys)
+        assert "--precompute" in line and "--family binomial" in line
+        assert f"--precompute {value}" in line and "least-squares" in line
+
+
+def test_binomial_label_errors(data, labelled, tmp_path, capsys):
+    X, y = data
+    _, labels = labelled
+    np.savez(tmp_path / "one.npz", X=X, y=np.full(60, "yes"))
+    line = _error(["path", str(tmp_path / "one.npz"), "--family", "binomial"], capsys)
+    assert "--family binomial" in line and "two classes" in line
+    assert "'yes'" in line and "60 samples" in line
+    np.savez(tmp_path / "real.npz", X=X, y=y)
+    line = _error(["path", str(tmp_path / "real.npz"), "--family", "binomial"], capsys)
+    assert "continuous" in line and "--family gaussian" in line
+    rare = labels.copy()
+    rare[:] = "no"
+    rare[:2] = "yes"
+    np.savez(tmp_path / "rare.npz", X=X, y=rare)
+    line = _error(["path", str(tmp_path / "rare.npz"), "--family", "binomial",
+                   "--cv", "3"], capsys)
+    assert "--cv 3" in line and "'yes' has 2" in line and "--cv 2" in line
+    # a text y without --family binomial: the option is named
+    f, _ = write_labels("csv-header", tmp_path, X, labels)
+    line = _error(["path", str(f)], capsys)
+    assert "column 8 ('answer')" in line and "--family binomial" in line
+    text = f.read_text().splitlines()
+    text[3] = text[3].rsplit(",", 1)[0] + ","
+    f.write_text("\n".join(text) + "\n")
+    line = _error(["path", str(f), "--family", "binomial"], capsys)
+    assert "missing class label" in line and "line 4" in line
+    line = _error(["path", "--family", "poisson"], capsys)
+    assert "--family" in line and "'poisson'" in line
