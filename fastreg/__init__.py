@@ -22,6 +22,7 @@ from ._path_estimator import ElasticNetPath, LassoPath
 from ._ridge import Ridge, RidgeCV, ridge_path
 from ._logistic import logistic_path
 from ._classifier import LogisticRegression, LogisticRegressionCV
+from ._logistic_path_estimator import LogisticPath
 
 __version__ = "0.1.0"
 
@@ -30,7 +31,7 @@ __all__ = [
     "LassoCV", "ElasticNetCV", "LassoIC", "ElasticNetIC",
     "LassoPath", "ElasticNetPath",
     "Ridge", "RidgeCV", "ridge_path",
-    "logistic_path", "LogisticRegression", "LogisticRegressionCV",
+    "logistic_path", "LogisticRegression", "LogisticRegressionCV", "LogisticPath",
     "config_context", "get_config", "set_config",
     "__version__",
 ]

@@ -3,7 +3,7 @@ import numbers
 
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin
-from sklearn.utils.class_weight import compute_sample_weight
+from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
@@ -16,6 +16,25 @@ from ._validation import (KeywordHints, check_bool, check_choice, check_penalty_
 # solved by fastreg's proximal Newton (same minimiser); liblinear penalises
 # the intercept, a different objective
 _SOLVERS = ("lbfgs", "newton-cg", "newton-cholesky", "sag", "saga", "auto")
+
+
+def class_sample_weight(class_weight, y, sample_weight):
+    """Each sample's weight: ``sample_weight`` (ones by default) times its
+    class's weight, 'balanced' computed from the weighted class totals as
+    scikit-learn 1.9 does (float64, checked)."""
+    n = y.shape[0]
+    sw = check_sample_weight(sample_weight, n, np.float64)
+    sw = np.ones(n) if sw is None else sw.astype(np.float64)
+    if class_weight is None:
+        return sw
+    classes, idx = np.unique(y, return_inverse=True)
+    totals = np.bincount(idx, weights=sw, minlength=classes.size)
+    if class_weight == "balanced" and np.any(totals <= 0):
+        raise ValueError(f"sample_weight must leave every class a positive weight "
+                         f"for class_weight='balanced', got 0 for class "
+                         f"{classes[np.argmin(totals)]!r}")
+    return sw * compute_class_weight(class_weight, classes=classes, y=y,
+                                     sample_weight=sw)[idx]
 
 
 class LogisticRegression(KeywordHints, ClassifierMixin, BaseEstimator):
@@ -165,10 +184,7 @@ class LogisticRegression(KeywordHints, ClassifierMixin, BaseEstimator):
     def _fit_checked(self, X, y, sample_weight, C, l1_ratio, classes):
         n, p = X.shape
         K = classes.shape[0]
-        sw = check_sample_weight(sample_weight, n, np.float64)
-        sw = np.ones(n) if sw is None else sw.astype(np.float64)
-        if self.class_weight is not None:
-            sw = sw * compute_sample_weight(self.class_weight, y)
+        sw = class_sample_weight(self.class_weight, y, sample_weight)
         pf = check_penalty_factor(self.penalty_factor, p, np.float64)
         alpha = 1.0 / (C * float(np.sum(sw)))
         rows = 1 if K == 2 else K
@@ -364,11 +380,7 @@ class LogisticRegressionCV(KeywordHints, ClassifierMixin, BaseEstimator):
         X, y = validate_data(self, X, y, accept_sparse=["csc", "csr"],
                              dtype=[np.float64, np.float32], order=None)
         check_classification_targets(y)
-        n = X.shape[0]
-        sw = check_sample_weight(sample_weight, n, np.float64)
-        sw = np.ones(n) if sw is None else sw.astype(np.float64)
-        if self.class_weight is not None:
-            sw = sw * compute_sample_weight(self.class_weight, y)
+        sw = class_sample_weight(self.class_weight, y, sample_weight)
         scorer = check_scoring(template, scoring=self.scoring or "accuracy")
         folds = list(check_cv(self.cv, y, classifier=True).split(X, y))
         classes = np.unique(y)

@@ -34,6 +34,10 @@ def _check_max_labels(max_labels):
     return check_scalar_param(max_labels, "max_labels", low=0, integer=True)
 
 
+# line styles telling the classes of a multinomial path apart
+_CLASS_STYLES = ("-", "--", ":", "-.")
+
+
 def _rank_features(alphas, coefs):
     """Rows of ``coefs`` (n_features, n_alphas), most important first.
 
@@ -119,10 +123,20 @@ class PathDisplay:
     at every alpha, come first).  The other lines are drawn thin and grey,
     without a label.
 
+    A multinomial path (``coefs`` of shape (n_classes, n_features,
+    n_alphas), as :class:`~fastreg.LogisticPath` fits for more than two
+    classes) is drawn in one axes: one line per (class, feature) pair whose
+    coefficient is nonzero somewhere on the path, the line style telling
+    the class (solid, dashed, dotted, dash-dot, then again), with a legend
+    entry per class; with ``feature_names`` the labelled lines (the pairs
+    ranked as features are above) read ``"name (class)"``.  The top axis
+    then counts the features with a nonzero coefficient in some class (the
+    variables the model uses).
+
     Parameters
     ----------
     alphas : ndarray of shape (n_alphas,)
-    coefs : ndarray of shape (n_features, n_alphas)
+    coefs : ndarray of shape (n_features, n_alphas) or (n_classes, n_features, n_alphas)
     selected : dict of str to float, default=None
         Alphas to mark with a vertical line, by label (e.g. ``{"min": a}``).
     feature_names : list of str, default=None
@@ -130,18 +144,25 @@ class PathDisplay:
     max_labels : int or None, default=10
         Most lines labelled when ``feature_names`` is given; None labels
         every line.
+    class_names : list of str, default=None
+        Names of the classes of a multinomial path (default: 0, 1, ...).
 
     Attributes
     ----------
     ax_ : matplotlib Axes
     figure_ : matplotlib Figure
     lines_ : list of Line2D
-        One per feature that is nonzero somewhere on the path.
+        One per feature (per (class, feature) pair for a multinomial path)
+        that is nonzero somewhere on the path.
     features_ : ndarray of int
-        The features drawn, in the order of ``lines_``.
+        The feature of each line, in the order of ``lines_``.
+    classes_ : ndarray of int or None
+        The class (index into ``class_names``) of each line of a
+        multinomial path, in the order of ``lines_``; None otherwise.
     labeled_ : ndarray of int
         The features labelled, most important first (the legend's order);
-        empty without ``feature_names``.
+        empty without ``feature_names``.  For a multinomial path, the
+        labelled (class, feature) pairs, of shape (n_labeled, 2).
     vlines_ : dict of str to Line2D
         The marked alphas.
     top_ax_ : matplotlib secondary axis with the nonzero counts.
@@ -165,12 +186,13 @@ class PathDisplay:
     """
 
     def __init__(self, alphas, coefs, *, selected=None, feature_names=None,
-                 max_labels=10):
+                 max_labels=10, class_names=None):
         self.alphas = np.asarray(alphas, dtype=np.float64)
         self.coefs = np.asarray(coefs)
         self.selected = dict(selected or {})
         self.feature_names = feature_names
         self.max_labels = max_labels
+        self.class_names = class_names
 
     def plot(self, ax=None, *, n_top_ticks=6, **line_kw):
         """Draw the path.
@@ -191,32 +213,59 @@ class PathDisplay:
         """
         _require_matplotlib("PathDisplay")
         max_labels = _check_max_labels(self.max_labels)
+        if self.coefs.ndim not in (2, 3) or self.coefs.shape[-1] != self.alphas.size:
+            raise ValueError(
+                f"coefs must have shape (n_features, n_alphas) or (n_classes, "
+                f"n_features, n_alphas) with n_alphas={self.alphas.size}, got "
+                f"{self.coefs.shape}")
+        multi = self.coefs.ndim == 3
+        n_features = self.coefs.shape[-2]
         ax = _axes(ax)
         keep = self.alphas > 0
-        alphas, coefs = self.alphas[keep], self.coefs[:, keep]
-        self.features_ = np.flatnonzero(np.any(coefs != 0, axis=1))
-        self.labeled_ = np.empty(0, dtype=np.intp)
+        alphas = self.alphas[keep]
+        # one row per line candidate: a feature, or a (class, feature) pair
+        # (class-major: row = class * n_features + feature)
+        coefs = self.coefs[..., keep].reshape(-1, alphas.size)
+        rows = np.flatnonzero(np.any(coefs != 0, axis=1))
+        self.features_ = rows % n_features
+        self.classes_ = rows // n_features if multi else None
+        names = None
+        if multi:
+            n_classes = self.coefs.shape[0]
+            names = (list(range(n_classes)) if self.class_names is None
+                     else list(self.class_names))
+            if len(names) != n_classes:
+                raise ValueError(f"class_names must have one name per class "
+                                 f"({n_classes}), got {len(names)}")
+        labeled_rows = np.empty(0, dtype=np.intp)
         if self.feature_names is not None:
-            if len(self.feature_names) != self.coefs.shape[0]:
+            if len(self.feature_names) != n_features:
                 raise ValueError(
                     f"feature_names must have one name per feature "
-                    f"({self.coefs.shape[0]}), got {len(self.feature_names)}")
-            order = _rank_features(alphas, coefs[self.features_])
-            self.labeled_ = self.features_[order[:max_labels]]
-        labeled = set(self.labeled_.tolist())
+                    f"({n_features}), got {len(self.feature_names)}")
+            order = _rank_features(alphas, coefs[rows])
+            labeled_rows = rows[order[:max_labels]]
+        self.labeled_ = (np.column_stack([labeled_rows // n_features,
+                                          labeled_rows % n_features])
+                         if multi else labeled_rows)
+        labeled = set(labeled_rows.tolist())
         # grey only when some names are left out (without names: plain lines)
-        capped = (self.feature_names is not None
-                  and self.labeled_.size < self.features_.size)
+        capped = (self.feature_names is not None and labeled_rows.size < rows.size)
         muted = dict(color="0.75", linewidth=0.7, zorder=1) if capped else {}
         self.lines_ = []
         handles = {}
-        for j in self.features_:
-            if j in labeled:
-                (line,) = ax.plot(alphas, coefs[j], label=str(self.feature_names[j]),
-                                  **line_kw)
-                handles[j] = line
+        for row in rows:
+            j, k = row % n_features, row // n_features
+            style = dict(linestyle=_CLASS_STYLES[k % len(_CLASS_STYLES)]) if multi else {}
+            if row in labeled:
+                label = str(self.feature_names[j])
+                if multi:
+                    label = f"{label} ({names[k]})"
+                (line,) = ax.plot(alphas, coefs[row], label=label,
+                                  **{**style, **line_kw})
+                handles[row] = line
             else:
-                (line,) = ax.plot(alphas, coefs[j], **{**muted, **line_kw})
+                (line,) = ax.plot(alphas, coefs[row], **{**muted, **style, **line_kw})
             self.lines_.append(line)
         ax.set_xscale("log")
         ax.set_xlabel("alpha (log scale)")
@@ -229,12 +278,23 @@ class PathDisplay:
         top = ax.secondary_xaxis("top")
         idx = np.unique(np.linspace(0, alphas.size - 1,
                                     min(n_top_ticks, alphas.size)).astype(int))
-        counts = np.count_nonzero(coefs, axis=0)
+        if multi:
+            used = np.any(self.coefs[..., keep] != 0, axis=0)     # (p, n_alphas)
+            counts = np.count_nonzero(used, axis=0)
+        else:
+            counts = np.count_nonzero(coefs, axis=0)
         top.set_xticks(alphas[idx])
         top.set_xticklabels([str(c) for c in counts[idx]])
-        top.set_xlabel("nonzero coefficients")
+        top.set_xlabel("features with a nonzero coefficient" if multi
+                       else "nonzero coefficients")
         self.top_ax_ = top
-        legend = [handles[j] for j in self.labeled_] + list(self.vlines_.values())
+        legend = [handles[r] for r in labeled_rows] + list(self.vlines_.values())
+        if multi:
+            from matplotlib.lines import Line2D
+            legend = [Line2D([], [], color="k", linewidth=1,
+                             linestyle=_CLASS_STYLES[k % len(_CLASS_STYLES)],
+                             label=f"class {names[k]}")
+                      for k in range(len(names))] + legend
         if legend:
             ax.legend(handles=legend, fontsize="small")
         self.ax_ = ax
@@ -251,9 +311,12 @@ class PathDisplay:
         estimator : fitted estimator
             One that keeps its path, ``coef_path_`` on ``alphas_``
             (:class:`~fastreg.LassoPath`, :class:`~fastreg.ElasticNetPath`,
-            :class:`~fastreg.LassoIC`, :class:`~fastreg.ElasticNetIC`): that
-            path is drawn as stored (nothing is refitted; for a relaxed path
-            estimator, the penalised path), or a fitted CV estimator
+            :class:`~fastreg.LassoIC`, :class:`~fastreg.ElasticNetIC`,
+            :class:`~fastreg.LogisticPath`): that path is drawn as stored
+            (nothing is refitted; for a relaxed path estimator, the
+            penalised path; for a two-class LogisticPath, the coefficients
+            of ``classes_[1]``; for more classes, every class's, named by
+            ``classes_``, as :class:`PathDisplay` says), or a fitted CV estimator
             (:class:`~fastreg.LassoCV`, :class:`~fastreg.ElasticNetCV`).  A CV
             estimator keeps no full-data path (its folds' paths are fitted on
             part of the rows; its final fit is at ``alpha_`` only), so the
@@ -301,8 +364,12 @@ class PathDisplay:
                 "estimator must be fitted and have coef_path_ (a path or IC "
                 "estimator) or mse_path_ (a CV estimator; Lasso and ElasticNet fit "
                 f"one alpha: use LassoPath or ElasticNetPath), got {estimator!r}")
+        class_names = None
+        if np.ndim(coefs) == 3:
+            class_names = [str(c) for c in getattr(estimator, "classes_",
+                                                    range(np.shape(coefs)[0]))]
         disp = cls(alphas, coefs, selected=selected, feature_names=feature_names,
-                   max_labels=max_labels)
+                   max_labels=max_labels, class_names=class_names)
         return disp.plot(ax=ax, **line_kw)
 
 
@@ -313,12 +380,32 @@ class CVCurveDisplay:
     alpha within one SE of the minimum, SE = std over folds / sqrt(n_folds))
     are marked, whichever rule the estimator used.
 
+    For a :class:`~fastreg.LogisticRegressionCV` the curve is its mean test
+    score (its ``scoring``, greater is better) against C, the estimator's
+    own grid (each fold's alpha is ``1 / (C * W_train)``, so one C is a
+    different alpha in every fold), at the chosen ``l1_ratio_``, with bars of
+    one SE (std over folds, ddof=0, / sqrt(n_folds), as its 1-SE rule).
+    Marked: ``'min'``, the C of the best mean score, and ``'1se'``, the
+    smallest C within one SE of that best (the names of its
+    ``selection_rule``, so ``vlines_[selection_rule]`` is at ``C_``).  Both
+    rules choose over every (C, l1_ratio): with several l1_ratios, the
+    choice of the rule not used is marked only when it lies on the drawn
+    curve (the chosen l1_ratio).
+
     Parameters
     ----------
     alphas : ndarray of shape (n_alphas,)
+        The x values: alphas, or Cs with ``x_name='C'``.
     mean : ndarray of shape (n_alphas,)
     se : ndarray of shape (n_alphas,)
-    alpha_min, alpha_1se : float
+    alpha_min, alpha_1se : float or None
+        The x values to mark (None: not marked).
+    x_name : str, default='alpha'
+        What the x values are, for the labels.
+    score_name : str, default=None
+        None: the curve is the mean squared error (smaller is better);
+        otherwise the name of a score (greater is better, as scikit-learn's
+        scorers), shown on the y axis, and the ``'min'`` mark reads "best".
 
     Attributes
     ----------
@@ -326,6 +413,7 @@ class CVCurveDisplay:
     figure_ : matplotlib Figure
     errorbar_ : matplotlib ErrorbarContainer
     vlines_ : dict with keys 'min' and '1se' of Line2D
+        Only the marked ones.
 
     Examples
     --------
@@ -339,14 +427,28 @@ class CVCurveDisplay:
     >>> disp = CVCurveDisplay.from_estimator(LassoCV(cv=4, alphas=20).fit(X, y))
     >>> sorted(disp.vlines_)
     ['1se', 'min']
+
+    A logistic regression's CV curve, against C:
+
+    >>> from fastreg import LogisticRegressionCV
+    >>> yc = (X[:, 0] + rng.standard_normal(80) > 0).astype(int)
+    >>> clf = LogisticRegressionCV(Cs=8, cv=4, l1_ratios=[1.0]).fit(X, yc)
+    >>> disp = CVCurveDisplay.from_estimator(clf)
+    >>> disp.ax_.get_xlabel(), disp.ax_.get_ylabel()
+    ('C (log scale)', 'mean CV accuracy')
+    >>> bool(disp.vlines_["min"].get_xdata()[0] == clf.C_[0])
+    True
     """
 
-    def __init__(self, alphas, mean, se, *, alpha_min, alpha_1se):
+    def __init__(self, alphas, mean, se, *, alpha_min, alpha_1se, x_name="alpha",
+                 score_name=None):
         self.alphas = np.asarray(alphas, dtype=np.float64)
         self.mean = np.asarray(mean, dtype=np.float64)
         self.se = np.asarray(se, dtype=np.float64)
         self.alpha_min = alpha_min
         self.alpha_1se = alpha_1se
+        self.x_name = x_name
+        self.score_name = score_name
 
     def plot(self, ax=None, **errorbar_kw):
         """Draw the curve.
@@ -363,19 +465,23 @@ class CVCurveDisplay:
         """
         _require_matplotlib("CVCurveDisplay")
         ax = _axes(ax)
+        mse = self.score_name is None
         kw = dict(fmt="o", markersize=3, capsize=2, color="C3", ecolor="0.6",
-                  label="mean CV MSE +/- 1 SE")
+                  label="mean CV MSE +/- 1 SE" if mse
+                  else f"mean CV {self.score_name} +/- 1 SE")
         kw.update(errorbar_kw)
         self.errorbar_ = ax.errorbar(self.alphas, self.mean, yerr=self.se, **kw)
         ax.set_xscale("log")
-        ax.set_xlabel("alpha (log scale)")
-        ax.set_ylabel("mean squared error")
-        self.vlines_ = {
-            "min": ax.axvline(self.alpha_min, linestyle="--", color="C0",
-                              label=f"min: alpha={self.alpha_min:.3g}"),
-            "1se": ax.axvline(self.alpha_1se, linestyle=":", color="C1",
-                              label=f"1se: alpha={self.alpha_1se:.3g}"),
-        }
+        ax.set_xlabel(f"{self.x_name} (log scale)")
+        ax.set_ylabel("mean squared error" if mse else f"mean CV {self.score_name}")
+        self.vlines_ = {}
+        for key, value, text, style, color in (
+                ("min", self.alpha_min, "min" if mse else "best", "--", "C0"),
+                ("1se", self.alpha_1se, "1se", ":", "C1")):
+            if value is not None:
+                self.vlines_[key] = ax.axvline(
+                    value, linestyle=style, color=color,
+                    label=f"{text}: {self.x_name}={value:.3g}")
         ax.legend(fontsize="small")
         self.ax_ = ax
         self.figure_ = ax.figure
@@ -384,16 +490,23 @@ class CVCurveDisplay:
     @classmethod
     def from_estimator(cls, estimator, *, ax=None, **errorbar_kw):
         """Plot the CV curve of a fitted :class:`~fastreg.LassoCV` or
-        :class:`~fastreg.ElasticNetCV` (at its ``l1_ratio_`` and ``gamma_``).
+        :class:`~fastreg.ElasticNetCV` (at its ``l1_ratio_`` and ``gamma_``),
+        or of a fitted :class:`~fastreg.LogisticRegressionCV` (its mean test
+        score against C, at its ``l1_ratio_``: see :class:`CVCurveDisplay`).
 
         Returns
         -------
         display : CVCurveDisplay
         """
+        if hasattr(estimator, "scores_") and hasattr(estimator, "Cs_"):
+            disp, default_label = _logistic_cv_curve(cls, estimator)
+            if default_label is not None:
+                errorbar_kw.setdefault("label", default_label)
+            return disp.plot(ax=ax, **errorbar_kw)
         res = getattr(estimator, "cv_results_", None)
         if res is None:
-            raise ValueError("estimator must be a fitted LassoCV or ElasticNetCV, "
-                             f"got {estimator!r}")
+            raise ValueError("estimator must be a fitted LassoCV or ElasticNetCV (or "
+                             f"LogisticRegressionCV), got {estimator!r}")
         rows = np.ones(res["alpha"].shape, dtype=bool)
         if hasattr(estimator, "l1_ratio_"):
             rows &= res["l1_ratio"] == estimator.l1_ratio_
@@ -403,3 +516,40 @@ class CVCurveDisplay:
                    res["se_test_mse"][rows], alpha_min=estimator.alpha_min_,
                    alpha_1se=estimator.alpha_1se_)
         return disp.plot(ax=ax, **errorbar_kw)
+
+
+def _score_name(scoring):
+    """A readable name for LogisticRegressionCV's ``scoring``."""
+    if scoring is None:
+        return "accuracy"
+    if isinstance(scoring, str):
+        return scoring
+    func = getattr(scoring, "_score_func", scoring)
+    return getattr(func, "__name__", "score")
+
+
+def _logistic_cv_curve(cls, e):
+    """(display, default errorbar label or None) of a LogisticRegressionCV:
+    mean and SE over folds of ``scores_`` at ``l1_ratio_`` against ``Cs_``,
+    with both selection rules' choices, computed as the estimator does."""
+    scores = np.asarray(e.scores_, dtype=np.float64)     # (folds, Cs, l1_ratios)
+    Cs, l1_ratios = np.asarray(e.Cs_), np.asarray(e.l1_ratios_)
+    n_folds = scores.shape[0]
+    mean = scores.mean(axis=0)
+    se = scores.std(axis=0) / np.sqrt(n_folds)
+    r = int(np.flatnonzero(l1_ratios == e.l1_ratio_[0])[0])
+    # 'min': the best mean over every (C, l1_ratio); '1se': the smallest C,
+    # then the largest l1_ratio, within one SE of it
+    i_min, r_min = np.unravel_index(np.argmax(mean), mean.shape)
+    ok = np.argwhere(mean >= mean[i_min, r_min] - se[i_min, r_min])
+    i_1se, r_1se = min(map(tuple, ok), key=lambda t: (t[0], -t[1]))
+    marks = {"min": Cs[i_min] if r_min == r else None,
+             "1se": Cs[i_1se] if r_1se == r else None}
+    marks[e.selection_rule] = float(e.C_[0])       # the estimator's own choice
+    name = _score_name(e.scoring)
+    label = None
+    if l1_ratios.size > 1:
+        label = f"mean CV {name} +/- 1 SE (l1_ratio={l1_ratios[r]:.3g})"
+    disp = cls(Cs, mean[:, r], se[:, r], alpha_min=marks["min"],
+               alpha_1se=marks["1se"], x_name="C", score_name=name)
+    return disp, label

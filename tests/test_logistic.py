@@ -272,9 +272,13 @@ def test_class_weight_is_sample_weight():
     a = LogisticRegression(class_weight={0: 1.0, 1: 3.0}, tol=1e-10).fit(X, y)
     b = LogisticRegression(tol=1e-10).fit(X, y, sample_weight=np.where(y == 1, 3.0, 1.0))
     np.testing.assert_allclose(a.coef_, b.coef_, atol=1e-10)
-    sk = SkLogisticRegression(class_weight="balanced", tol=1e-12, max_iter=10000).fit(X, y)
-    ours = LogisticRegression(class_weight="balanced", tol=1e-10).fit(X, y)
+    # 'balanced' from the weighted class totals, as scikit-learn 1.9
+    sw = np.random.default_rng(7).uniform(0.5, 2.0, X.shape[0])
+    sk = SkLogisticRegression(class_weight="balanced", tol=1e-12, max_iter=10000)
+    sk.fit(X, y, sample_weight=sw)
+    ours = LogisticRegression(class_weight="balanced", tol=1e-10).fit(X, y, sample_weight=sw)
     np.testing.assert_allclose(ours.coef_, sk.coef_, atol=1e-6)
+    np.testing.assert_allclose(ours.intercept_, sk.intercept_, atol=1e-6)
 
 
 def test_warm_start_starts_from_the_previous_fit():

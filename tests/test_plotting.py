@@ -217,3 +217,141 @@ def test_cv_curve_rejects_non_cv_estimator():
     with pytest.raises(ValueError, match="must be a fitted LassoCV or ElasticNetCV"):
         CVCurveDisplay.from_estimator(LassoPath(alphas=5).fit(X, y))
 
+
+
+# ------------------------------------------------- logistic path and CV curve
+
+def _classification(n=120, p=8, n_classes=2, seed=0):
+    rng = np.random.default_rng(seed)
+    X = rng.standard_normal((n, p))
+    if n_classes == 2:
+        y = (X[:, 0] - X[:, 1] + rng.standard_normal(n) > 0).astype(int)
+    else:
+        y = np.argmax(1.5 * X[:, :n_classes] + rng.standard_normal((n, n_classes)),
+                      axis=1)
+    return X, y
+
+
+def test_path_display_from_binary_logistic_path():
+    from fastreg._logistic_path_estimator import LogisticPath
+    X, y = _classification()
+    path = LogisticPath(n_alphas=20, eps=1e-2).fit(X, y)
+    disp = PathDisplay.from_estimator(path, feature_names=[f"f{j}" for j in range(8)],
+                                      max_labels=3)
+    nz = np.flatnonzero(np.any(path.coef_path_ != 0, axis=1))
+    np.testing.assert_array_equal(disp.features_, nz)
+    assert disp.classes_ is None
+    assert len(disp.lines_) == nz.size
+    for j, line in zip(nz, disp.lines_):
+        np.testing.assert_array_equal(line.get_xdata(), path.alphas_)
+        np.testing.assert_array_equal(line.get_ydata(), path.coef_path_[j])
+    labels = [t.get_text() for t in disp.top_ax_.get_xticklabels()]
+    assert labels[0] == "0"                     # alpha_max: intercept only
+    assert labels[-1] == str(np.count_nonzero(path.coef_path_[:, -1]))
+    top = _top_by_entry(path.alphas_, path.coef_path_, 3)
+    assert _legend_texts(disp) == [f"f{j}" for j in top]
+
+
+def test_path_display_from_multinomial_logistic_path():
+    from fastreg._logistic_path_estimator import LogisticPath
+    X, y = _classification(n_classes=3, seed=1)
+    y = np.array(["a", "b", "c"])[y]
+    path = LogisticPath(n_alphas=15, eps=1e-2).fit(X, y)
+    K, p, m = path.coef_path_.shape
+    disp = PathDisplay.from_estimator(path)
+    pairs = [(k, j) for k in range(K) for j in range(p)
+             if np.any(path.coef_path_[k, j] != 0)]
+    assert len(disp.lines_) == len(pairs) > K
+    assert list(zip(disp.classes_, disp.features_)) == pairs
+    styles = {k: set() for k in range(K)}
+    for (k, j), line in zip(pairs, disp.lines_):
+        np.testing.assert_array_equal(line.get_xdata(), path.alphas_)
+        np.testing.assert_array_equal(line.get_ydata(), path.coef_path_[k, j])
+        styles[k].add(line.get_linestyle())
+    # one line style per class, a different one for each
+    assert all(len(s) == 1 for s in styles.values())
+    assert len(set.union(*styles.values())) == K
+    assert _legend_texts(disp) == ["class a", "class b", "class c"]
+    # the top axis counts features used by some class
+    used = np.count_nonzero(np.any(path.coef_path_ != 0, axis=0), axis=0)
+    labels = [t.get_text() for t in disp.top_ax_.get_xticklabels()]
+    assert labels[0] == "0" and labels[-1] == str(used[-1])
+    assert disp.top_ax_.get_xlabel() == "features with a nonzero coefficient"
+    # feature names label the top (class, feature) pairs as "name (class)"
+    names = [f"x{j}" for j in range(p)]
+    named = PathDisplay.from_estimator(path, feature_names=names, max_labels=4)
+    flat = path.coef_path_.reshape(K * p, m)
+    top = _top_by_entry(path.alphas_, flat, 4)
+    np.testing.assert_array_equal(named.labeled_, [(r // p, r % p) for r in top])
+    assert _legend_texts(named) == (["class a", "class b", "class c"]
+                                    + [f"x{r % p} ({'abc'[r // p]})" for r in top])
+    with pytest.raises(ValueError, match="class_names must have one name per class"):
+        PathDisplay(path.alphas_, path.coef_path_, class_names=["a"]).plot()
+    disp.figure_.canvas.draw()
+
+
+def _one_se_choice(mean, se):
+    """The smallest C, then the largest l1_ratio, within one SE of the best
+    mean (written independently of the estimator)."""
+    i, r = np.unravel_index(np.argmax(mean), mean.shape)
+    floor = mean[i, r] - se[i, r]
+    for ci in range(mean.shape[0]):
+        for rr in range(mean.shape[1] - 1, -1, -1):
+            if mean[ci, rr] >= floor:
+                return ci, rr
+
+
+@pytest.mark.parametrize("rule", ["min", "1se"])
+def test_cv_curve_display_from_logistic_regression_cv(rule):
+    from fastreg import LogisticRegressionCV
+    X, y = _classification(n=150, seed=3)
+    cv = LogisticRegressionCV(Cs=8, cv=5, l1_ratios=[1.0], selection_rule=rule).fit(X, y)
+    disp = CVCurveDisplay.from_estimator(cv)
+    line = disp.errorbar_.lines[0]
+    mean = cv.scores_.mean(axis=0)
+    se = cv.scores_.std(axis=0) / np.sqrt(5)
+    np.testing.assert_array_equal(line.get_xdata(), cv.Cs_)
+    np.testing.assert_allclose(line.get_ydata(), mean[:, 0])
+    np.testing.assert_allclose(disp.se, se[:, 0])
+    # the chosen C is marked under its rule's name, the other rule's choice too
+    assert disp.vlines_[rule].get_xdata()[0] == cv.C_[0]
+    assert disp.vlines_["min"].get_xdata()[0] == cv.Cs_[np.argmax(mean[:, 0])]
+    assert disp.vlines_["1se"].get_xdata()[0] == cv.Cs_[_one_se_choice(mean, se)[0]]
+    # (on these data the two rules choose different Cs)
+    assert disp.vlines_["1se"].get_xdata()[0] < disp.vlines_["min"].get_xdata()[0]
+    assert disp.ax_.get_xscale() == "log"
+    assert disp.ax_.get_xlabel() == "C (log scale)"
+    assert disp.ax_.get_ylabel() == "mean CV accuracy"
+    texts = _legend_texts(disp)
+    assert f"best: C={disp.vlines_['min'].get_xdata()[0]:.3g}" in texts
+    assert f"1se: C={disp.vlines_['1se'].get_xdata()[0]:.3g}" in texts
+    assert "mean CV accuracy +/- 1 SE" in texts
+    disp.figure_.canvas.draw()
+
+
+# seed 3: the best mean is on the chosen l1_ratio's curve; seed 4: it is not
+@pytest.mark.parametrize("seed, best_on_curve", [(3, True), (4, False)])
+def test_cv_curve_logistic_several_l1_ratios_and_a_scorer(seed, best_on_curve):
+    from fastreg import LogisticRegressionCV
+    X, y = _classification(n=150, seed=seed)
+    cv = LogisticRegressionCV(Cs=6, cv=3, l1_ratios=[0.2, 1.0], scoring="neg_log_loss",
+                              selection_rule="1se", max_iter=300).fit(X, y)
+    disp = CVCurveDisplay.from_estimator(cv)
+    r = int(np.flatnonzero(cv.l1_ratios_ == cv.l1_ratio_[0])[0])
+    mean = cv.scores_.mean(axis=0)
+    se = cv.scores_.std(axis=0) / np.sqrt(3)
+    np.testing.assert_allclose(disp.errorbar_.lines[0].get_ydata(), mean[:, r])
+    np.testing.assert_allclose(disp.se, se[:, r])
+    assert disp.vlines_["1se"].get_xdata()[0] == cv.C_[0]
+    assert (cv.Cs_[_one_se_choice(mean, se)[0]], _one_se_choice(mean, se)[1]) == \
+        (cv.C_[0], r)
+    # the best mean is marked only when it lies on the drawn l1_ratio's curve
+    i_best, r_best = np.unravel_index(np.argmax(mean), mean.shape)
+    assert (r_best == r) == best_on_curve
+    if best_on_curve:
+        assert disp.vlines_["min"].get_xdata()[0] == cv.Cs_[i_best]
+    else:
+        assert "min" not in disp.vlines_
+    assert disp.ax_.get_ylabel() == "mean CV neg_log_loss"
+    assert (f"mean CV neg_log_loss +/- 1 SE (l1_ratio={cv.l1_ratio_[0]:.3g})"
+            in _legend_texts(disp))

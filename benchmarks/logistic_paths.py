@@ -1,0 +1,147 @@
+"""Time logistic paths against scikit-learn on real sparse text.
+
+    python benchmarks/logistic_paths.py [pypi npm] [--rows N] [--l1-ratios 1,0.5]
+        [--sklearn liblinear,saga] [--sklearn-every K] [--eps 0.01] [--tol 1e-4]
+        [--threads 1] [--busy]
+
+Problems: ``pypi`` is pypi_text (``$FASTREG_PYPI_TSV``) with the label
+"among the 15,000 most downloaded" (1.7% positives); ``npm`` is the
+held-out npm_text (``$FASTREG_NPM_TSV``), label "at least 10,000 downloads
+a month" (see pypi_text.py).  A missing file skips its problem.
+
+For each l1_ratio: fastreg's 100-alpha path to ``eps`` alpha_max with an
+intercept, then each scikit-learn solver fitting the same alphas
+(C = 1 / (alpha n)) in one estimator with ``warm_start=True`` (liblinear
+cannot warm-start and penalises the intercept: its figures are for another
+objective), on every ``--sklearn-every``-th alpha of the grid when that is
+more than 1 (the time is then scaled to the whole grid, and says so).
+Printed per solver: wall time, passes (time / one X.T @ v), its ratio to
+fastreg, the worst duality gap in units of fastreg's bound (fastreg only),
+and the worst relative suboptimality against a reference (fastreg at tol
+1e-9, untimed), on fastreg's objective.
+"""
+import argparse
+import os
+import sys
+import time
+import warnings
+
+import numpy as np
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from common import measured_fastreg  # noqa: E402
+from passes import busy_process  # noqa: E402
+from problems import pass_time  # noqa: E402
+from pypi_text import load, load_labels  # noqa: E402
+
+ENV = {"pypi": "FASTREG_PYPI_TSV", "npm": "FASTREG_NPM_TSV"}
+
+
+def objectives(X, y, coefs, intercepts, alphas, l1_ratio):
+    """Each alpha's objective (1/n) sum log(1 + e^eta) - y eta + penalty."""
+    out = np.empty(alphas.size)
+    for i, a in enumerate(alphas):
+        w = np.asarray(coefs[:, i], dtype=np.float64)
+        eta = X @ w + intercepts[i]
+        loss = np.mean(np.logaddexp(0.0, eta) - y * eta)
+        out[i] = loss + a * (l1_ratio * np.abs(w).sum() + 0.5 * (1 - l1_ratio) * w @ w)
+    return out
+
+
+def sklearn_path(solver, X, y, alphas, l1_ratio, tol):
+    """scikit-learn fitting ``alphas`` in turn: (coefs, intercepts)."""
+    from sklearn.linear_model import LogisticRegression
+    n = X.shape[0]
+    est = LogisticRegression(l1_ratio=l1_ratio, solver=solver, tol=tol, max_iter=1000,
+                             warm_start=solver != "liblinear")
+    coefs = np.zeros((X.shape[1], alphas.size))
+    intercepts = np.zeros(alphas.size)
+    for i, a in enumerate(alphas):
+        est.set_params(C=1.0 / (a * n))
+        est.fit(X, y)
+        coefs[:, i] = est.coef_[0]
+        intercepts[i] = est.intercept_[0]
+    return coefs, intercepts
+
+
+def run(name, args):
+    import fastreg
+    path = os.environ.get(ENV[name])
+    try:
+        X, _ = load(path, args.rows, env=ENV[name])
+        y = load_labels(path, args.rows, env=ENV[name]).astype(np.float64)
+    except FileNotFoundError as exc:
+        print(f"{name}: skipped ({exc})")
+        return
+    t_pass = pass_time(X, y - y.mean())
+    print(f"{name}: X {X.shape}, {X.nnz} nonzeros, {y.mean():.2%} positives; one pass "
+          f"{t_pass * 1e3:.2f} ms; {args.n_alphas} alphas to {args.eps} alpha_max, "
+          f"tol {args.tol}, intercept")
+    fastreg.logistic_path(X[:200], y[:200], n_alphas=3)          # warm-up
+    for l1_ratio in args.l1_ratios:
+        t0 = time.perf_counter()
+        alphas, coefs, gaps, n_iter, b = fastreg.logistic_path(
+            X, y, l1_ratio=l1_ratio, eps=args.eps, n_alphas=args.n_alphas,
+            tol=args.tol, return_n_iter=True, return_intercept=True)
+        t_fr = time.perf_counter() - t0
+        _, ref, _, ref_b = fastreg.logistic_path(X, y, l1_ratio=l1_ratio, alphas=alphas,
+                                                 tol=1e-9, max_iter=1000,
+                                                 return_intercept=True)
+        best = objectives(X, y, ref, ref_b, alphas, l1_ratio)
+        ybar = y.mean()
+        f0 = -(ybar * np.log(ybar) + (1 - ybar) * np.log1p(-ybar))   # F(b0)
+        sub = np.max((objectives(X, y, coefs, b, alphas, l1_ratio) - best) / best)
+        print(f"  l1_ratio {l1_ratio}: nonzeros at the end {np.count_nonzero(coefs[:, -1])}")
+        print(f"    fastreg     {t_fr:8.2f} s {t_fr / t_pass:7.0f} passes  "
+              f"{int(n_iter.sum())} Newton steps  worst gap/bound "
+              f"{np.max(gaps) / (args.tol * f0):.2f}  worst rel. subopt {sub:.2e}",
+              flush=True)
+        for solver in args.sklearn:
+            if solver == "liblinear" and 0 < l1_ratio < 1:
+                continue                # (liblinear has no elastic net)
+            idx = np.arange(0, alphas.size, args.sklearn_every)
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                t0 = time.perf_counter()
+                c, bb = sklearn_path(solver, X, y, alphas[idx], l1_ratio, args.tol)
+                t = (time.perf_counter() - t0) * alphas.size / idx.size
+            sub = np.max((objectives(X, y, c, bb, alphas[idx], l1_ratio) - best[idx])
+                         / best[idx])
+            scaled = f" (scaled from {idx.size} alphas)" if idx.size < alphas.size else ""
+            print(f"    sklearn {solver:9s} {t:8.2f} s {t / t_pass:7.0f} passes  "
+                  f"fastreg/sklearn {t_fr / t:.3f}  worst rel. subopt {sub:.2e}{scaled}",
+                  flush=True)
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("problems", nargs="*", default=["pypi", "npm"])
+    ap.add_argument("--rows", type=int, default=None)
+    ap.add_argument("--l1-ratios", default="1,0.5")
+    ap.add_argument("--sklearn", default="liblinear,saga")
+    ap.add_argument("--sklearn-every", type=int, default=1)
+    ap.add_argument("--eps", type=float, default=1e-2)
+    ap.add_argument("--tol", type=float, default=1e-4)
+    ap.add_argument("--n-alphas", type=int, default=100)
+    ap.add_argument("--threads", type=int, default=1)
+    ap.add_argument("--busy", action="store_true")
+    args = ap.parse_args(argv)
+    args.l1_ratios = [float(v) for v in args.l1_ratios.split(",")]
+    args.sklearn = [s for s in args.sklearn.split(",") if s]
+    for name in args.problems:
+        if name not in ENV:
+            ap.error(f"problems: unknown {name!r}, choose from {sorted(ENV)}")
+    from threadpoolctl import threadpool_limits
+    print(measured_fastreg())
+    busy = busy_process() if args.busy else None
+    try:
+        with threadpool_limits(limits=args.threads if args.threads > 0 else None):
+            for name in args.problems:
+                run(name, args)
+    finally:
+        if busy is not None:
+            busy.terminate()
+
+
+if __name__ == "__main__":
+    main()
