@@ -1,7 +1,7 @@
 """Per-sample datafit kernels: one pass computes a loss's value, gradient and
 curvature at the linear predictor, another its dual term (see
 ``fastreg._datafits`` for the formulas).  Pure numerics, float64."""
-from libc.math cimport exp, log, log1p, fabs, INFINITY
+from libc.math cimport exp, expm1, log, log1p, fabs, INFINITY
 
 
 def binomial_evaluate(const double[::1] eta, const double[::1] y,
@@ -61,3 +61,24 @@ def binomial_dual(const double[::1] theta, const double[::1] y, const double[::1
             if 0.0 < pi < 1.0:
                 total -= c[i] * (pi * log(pi) + (1.0 - pi) * log1p(-pi))
     return total if inside else -INFINITY
+
+
+def binomial_change(const double[::1] eta, const double[::1] d, const double[::1] y,
+                    const double[::1] c):
+    """F(eta + d) - F(eta) for the binomial datafit, term by term:
+    c_i [log1p(p_i expm1(d_i)) - y_i d_i] with p_i = 1 / (1 + exp(-eta_i)),
+    exact to rounding relative to each term's change (a difference of two
+    sums over n samples would lose what it measures below their rounding)."""
+    cdef Py_ssize_t i, n = eta.shape[0]
+    cdef double z, p, e, total = 0.0
+    if not (d.shape[0] == y.shape[0] == c.shape[0] == n):
+        raise ValueError("eta, d, y and c must have the same length")
+    with nogil:
+        for i in range(n):
+            if d[i] == 0.0:
+                continue
+            z = eta[i]
+            e = exp(-fabs(z))
+            p = 1.0 / (1.0 + e) if z >= 0 else e / (1.0 + e)
+            total += c[i] * (log1p(p * expm1(d[i])) - y[i] * d[i])
+    return total

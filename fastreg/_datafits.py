@@ -8,6 +8,8 @@ interface below, so a new loss (Poisson, say) is one more class here:
 - ``evaluate(eta)``: ``(F(eta), r, h)`` in one pass, r = F'(eta) per sample
   (the gradient in w is X^T r) and h = F''(eta) (the proximal Newton model);
 - ``value(eta)``: F(eta) alone;
+- ``change(eta, d)``: F(eta + d) - F(eta), summed term by term (a line
+  search compares steps whose effect is below the rounding of F itself);
 - ``dual(theta)``: ``-sum_i F_i^*(-theta_i)``, the datafit's part of the
   dual objective, at a dual point theta in its domain (else -inf);
 - ``null_model(fit_intercept)``: the intercept-only fit ``(b0, F(b0))``;
@@ -33,6 +35,8 @@ class Datafit(Protocol):
     def evaluate(self, eta): ...
 
     def value(self, eta): ...
+
+    def change(self, eta, d): ...
 
     def dual(self, theta): ...
 
@@ -61,6 +65,9 @@ class Quadratic:
 
     def value(self, eta):
         return 0.5 * float(self.c @ (self.y - eta) ** 2)
+
+    def change(self, eta, d):
+        return float(self.c @ ((eta - self.y + 0.5 * d) * d))
 
     def evaluate(self, eta):
         res = eta - self.y
@@ -96,6 +103,9 @@ class Binomial:
 
     def value(self, eta):
         return _datafit_fast.binomial_value(eta, self.y, self.c)
+
+    def change(self, eta, d):
+        return _datafit_fast.binomial_change(eta, d, self.y, self.c)
 
     def dual(self, theta):
         return _datafit_fast.binomial_dual(theta, self.y, self.c)
@@ -139,6 +149,12 @@ class Multinomial:
 
     def value(self, eta):
         return self.evaluate(eta)[0]
+
+    def change(self, eta, d):
+        # logsumexp(eta + d) - logsumexp(eta) = log1p(sum_k p_k expm1(d_k))
+        P, _ = self._softmax(eta)
+        moved = np.log1p(np.einsum("ik,ik->i", P, np.expm1(d)))
+        return float(self.c @ (moved - np.einsum("ik,ik->i", self.y, d)))
 
     def dual(self, theta):
         pos = self.c > 0

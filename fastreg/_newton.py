@@ -36,7 +36,6 @@ _CD_RATIO = 3.0
 _CD_EPOCHS = 1000           # CD epochs per Newton step at most
 _ARMIJO = 1e-4              # sufficient decrease of the line search
 _HALVINGS = 40              # line-search halvings at most
-_ROUNDING = 1e-13           # relative rounding of an objective value
 
 
 def inner_target(gap, resid, tol_abs, tol_grad, w):
@@ -59,13 +58,15 @@ class Step:
         self.evaluated, self.epochs, self.decrease = evaluated, epochs, decrease
 
 
-def newton_step(design, ws, table, sub, r, h, old, f0, fit_intercept, target,
-                evaluate):
+def newton_step(design, ws, table, sub, r, h, old, fit_intercept, target,
+                change, evaluate):
     """One proximal Newton step on ``ws``: coordinate descent on the model
     (gradient r, curvature h per sample), then a backtracking line search
-    on the true objective through ``evaluate(d)`` (the datafit's
-    ``(value, r, h)`` with the predictor moved by d).  Returns a Step, or
-    None when the model sees no descent (or the search finds none)."""
+    on the true objective, whose change along the step is ``change(d)``
+    (the datafit's F(eta + d) - F(eta), summed term by term) plus the
+    penalty's; ``evaluate(d)`` gives the datafit's ``(value, r, h)`` at the
+    accepted point.  Returns a Step, or None when the model sees no descent
+    (or the search finds none)."""
     model = np.empty((3, r.shape[0]))
     model[0] = r
     model[1] = h
@@ -78,26 +79,16 @@ def newton_step(design, ws, table, sub, r, h, old, f0, fit_intercept, target,
         dict(max_epochs=_CD_EPOCHS, tol=cd_tol, h_sum=h_sum))
     d = model[2] + db
     dw = coef - old
-    before = sub.value(old)
     decrease = float(r @ d) + sub.change(old, coef)
     if not (np.isfinite(decrease) and np.all(np.isfinite(d))) or decrease >= 0:
         return None
-    # a decrease within the objective's rounding cannot be tested: such a
-    # step is small, where the model is exact, and is taken whole
-    rounding = _ROUNDING * (abs(f0) + before)
     t = 1.0
-    evaluated = evaluate(d)
-    w_t = coef
-    if decrease < -rounding:
-        for _ in range(_HALVINGS):
-            if evaluated[0] + sub.value(w_t) <= f0 + before + _ARMIJO * t * decrease:
-                break
-            t *= 0.5
-            w_t = old + t * dw
-            evaluated = evaluate(t * d)
-        else:
-            return None
-    return Step(w_t, d, db, t, evaluated, epochs, decrease)
+    for _ in range(_HALVINGS):
+        w_t = old + t * dw if t < 1 else coef
+        if change(t * d) + sub.change(old, w_t) <= _ARMIJO * t * decrease:
+            return Step(w_t, d, db, t, evaluate(t * d), epochs, decrease)
+        t *= 0.5
+    return None
 
 
 def working_set(pen, v, w, lo, hi, norms, free, size):
@@ -251,9 +242,10 @@ class ProxNewton:
         table = pen.table(ws)
         sub = pen.restricted(ws)
         for step in range(max_steps):
-            f0, r, h = self.fit
-            done = newton_step(self.design, ws, table, sub, r, h, self.w[ws], f0,
+            _, r, h = self.fit
+            done = newton_step(self.design, ws, table, sub, r, h, self.w[ws],
                                self.fit_intercept, target,
+                               lambda d: self.datafit.change(self.eta, d),
                                lambda d: self.datafit.evaluate(self.eta + d))
             if done is None:
                 return step + 1
@@ -398,16 +390,18 @@ class SoftmaxNewton:
                          self.design.norms, self.no_free, size)
         if not ws.size and not self.fit_intercept:
             return
-        f0, R, H = self.fit
+        _, R, H = self.fit
 
-        def evaluate(d):
-            eta = self.eta.copy()
-            eta[:, k] += d
-            return self.datafit.evaluate(eta)
+        def moved(d):
+            D = np.zeros_like(self.eta)
+            D[:, k] = d
+            return D
 
         done = newton_step(self.design, ws, sub_pen.table(ws), sub_pen.restricted(ws),
                            np.ascontiguousarray(R[:, k]), np.ascontiguousarray(H[:, k]),
-                           wk[ws], f0, self.fit_intercept, target, evaluate)
+                           wk[ws], self.fit_intercept, target,
+                           lambda d: self.datafit.change(self.eta, moved(d)),
+                           lambda d: self.datafit.evaluate(self.eta + moved(d)))
         if done is None:
             return
         self.epochs += done.epochs

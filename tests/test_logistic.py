@@ -451,3 +451,28 @@ def test_cv_one_standard_error_rule_and_l1_ratios():
                                                refit=False)])
 def test_sklearn_estimator_checks(estimator, check):
     check(estimator)
+
+
+@pytest.mark.parametrize("kind", ["quadratic", "binomial", "multinomial"])
+def test_datafit_change_is_exact_where_differences_of_values_are_not(kind):
+    # a line search near the optimum compares steps whose effect lies below
+    # the rounding of F itself: change() sums the terms' own changes
+    rng = np.random.default_rng(16)
+    n = 100_000
+    if kind == "multinomial":
+        y = rng.integers(0, 3, n)
+        f = Multinomial(np.eye(3)[y])
+        eta = rng.standard_normal((n, 3))
+    else:
+        y = (rng.random(n) < 0.3).astype(float)
+        f = Quadratic(y) if kind == "quadratic" else Binomial(y)
+        eta = rng.standard_normal(n)
+    d = 1e-9 * rng.standard_normal(eta.shape)
+    value, r, h = f.evaluate(eta)
+    # second-order Taylor model: exact to O(|d|^3) (~1e-27 here); for the
+    # multinomial, h is only the diagonal: its cross terms are ~|d|^2 too
+    model = float(np.sum(r * d) + 0.5 * np.sum(h * d * d))
+    assert f.change(eta, d) == pytest.approx(model, rel=1e-6, abs=1e-24)
+    # the difference of two values is off by far more than the change itself
+    naive = f.value(eta + d) - value
+    assert abs(naive - model) > 10 * abs(f.change(eta, d) - model)

@@ -1,0 +1,105 @@
+"""Logistic paths: fastreg's certified path against scikit-learn on the same grid.
+
+Sparse text-like data with an intercept; every library fits the same 20
+alphas down to alpha_max / 100 (C = 1 / (alpha n) for scikit-learn, one
+estimator with ``warm_start`` where its solver allows).  ``track_subopt``
+reports the worst relative suboptimality against an untimed fastreg run at
+tol 1e-9, so that a speed-up from a looser stop shows.  Sizes scale with
+``FASTREG_BENCH_SCALE``.
+"""
+import warnings
+
+import numpy as np
+
+from .common import pin_threads, require, timer
+from .problems import bench_scale
+
+N_ALPHAS = 20
+EPS = 1e-2
+TOL = 1e-4
+
+
+def _data(n, p, density, seed):
+    """Sparse X with heavy-tailed column support, labels from a sparse model."""
+    import scipy.sparse as sp
+    rng = np.random.default_rng(seed)
+    weights = 1.0 / np.arange(1, p + 1) ** 0.8          # Zipf-like column use
+    nnz = int(n * p * density)
+    rows = rng.integers(0, n, nnz)
+    cols = rng.choice(p, nnz, p=weights / weights.sum())
+    X = sp.csc_matrix((rng.random(nnz), (rows, cols)), shape=(n, p))
+    X.sum_duplicates()
+    w = np.zeros(p)
+    w[rng.choice(p, 40, replace=False)] = rng.standard_normal(40) * 3
+    eta = X @ w - 1.5
+    y = (rng.random(n) < 1 / (1 + np.exp(-eta))).astype(float)
+    return X, y
+
+
+def _objectives(X, y, coefs, intercepts, alphas, l1_ratio):
+    out = np.empty(alphas.size)
+    for i, a in enumerate(alphas):
+        w = coefs[:, i]
+        eta = X @ w + intercepts[i]
+        out[i] = (np.mean(np.logaddexp(0.0, eta) - y * eta)
+                  + a * (l1_ratio * np.abs(w).sum() + 0.5 * (1 - l1_ratio) * w @ w))
+    return out
+
+
+def _solve(library, X, y, alphas, l1_ratio, tol=TOL):
+    """(coefs (p, k), intercepts (k,)) of one library on the grid."""
+    if library == "fastreg":
+        import fastreg
+        _, coefs, _, b = fastreg.logistic_path(X, y, l1_ratio=l1_ratio, alphas=alphas,
+                                               tol=tol, return_intercept=True,
+                                               max_iter=1000)
+        return np.asarray(coefs, dtype=np.float64), b
+    from sklearn.linear_model import LogisticRegression
+    est = LogisticRegression(l1_ratio=l1_ratio, solver="saga", tol=tol,
+                             max_iter=10_000, warm_start=True)
+    coefs, b = np.zeros((X.shape[1], alphas.size)), np.zeros(alphas.size)
+    for i, a in enumerate(alphas):
+        est.set_params(C=1.0 / (a * X.shape[0]))
+        est.fit(X, y)
+        coefs[:, i], b[i] = est.coef_[0], est.intercept_[0]
+    return coefs, b
+
+
+class LogisticPath:
+    """Path time and achieved suboptimality per library."""
+
+    params = ([1.0, 0.5], ["fastreg", "sklearn"])
+    param_names = ["l1_ratio", "library"]
+    timer = timer
+    timeout = 600
+
+    def setup_cache(self):
+        s = bench_scale()
+        X, y = _data(max(int(4000 * s), 200), max(int(2000 * s), 50), 0.002, seed=0)
+        grids, best = {}, {}
+        import fastreg
+        for l1_ratio in self.params[0]:
+            amax = fastreg.logistic_path(X, y, l1_ratio=l1_ratio, alphas=1)[0][0]
+            grids[l1_ratio] = np.geomspace(amax, amax * EPS, N_ALPHAS)
+            coefs, b = _solve("fastreg", X, y, grids[l1_ratio], l1_ratio, tol=1e-9)
+            best[l1_ratio] = _objectives(X, y, coefs, b, grids[l1_ratio], l1_ratio)
+        return X, y, grids, best
+
+    def setup(self, cache, l1_ratio, library):
+        require(library)
+        pin_threads()
+        warnings.simplefilter("ignore")
+        self.X, self.y, grids, best = cache
+        self.alphas, self.best = grids[l1_ratio], best[l1_ratio]
+        self.l1_ratio, self.library = l1_ratio, library
+
+    def time_path(self, cache, l1_ratio, library):
+        _solve(library, self.X, self.y, self.alphas, l1_ratio)
+
+    def track_subopt(self, cache, l1_ratio, library):
+        """Worst (P - P*) / P* over the grid."""
+        coefs, b = _solve(library, self.X, self.y, self.alphas, l1_ratio)
+        obj = _objectives(self.X, self.y, coefs, b, self.alphas, l1_ratio)
+        return float(np.max((obj - self.best) / self.best))
+
+    track_subopt.unit = "relative"
