@@ -77,7 +77,8 @@ def run(name, args):
     print(f"{name}: X {X.shape}, {X.nnz} nonzeros, {y.mean():.2%} positives; one pass "
           f"{t_pass * 1e3:.2f} ms; {args.n_alphas} alphas to {args.eps} alpha_max, "
           f"tol {args.tol}, intercept")
-    fastreg.logistic_path(X[:200], y[:200], n_alphas=3)          # warm-up
+    warm = np.r_[np.flatnonzero(y == 0)[:100], np.flatnonzero(y == 1)[:100]]
+    fastreg.logistic_path(X[warm], y[warm], n_alphas=3)          # warm-up
     for l1_ratio in args.l1_ratios:
         t0 = time.perf_counter()
         alphas, coefs, gaps, n_iter, b = fastreg.logistic_path(
