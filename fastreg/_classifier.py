@@ -384,6 +384,13 @@ class LogisticRegressionCV(KeywordHints, ClassifierMixin, BaseEstimator):
         scorer = check_scoring(template, scoring=self.scoring or "accuracy")
         folds = list(check_cv(self.cv, y, classifier=True).split(X, y))
         classes = np.unique(y)
+        for f, (train, _) in enumerate(folds):
+            missing = np.setdiff1d(classes, y[train])
+            if missing.size:
+                raise ValueError(
+                    f"cv: every training fold must hold every class; fold {f} has "
+                    f"no sample of class {missing[0]!r} (use stratified folds, or "
+                    f"fewer of them)")
 
         def path(train, test, l1_ratio):
             alphas = 1.0 / (Cs * float(np.sum(sw[train])))
@@ -393,7 +400,6 @@ class LogisticRegressionCV(KeywordHints, ClassifierMixin, BaseEstimator):
             for i in range(Cs.size):
                 est = _fitted(self._model(Cs[i], l1_ratio), classes, res, i,
                               X.shape[1], self.fit_intercept)
-                # (a fold missing a class is scored on the classes it saw)
                 scores[i] = scorer(est, X[test], y[test])
                 fitted.append((est.coef_, est.intercept_))
             return scores, fitted, res.n_iters.sum()

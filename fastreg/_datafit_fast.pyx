@@ -65,10 +65,14 @@ def binomial_dual(const double[::1] theta, const double[::1] y, const double[::1
 
 def binomial_change(const double[::1] eta, const double[::1] d, const double[::1] y,
                     const double[::1] c):
-    """F(eta + d) - F(eta) for the binomial datafit, term by term:
-    c_i [log1p(p_i expm1(d_i)) - y_i d_i] with p_i = 1 / (1 + exp(-eta_i)),
-    exact to rounding relative to each term's change (a difference of two
-    sums over n samples would lose what it measures below their rounding)."""
+    """F(eta + d) - F(eta) for the binomial datafit, term by term, exact to
+    rounding relative to each term's change (a difference of two sums over
+    n samples would lose what it measures below their rounding).
+
+    softplus(eta + d) - softplus(eta) is log1p(p expm1(d)) with
+    p = 1 / (1 + exp(-eta)) for eta < 0, and d + log1p(q expm1(-d)) with
+    q = 1 - p for eta >= 0: the factor (p or q) is at most 1/2, so the
+    argument of log1p stays above -1/2 (never log1p(-1) = -inf)."""
     cdef Py_ssize_t i, n = eta.shape[0]
     cdef double z, p, e, total = 0.0
     if not (d.shape[0] == y.shape[0] == c.shape[0] == n):
@@ -79,6 +83,9 @@ def binomial_change(const double[::1] eta, const double[::1] d, const double[::1
                 continue
             z = eta[i]
             e = exp(-fabs(z))
-            p = 1.0 / (1.0 + e) if z >= 0 else e / (1.0 + e)
-            total += c[i] * (log1p(p * expm1(d[i])) - y[i] * d[i])
+            p = e / (1.0 + e)                   # the smaller of p and 1 - p
+            if z >= 0:
+                total += c[i] * (d[i] + log1p(p * expm1(-d[i])) - y[i] * d[i])
+            else:
+                total += c[i] * (log1p(p * expm1(d[i])) - y[i] * d[i])
     return total

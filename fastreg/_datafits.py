@@ -151,9 +151,15 @@ class Multinomial:
         return self.evaluate(eta)[0]
 
     def change(self, eta, d):
-        # logsumexp(eta + d) - logsumexp(eta) = log1p(sum_k p_k expm1(d_k))
-        P, _ = self._softmax(eta)
-        moved = np.log1p(np.einsum("ik,ik->i", P, np.expm1(d)))
+        # logsumexp(eta + d) - logsumexp(eta) = log1p(sum_k p_k expm1(d_k)),
+        # exact for small moves; where the sum nears -1 (a class with p ~ 1
+        # moved far down) the change is large and the plain difference exact
+        P, lse = self._softmax(eta)
+        s = np.einsum("ik,ik->i", P, np.expm1(d))
+        moved = np.log1p(np.maximum(s, -0.5))
+        far = s < -0.5
+        if far.any():
+            moved[far] = self._softmax(eta[far] + d[far])[1] - lse[far]
         return float(self.c @ (moved - np.einsum("ik,ik->i", self.y, d)))
 
     def dual(self, theta):

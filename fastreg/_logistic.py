@@ -51,7 +51,7 @@ def prepare(X, y, *, sample_weight, penalty_factor, lower_bounds, upper_bounds,
     for name, value in (("positive", positive), ("fit_intercept", fit_intercept)):
         if not isinstance(value, (bool, np.bool_)):
             raise ValueError(f"{name} must be a bool, got {value!r}")
-    sw = check_sample_weight(sample_weight, n, X.dtype)
+    sw = check_sample_weight(sample_weight, n, np.float64)
     if sw is not None:
         kept = y01[sw > 0]
         present = (np.unique(kept).size if y01.ndim == 1
@@ -179,6 +179,10 @@ def classifier_path(X, y, *, l1_ratio, eps, n_alphas, alphas, tol, max_iter,
     tol = check_scalar_param(tol, "tol", low=0)
     max_iter = check_scalar_param(max_iter, "max_iter", low=1, integer=True)
     grid = check_alphas(alphas, n_alphas)
+    if not isinstance(grid, int) and np.any(grid <= 0):
+        raise ValueError(f"alphas must be > 0 for logistic models (without a penalty "
+                         f"the optimum may not exist: separable data), got "
+                         f"{float(grid.min())!r}")
     n, p = X.shape
     if eps is None:
         eps = 1e-2 if n < p else 1e-4

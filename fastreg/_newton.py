@@ -13,8 +13,9 @@ alpha of a warm-started path, ``ProxNewton.solve``:
    features and the features whose correlation is nearest their constraint;
 3. solves the working set by proximal Newton steps: coordinate descent on
    the datafit's quadratic model (``_newton_fast.newton_cd``), then a
-   backtracking line search on the true objective, until the working set's
-   own gap is a fraction of the full one.
+   backtracking line search on the exact change of the true objective,
+   until the model's predicted decrease (the Newton decrement) is a
+   fraction of the gap.
 
 A full gradient pass serves both the certificate and the next working set.
 """
@@ -36,6 +37,7 @@ _CD_RATIO = 3.0
 _CD_EPOCHS = 1000           # CD epochs per Newton step at most
 _ARMIJO = 1e-4              # sufficient decrease of the line search
 _HALVINGS = 40              # line-search halvings at most
+_EPS = np.finfo(np.float64).eps
 
 
 def inner_target(gap, resid, tol_abs, tol_grad, w):
@@ -191,20 +193,37 @@ class ProxNewton:
         self.fit = self.datafit.evaluate(eta) if evaluated is None else evaluated
 
     # ------------------------------------------------------------ certificate
-    def _dual_point(self):
+    def _projected(self):
+        """The unpenalised features the dual point is projected on: those
+        strictly inside their bounds (one held at a bound keeps its one-sided
+        constraint, which the penalty's conjugate checks)."""
+        if not self.free.size:
+            return self.free
+        wf = self.w[self.free]
+        return self.free[(wf > self.lo[self.free]) & (wf < self.hi[self.free])]
+
+    def _dual_point(self, free):
         """theta = -F'(eta), projected in the metric h = F''(eta) onto
-        sum(theta) = 0 (intercept) and X_free^T theta = 0."""
+        sum(theta) = 0 (intercept) and X_free^T theta = 0: by least squares
+        on sqrt(h) [1, X_free] with the free columns centred in that metric
+        (the normal equations of a column whose mean dwarfs its spread are
+        singular to rounding)."""
         _, r, h = self.fit
         theta = -r
-        if self._free_cols is None:
-            if self.fit_intercept:
-                theta = theta - h * (float(theta.sum()) / float(h.sum()))
+        h_sum = float(h.sum())
+        if self.fit_intercept and h_sum > 0:
+            theta = theta - h * (float(theta.sum()) / h_sum)
+        if not free.size:
             return theta
-        A = self._free_cols
-        if self.fit_intercept:
-            A = np.hstack([np.ones((theta.shape[0], 1)), A])
-        M = A.T @ (h[:, None] * A)
-        lam = np.linalg.lstsq(M, A.T @ theta, rcond=None)[0]
+        A = self._free_cols[:, np.searchsorted(self.free, free)]
+        if self.fit_intercept and h_sum > 0:
+            A = A - (h @ A) / h_sum          # centred: orthogonal to 1 in h
+        root = np.sqrt(h)
+        # min over lam of ||(theta - h A lam) / sqrt(h)||: theta's component
+        # along h A removed, keeping sum(theta) = 0
+        with np.errstate(divide="ignore", invalid="ignore"):
+            t = np.where(root > 0, theta / root, 0.0)
+        lam = np.linalg.lstsq(root[:, None] * A, t, rcond=None)[0]
         return theta - h * (A @ lam)
 
     def certificate(self, pen, cols=None):
@@ -212,15 +231,23 @@ class ProxNewton:
         (None: every feature; a restricted gap bounds the suboptimality of
         the restricted problem only), and ``v = X[:, cols]^T theta`` before
         scaling (minus the gradient, with the intercept and the unpenalised
-        features fitted)."""
-        theta = self._dual_point()
+        features fitted).  The projected features' entries of v are zero
+        up to rounding: they are zeroed when within the rounding bound of
+        their dot products, else the point is not certified (gap inf)."""
+        free = self._projected()
+        theta = self._dual_point(free)
         v = self.design.dots(theta, cols)
         idx = self.design.all if cols is None else cols
         sub = pen.restricted(idx)
         v_dual = v.copy()
-        if self.free.size:
-            # zero by the projection, up to rounding
-            v_dual[np.isin(idx, self.free)] = 0.0
+        if free.size:
+            at = np.isin(idx, free)
+            # |x_j . theta| as computed is exact to n eps sum_i |x_ij theta_i|
+            cols_at = self._free_cols[:, np.searchsorted(self.free, idx[at])]
+            bound = np.abs(cols_at).T @ np.abs(theta)
+            if np.any(np.abs(v_dual[at]) > 64 * theta.shape[0] * _EPS * bound):
+                return np.inf, v
+            v_dual[at] = 0.0
         s = sub.feasible_scale(v_dual)
         dual = self.datafit.dual(s * theta) - sub.conjugate(s * v_dual)
         primal = self.fit[0] + sub.value(self.w[idx])
@@ -266,10 +293,11 @@ class ProxNewton:
         self._newton(self.free, pen0, 1e-3 * tol_abs, max_steps)
 
     def residual(self, pen, v):
-        """The optimality residual: the largest distance of minus the
-        gradient from the penalty's subdifferential (``v`` from
-        ``certificate``), and the intercept's gradient (scikit-learn's lbfgs
-        stops when this is at most tol)."""
+        """The optimality residual: the largest distance of ``-v`` (the
+        gradient with the intercept's and the projected unpenalised
+        features' components removed, from ``certificate``) from the
+        penalty's subdifferential, and the intercept's own gradient
+        (scikit-learn's lbfgs stops when this is at most tol)."""
         res = float(np.max(pen.violation(self.w, -v), initial=0.0))
         if self.fit_intercept:
             res = max(res, abs(float(self.fit[1].sum())))

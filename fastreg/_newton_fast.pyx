@@ -75,6 +75,26 @@ cdef inline void _moments(const floating *dp, const index_t *ip, index_t start,
     out[1] = b
 
 
+cdef inline double _centred_curvature(const floating *dp, const index_t *ip,
+                                      index_t start, index_t end, const double *h,
+                                      double m, double h_sum) noexcept nogil:
+    """sum_i h_i (X[i, j] - m)^2 as a sum of non-negative terms (no
+    cancellation when the column's mean dwarfs its spread): a sparse
+    column's implicit zeros add (h_sum - sum of h over its rows) m^2."""
+    cdef double acc = 0.0, hin = 0.0, x
+    cdef index_t t
+    if ip == NULL:
+        for t in range(end - start):
+            x = dp[start + t] - m
+            acc += h[t] * x * x
+        return acc
+    for t in range(start, end):
+        x = dp[t] - m
+        acc += h[ip[t]] * x * x
+        hin += h[ip[t]]
+    return acc + max(h_sum - hin, 0.0) * m * m
+
+
 cdef inline void _move(const floating *dp, const index_t *ip, index_t start,
                        index_t end, double delta, const double *h, double *v,
                        double *d) noexcept nogil:
@@ -155,8 +175,12 @@ def newton_cd(const floating[::1] data, const index_t[::1] indices,
                 curv[k] = mom[2 * k]
                 if opts.h_sum > 0:
                     curv[k] -= mom[2 * k + 1] * mom[2 * k + 1] / opts.h_sum
-                    if curv[k] <= 1e-12 * mom[2 * k]:
-                        curv[k] = 0.0
+                    if curv[k] <= 1e-4 * mom[2 * k]:
+                        # cancellation: the column is nearly constant; its
+                        # centred curvature from a second, exact pass
+                        curv[k] = _centred_curvature(dp, ip, start, end, h,
+                                                     mom[2 * k + 1] / opts.h_sum,
+                                                     opts.h_sum)
             if opts.h_sum > 0:
                 for i in range(n):
                     V += v[i]

@@ -476,3 +476,61 @@ def test_datafit_change_is_exact_where_differences_of_values_are_not(kind):
     # the difference of two values is off by far more than the change itself
     naive = f.value(eta + d) - value
     assert abs(naive - model) > 10 * abs(f.change(eta, d) - model)
+
+
+def test_unpenalised_column_with_a_huge_mean_is_solved_and_certified():
+    # timestamps: a mean 1e6 times the spread; centring it by its mean in
+    # the normal equations loses every digit of the fit
+    rng = np.random.default_rng(17)
+    z = rng.standard_normal(200)
+    X = np.column_stack([1.7e9 + 1e3 * z, rng.standard_normal((200, 3))])
+    Xc = np.column_stack([z, X[:, 1:]])
+    y = (z + 0.5 * rng.standard_normal(200) > 0).astype(int)
+    pf = np.array([0.0, 1.0, 1.0, 1.0])
+    _, c, g, b = logistic_path(X, y, alphas=[0.01], tol=1e-6, penalty_factor=pf,
+                               return_intercept=True)
+    _, _, best = reference(Xc, y, 0.01, 1.0, pf=pf)
+    assert objective(X, y, c[:, 0], b[0], 0.01, 1.0, pf=pf) - best <= g[0] + 1e-12
+    assert c[0, 0] * 1e3 == pytest.approx(
+        logistic_path(Xc, y, alphas=[0.01], tol=1e-10, penalty_factor=pf)[1][0, 0],
+        rel=1e-5)
+
+
+def test_unpenalised_feature_held_at_a_bound_is_certified():
+    rng = np.random.default_rng(18)
+    X = rng.standard_normal((150, 4))
+    y = (-X[:, 0] + 0.5 * X[:, 1] + 0.3 * rng.standard_normal(150) > 0).astype(int)
+    pf = np.array([0.0, 1.0, 1.0, 1.0])
+    _, c, g, b = logistic_path(X, y, alphas=[0.05, 0.01], positive=True, tol=1e-8,
+                               penalty_factor=pf, return_intercept=True)
+    assert np.all(np.isfinite(g)) and c[0, 0] == 0.0
+    _, _, best = reference(X, y, 0.01, 1.0, pf=pf, lo=np.zeros(4))
+    assert objective(X, y, c[:, 1], b[1], 0.01, 1.0, pf=pf) - best <= g[1] + 1e-12
+
+
+def test_line_search_change_survives_saturated_predictions():
+    f = Binomial(np.array([1.0, 0.0]))
+    eta, d = np.array([40.0, -40.0]), np.array([-50.0, 50.0])
+    assert f.change(eta, d) == pytest.approx(f.value(eta + d) - f.value(eta), rel=1e-12)
+    g = Multinomial(np.eye(3)[[0]])
+    E, D = np.array([[40.0, 0.0, 0.0]]), np.array([[-50.0, 0.0, 0.0]])
+    assert g.change(E, D) == pytest.approx(g.value(E + D) - g.value(E), rel=1e-12)
+
+
+def test_refit_on_flipped_labels_with_warm_start_converges_quickly():
+    X, y = make(n=100, p=5, seed=19)
+    clf = LogisticRegression(C=1e4, warm_start=True).fit(X, y)
+    clf.fit(X, 1 - y)
+    cold = LogisticRegression(C=1e4).fit(X, 1 - y)
+    assert clf.n_iter_[0] <= 3 * cold.n_iter_[0]
+    np.testing.assert_allclose(clf.coef_, cold.coef_, rtol=1e-3, atol=1e-3)
+
+
+def test_zero_alpha_and_folds_missing_a_class_are_refused():
+    X, y = make(n=40, p=4)
+    with pytest.raises(ValueError, match="alphas must be > 0 for logistic models"):
+        logistic_path(X, y, alphas=[0.1, 0.0])
+    from sklearn.model_selection import KFold
+    y3 = np.r_[np.zeros(20), np.ones(18), [2, 2]].astype(int)
+    with pytest.raises(ValueError, match="every training fold must hold every class"):
+        LogisticRegressionCV(Cs=3, cv=KFold(2)).fit(X, y3)
