@@ -148,6 +148,16 @@ def _csv_y_column(target, header, n_cols):
     return j % n_cols if -n_cols <= j < n_cols else None
 
 
+def _check_target_named(target, header, path):
+    """A CLIError when --target is neither a header name nor an index."""
+    if header is not None and target is not None and target not in header:
+        try:
+            int(target)
+        except ValueError:
+            raise CLIError(f"--target {target!r} is not a column of {path}; "
+                           f"columns: {', '.join(header)}") from None
+
+
 def _load_csv(path, target, labels=False):
     with open(path, newline="") as fh:
         first = fh.readline()
@@ -166,12 +176,7 @@ def _load_csv(path, target, labels=False):
         if error is None:
             raise
         raise error from None
-    if header is not None and target is not None and target not in header:
-        try:
-            int(target)
-        except ValueError:
-            raise CLIError(f"--target {target!r} is not a column of {path}; "
-                           f"columns: {', '.join(header)}") from None
+    _check_target_named(target, header, path)
     if header is not None and target in header:
         target = str(header.index(target))
     A, target = _drop_row_numbers(path, A, header, target)
@@ -229,12 +234,7 @@ def _load_csv_labels(path, target):
     second = rows[1][1] if len(rows) > 1 else first
     header = first if (target is not None and target in first) or any(
         not _is_number(a) and _is_number(b) for a, b in zip(first, second)) else None
-    if header is not None and target is not None and target not in header:
-        try:
-            int(target)
-        except ValueError:
-            raise CLIError(f"--target {target!r} is not a column of {path}; "
-                           f"columns: {', '.join(header)}") from None
+    _check_target_named(target, header, path)
     j = (header.index(target) if header is not None and target in header
          else _column(len(first), target, "CSV"))
     body = rows[1:] if header is not None else rows
