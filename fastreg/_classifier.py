@@ -18,6 +18,20 @@ from ._validation import (KeywordHints, check_bool, check_choice, check_penalty_
 _SOLVERS = ("lbfgs", "newton-cg", "newton-cholesky", "sag", "saga", "auto")
 
 
+def validate_classes(estimator, X, y):
+    """(X, y, classes) of a classifier's fit: X dense or CSC/CSR, float64 or
+    float32; y class labels of at least two classes."""
+    X, y = validate_data(estimator, X, y, accept_sparse=["csc", "csr"],
+                         dtype=[np.float64, np.float32], order=None)
+    check_classification_targets(y)
+    classes = np.unique(y)
+    if classes.shape[0] < 2:
+        raise ValueError(
+            "This solver needs samples of at least 2 classes in the data, but "
+            f"the data contains only one class: {classes[0]!r}")
+    return X, y, classes
+
+
 def class_sample_weight(class_weight, y, sample_weight):
     """Each sample's weight: ``sample_weight`` (ones by default) times its
     class's weight, 'balanced' computed from the weighted class totals as
@@ -147,21 +161,7 @@ class LogisticRegression(KeywordHints, ClassifierMixin, BaseEstimator):
         self : object
         """
         C, l1_ratio = self._check_params()
-        X, y = validate_data(self, X, y, accept_sparse=["csc", "csr"],
-                             dtype=[np.float64, np.float32], order=None)
-        n, p = X.shape
-        check_classification_targets(y)
-        classes = np.unique(y)
-        if classes.shape[0] < 2:
-            raise ValueError(
-                "This solver needs samples of at least 2 classes in the data, but "
-                f"the data contains only one class: {classes[0]!r}")
-        K = classes.shape[0]
-        if K > 2 and self.penalty_factor is not None and \
-                np.any(np.asarray(self.penalty_factor) == 0):
-            raise ValueError("penalty_factor must be > 0 for every feature with more "
-                             "than two classes (unpenalised features are not "
-                             "implemented for the multinomial model)")
+        X, y, classes = validate_classes(self, X, y)
         return self._fit_checked(X, y, sample_weight, C, l1_ratio, classes)
 
     def _check_params(self):
@@ -377,9 +377,7 @@ class LogisticRegressionCV(KeywordHints, ClassifierMixin, BaseEstimator):
             raise ValueError(f"l1_ratios must be values in [0, 1], got {self.l1_ratios!r}")
         template = self._model()
         template._check_params()
-        X, y = validate_data(self, X, y, accept_sparse=["csc", "csr"],
-                             dtype=[np.float64, np.float32], order=None)
-        check_classification_targets(y)
+        X, y, _ = validate_classes(self, X, y)
         sw = class_sample_weight(self.class_weight, y, sample_weight)
         scorer = check_scoring(template, scoring=self.scoring or "accuracy")
         folds = list(check_cv(self.cv, y, classifier=True).split(X, y))

@@ -8,13 +8,12 @@ grid points exactly as ``ElasticNetPath`` does by default.
 """
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin
-from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ._logistic import classifier_path
 from ._path import one_thread, warn_not_converged
 from ._path_estimator import interpolation_weights
-from ._classifier import class_sample_weight
+from ._classifier import class_sample_weight, validate_classes
 from ._validation import KeywordHints, check_penalty_factor
 
 
@@ -160,14 +159,7 @@ class LogisticPath(KeywordHints, ClassifierMixin, BaseEstimator):
         -------
         self : object
         """
-        X, y = validate_data(self, X, y, accept_sparse=["csc", "csr"],
-                             dtype=[np.float64, np.float32], order=None)
-        check_classification_targets(y)
-        classes = np.unique(y)
-        if classes.shape[0] < 2:
-            raise ValueError(
-                "This solver needs samples of at least 2 classes in the data, but "
-                f"the data contains only one class: {classes[0]!r}")
+        X, y, _ = validate_classes(self, X, y)
         n, p = X.shape
         sw = class_sample_weight(self.class_weight, y, sample_weight)
         # (classifier_path checks every other parameter)

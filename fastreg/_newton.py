@@ -226,35 +226,26 @@ class ProxNewton:
         lam = np.linalg.lstsq(root[:, None] * A, t, rcond=None)[0]
         return theta - h * (A @ lam)
 
-    def certificate(self, pen, cols=None):
-        """(gap, v): the duality gap of the problem restricted to ``cols``
-        (None: every feature; a restricted gap bounds the suboptimality of
-        the restricted problem only), and ``v = X[:, cols]^T theta`` before
-        scaling (minus the gradient, with the intercept and the unpenalised
-        features fitted).  The projected features' entries of v are zero
-        up to rounding: they are zeroed when within the rounding bound of
-        their dot products, else the point is not certified (gap inf)."""
+    def certificate(self, pen):
+        """(gap, v): the duality gap, and ``v = X^T theta`` before scaling
+        (minus the gradient, with the intercept and the unpenalised features
+        fitted).  The projected features' entries of v are zero up to
+        rounding: they are zeroed when within the rounding bound of their
+        dot products, else the point is not certified (gap inf)."""
         free = self._projected()
         theta = self._dual_point(free)
-        v = self.design.dots(theta, cols)
-        idx = self.design.all if cols is None else cols
-        sub = pen.restricted(idx)
+        v = self.design.dots(theta)
         v_dual = v.copy()
         if free.size:
-            at = np.isin(idx, free)
             # |x_j . theta| as computed is exact to n eps sum_i |x_ij theta_i|
-            cols_at = self._free_cols[:, np.searchsorted(self.free, idx[at])]
-            bound = np.abs(cols_at).T @ np.abs(theta)
-            if np.any(np.abs(v_dual[at]) > 64 * theta.shape[0] * _EPS * bound):
+            cols = self._free_cols[:, np.searchsorted(self.free, free)]
+            bound = np.abs(cols).T @ np.abs(theta)
+            if np.any(np.abs(v_dual[free]) > 64 * theta.shape[0] * _EPS * bound):
                 return np.inf, v
-            v_dual[at] = 0.0
-        s = sub.feasible_scale(v_dual)
-        dual = self.datafit.dual(s * theta) - sub.conjugate(s * v_dual)
-        primal = self.fit[0] + sub.value(self.w[idx])
-        return max(primal - dual, 0.0), v
-
-    def objective(self, pen):
-        return self.fit[0] + pen.value(self.w)
+            v_dual[free] = 0.0
+        s = pen.feasible_scale(v_dual)
+        dual = self.datafit.dual(s * theta) - pen.conjugate(s * v_dual)
+        return max(self.fit[0] + pen.value(self.w) - dual, 0.0), v
 
     # ---------------------------------------------------------------- solving
     def _working_set(self, pen, v, size):
