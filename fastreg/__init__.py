@@ -23,6 +23,7 @@ from ._ridge import Ridge, RidgeCV, ridge_path
 from ._logistic import logistic_path
 from ._classifier import LogisticRegression, LogisticRegressionCV
 from ._logistic_path_estimator import LogisticPath
+from ._distributed import svmlight_blocks
 
 __version__ = "0.1.0"
 
@@ -32,6 +33,7 @@ __all__ = [
     "LassoPath", "ElasticNetPath",
     "Ridge", "RidgeCV", "ridge_path",
     "logistic_path", "LogisticRegression", "LogisticRegressionCV", "LogisticPath",
+    "svmlight_blocks",
     "config_context", "get_config", "set_config",
     "__version__",
 ]

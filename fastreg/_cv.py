@@ -9,6 +9,7 @@ copy of X), or, for tall dense X, with its Gram matrix cut from one shared
 by every fold (``FoldGrams``); ``fold_strategy='auto'`` picks what measured
 faster.
 """
+import dataclasses
 import numbers
 import warnings
 from collections import namedtuple
@@ -22,6 +23,7 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import check_cv
 from threadpoolctl import threadpool_limits
 
+from ._distributed import is_dask_array
 from ._estimators import LinearPredictMixin
 from ._path import _LONG_PATH, compute_path, enet_path, lasso_path, warn_not_converged
 from ._path_estimator import (alpha_grid, blend, check_bool, check_gamma,
@@ -522,6 +524,8 @@ class ElasticNetCV(LinearPredictMixin, RegressorMixin, BaseEstimator):
         l1_ratios = self._l1_ratios()
         gammas = self._gammas()
         grid = resolve_grid_size(self.alphas, self.n_alphas)
+        if is_dask_array(X):
+            return self._fit_dask(X, y, sample_weight, groups, l1_ratios, grid)
         X, y, sw, pf = validate_fit(self, X, y, sample_weight, self.penalty_factor)
         n, p = X.shape
         folds = list(check_cv(self.cv).split(X, y, groups))
@@ -610,21 +614,8 @@ class ElasticNetCV(LinearPredictMixin, RegressorMixin, BaseEstimator):
         # (n_gammas, n_l1, n_folds, n_alphas)
         mse = np.stack([r["mse"] for r in results]).reshape(
             l1_ratios.size, n_folds, n_g, n_alphas).transpose(2, 0, 1, 3)
-        mean = mse.mean(axis=2)
-        g_min, r_min, a_min = np.unravel_index(np.argmin(mean), mean.shape)
-        a_1se = one_se_index(mean[g_min, r_min], mse[g_min, r_min], a_min)
-        a_best = a_min if self.selection_rule == "min" else a_1se
-        self.alpha_min_ = float(grids[r_min, a_min])
-        self.alpha_1se_ = float(grids[r_min, a_1se])
-        self.alpha_ = float(grids[r_min, a_best])
-        if not self._lasso:
-            self.l1_ratio_ = float(l1_ratios[r_min])
-        if gammas is not None:
-            self.gamma_ = float(gammas[g_min])
-        self.mse_path_ = np.squeeze(np.moveaxis(mse[g_min], 2, 1))
-        self.alphas_ = grids[0] if (l1_ratios.size == 1 or not isinstance(grid, int)) \
-            else grids
-        self.cv_results_ = self._cv_results(mse, grids, l1_ratios, gammas, results)
+        g_min, r_min, a_best, mean = self._choose(mse, grids, l1_ratios, gammas, results,
+                                          isinstance(grid, int))
 
         # final fit on every row (from the shared Gram matrix, if any)
         gram, Xy = grams.fold() if grams is not None and grams.built else (precompute, None)
@@ -650,6 +641,81 @@ class ElasticNetCV(LinearPredictMixin, RegressorMixin, BaseEstimator):
                   f"mean mse={mean[g_min, r_min, a_best]:.6g}, "
                   f"nonzeros={np.count_nonzero(self.coef_)}")
         return self
+
+    def _fit_dask(self, X, y, sample_weight, groups, l1_ratios, grid):
+        """fit on a row-chunked Dask X: every fold's path and the full rows'
+        path in the same distributed passes, the folds as 0/1 weights on X
+        (``fastreg._distributed``); the model is the full rows' certified
+        solution at the chosen alpha."""
+        from ._distributed import dask_paths, refuse_for_dask
+        from sklearn.model_selection import KFold
+        cv = 5 if self.cv is None else self.cv
+        if isinstance(cv, KFold) and not cv.shuffle:
+            cv = cv.get_n_splits()
+        if isinstance(cv, bool) or not isinstance(cv, numbers.Integral) or cv < 2:
+            raise ValueError("cv must be an int >= 2 or KFold(shuffle=False) with a "
+                             f"Dask X (folds are contiguous row ranges), got {cv!r}")
+        refuse_for_dask(type(self).__name__, {
+            "groups": (groups, None), "relax": (self.relax, False),
+            "precompute": (self.precompute if self.precompute is not False
+                           else "auto", "auto"),
+            "selection": (self.selection, "cyclic"),
+            "lower_bounds": (self.lower_bounds, None),
+            "upper_bounds": (self.upper_bounds, None)})
+        blocks, tracks = dask_paths(
+            X, y, l1_ratios=l1_ratios, alphas=grid, eps=self.eps, tol=self.tol,
+            max_iter=self.max_iter, fit_intercept=self.fit_intercept,
+            sample_weight=sample_weight, penalty_factor=self.penalty_factor,
+            positive=self.positive, n_folds=int(cv), progress=self.progress)
+        per = int(cv) + 1              # tracks per l1_ratio: full rows, then folds
+        full = tracks[::per]
+        folds = [t for i, t in enumerate(tracks) if i % per]
+        results = [dict(mse=(t.held_sse / t.held_W)[None, :], converged=t.converged,
+                        dual_gaps=t.gaps / t.W, coefs=t.coefs.astype(blocks.dtype),
+                        intercepts=t.intercepts if self.fit_intercept
+                        else np.zeros(t.grid.size)) for t in folds]
+        self._warn_folds(results, l1_ratios, int(cv))
+        grids = np.stack([t.grid for t in full])
+        mse = np.stack([r["mse"] for r in results]).reshape(
+            l1_ratios.size, int(cv), 1, grids.shape[1]).transpose(2, 0, 1, 3)
+        _, r_min, a_best, _ = self._choose(mse, grids, l1_ratios, None, results,
+                                           isinstance(grid, int))
+        res = full[r_min].result()
+        chosen = dataclasses.replace(
+            res, alphas=res.alphas[a_best:a_best + 1],
+            coefs=res.coefs[:, a_best:a_best + 1],
+            intercepts=res.intercepts[a_best:a_best + 1],
+            dual_gaps=res.dual_gaps[a_best:a_best + 1],
+            n_iters=res.n_iters[a_best:a_best + 1],
+            converged=res.converged[a_best:a_best + 1])
+        warn_not_converged(chosen)
+        self.coef_ = chosen.coefs[:, 0].astype(blocks.dtype)
+        self.intercept_ = float(chosen.intercepts[0]) if self.fit_intercept else 0.0
+        self.dual_gap_ = float(chosen.dual_gaps[0])
+        self.n_iter_ = int(res.n_iters[:a_best + 1].sum())
+        self.n_features_in_ = X.shape[1]
+        self.n_passes_ = blocks.passes
+        return self
+
+    def _choose(self, mse, grids, l1_ratios, gammas, results, built):
+        """alpha_ (and l1_ratio_, gamma_) from the test MSE of shape
+        (n_gammas, n_l1, n_folds, n_alphas), with the CV attributes.
+        Returns (g_min, r_min, a_best, mean MSE)."""
+        mean = mse.mean(axis=2)
+        g_min, r_min, a_min = np.unravel_index(np.argmin(mean), mean.shape)
+        a_1se = one_se_index(mean[g_min, r_min], mse[g_min, r_min], a_min)
+        a_best = a_min if self.selection_rule == "min" else a_1se
+        self.alpha_min_ = float(grids[r_min, a_min])
+        self.alpha_1se_ = float(grids[r_min, a_1se])
+        self.alpha_ = float(grids[r_min, a_best])
+        if not self._lasso:
+            self.l1_ratio_ = float(l1_ratios[r_min])
+        if gammas is not None:
+            self.gamma_ = float(gammas[g_min])
+        self.mse_path_ = np.squeeze(np.moveaxis(mse[g_min], 2, 1))
+        self.alphas_ = grids[0] if (l1_ratios.size == 1 or not built) else grids
+        self.cv_results_ = self._cv_results(mse, grids, l1_ratios, gammas, results)
+        return g_min, r_min, a_best, mean
 
     def _warn_folds(self, results, l1_ratios, n_folds):
         bad = [(i // n_folds, i % n_folds, int(np.sum(~r["converged"])),

@@ -6,6 +6,8 @@ import scipy.sparse as sp
 from sklearn.base import BaseEstimator, RegressorMixin
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from ._distributed import fit_single, is_dask_array
+from ._distributed import predict as dask_predict
 from ._path import compute_path, warn_not_converged
 from ._validation import (KeywordHints, check_bool, check_choice, check_gram,
                           check_scalar_param, validate_fit)
@@ -26,6 +28,8 @@ class LinearPredictMixin(KeywordHints):
         y : ndarray of shape (n_samples,) or (n_samples, n_targets)
         """
         check_is_fitted(self)
+        if is_dask_array(X):
+            return dask_predict(self, X)
         X = validate_data(self, X, accept_sparse=["csr", "csc"], reset=False,
                           dtype=[np.float64, np.float32])
         out = X @ np.asarray(self.coef_).T
@@ -157,6 +161,15 @@ class ElasticNet(LinearPredictMixin, RegressorMixin, BaseEstimator):
         check_choice(self.selection, "selection", ["cyclic", "random"])
         for name in ("fit_intercept", "positive", "warm_start", "copy_X"):
             check_bool(getattr(self, name), name)
+        if is_dask_array(X):
+            # row blocks on a dask.distributed cluster (fastreg._distributed)
+            return fit_single(self, X, y, sample_weight, l1_ratio, others={
+                "precompute": (self.precompute if self.precompute is not False
+                               else "auto", "auto"),
+                "warm_start": (self.warm_start, False),
+                "lower_bounds": (self.lower_bounds, None),
+                "upper_bounds": (self.upper_bounds, None),
+                "selection": (self.selection, "cyclic")})
         X, y, sw, pf = validate_fit(self, X, y, sample_weight, self.penalty_factor,
                                     multi_output=True)
         n, p = X.shape

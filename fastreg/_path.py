@@ -712,9 +712,22 @@ def enet_path(X, y, *, l1_ratio=0.5, eps=1e-3, n_alphas=100, alphas=None,
     >>> bool(np.all(coefs[:, 0] == 0))
     True
     """
+    client = params.pop("client", None)
     if params:
         _refuse_unknown(params, "enet_path")
-    if np.ndim(y) == 2:
+    from ._distributed import is_dask_array
+    if is_dask_array(X):
+        res = _dask_path(X, y, l1_ratio=l1_ratio, eps=eps, n_alphas=n_alphas,
+                         alphas=alphas, tol=tol, max_iter=max_iter,
+                         fit_intercept=fit_intercept, sample_weight=sample_weight,
+                         penalty_factor=penalty_factor, positive=positive,
+                         client=client, others={
+                             "precompute": (precompute, "auto"), "Xy": (Xy, None),
+                             "coef_init": (coef_init, None),
+                             "selection": (selection, "cyclic"),
+                             "lower_bounds": (lower_bounds, None),
+                             "upper_bounds": (upper_bounds, None)})
+    elif np.ndim(y) == 2:
         # scikit-learn's multi-task objective (see fastreg._multitask)
         from ._multitask import multitask_path
         res = multitask_path(
@@ -749,6 +762,33 @@ def enet_path(X, y, *, l1_ratio=0.5, eps=1e-3, n_alphas=100, alphas=None,
     return out
 
 
+def _dask_path(X, y, *, l1_ratio, eps, n_alphas, alphas, tol, max_iter,
+               fit_intercept, sample_weight, penalty_factor, positive, client,
+               others):
+    """``enet_path`` on a row-chunked Dask X (see ``fastreg._distributed``)."""
+    from ._distributed import dask_paths, refuse_for_dask
+    refuse_for_dask("enet_path", others)
+    l1_ratio = check_scalar_param(l1_ratio, "l1_ratio", low=0, high=1)
+    tol = check_scalar_param(tol, "tol", low=0)
+    max_iter = check_scalar_param(max_iter, "max_iter", low=1, integer=True)
+    grid = check_alphas(alphas, n_alphas)
+    if isinstance(grid, int):
+        eps = check_scalar_param(eps, "eps", low=0, low_open=True)
+        if l1_ratio == 0:
+            raise ValueError("l1_ratio must be > 0 to build an alpha grid, got 0; "
+                             "pass alphas as an array instead")
+    for name, value in (("positive", positive), ("fit_intercept", fit_intercept)):
+        if not isinstance(value, (bool, np.bool_)):
+            raise ValueError(f"{name} must be a bool, got {value!r}")
+    _, tracks = dask_paths(X, y, l1_ratios=[l1_ratio], alphas=grid, eps=eps, tol=tol,
+                           max_iter=max_iter, fit_intercept=bool(fit_intercept),
+                           sample_weight=sample_weight, penalty_factor=penalty_factor,
+                           positive=positive, client=client)
+    res = tracks[0].result()
+    warn_not_converged(res)
+    return res
+
+
 def lasso_path(X, y, **params):
     """Lasso path: :func:`enet_path` with ``l1_ratio=1``.
 
@@ -767,7 +807,7 @@ def lasso_path(X, y, **params):
     """
     if "l1_ratio" in params:
         raise ValueError("lasso_path takes no l1_ratio (it is 1); use enet_path")
-    known = set(inspect.signature(enet_path).parameters) - {"params", "l1_ratio"}
+    known = (set(inspect.signature(enet_path).parameters) - {"params", "l1_ratio"}) | {"client"}
     unknown = {k: v for k, v in params.items() if k not in known}
     if unknown:
         _refuse_unknown(unknown, "lasso_path")

@@ -14,6 +14,7 @@ class _PlainBar:
         self.total = total
         self.desc = desc
         self.n = 0
+        self.postfix = ""
         self._last = 0.0
         self._t0 = time.perf_counter()
 
@@ -23,7 +24,12 @@ class _PlainBar:
         if now - self._last >= 0.5 or self.n >= self.total:
             self._last = now
             print(f"\r{self.desc}: {self.n}/{self.total} "
-                  f"[{now - self._t0:.1f} s]", end="", file=sys.stderr, flush=True)
+                  f"[{now - self._t0:.1f} s{self.postfix}]", end="", file=sys.stderr,
+                  flush=True)
+
+    def set_postfix_str(self, s):
+        """Text shown after the counter (tqdm's method of that name)."""
+        self.postfix = f", {s}"
 
     def close(self):
         print(file=sys.stderr, flush=True)
@@ -37,6 +43,9 @@ class _PlainBar:
 
 class _NoBar:
     def update(self, k=1):
+        pass
+
+    def set_postfix_str(self, s):
         pass
 
     def close(self):
