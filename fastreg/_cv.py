@@ -417,6 +417,11 @@ class ElasticNetCV(LinearPredictMixin, RegressorMixin, BaseEstimator):
     n_iter_ : int
         Epochs of the final fit.
     n_features_in_ : int
+    n_passes_ : int
+        Only for a Dask X: distributed passes over X made by the fit (every
+        fold and the full rows share them).  The final model is then the
+        full rows' certified path solution at ``alpha_``; the folds must be
+        KFold's without shuffling (``cv`` an int).
 
     Examples
     --------

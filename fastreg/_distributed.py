@@ -28,6 +28,7 @@ to the working set (one Gram pass) and are solved and certified again.
 The gap rule is the in-memory path's: ``gap <= tol * sum_i sw_i y_c,i^2``
 (kernel scale), with the same dual points (``_cd_fast.dual_gap``).
 """
+import functools
 import warnings
 from dataclasses import dataclass, field
 
@@ -43,15 +44,22 @@ from ._progress import progress_bar
 
 # alphas certified by one pass: the first batch, and the bounds it adapts in
 # (doubled after a batch certified at the first try, halved after a repair)
-_BATCH = 5
+_BATCH = 8
 _BATCH_MIN, _BATCH_MAX = 2, 25
 # a feature is fetched ahead when its predicted entry l1 is within this
 # factor of the batch's last l1 (misses cost a repair: two passes)
-_AHEAD = 0.9
+_AHEAD = 0.8
 # the working set's own gap must reach this share of the tolerance, so that
 # the certificate's extra terms (features outside it) fit in the rest
 _INNER = 0.3
+# a working set's solve updates the features nonzero or within this factor
+# of their constraint, widened until the whole set's gap is reached
+_NEAR = 0.7
 _REPAIRS = 8      # repair rounds per batch before its alphas are given up
+# a certificate sends the client the correlations of the features within
+# this factor of their constraint (and the working set's): the others can
+# neither violate nor be predicted to enter within a batch
+_KEEP = 0.25
 
 
 def is_dask_array(X):
@@ -185,6 +193,39 @@ def _certify_block(xb, yb, swb, start, shared):
     return U, sums
 
 
+def _certificate_summary(total, shared):
+    """On a worker, the certificate's total cut to what the client needs:
+    per track, the features ``idx`` of its working set, those within
+    _KEEP of their constraint at any alpha of the batch (the violators and
+    the features about to enter) and each alpha's largest |u_j| / pf_j,
+    with their correlations; the sums as they are.  The client thus gets
+    O(|idx|) numbers per alpha instead of one per feature."""
+    U, sums = total
+    pf = shared["pf"][:, None]
+    out, col = [], 0
+    for cand, part, l1 in zip(shared["cands"], sums, shared["l1"]):
+        if cand is None:
+            out.append(None)
+            continue
+        k = cand[1].shape[1]
+        Uk = U[:, col:col + k]
+        col += k
+        ratio = (np.maximum(Uk, 0.0) if shared["positive"] else np.abs(Uk)) / pf
+        keep = np.any(ratio >= _KEEP * l1[None, :], axis=1)
+        keep[cand[0]] = True
+        keep[np.argmax(ratio, axis=0)] = True
+        idx = np.flatnonzero(keep)
+        out.append((idx, Uk[idx], part))
+    return out
+
+
+def _combine_all(combine, finish, shared, *parts):
+    """The parts combined pairwise in turn, then ``finish(total, shared)``
+    when given."""
+    total = functools.reduce(combine, parts)
+    return total if finish is None else finish(total, shared)
+
+
 def _add(a, b):
     """Elementwise sum of two nested answers (None stays None)."""
     if a is None:
@@ -259,23 +300,21 @@ class RowBlocks:
             groups.setdefault(holders[0], []).append(i)
         return list(groups.values())
 
-    def run(self, fn, shared, combine=_add):
+    def run(self, fn, shared, combine=_add, finish=None):
         """One distributed pass: ``fn`` on every block, answers combined on
-        the workers (first among the blocks of one worker), the total
-        returned.  Ctrl-C cancels it."""
+        the workers (first among the blocks of one worker), then
+        ``finish(total, shared)`` there too when given; the result returned.
+        Ctrl-C cancels it."""
         import dask
         shared = dask.delayed(shared, pure=False) if shared is not None else None
-
-        def tree(parts):
-            while len(parts) > 1:
-                parts = [dask.delayed(combine, pure=False)(parts[i], parts[i + 1])
-                         if i + 1 < len(parts) else parts[i]
-                         for i in range(0, len(parts), 2)]
-            return parts[0]
-
-        total = tree([tree([dask.delayed(fn, pure=False)(*self.parts[i][:3],
-                                                          int(self.parts[i][3]), shared)
-                            for i in group]) for group in self._groups()])
+        task = dask.delayed(_combine_all, pure=False)
+        # three levels: the blocks, their sum on each worker, the total
+        total = task(combine, finish, shared, *[
+            task(combine, None, None, *[
+                dask.delayed(fn, pure=False)(*self.parts[i][:3], int(self.parts[i][3]),
+                                             shared)
+                for i in group])
+            for group in self._groups()])
         future = self.client.compute(total)
         self.passes += 1
         try:
@@ -322,6 +361,7 @@ class Track:
         self.pending = None
 
     def penalties(self, i):
+        """Kernel-scale (l1, l2) of alpha i (an index or a slice)."""
         a = self.grid[i]
         return a * self.l1_ratio * self.W, a * (1.0 - self.l1_ratio) * self.W
 
@@ -370,52 +410,74 @@ class Track:
         m = self.S.size
         w = self.coefs[self.S, lo - 1].copy() if lo > 0 else np.zeros(m)
         C = np.zeros((m, hi - lo))
-        q, pf = self.q[self.S], self.pf[self.S]
-        ws = np.arange(m, dtype=np.int32)
-        col = np.arange(m, dtype=np.int64)
         for c, i in enumerate(range(lo, hi)):
-            l1, l2 = self.penalties(i)
             if m:
-                H = q - self.G @ w
-                qw = float(q @ w)
-                scal = np.array([0.0, self.yy - qw,
-                                 self.yy - 2.0 * qw + float(w @ (self.G @ w)), self.W])
-                opts = dict(l1=l1, l2=l2, positive=self.positive,
-                            max_epochs=self.max_iter, tol=self.inner * self.tol_abs,
-                            check_every=10, dw_tol=self.tol)
-                epochs, _ = _cd_fast.cd_gram(self.G, q, pf, w, H, scal, ws, opts,
-                                             np.empty((0, 0)), col)
-                self.epochs[i] += epochs
+                self.epochs[i] += self._solve_one(w, *self.penalties(i))
             C[:, c] = w
         b = self.ybar - self.mu[self.S] @ C
         self.pending = (lo, hi, C, b)
         return self.S.astype(np.int64), C, b, self.ybar
 
-    def certify(self, U, sums):
-        """Gaps of the pending candidates from their certificate; the
-        certified prefix is accepted.  Returns the features that violate
-        the optimality conditions at the alphas that missed (empty when all
-        were certified)."""
+    def _solve_one(self, w, l1, l2):
+        """w (in place) solving one alpha on the working set, to its gap
+        target: coordinate descent over the features that are nonzero or
+        near their constraint (most of the working set was fetched ahead
+        and stays at zero), widened until the whole set's gap is reached.
+        Returns the epochs."""
+        G, q, pf = self.G, self.q[self.S], self.pf[self.S]
+        every = np.arange(self.S.size, dtype=np.int32)
+        col = np.arange(self.S.size, dtype=np.int64)
+        target = self.inner * self.tol_abs
+        epochs = 0
+        while True:
+            Gw = G @ w
+            H = q - Gw
+            qw = float(q @ w)
+            scal = np.array([0.0, self.yy - qw, self.yy - 2.0 * qw + float(w @ Gw),
+                             self.W])
+            gap = _cd_fast.dual_gap(w, H, pf, every, l1, l2, self.positive,
+                                    scal[1], scal[2], scal[2])
+            if epochs and gap <= target or epochs >= self.max_iter:
+                return epochs
+            ws = np.flatnonzero((w != 0) | (self._t(H) >= _NEAR * l1 * pf))
+            opts = dict(l1=l1, l2=l2, positive=self.positive,
+                        max_epochs=self.max_iter - epochs, tol=target,
+                        check_every=10, dw_tol=self.tol)
+            done, _ = _cd_fast.cd_gram(G, q, pf, w, H, scal, ws.astype(np.int32),
+                                       opts, np.empty((0, 0)), col)
+            epochs += max(int(done), 1)
+
+    def certify(self, idx, U, sums):
+        """Gaps of the pending candidates from their certificate (the
+        correlations ``U`` of the features ``idx``: see
+        ``_certificate_summary``); the certified prefix is accepted.
+        Returns the features that violate the optimality conditions at the
+        alphas that missed (empty when all were certified)."""
         lo, hi, C, b = self.pending
         self.pending = None
         s, A, B, sse = sums
-        U = U - self.mu[:, None] * s[None, :]          # centred: Xc^T S R
-        w = np.zeros(self.q.shape[0])
-        viol = np.zeros(self.q.shape[0], dtype=bool)
+        U = U - self.mu[idx, None] * s[None, :]          # centred: Xc^T S R
+        on = self.norms[idx] > 0
+        idx_on = idx[on].astype(np.int32)
+        p = self.q.shape[0]
+        w = np.zeros(p)
+        viol = np.zeros(p, dtype=bool)
         first_bad = hi
         for c, i in enumerate(range(lo, hi)):
             l1, l2 = self.penalties(i)
             w[:] = 0.0
             w[self.S] = C[:, c]
-            u = U[:, c]
-            gap = _cd_fast.dual_gap(w, np.ascontiguousarray(u[self.active]), self.pf,
-                                    self.active, l1, l2, self.positive,
-                                    float(A[c]), float(B[c]), float(B[c]))
+            # (the features left out are far inside their constraint: they
+            # would add nothing to the gap)
+            gap = _cd_fast.dual_gap(w, np.ascontiguousarray(U[on, c]), self.pf, idx_on,
+                                    l1, l2, self.positive, float(A[c]), float(B[c]),
+                                    float(B[c]))
             self.coefs[:, i] = w
             self.intercepts[i] = b[c]
             self.gaps[i] = gap
             self.held_sse[i] = sse[c]
-            t = self._t(u)
+            t = np.zeros(p)
+            t[idx] = self._t(U[:, c])
             if gap <= self.tol_abs and i < first_bad:
                 self.converged[i] = True
                 self.seen = (self.seen + [(l1, t)])[-2:]
@@ -425,8 +487,10 @@ class Track:
             viol |= t > l1 * self.pf
         self.done = first_bad
         if first_bad < hi:
-            near = self._t(U[:, hi - lo - 1])
-            viol |= near >= _AHEAD * self.penalties(hi - 1)[0] * self.pf
+            near = np.zeros(p, dtype=bool)
+            near[idx] = self._t(U[:, -1]) >= _AHEAD * self.penalties(hi - 1)[0] * \
+                self.pf[idx]
+            viol |= near
         return self._open(viol)
 
     def give_up(self, hi):
@@ -494,38 +558,38 @@ def run_tracks(blocks, tracks, edges=None, progress=False):
         i = 0
         while i < k_total:
             hi = min(k_total, i + batch)
-            _fetch(blocks, tracks, shared_tracks,
-                   [t.entrants(hi - 1) for t in tracks])
-            repaired = False
+            _fetch(blocks, tracks, shared_tracks, [t.entrants(hi - 1) for t in tracks])
+            early = False         # an alpha in the batch's first half missed
             for _ in range(_REPAIRS + 1):
                 todo = [t for t in tracks if t.done < hi]
                 if not todo:
                     break
                 cands = [t.solve(t.done, hi) if t.done < hi else None for t in tracks]
-                U, sums = blocks.run(_certify_block,
-                                     dict(tracks=shared_tracks, cands=cands))
-                col, adds = 0, []
-                for t, cand, s in zip(tracks, cands, sums):
-                    if cand is None:
+                l1s = [None if c is None else t.penalties(slice(t.done, hi))[0]
+                       for t, c in zip(tracks, cands)]
+                summary = blocks.run(_certify_block, dict(
+                    tracks=shared_tracks, cands=cands, l1=l1s, pf=tracks[0].pf,
+                    positive=tracks[0].positive), finish=_certificate_summary)
+                adds = []
+                for t, part in zip(tracks, summary):
+                    if part is None:
                         adds.append(np.empty(0, dtype=np.int64))
                         continue
-                    k = cand[1].shape[1]
-                    adds.append(t.certify(U[:, col:col + k], s))
-                    col += k
+                    adds.append(t.certify(*part))
                     if t.done < hi and adds[-1].size == 0:
                         # nothing outside violates: the working set's own
                         # solve was not tight enough
                         t.inner *= 0.1
                 if all(t.done >= hi for t in tracks):
                     break
-                repaired = True
+                early |= min(t.done for t in tracks) < i + (hi - i) // 2
                 _fetch(blocks, tracks, shared_tracks, adds)
             else:
                 for t in tracks:
                     t.give_up(hi)
             bar.set_postfix_str(f"{blocks.passes} passes")
             bar.update(hi - i)
-            batch = max(batch // 2, _BATCH_MIN) if repaired else \
+            batch = max(batch // 2, _BATCH_MIN) if early else \
                 min(2 * batch, _BATCH_MAX)
             i = hi
 

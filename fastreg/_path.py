@@ -621,11 +621,15 @@ def enet_path(X, y, *, l1_ratio=0.5, eps=1e-3, n_alphas=100, alphas=None,
 
     Parameters
     ----------
-    X : {ndarray, sparse matrix} of shape (n_samples, n_features)
+    X : {ndarray, sparse matrix, dask.array.Array} of shape (n_samples, n_features)
         Training data, float64 or float32 (the output follows the dtype).
         Fortran-ordered dense and CSC are used without a copy; C-ordered
         dense is copied to Fortran order and CSR to CSC, unless the Gram
-        form is chosen (see ``precompute``), which never copies X.
+        form is chosen (see ``precompute``), which never copies X.  A Dask
+        array chunked by rows is solved on its cluster without gathering it
+        (``fastreg._distributed``; y and ``sample_weight`` then as Dask
+        arrays of the same row chunks, or NumPy arrays; the current
+        ``dask.distributed`` client, or ``client=`` in ``params``).
     y : ndarray of shape (n_samples,) or (n_samples, n_targets)
         Target.  A 2-D y solves scikit-learn's multi-task objective (the
         group penalty ``sum_j ||W[:, j]||_2`` over the targets, see
