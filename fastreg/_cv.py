@@ -676,9 +676,12 @@ class ElasticNetCV(LinearPredictMixin, RegressorMixin, BaseEstimator):
         full = tracks[::per]
         folds = [t for i, t in enumerate(tracks) if i % per]
         results = [dict(mse=(t.held_sse / t.held_W)[None, :], converged=t.converged,
-                        dual_gaps=t.gaps / t.W, coefs=t.coefs.astype(blocks.dtype),
-                        intercepts=t.intercepts if self.fit_intercept
-                        else np.zeros(t.grid.size)) for t in folds]
+                        dual_gaps=t.gaps / t.W) for t in folds]
+        if self.store_fold_paths:
+            for r, t in zip(results, folds):
+                r["coefs"] = t.result().coefs
+                r["intercepts"] = t.intercepts if self.fit_intercept \
+                    else np.zeros(t.grid.size)
         self._warn_folds(results, l1_ratios, int(cv))
         grids = np.stack([t.grid for t in full])
         mse = np.stack([r["mse"] for r in results]).reshape(

@@ -3,8 +3,9 @@
 The workers hold X's row blocks (with y and the weights); the client holds
 O(p) vectors, each working set's Gram block and its coefficients.  Every
 distributed *pass* maps one function over the row blocks and sums the
-blocks' answers on the workers (a tree of pairwise sums), so only the total
-reaches the client.  ``RowBlocks.passes`` counts them.  Three passes:
+blocks' answers on the workers (on each worker, then across them), so only
+the total reaches the client.  ``RowBlocks.passes`` counts them.  Three
+passes:
 
 - ``_moments_block``: weighted means, centred squared norms and centred
   cross-products with y (merged exactly by Chan's rule, not by raw sums);
@@ -13,7 +14,8 @@ reaches the client.  ``RowBlocks.passes`` counts them.  Three passes:
 - ``_certify_block``: for a batch of alphas, each candidate's residual
   formed on the block from the working set's coefficients, its correlation
   with every feature and the sums the duality gap needs (and a CV fold's
-  held-out error).  The residual is never sent anywhere.
+  held-out error), cut on the workers to the features near their
+  constraint (``_certificate_summary``).  The residual is never sent.
 
 A *track* is one path on one weighting of the rows: the user's weights,
 or those of a cross-validation fold's training rows (0/1 masks on the same
@@ -30,7 +32,7 @@ The gap rule is the in-memory path's: ``gap <= tol * sum_i sw_i y_c,i^2``
 """
 import functools
 import warnings
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 import scipy.sparse as sp
@@ -43,7 +45,7 @@ from ._problems import entry_l1
 from ._progress import progress_bar
 
 # alphas certified by one pass: the first batch, and the bounds it adapts in
-# (doubled after a batch certified at the first try, halved after a repair)
+# (doubled after each batch, halved after one whose first half missed)
 _BATCH = 8
 _BATCH_MIN, _BATCH_MAX = 2, 25
 # a feature is fetched ahead when its predicted entry l1 is within this
@@ -125,7 +127,8 @@ def _moments_block(xb, yb, swb, start, shared):
     Myy = np.sum(train * yc ** 2, axis=0)
     Cxy = np.asarray(xb.T @ (train * yc)).T
     data = xb.data if sp.issparse(xb) else xb
-    finite = bool(np.all(np.isfinite(data)) and np.all(np.isfinite(yb)))
+    finite = bool(np.all(np.isfinite(data)) and np.all(np.isfinite(yb))
+                  and (swb is None or np.all(np.isfinite(swb))))
     low = float(np.min(swb)) if swb is not None and len(swb) else 0.0
     return dict(W=W, mx=mx, my=my, Mxx=Mxx, Myy=Myy, Cxy=Cxy, low=low,
                 finite=finite)
@@ -290,10 +293,7 @@ class RowBlocks:
         """Block indices grouped by the worker that holds X's block (when X
         is persisted), so that answers are summed where they are made: one
         transfer per worker instead of one per block."""
-        try:
-            where = self.client.who_has(self.X)
-        except Exception:          # not persisted, or a scheduler without it
-            where = {}
+        where = self.client.who_has(self.X)        # {} when not persisted
         groups = {}
         for i, key in enumerate(self.keys):
             holders = where.get(key) or (None,)
@@ -342,16 +342,20 @@ class Track:
     max_iter: int
     held_W: float = 0.0
     dtype: object = np.float64    # of the coefficients returned
-    S: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=np.int64))
-    G: np.ndarray = field(default_factory=lambda: np.empty((0, 0), order="F"))
-    done: int = 0             # alphas certified (or given up) so far
-    seen: list = field(default_factory=list)   # [(l1, t)] of the last certificates
 
     def __post_init__(self):
-        k, p = self.grid.shape[0], self.q.shape[0]
+        k = self.grid.shape[0]
         self.tol_abs = self.tol * self.yy
-        self.active = np.flatnonzero(self.norms > 0).astype(np.int32)
-        self.coefs = np.zeros((p, k))
+        # the state the batches advance: the working set (features in the
+        # order they entered) and its Gram block, the alphas done, the last
+        # two certified (l1, |correlations|) for predicting entrants
+        self.S = np.empty(0, dtype=np.int64)
+        self.G = np.empty((0, 0), order="F")
+        self.done = 0
+        self.seen = []
+        # per alpha: coefficients on the working set of its time (a prefix
+        # of S: it only grows), intercept, gap, epochs, held-out error
+        self.sol = [np.empty(0)] * k
         self.intercepts = np.zeros(k)
         self.gaps = np.full(k, np.inf)
         self.epochs = np.zeros(k, dtype=np.int64)
@@ -408,7 +412,9 @@ class Track:
         lo..hi-1, each from the previous one's solution.  Returns the
         candidates (S, C, b, ybar) for the certificate pass."""
         m = self.S.size
-        w = self.coefs[self.S, lo - 1].copy() if lo > 0 else np.zeros(m)
+        w = np.zeros(m)
+        if lo > 0:
+            w[:self.sol[lo - 1].size] = self.sol[lo - 1]
         C = np.zeros((m, hi - lo))
         for c, i in enumerate(range(lo, hi)):
             if m:
@@ -457,22 +463,23 @@ class Track:
         self.pending = None
         s, A, B, sse = sums
         U = U - self.mu[idx, None] * s[None, :]          # centred: Xc^T S R
+        # the gap over idx (the features left out are far inside their
+        # constraint: they would add nothing), on arrays aligned with it
         on = self.norms[idx] > 0
-        idx_on = idx[on].astype(np.int32)
+        U_on, pf_on = np.ascontiguousarray(U[on]), self.pf[idx[on]]
+        local = np.arange(U_on.shape[0], dtype=np.int32)
+        where = np.searchsorted(idx[on], self.S)          # S's places (S in idx)
         p = self.q.shape[0]
-        w = np.zeros(p)
         viol = np.zeros(p, dtype=bool)
         first_bad = hi
         for c, i in enumerate(range(lo, hi)):
             l1, l2 = self.penalties(i)
-            w[:] = 0.0
-            w[self.S] = C[:, c]
-            # (the features left out are far inside their constraint: they
-            # would add nothing to the gap)
-            gap = _cd_fast.dual_gap(w, np.ascontiguousarray(U[on, c]), self.pf, idx_on,
+            w = np.zeros(U_on.shape[0])
+            w[where] = C[:, c]
+            gap = _cd_fast.dual_gap(w, np.ascontiguousarray(U_on[:, c]), pf_on, local,
                                     l1, l2, self.positive, float(A[c]), float(B[c]),
                                     float(B[c]))
-            self.coefs[:, i] = w
+            self.sol[i] = C[:, c].copy()
             self.intercepts[i] = b[c]
             self.gaps[i] = gap
             self.held_sse[i] = sse[c]
@@ -499,11 +506,13 @@ class Track:
         self.done = hi
 
     def result(self):
-        from ._path import PathResult
-        return PathResult(self.grid, self.coefs.astype(self.dtype, copy=False),
-                          self.intercepts,
-                          self.gaps / self.W, self.epochs, self.converged,
-                          self.tol_abs / self.W)
+        """The path as the in-memory engine returns it (user scale)."""
+        from ._path import PathResult, lazy_zeros
+        coefs = lazy_zeros((self.q.shape[0], self.grid.shape[0]), self.dtype)
+        for i, w in enumerate(self.sol):
+            coefs[self.S[:w.size], i] = w
+        return PathResult(self.grid, coefs, self.intercepts, self.gaps / self.W,
+                          self.epochs, self.converged, self.tol_abs / self.W)
 
 
 def track_moments(blocks, tracks, fit_intercept):
@@ -511,7 +520,7 @@ def track_moments(blocks, tracks, fit_intercept):
     the weights are checked on the way."""
     mom = blocks.run(_moments_block, tracks, _merge_moments)
     if not mom["finite"]:
-        raise ValueError("Input X or y contains NaN or infinity.")
+        raise ValueError("Input X, y or sample_weight contains NaN or infinity.")
     if blocks.has_weights and mom["low"] < 0:
         raise ValueError(f"sample_weight must be non-negative, got {mom['low']:g}")
     out = []
