@@ -56,7 +56,6 @@ def counted(client, n_blocks, fn):
 
 def real(name, args):
     import dask.array as da
-    import scipy.sparse as sp
     from fastreg import LassoCV, lasso_path
     from fastreg._distributed import dask_paths
     try:

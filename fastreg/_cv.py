@@ -660,6 +660,9 @@ class ElasticNetCV(LinearPredictMixin, RegressorMixin, BaseEstimator):
         if isinstance(cv, bool) or not isinstance(cv, numbers.Integral) or cv < 2:
             raise ValueError("cv must be an int >= 2 or KFold(shuffle=False) with a "
                              f"Dask X (folds are contiguous row ranges), got {cv!r}")
+        if cv > X.shape[0]:
+            raise ValueError(f"Cannot have number of splits n_splits={cv} greater "
+                             f"than the number of samples: n_samples={X.shape[0]}.")
         refuse_for_dask(type(self).__name__, {
             "groups": (groups, None), "relax": (self.relax, False),
             "precompute": (self.precompute if self.precompute is not False

@@ -30,13 +30,12 @@ to the working set (one Gram pass) and are solved and certified again.
 The gap rule is the in-memory path's: ``gap <= tol * sum_i sw_i y_c,i^2``
 (kernel scale), with the same dual points (``_cd_fast.dual_gap``).
 """
+import dataclasses
 import functools
-import warnings
 from dataclasses import dataclass
 
 import numpy as np
 import scipy.sparse as sp
-from sklearn.exceptions import ConvergenceWarning
 
 from . import _cd_fast
 from ._offsets import MAX_OFFSET_RATIO
@@ -62,6 +61,9 @@ _REPAIRS = 8      # repair rounds per batch before its alphas are given up
 # this factor of their constraint (and the working set's): the others can
 # neither violate nor be predicted to enter within a batch
 _KEEP = 0.25
+# with an intercept, a column whose spread is below this share of its mean
+# is constant (Chan's merge leaves rounding residue in its centred norm)
+_CONSTANT = 1024 * np.finfo(np.float64).eps
 
 
 def is_dask_array(X):
@@ -71,11 +73,11 @@ def is_dask_array(X):
 
 # ------------------------------------------------------------- on the workers
 
-def _row_weights(yb, swb, start, tracks):
+def _row_weights(yb, swb, start, weighting):
     """(train, held): n_b x M weights of the block's rows for each track
-    (``tracks`` = (fold ids, fold edges)); a fold's held-out rows get
+    (``weighting`` = (fold ids, fold edges)); a fold's held-out rows get
     weight 0 in ``train`` and their weight in ``held``."""
-    folds, edges = tracks
+    folds, edges = weighting
     base = np.ones(yb.shape[0]) if swb is None else np.asarray(swb, dtype=np.float64)
     train = np.repeat(base[:, None], len(folds), axis=1)
     held = np.zeros_like(train)
@@ -154,7 +156,7 @@ def _gram_block(xb, yb, swb, start, shared):
     """Per track with entrants E and working set T (E last): X[:, E]^T S
     X[:, T] over the block's rows (raw: the client centres it)."""
     xb = _as_float(xb)
-    train, _ = _row_weights(yb, swb, start, shared["tracks"])
+    train, _ = _row_weights(yb, swb, start, shared["weighting"])
     out = []
     for m, (E, T) in enumerate(shared["sets"]):
         if E is None:
@@ -174,8 +176,8 @@ def _certify_block(xb, yb, swb, start, shared):
     s: X^T s R (every feature), sum s R, sum s R (y - ybar), sum s R^2; for
     the held-out rows, the weighted sum of R^2."""
     xb, yb = _as_float(xb), np.asarray(yb, dtype=np.float64)
-    train, held = _row_weights(yb, swb, start, shared["tracks"])
-    plain = swb is None and shared["tracks"][1] is None     # every weight 1
+    train, held = _row_weights(yb, swb, start, shared["weighting"])
+    plain = swb is None and shared["weighting"][1] is None     # every weight 1
     sums, SRs = [], []
     for m, cand in enumerate(shared["cands"]):
         if cand is None:
@@ -202,7 +204,9 @@ def _certificate_summary(total, shared):
     _KEEP of their constraint at any alpha of the batch (the violators and
     the features about to enter) and each alpha's largest |u_j| / pf_j,
     with their correlations; the sums as they are.  The client thus gets
-    O(|idx|) numbers per alpha instead of one per feature."""
+    O(|idx|) numbers per alpha instead of one per feature.  The correlations
+    are uncentred (the client centres them): sum_i s_i R_i is 0 up to
+    rounding, so the choice of idx is the same."""
     U, sums = total
     pf = shared["pf"][:, None]
     out, col = [], 0
@@ -245,7 +249,6 @@ class RowBlocks:
     with the count of distributed passes made over them."""
 
     def __init__(self, X, y, sample_weight=None, client=None):
-        import dask.array as da
         if X.ndim != 2:
             raise ValueError(f"X must be 2-D, got a Dask array of shape {X.shape}")
         if X.numblocks[1] != 1:
@@ -261,23 +264,29 @@ class RowBlocks:
         self.n, self.p = int(n), int(p)
         self.dtype = np.float32 if X.dtype == np.float32 else np.float64
 
+        edges = np.concatenate([[0], np.cumsum(X.chunks[0])])
+
         def rows(v, name):
+            """v's row blocks: Dask blocks, or a NumPy v's pieces sent to
+            the cluster once (not embedded in every pass's graph)."""
             if v is None:
                 return [None] * X.numblocks[0]
-            v = v if is_dask_array(v) else da.from_array(np.asarray(v),
-                                                         chunks=(X.chunks[0],))
+            if not is_dask_array(v):
+                v = np.asarray(v)
+                if name == "sample_weight" and v.ndim == 0:
+                    v = np.full(n, float(v))
             if v.ndim != 1 or v.shape[0] != n:
-                raise ValueError(f"{name} must have shape ({n},), got {v.shape}")
+                raise ValueError(f"{name} must have shape ({n},) with a Dask X, "
+                                 f"got {v.shape}")
+            if not is_dask_array(v):
+                return client.scatter([np.ascontiguousarray(v[a:b], dtype=np.float64)
+                                       for a, b in zip(edges[:-1], edges[1:])])
             if v.chunks[0] != X.chunks[0]:
                 v = v.rechunk((X.chunks[0],))
             return list(v.to_delayed().ravel())
 
         self.X = X
         self.keys = [d.key for d in X.to_delayed().ravel()]
-        self.parts = list(zip(X.to_delayed().ravel(), rows(y, "y"),
-                              rows(sample_weight, "sample_weight"),
-                              np.concatenate([[0], np.cumsum(X.chunks[0])[:-1]])))
-        self.has_weights = sample_weight is not None
         if client is None:
             from distributed import get_client
             try:
@@ -287,6 +296,9 @@ class RowBlocks:
                     "A Dask X needs a dask.distributed client: create one "
                     "(distributed.Client(...)) or pass client=") from None
         self.client = client
+        self.parts = list(zip(X.to_delayed().ravel(), rows(y, "y"),
+                              rows(sample_weight, "sample_weight"), edges[:-1]))
+        self.has_weights = sample_weight is not None
         self.passes = 0
 
     def _groups(self):
@@ -418,18 +430,20 @@ class Track:
         C = np.zeros((m, hi - lo))
         for c, i in enumerate(range(lo, hi)):
             if m:
-                self.epochs[i] += self._solve_one(w, *self.penalties(i))
+                self.epochs[i] += self._solve_one(
+                    w, *self.penalties(i), budget=max(self.max_iter - self.epochs[i], 1))
             C[:, c] = w
         b = self.ybar - self.mu[self.S] @ C
         self.pending = (lo, hi, C, b)
         return self.S.astype(np.int64), C, b, self.ybar
 
-    def _solve_one(self, w, l1, l2):
+    def _solve_one(self, w, l1, l2, budget):
         """w (in place) solving one alpha on the working set, to its gap
         target: coordinate descent over the features that are nonzero or
         near their constraint (most of the working set was fetched ahead
-        and stays at zero), widened until the whole set's gap is reached.
-        Returns the epochs."""
+        and stays at zero), widened until the whole set's gap is reached, in
+        at most ``budget`` epochs (what max_iter leaves this alpha).  Returns
+        the epochs."""
         G, q, pf = self.G, self.q[self.S], self.pf[self.S]
         every = np.arange(self.S.size, dtype=np.int32)
         col = np.arange(self.S.size, dtype=np.int64)
@@ -443,11 +457,11 @@ class Track:
                              self.W])
             gap = _cd_fast.dual_gap(w, H, pf, every, l1, l2, self.positive,
                                     scal[1], scal[2], scal[2])
-            if epochs and gap <= target or epochs >= self.max_iter:
+            if (epochs and gap <= target) or epochs >= budget:
                 return epochs
             ws = np.flatnonzero((w != 0) | (self._t(H) >= _NEAR * l1 * pf))
             opts = dict(l1=l1, l2=l2, positive=self.positive,
-                        max_epochs=self.max_iter - epochs, tol=target,
+                        max_epochs=budget - epochs, tol=target,
                         check_every=10, dw_tol=self.tol)
             done, _ = _cd_fast.cd_gram(G, q, pf, w, H, scal, ws.astype(np.int32),
                                        opts, np.empty((0, 0)), col)
@@ -515,21 +529,27 @@ class Track:
                           self.epochs, self.converged, self.tol_abs / self.W)
 
 
-def track_moments(blocks, tracks, fit_intercept):
+def track_moments(blocks, weighting, fit_intercept):
     """(W, mu, ybar, yy, q, norms) per track from one moments pass; X, y and
     the weights are checked on the way."""
-    mom = blocks.run(_moments_block, tracks, _merge_moments)
+    mom = blocks.run(_moments_block, weighting, _merge_moments)
     if not mom["finite"]:
         raise ValueError("Input X, y or sample_weight contains NaN or infinity.")
     if blocks.has_weights and mom["low"] < 0:
         raise ValueError(f"sample_weight must be non-negative, got {mom['low']:g}")
     out = []
-    for m in range(len(tracks[0])):
+    for m, fold in enumerate(weighting[0]):
         W, mx, my = float(mom["W"][m]), mom["mx"][m], float(mom["my"][m])
         if not W > 0:
-            raise ValueError("sample_weight must have a positive sum, got 0")
+            raise ValueError(
+                "sample_weight must have a positive sum, got 0" if fold < 0 else
+                f"sample_weight must leave fold {fold}'s training rows a positive "
+                "weight, got 0")
         Mxx, Myy, Cxy = mom["Mxx"][m], float(mom["Myy"][m]), mom["Cxy"][m]
         if fit_intercept:
+            # a constant column's centred norm is merging residue: it is 0
+            constant = Mxx <= W * (_CONSTANT * mx) ** 2
+            Mxx, Cxy = np.where(constant, 0.0, Mxx), np.where(constant, 0.0, Cxy)
             spread = np.sqrt(np.maximum(Mxx, 0.0) / W)
             far = np.flatnonzero((Mxx > 0) & (np.abs(mx) > MAX_OFFSET_RATIO[np.dtype(
                 np.float64)] * spread))
@@ -561,23 +581,22 @@ def run_tracks(blocks, tracks, edges=None, progress=False):
     """Every track's path, batch by batch, sharing each pass (``edges``:
     the row edges of the CV folds, fold f = rows edges[f]..edges[f+1]-1)."""
     k_total = tracks[0].grid.shape[0]
-    shared_tracks = ([t.fold for t in tracks], edges)
+    weighting = ([t.fold for t in tracks], edges)
     batch = _BATCH
     with progress_bar(k_total, "dask path", progress) as bar:
         i = 0
         while i < k_total:
             hi = min(k_total, i + batch)
-            _fetch(blocks, tracks, shared_tracks, [t.entrants(hi - 1) for t in tracks])
+            _fetch(blocks, tracks, weighting, [t.entrants(hi - 1) for t in tracks])
             early = False         # an alpha in the batch's first half missed
-            for _ in range(_REPAIRS + 1):
-                todo = [t for t in tracks if t.done < hi]
-                if not todo:
-                    break
+            for t in tracks:
+                t.inner = _INNER
+            for round_ in range(_REPAIRS + 1):
                 cands = [t.solve(t.done, hi) if t.done < hi else None for t in tracks]
                 l1s = [None if c is None else t.penalties(slice(t.done, hi))[0]
                        for t, c in zip(tracks, cands)]
                 summary = blocks.run(_certify_block, dict(
-                    tracks=shared_tracks, cands=cands, l1=l1s, pf=tracks[0].pf,
+                    weighting=weighting, cands=cands, l1=l1s, pf=tracks[0].pf,
                     positive=tracks[0].positive), finish=_certificate_summary)
                 adds = []
                 for t, part in zip(tracks, summary):
@@ -592,10 +611,11 @@ def run_tracks(blocks, tracks, edges=None, progress=False):
                 if all(t.done >= hi for t in tracks):
                     break
                 early |= min(t.done for t in tracks) < i + (hi - i) // 2
-                _fetch(blocks, tracks, shared_tracks, adds)
-            else:
-                for t in tracks:
-                    t.give_up(hi)
+                if round_ == _REPAIRS:
+                    for t in tracks:
+                        t.give_up(hi)
+                    break
+                _fetch(blocks, tracks, weighting, adds)
             bar.set_postfix_str(f"{blocks.passes} passes")
             bar.update(hi - i)
             batch = max(batch // 2, _BATCH_MIN) if early else \
@@ -603,27 +623,16 @@ def run_tracks(blocks, tracks, edges=None, progress=False):
             i = hi
 
 
-def _fetch(blocks, tracks, shared_tracks, entrants):
+def _fetch(blocks, tracks, weighting, entrants):
     """One Gram pass for every track's entrants (none when there are none)."""
     if not any(E.size for E in entrants):
         return
     sets = [(E, np.concatenate([t.S, E])) if E.size else (None, None)
             for t, E in zip(tracks, entrants)]
-    raws = blocks.run(_gram_block, dict(tracks=shared_tracks, sets=sets))
+    raws = blocks.run(_gram_block, dict(weighting=weighting, sets=sets))
     for t, E, raw in zip(tracks, entrants, raws):
         if E.size:
             t.extend(E, raw)
-
-
-def warn_tracks(tracks, what):
-    bad = [t for t in tracks if not np.all(t.converged)]
-    if bad:
-        alphas = np.concatenate([t.grid[~t.converged] for t in bad])
-        warnings.warn(
-            f"Objective did not converge on {what} at {alphas.size} alphas "
-            f"(largest {alphas.max():.4g}): their duality gap stayed above tol "
-            "after the working set's repairs. Increase max_iter, or loosen tol.",
-            ConvergenceWarning, stacklevel=3)
 
 
 def kfold_edges(n, n_folds):
@@ -659,15 +668,15 @@ def dask_paths(X, y, *, l1_ratios, alphas, eps, tol, max_iter, fit_intercept,
     W_full = moments[0][0]
     tracks = []
     for l1_ratio in l1_ratios:
-        W, mu, ybar, yy, q, norms = moments[0]
-        amax = alpha_max_of(W, q, norms, yy, pf, l1_ratio, positive)
+        W0, _, _, yy0, q0, norms0 = moments[0]
+        amax = alpha_max_of(W0, q0, norms0, yy0, pf, l1_ratio, positive)
         if target is not None:
             grid = np.append(_warm_path(amax, target), target)
         elif isinstance(alphas, np.ndarray):
             grid = alphas
         else:
-            scale = np.max(np.sqrt(np.maximum(norms, 0.0)) / pf) * np.sqrt(yy) / \
-                (W * max(l1_ratio, 1e-300))
+            scale = np.max(np.sqrt(np.maximum(norms0, 0.0)) / pf) * np.sqrt(yy0) / \
+                (W0 * max(l1_ratio, 1e-300))
             res = np.finfo(np.float64).resolution
             grid = geometric_grid(amax, alphas, eps,
                                   res * scale if np.isfinite(scale) and scale > 0
@@ -688,8 +697,8 @@ def dask_paths(X, y, *, l1_ratios, alphas, eps, tol, max_iter, fit_intercept,
 def refuse_for_dask(function, given):
     """ValueError naming the options a Dask X does not support."""
     bad = [name for name, (value, default) in given.items()
-           if not (value is default or (isinstance(value, str) and value == default)
-                   or (isinstance(value, bool) and value == default))]
+           if not (value is default or (isinstance(value, (str, bool, np.bool_))
+                                        and value == default))]
     if bad:
         raise ValueError(f"{function} with a Dask X does not support "
                          f"{', '.join(bad)} (got {', '.join(repr(given[b][0]) for b in bad)}); "
@@ -712,7 +721,10 @@ def fit_single(est, X, y, sample_weight, l1_ratio, others):
                            penalty_factor=est.penalty_factor, positive=est.positive,
                            target=alpha)
     res = tracks[0].result()
-    warn_not_converged(res)
+    # (the warm path's alphas are the solver's business: warn on alpha only)
+    warn_not_converged(dataclasses.replace(res, **{
+        name: getattr(res, name)[..., -1:] for name in
+        ("alphas", "coefs", "intercepts", "dual_gaps", "n_iters", "converged")}))
     est.coef_ = res.coefs[:, -1].astype(blocks.dtype)
     est.intercept_ = float(res.intercepts[-1]) if est.fit_intercept else 0.0
     est.dual_gap_ = float(res.dual_gaps[-1])
@@ -726,13 +738,13 @@ def predict(est, X):
     if X.ndim != 2 or X.shape[1] != est.n_features_in_:
         raise ValueError(f"X has {X.shape[-1]} features, but {type(est).__name__} "
                          f"is expecting {est.n_features_in_} features as input")
-    coef = np.asarray(est.coef_, dtype=np.float64)
+    coef = np.asarray(est.coef_)
     return X.map_blocks(_predict_block, coef, float(est.intercept_), drop_axis=1,
-                        dtype=np.float64, meta=np.empty(0))
+                        dtype=coef.dtype, meta=np.empty(0, dtype=coef.dtype))
 
 
 def _predict_block(xb, coef, intercept):
-    return np.asarray(xb @ coef, dtype=np.float64).ravel() + intercept
+    return (np.asarray(xb @ coef).ravel() + intercept).astype(coef.dtype, copy=False)
 
 
 def svmlight_blocks(paths, n_features, *, dtype=np.float64, client=None):

@@ -19,6 +19,8 @@ import pytest
 import scipy.sparse as sp
 
 from fastreg import ElasticNet, ElasticNetCV, Lasso, LassoCV, enet_path, lasso_path
+from sklearn.exceptions import ConvergenceWarning
+
 from fastreg._objectives import enet_dual_gap, enet_objective
 
 da = pytest.importorskip("dask.array")
@@ -278,3 +280,56 @@ def test_svmlight_shards_read_on_the_workers(client, tmp_path):
     a0, c0, g0 = lasso_path(X, y, n_alphas=10, tol=1e-8, fit_intercept=True)
     np.testing.assert_allclose(a, a0, rtol=1e-12)
     np.testing.assert_allclose(c, c0, atol=1e-5)
+
+
+@pytest.mark.parametrize("layout", ["csc", "float32"])
+def test_constant_columns_layouts_and_dtypes(client, layout):
+    X, y = problem(n=600, p=30, sparse=layout == "csc", seed=8)
+    X = X.tocsc() if layout == "csc" else X.astype(np.float32)
+    if layout == "csc":
+        X = X.tolil()
+        X[:, 5] = 0.1                        # constant: its merged norm is residue
+        X = X.tocsc()
+    else:
+        X[:, 5] = 0.1
+    Xd, yd = chunked(X, [y], rows=130)
+    tol = 1e-5 if layout == "float32" else 1e-8   # (what float32 X can reach)
+    a, c, g = lasso_path(Xd, yd, n_alphas=15, tol=tol, fit_intercept=True)
+    a0, c0, g0 = lasso_path(X, y, n_alphas=15, tol=tol, fit_intercept=True)
+    assert c.dtype == c0.dtype
+    assert np.all(c[5] == 0)
+    np.testing.assert_allclose(a, a0, rtol=1e-6 if layout == "float32" else 1e-12)
+    np.testing.assert_allclose(c, c0, atol=1e-4)
+    est = Lasso(alpha=a[-1]).fit(Xd, yd)
+    assert est.coef_.dtype == X.dtype and est.predict(Xd).dtype == X.dtype
+
+
+def test_cv_without_intercept_and_positive(client):
+    X, y = problem(n=900, seed=9, offset=0.0)
+    Xd, yd = chunked(X, [y])
+    kw = dict(cv=4, n_alphas=25, tol=1e-7, fit_intercept=False, positive=True)
+    cv, ref = LassoCV(**kw).fit(Xd, yd), LassoCV(**kw).fit(X, y)
+    assert cv.alpha_ == pytest.approx(ref.alpha_, rel=1e-12)
+    assert np.all(cv.coef_ >= 0) and cv.intercept_ == 0.0
+    np.testing.assert_allclose(cv.mse_path_, ref.mse_path_, rtol=1e-3)
+
+
+def test_unconverged_alphas_warn_about_the_asked_alpha_only(client):
+    X, y = problem(n=600, seed=10)
+    Xd, yd = chunked(X, [y])
+    with pytest.warns(ConvergenceWarning, match=r"1 of 1 alpha|alpha=0\.001"):
+        Lasso(alpha=1e-3, tol=1e-12, max_iter=2).fit(Xd, yd)
+    with pytest.warns(ConvergenceWarning):
+        lasso_path(Xd, yd, n_alphas=10, tol=1e-12, max_iter=1)
+
+
+def test_numpy_targets_and_scalar_weights(client):
+    X, y = problem(n=600, seed=11)
+    Xd = chunked(X)
+    a, c, g = lasso_path(Xd, y, n_alphas=8, sample_weight=2.0, tol=1e-8)
+    a0, c0, g0 = lasso_path(X, y, n_alphas=8, tol=1e-8)
+    np.testing.assert_allclose(c, c0, atol=1e-6)
+    with pytest.raises(ValueError, match=r"y must have shape \(600,\) with a Dask X"):
+        Lasso().fit(Xd, np.c_[y, y])
+    with pytest.raises(ValueError, match="Cannot have number of splits"):
+        LassoCV(cv=5).fit(chunked(X[:3], rows=3), y[:3])
