@@ -2,7 +2,7 @@
 in-memory path, and (out of core) the client's memory.
 
     python benchmarks/dask_paths.py [pypi npm] [--rows N] [--blocks 8]
-        [--eps 0.01] [--tol 1e-4] [--cv 5] [--repeat 3]
+        [--eps 0.01] [--tol 1e-4] [--cv 5] [--repeat 3] [--busy]
     python benchmarks/dask_paths.py --out-of-core 4 [--memory-limit 1.5]
 
 Real problems (``pypi``: pypi_text from ``$FASTREG_PYPI_TSV``; ``npm``:
@@ -13,6 +13,7 @@ intercept, as benchmarks/passes.py) timed in memory (one thread) and on the
 cluster, with ``LassoCV(cv=5)`` on the cluster.  Passes are counted twice:
 by fastreg (``RowBlocks.passes``) and, independently, from the scheduler's
 task stream (tasks of fastreg's block functions / number of blocks).
+``--busy``: every timing with another process keeping one core busy.
 
 ``--out-of-core GB``: X of that many GB, dense, generated block by block on
 the workers at every pass (never persisted: each pass re-makes it), on
@@ -29,6 +30,7 @@ import warnings
 import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from passes import busy_process  # noqa: E402
 from pypi_text import load  # noqa: E402
 
 ENV = {"pypi": "FASTREG_PYPI_TSV", "npm": "FASTREG_NPM_TSV"}
@@ -155,13 +157,19 @@ def main(argv=None):
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--out-of-core", type=float, default=0.0)
     ap.add_argument("--memory-limit", type=float, default=1.5)
+    ap.add_argument("--busy", action="store_true")
     args = ap.parse_args(argv)
     warnings.simplefilter("ignore", ResourceWarning)
-    if args.out_of_core:
-        out_of_core(args)
-        return
-    for name in args.problems:
-        real(name, args)
+    busy = busy_process() if args.busy else None
+    try:
+        if args.out_of_core:
+            out_of_core(args)
+            return
+        for name in args.problems:
+            real(name, args)
+    finally:
+        if busy is not None:
+            busy.terminate()
 
 
 if __name__ == "__main__":
