@@ -102,8 +102,8 @@ class LogisticRegression(KeywordHints, ClassifierMixin, BaseEstimator):
         the penalty on every row, intercepts summing to 0).
     intercept_ : ndarray of shape (1,) or (n_classes,)
     n_iter_ : ndarray of shape (1,)
-        Proximal Newton steps, or rounds of one step per class (including
-        the warm path of a fit from zero).
+        Proximal Newton steps, or multinomial rounds of up to 5 joint
+        steps (including the warm path of a fit from zero).
     dual_gap_ : float
         The certified duality gap on ``logistic_path``'s scale.
     n_features_in_ : int
@@ -111,9 +111,9 @@ class LogisticRegression(KeywordHints, ClassifierMixin, BaseEstimator):
     Notes
     -----
     With more than two classes every feature must be penalised
-    (``penalty_factor > 0``).  The multinomial solver steps one class at a
-    time; on nearly separable data with a pure L1 penalty it converges
-    slowly (then a ``ConvergenceWarning`` says so).
+    (``penalty_factor > 0``).  On nearly separable data with little
+    regularisation the solver converges slowly (then a
+    ``ConvergenceWarning`` says so).
 
     Examples
     --------

@@ -141,6 +141,10 @@ class Multinomial:
         s = e.sum(axis=1, keepdims=True)
         return e / s, (top + np.log(s))[:, 0]
 
+    def probabilities(self, eta):
+        """The fitted class probabilities, rows of softmax(eta)."""
+        return self._softmax(eta)[0]
+
     def evaluate(self, eta):
         P, lse = self._softmax(eta)
         c = self.c[:, None]

@@ -37,6 +37,7 @@ _CD_RATIO = 3.0
 _CD_EPOCHS = 1000           # CD epochs per Newton step at most
 _ARMIJO = 1e-4              # sufficient decrease of the line search
 _HALVINGS = 40              # line-search halvings at most
+_JOINT_STEPS = 5            # multinomial steps between two certificates at most
 _EPS = np.finfo(np.float64).eps
 
 
@@ -84,11 +85,23 @@ def newton_step(design, ws, table, sub, r, h, old, fit_intercept, target,
     decrease = float(r @ d) + sub.change(old, coef)
     if not (np.isfinite(decrease) and np.all(np.isfinite(d))) or decrease >= 0:
         return None
+
+    def along(t):
+        return old + t * dw if t < 1 else coef
+
+    t = armijo(decrease, lambda t: change(t * d) + sub.change(old, along(t)))
+    return None if t is None else Step(along(t), d, db, t, evaluate(t * d), epochs,
+                                       decrease)
+
+
+def armijo(decrease, total_change):
+    """The first t in 1, 1/2, 1/4, ... whose ``total_change(t)`` (the true
+    objective's change at t times the step) is at most _ARMIJO t decrease
+    (the model's predicted change, negative); None when none is."""
     t = 1.0
     for _ in range(_HALVINGS):
-        w_t = old + t * dw if t < 1 else coef
-        if change(t * d) + sub.change(old, w_t) <= _ARMIJO * t * decrease:
-            return Step(w_t, d, db, t, evaluate(t * d), epochs, decrease)
+        if total_change(t) <= _ARMIJO * t * decrease:
+            return t
         t *= 0.5
     return None
 
@@ -322,12 +335,15 @@ class SoftmaxNewton:
     class-major in ``w``: entry k * p + j is class k, feature j), an
     intercept per class (summing to 0) and the predictor eta (n, K).
 
-    Each outer iteration takes one proximal Newton step per class, on that
-    class's working set with the others fixed: the block's exact curvature
-    is diagonal in the samples, so the binomial kernel serves it.  Every
-    feature is penalised (no pf = 0): the dual point is projected onto the
-    intercepts' constraints by column shifts that keep its rows on the
-    simplex.
+    Each step is a joint proximal Newton step over every class: coordinate
+    descent on the softmax loss's quadratic model with its K x K curvature
+    per sample (``_newton_fast.softmax_cd``), on the union of the classes'
+    working sets, then a line search on the true objective.  (One class at a
+    time with the others fixed, steps crawl where the classes' curvatures
+    couple, on nearly separable data: 2,000 x 50 with 4 classes at C = 100
+    took 4,306 rounds and 59 s without converging.)  Every feature is
+    penalised (no pf = 0): the dual point is projected onto the intercepts'
+    constraints by column shifts that keep its rows on the simplex.
     """
 
     def __init__(self, design, datafit, pf, lo, hi, fit_intercept):
@@ -398,37 +414,49 @@ class SoftmaxNewton:
         _, v = self.certificate(ElasticNetPenalty.of(0.0, 1.0, self.pf, self.lo, self.hi))
         return penalised_alpha_max(v, self.pf, self.lo, self.hi, l1_ratio)
 
-    def _class_step(self, k, pen, v, target):
-        """One proximal Newton step on class k's working set."""
-        p = self.p
-        cls = slice(k * p, (k + 1) * p)
-        sub_pen = pen.restricted(np.arange(k * p, (k + 1) * p))
-        wk = self.w[cls]
-        size = min(max(_WS_MIN, 2 * np.count_nonzero(wk)), p)
-        ws = working_set(sub_pen, v[cls], wk, self.lo[cls], self.hi[cls],
-                         self.design.norms, self.no_free, size)
+    def _joint_step(self, pen, v, target):
+        """One proximal Newton step on every class at once (see the class
+        docstring), on the union of the classes' working sets.  Returns the
+        model's predicted decrease, or None when it sees no descent."""
+        p, K = self.p, self.K
+        W = self.w.reshape(K, p).T                     # (p, K)
+        one = pen.restricted(np.arange(p))             # every class's is the same
+        lo, hi = self.lo[:p], self.hi[:p]
+        ws = np.unique(np.concatenate([
+            working_set(one, v[k * p:(k + 1) * p], W[:, k], lo, hi, self.design.norms,
+                        self.no_free, min(max(_WS_MIN, 2 * np.count_nonzero(W[:, k])), p))
+            for k in range(K)])).astype(np.int32)
         if not ws.size and not self.fit_intercept:
-            return
-        _, R, H = self.fit
+            return None
+        old = np.ascontiguousarray(W[ws])
+        coef = old.copy()
+        R = np.ascontiguousarray(self.fit[1])
+        P = self.datafit.probabilities(self.eta)
+        D = np.zeros_like(self.eta)
+        db = np.zeros(K)
+        sub = one.restricted(ws)
+        epochs = _newton_fast.softmax_cd(
+            *self.design.parts, ws, coef, one.table(ws), R, P, self.datafit.c, D, db,
+            dict(max_epochs=_CD_EPOCHS, tol=_CD_RATIO * target / (np.abs(self.w).sum() + 1),
+                 h_sum=1.0 if self.fit_intercept else 0.0))
+        self.epochs += epochs
 
-        def moved(d):
-            D = np.zeros_like(self.eta)
-            D[:, k] = d
-            return D
+        def pen_change(new):
+            return sum(sub.change(old[:, k], new[:, k]) for k in range(K))
 
-        done = newton_step(self.design, ws, sub_pen.table(ws), sub_pen.restricted(ws),
-                           np.ascontiguousarray(R[:, k]), np.ascontiguousarray(H[:, k]),
-                           wk[ws], self.fit_intercept, target,
-                           lambda d: self.datafit.change(self.eta, moved(d)),
-                           lambda d: self.datafit.evaluate(self.eta + moved(d)))
-        if done is None:
-            return
-        self.epochs += done.epochs
-        eta = self.eta.copy()
-        eta[:, k] += done.t * done.d
-        self._move_to(eta, done.evaluated)
-        self.w[k * p + ws] = done.coef
-        self.b[k] += done.t * done.db
+        step = coef - old
+        decrease = float(np.sum(R * D)) + pen_change(coef)
+        if not (np.isfinite(decrease) and np.all(np.isfinite(D))) or decrease >= 0:
+            return None
+        t = armijo(decrease, lambda t: self.datafit.change(self.eta, t * D)
+                   + pen_change(old + t * step))
+        if t is None:
+            return None
+        self._move_to(self.eta + t * D)
+        for k in range(K):
+            self.w[k * p + ws] = old[:, k] + t * step[:, k]
+        self.b += t * db
+        return -decrease
 
     def _recentre(self, pen):
         """Shift each feature's K coefficients by the common delta that
@@ -455,14 +483,18 @@ class SoftmaxNewton:
         self.eta = self.eta + self.design.matvec(shift)[:, None]
 
     def solve(self, pen, tol_abs, max_steps, tol_grad=np.inf):
-        """One alpha: a round of class steps per iteration (see ProxNewton.solve)."""
+        """One alpha: up to _JOINT_STEPS joint steps between two
+        certificates, until the model's decrease reaches the inner target
+        (see ProxNewton.solve)."""
         gap, v = self.certificate(pen)
         resid = self.residual(pen, v)
         steps = 0
         while steps < max_steps and not (gap <= tol_abs and resid <= tol_grad):
-            target = inner_target(gap, resid, tol_abs, tol_grad, self.w) / self.K
-            for k in range(self.K):
-                self._class_step(k, pen, v, target)
+            target = inner_target(gap, resid, tol_abs, tol_grad, self.w)
+            for _ in range(_JOINT_STEPS):
+                decrease = self._joint_step(pen, v, target)
+                if decrease is None or decrease <= target:
+                    break
             self._recentre(pen)
             if self.fit_intercept:
                 # the intercepts are defined up to a constant: sum 0

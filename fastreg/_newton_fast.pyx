@@ -115,6 +115,30 @@ cdef inline void _move(const floating *dp, const index_t *ip, index_t start,
             v[i] += h[i] * x
 
 
+cdef inline bint _sweep_settled(double change, double tol, bint *full) noexcept nogil:
+    """After a sweep whose largest curvature * |step| is ``change``: a full
+    sweep within tol ends the solve; a partial one (over the nonzero
+    coefficients) within tol is followed by a full one; a sweep beyond tol
+    by partial ones."""
+    if change <= tol:
+        if full[0]:
+            return True
+        full[0] = True
+    else:
+        full[0] = False
+    return False
+
+
+cdef inline int _poll(double *work) except -1 nogil:
+    """Check for Ctrl-C once SIGNAL_WORK multiply-adds were done since the
+    last check."""
+    if work[0] > SIGNAL_WORK:
+        work[0] = 0.0
+        with gil:
+            PyErr_CheckSignals()
+    return 0
+
+
 cdef inline double _coordinate(double z0, double g, double H, double a, double c,
                                double lo, double hi) noexcept nogil:
     """argmin_z g (z - z0) + H/2 (z - z0)^2 + a |z| + c/2 z^2 on [lo, hi]"""
@@ -218,16 +242,9 @@ def newton_cd(const floating[::1] data, const index_t[::1] indices,
                             # along the column centred in the metric h
                             db -= delta * mom[2 * k + 1] / opts.h_sum
                         change = max(change, curv[k] * fabs(delta))
-                if change <= opts.tol:
-                    if full:
-                        break
-                    full = True
-                else:
-                    full = False
-                if work > SIGNAL_WORK:
-                    work = 0.0
-                    with gil:
-                        PyErr_CheckSignals()
+                if _sweep_settled(change, opts.tol, &full):
+                    break
+                _poll(&work)
     finally:
         free(mom)
     return epoch, db
@@ -254,3 +271,123 @@ def column_dots(const floating[::1] data, const index_t[::1] indices,
                 work = 0.0
                 with gil:
                     PyErr_CheckSignals()
+
+
+def softmax_cd(const floating[::1] data, const index_t[::1] indices,
+               const index_t[::1] indptr, const int32_t[::1] ws,
+               double[:, ::1] coef, const double[:, ::1] pen,
+               const double[:, ::1] R, const double[:, ::1] P, const double[::1] c,
+               double[:, ::1] D, double[::1] db, NewtonOptions opts):
+    """Cyclic coordinate descent on the softmax loss's joint quadratic model.
+
+    The model of F(eta + D) - F(eta) is sum_ik R_ik D_ik + 1/2 sum_i D_i^T
+    H_i D_i with H_i = c_i (diag(P_i) - P_i P_i^T), over the coefficients
+    of the features ``ws`` in every class (coef (m, K), row k: feature
+    ws[k]; pen (m, 4): a, c, lo, hi per feature, the same in every class)
+    and, when ``opts.h_sum`` > 0, the K intercepts (steps in db).  D (n, K)
+    enters 0 and leaves as the predictor's step (the intercepts' included).
+    The gradient along (j, k) is X[:, j] @ (R[:, k] + c P[:, k] (D[:, k] - s))
+    with s_i = P_i @ D_i, kept up to date: a coordinate costs its column's
+    entries, as in ``newton_cd``.  Stops after a full sweep whose largest
+    curvature * |step| is at most opts.tol.  Returns the sweeps."""
+    cdef Py_ssize_t m = ws.shape[0], n = D.shape[0], K = D.shape[1], k, i, l, t
+    cdef const floating *dp = &data[0] if data.shape[0] else NULL
+    cdef const index_t *ip = &indices[0] if indices.shape[0] else NULL
+    cdef const index_t *pp = &indptr[0] if indptr.shape[0] else NULL
+    cdef index_t start, end
+    cdef int epoch = 0
+    cdef bint full = True
+    cdef double g, z0, z, delta, change, x, q, work = 0.0
+    if coef.shape[0] != m or coef.shape[1] != K or pen.shape[0] != m or \
+            pen.shape[1] != 4 or R.shape[0] != n or R.shape[1] != K or \
+            P.shape[0] != n or P.shape[1] != K or c.shape[0] != n or db.shape[0] != K:
+        raise ValueError("softmax_cd: coef (m, K), pen (m, 4), R, P, D (n, K), "
+                         "c (n,) and db (K,) must agree")
+    # curvature of every (feature, class) and of every intercept; s = P_i @ D_i
+    cdef double *curv = <double *> malloc(max(m * K + K + n, 1) * sizeof(double))
+    if curv == NULL:
+        raise MemoryError("softmax_cd: no memory for the curvatures")
+    cdef double *hb = curv + m * K
+    cdef double *s = hb + K
+    try:
+        with nogil:
+            for i in range(n):
+                s[i] = 0.0
+            for l in range(K):
+                hb[l] = 0.0
+                for i in range(n):
+                    hb[l] += c[i] * P[i, l] * (1.0 - P[i, l])
+            for k in range(m):
+                _span(pp, n, ws[k], &start, &end)
+                for l in range(K):
+                    q = 0.0
+                    if ip == NULL:
+                        for t in range(end - start):
+                            x = dp[start + t]
+                            q += c[t] * P[t, l] * (1.0 - P[t, l]) * x * x
+                    else:
+                        for t in range(start, end):
+                            i = ip[t]
+                            x = dp[t]
+                            q += c[i] * P[i, l] * (1.0 - P[i, l]) * x * x
+                    curv[k * K + l] = q
+            while epoch < opts.max_epochs:
+                epoch += 1
+                change = 0.0
+                if opts.h_sum > 0:
+                    for l in range(K):
+                        if hb[l] <= 0.0:
+                            continue
+                        # the intercept's model gradient, then its exact step
+                        g = 0.0
+                        for i in range(n):
+                            g += R[i, l] + c[i] * P[i, l] * (D[i, l] - s[i])
+                        delta = -g / hb[l]
+                        db[l] += delta
+                        for i in range(n):
+                            D[i, l] += delta
+                            s[i] += P[i, l] * delta
+                        change = max(change, hb[l] * fabs(delta))
+                        work += 2 * n
+                for k in range(m):
+                    _span(pp, n, ws[k], &start, &end)
+                    for l in range(K):
+                        q = curv[k * K + l]
+                        if q + pen[k, 1] <= 0.0 or (not full and coef[k, l] == 0.0):
+                            continue
+                        work += end - start
+                        g = 0.0
+                        if ip == NULL:
+                            for t in range(end - start):
+                                g += dp[start + t] * (R[t, l] + c[t] * P[t, l]
+                                                      * (D[t, l] - s[t]))
+                        else:
+                            for t in range(start, end):
+                                i = ip[t]
+                                g += dp[t] * (R[i, l] + c[i] * P[i, l] * (D[i, l] - s[i]))
+                        z0 = coef[k, l]
+                        z = _coordinate(z0, g, q, pen[k, 0], pen[k, 1], pen[k, 2],
+                                        pen[k, 3])
+                        delta = z - z0
+                        if delta == 0.0:
+                            continue
+                        coef[k, l] = z
+                        # D[:, l] += delta X[:, j];  s += delta P[:, l] X[:, j]
+                        if ip == NULL:
+                            for t in range(end - start):
+                                x = delta * dp[start + t]
+                                D[t, l] += x
+                                s[t] += P[t, l] * x
+                        else:
+                            for t in range(start, end):
+                                i = ip[t]
+                                x = delta * dp[t]
+                                D[i, l] += x
+                                s[i] += P[i, l] * x
+                        change = max(change, q * fabs(delta))
+                if _sweep_settled(change, opts.tol, &full):
+                    break
+                _poll(&work)
+    finally:
+        free(curv)
+    return epoch

@@ -385,6 +385,27 @@ def test_multinomial_against_scikit_learn_and_the_oracle(sparse, l1_ratio):
         clf.predict_proba(X), axis=1)])
 
 
+def test_multinomial_steps_are_joint_on_coupled_classes():
+    # well separated classes couple the softmax's curvature across classes:
+    # one class at a time with the others fixed, this fit took 493 rounds
+    # (2.3 s); joint steps 13 (0.65 s)
+    from sklearn.datasets import make_classification
+    X, y = make_classification(600, 20, n_informative=10, n_classes=4,
+                               n_clusters_per_class=1, class_sep=2.0, random_state=0)
+    alpha = 1.0 / 600
+    _, coefs, gaps, b = logistic_path(X, y, alphas=[alpha], tol=1e-7,
+                                      return_intercept=True)
+    clf = LogisticRegression(C=1.0, l1_ratio=1.0, tol=1e-7).fit(X, y)
+    assert clf.n_iter_[0] <= 100
+    W, b = coefs[:, :, 0], b[:, 0]
+    null = softmax_objective(X, y, np.zeros_like(W), np.log(np.bincount(y) / 600),
+                             0.0, 1.0)
+    assert gaps[0] <= 1e-7 * null
+    ours = softmax_objective(X, y, W, b, alpha, 1.0)
+    assert softmax_objective(X, y, clf.coef_, clf.intercept_, alpha, 1.0) \
+        <= ours + 2e-7 * null
+
+
 def test_multinomial_datafit_oracle():
     rng = np.random.default_rng(13)
     y = rng.integers(0, 4, 40)
