@@ -17,7 +17,7 @@ from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from fastreg import LogisticRegression, LogisticRegressionCV, enet_path, logistic_path
 from fastreg._datafits import Binomial, Multinomial, Quadratic
-from fastreg._newton import Design, ProxNewton, newton_path
+from fastreg._newton import Design, ProxNewton, newton_path, stalled
 
 
 def make(n=120, p=25, seed=0, sparse=False, dtype=np.float64, shift=0.3):
@@ -555,3 +555,17 @@ def test_zero_alpha_and_folds_missing_a_class_are_refused():
     y3 = np.r_[np.zeros(20), np.ones(18), [2, 2]].astype(int)
     with pytest.raises(ValueError, match="every training fold must hold every class"):
         LogisticRegressionCV(Cs=3, cv=KFold(2)).fit(X, y3)
+
+
+def test_a_stalled_alpha_stops_before_its_step_budget():
+    # the gap's best over the last 10 rounds against what is left to reach
+    flat = [5.0] * 11
+    assert stalled(flat, 1.0, left=89)
+    assert not stalled(flat[:10], 1.0, left=90)             # too few rounds yet
+    assert not stalled([5.0 * 0.5 ** k for k in range(11)], 1e-6, left=89)
+    # slow but steady enough for the budget left: goes on
+    slow = [5.0 - 0.05 * k for k in range(11)]
+    assert not stalled(slow, 1.0, left=89)
+    assert stalled(slow, 1.0, left=5)
+    # a gap that rose again: the best one counts (no better in 10 rounds)
+    assert stalled([5.0, 1.0] + [4.0] * 10, 0.5, left=80)
