@@ -720,6 +720,9 @@ def enet_path(X, y, *, l1_ratio=0.5, eps=1e-3, n_alphas=100, alphas=None,
     if params:
         _refuse_unknown(params, "enet_path")
     from ._distributed import is_dask_array
+    if client is not None and not is_dask_array(X):
+        raise ValueError("client is for a Dask X (dask.array.Array), got X of type "
+                         f"{type(X).__name__}")
     if is_dask_array(X):
         res = _dask_path(X, y, l1_ratio=l1_ratio, eps=eps, n_alphas=n_alphas,
                          alphas=alphas, tol=tol, max_iter=max_iter,

@@ -264,6 +264,8 @@ def test_clear_errors(client):
         lasso_path(bad, yd)
     with pytest.raises(ValueError, match="alpha must be > 0"):
         Lasso(alpha=0.0).fit(Xd, yd)
+    with pytest.raises(ValueError, match="client is for a Dask X"):
+        lasso_path(X, y, client=client)
 
 
 def test_svmlight_shards_read_on_the_workers(client, tmp_path):
