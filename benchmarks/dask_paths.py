@@ -30,7 +30,7 @@ import warnings
 import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from passes import busy_process  # noqa: E402
+from passes import busy_core  # noqa: E402
 from pypi_text import load  # noqa: E402
 
 ENV = {"pypi": "FASTREG_PYPI_TSV", "npm": "FASTREG_NPM_TSV"}
@@ -160,16 +160,12 @@ def main(argv=None):
     ap.add_argument("--busy", action="store_true")
     args = ap.parse_args(argv)
     warnings.simplefilter("ignore", ResourceWarning)
-    busy = busy_process() if args.busy else None
-    try:
+    with busy_core(args.busy):
         if args.out_of_core:
             out_of_core(args)
             return
         for name in args.problems:
             real(name, args)
-    finally:
-        if busy is not None:
-            busy.terminate()
 
 
 if __name__ == "__main__":

@@ -30,7 +30,7 @@ import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from common import measured_fastreg  # noqa: E402
-from passes import busy_process  # noqa: E402
+from passes import busy_core  # noqa: E402
 from problems import pass_time  # noqa: E402
 from pypi_text import load, load_labels  # noqa: E402
 
@@ -134,14 +134,10 @@ def main(argv=None):
             ap.error(f"problems: unknown {name!r}, choose from {sorted(ENV)}")
     from threadpoolctl import threadpool_limits
     print(measured_fastreg())
-    busy = busy_process() if args.busy else None
-    try:
-        with threadpool_limits(limits=args.threads if args.threads > 0 else None):
-            for name in args.problems:
-                run(name, args)
-    finally:
-        if busy is not None:
-            busy.terminate()
+    with busy_core(args.busy), \
+            threadpool_limits(limits=args.threads if args.threads > 0 else None):
+        for name in args.problems:
+            run(name, args)
 
 
 if __name__ == "__main__":

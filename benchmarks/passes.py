@@ -18,6 +18,7 @@ and the time ratio fastreg / peer.  All libraries run in the same process, on th
 grid and tol; BLAS/OpenMP threads are pinned with threadpoolctl.
 """
 import argparse
+import contextlib
 import os
 import sys
 import time
@@ -41,10 +42,18 @@ def run_path(lib, X, y, alphas, tol):
     return coefs
 
 
-def busy_process():
-    """Another process spinning on one core until it is terminated."""
+@contextlib.contextmanager
+def busy_core(enabled):
+    """While the block runs (when ``enabled``), another process spinning on
+    one core."""
     import subprocess
-    return subprocess.Popen([sys.executable, "-c", "while True: pass"])
+    proc = subprocess.Popen([sys.executable, "-c", "while True: pass"]) \
+        if enabled else None
+    try:
+        yield
+    finally:
+        if proc is not None:
+            proc.terminate()
 
 
 def main(argv=None):
@@ -71,15 +80,10 @@ def main(argv=None):
             print(f"({lib} not installed: skipped)")
     if "fastreg" in libs:
         print(measured_fastreg())
-    busy = busy_process() if args.busy else None
     limits = args.threads if args.threads > 0 else None
-    try:
-        with threadpool_limits(limits=limits):
-            for name in args.problems:
-                run_problem(name, libs, args)
-    finally:
-        if busy is not None:
-            busy.terminate()
+    with busy_core(args.busy), threadpool_limits(limits=limits):
+        for name in args.problems:
+            run_problem(name, libs, args)
 
 
 def run_problem(name, libs, args):
