@@ -9,7 +9,6 @@ copy of X), or, for tall dense X, with its Gram matrix cut from one shared
 by every fold (``FoldGrams``); ``fold_strategy='auto'`` picks what measured
 faster.
 """
-import dataclasses
 import numbers
 import warnings
 from collections import namedtuple
@@ -692,13 +691,7 @@ class ElasticNetCV(LinearPredictMixin, RegressorMixin, BaseEstimator):
         _, r_min, a_best, _ = self._choose(mse, grids, l1_ratios, None, results,
                                            isinstance(grid, int))
         res = full[r_min].result()
-        chosen = dataclasses.replace(
-            res, alphas=res.alphas[a_best:a_best + 1],
-            coefs=res.coefs[:, a_best:a_best + 1],
-            intercepts=res.intercepts[a_best:a_best + 1],
-            dual_gaps=res.dual_gaps[a_best:a_best + 1],
-            n_iters=res.n_iters[a_best:a_best + 1],
-            converged=res.converged[a_best:a_best + 1])
+        chosen = res.at(a_best)
         warn_not_converged(chosen)
         self.coef_ = chosen.coefs[:, 0].astype(blocks.dtype)
         self.intercept_ = float(chosen.intercepts[0]) if self.fit_intercept else 0.0

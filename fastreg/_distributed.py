@@ -30,7 +30,6 @@ to the working set (one Gram pass) and are solved and certified again.
 The gap rule is the in-memory path's: ``gap <= tol * sum_i sw_i y_c,i^2``
 (kernel scale), with the same dual points (``_cd_fast.dual_gap``).
 """
-import dataclasses
 import functools
 from dataclasses import dataclass
 
@@ -722,9 +721,7 @@ def fit_single(est, X, y, sample_weight, l1_ratio, others):
                            target=alpha)
     res = tracks[0].result()
     # (the warm path's alphas are the solver's business: warn on alpha only)
-    warn_not_converged(dataclasses.replace(res, **{
-        name: getattr(res, name)[..., -1:] for name in
-        ("alphas", "coefs", "intercepts", "dual_gaps", "n_iters", "converged")}))
+    warn_not_converged(res.at(-1))
     est.coef_ = res.coefs[:, -1].astype(blocks.dtype)
     est.intercept_ = float(res.intercepts[-1]) if est.fit_intercept else 0.0
     est.dual_gap_ = float(res.dual_gaps[-1])

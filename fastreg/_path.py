@@ -64,6 +64,15 @@ class PathResult:
     gap_tol: float              # the user-scale gap each alpha had to reach
     alpha_max: float = np.nan   # of the built grid (NaN when alphas were given)
 
+    def at(self, i):
+        """Alpha i's result alone, as a one-alpha PathResult."""
+        i = range(self.alphas.shape[0])[i]
+        one = slice(i, i + 1)
+        return dataclasses.replace(
+            self, alphas=self.alphas[one], coefs=self.coefs[:, one],
+            intercepts=self.intercepts[one], dual_gaps=self.dual_gaps[one],
+            n_iters=self.n_iters[one], converged=self.converged[one])
+
 
 def lazy_zeros(shape, dtype):
     """A zero array whose pages the OS maps only when first written.
