@@ -301,7 +301,7 @@ class _Problem:
         if u is not None and self._skipped is not None and self._skipped[ws].any():
             u = None
         self._u = None
-        self._acc = None
+        self._acc = self._known = None
         out = self._solve(ws, opts, u)
         # only coordinates of ws moved (a sort, not np.union1d: its hashing
         # cost 0.16 ms a call)
@@ -385,6 +385,10 @@ class _ResidualProblem(_Problem):
 
     screen = True        # skip provably slack features in gradient passes
     _ref = None          # (rs, offset, u) at the last full pass
+    _known = None        # (ws, u[ws]) exact at the current w, from the last solve
+    # the residual kernel's u_ws is exact at its final w (its last epoch
+    # always ends with a check that reads every column of ws)
+    kernel_u_exact = True
 
     def _approx_grad(self):
         """(u_apx, root, delta) with |u_j - u_apx_j| <= root_j delta, or None."""
@@ -433,16 +437,38 @@ class _ResidualProblem(_Problem):
         need = np.empty(self.p, dtype=np.int32)
         k = _cd_fast.screen(u_ref, root, delta, self.w, pf, 0.99 * l1, pos, bound,
                             skip.view(np.uint8), need)
-        need = need[:k]
+        need, known = need[:k], self._known
+        if known is not None:
+            # the last solve's u[ws] is exact: its columns are not read again
+            need = need[~self._mask(known[0])[need]]
         if self._cols_cost(need) > 0.5 * self._cols_cost(None):
             return self._full_pass()
         self._u = bound
         self._partial(need)
+        if known is not None:
+            bound[known[0]] = known[1]
+            skip[known[0]] = False
+            need = np.concatenate([need, known[0]])
         self._skipped, self._exact = skip, need
         return self._u
 
+    def _mask(self, feats):
+        mask = np.zeros(self.p, dtype=bool)
+        mask[feats] = True
+        return mask
+
     def _full_pass(self):
-        return self._set_reference(self._compute_grad())
+        known = self._known
+        if known is None:
+            return self._set_reference(self._compute_grad())
+        # every column but the last solve's working set, whose u is exact
+        rest = np.flatnonzero(~self._mask(known[0])).astype(np.int32)
+        out = np.empty(rest.size)
+        self._grad_cols(rest, out)
+        u = np.empty(self.p)
+        u[rest] = out
+        u[known[0]] = known[1]
+        return self._set_reference(u)
 
     def _set_reference(self, u):
         """u is exact for every feature at the current w: cache it and make
@@ -469,7 +495,7 @@ class _ResidualProblem(_Problem):
     def set_coef(self, w):
         self.w[:] = w
         self._reset_support()
-        self._acc = None
+        self._acc = self._known = None
         self.rs = self.y_c - np.asarray(self.X @ w.astype(np.float64), dtype=np.float64)
         self.scal[0] = float(np.dot(self.mu.astype(np.float64), self.w))
         self._u = None
@@ -604,6 +630,8 @@ class _ResidualProblem(_Problem):
                 u = np.zeros(self.p)
                 u[ws] = u_ws[:ws.shape[0]]
                 self._set_reference(u)
+            elif e and self.kernel_u_exact:
+                self._known = (ws.copy(), u_ws[:ws.shape[0]].copy())
             return e, gap
         # coordinate descent on the cached block, in slot space
         cache = self._cache
@@ -623,6 +651,10 @@ class _ResidualProblem(_Problem):
                                   self.scal, slots, opts, self._box_of(feats),
                                   np.arange(cache.k, dtype=np.int64))
         self._move(ws, w_s[slots], old)
+        if e and self.dtype == np.float64:
+            # the kernel keeps H = q - G w exact on ws (float32 entries of G
+            # would not be exact enough for the certificate)
+            self._known = (ws.copy(), H[slots])
         return e, gap
 
 
@@ -681,6 +713,8 @@ class _DenseProblem(_ResidualProblem):
 
     _hist = None
     extrapolate = True
+    # with dual extrapolation the kernel skips u[ws] when its gap suffices
+    kernel_u_exact = False
 
     def _solve_residual(self, ws, opts, u_ws, want_u):
         # dual extrapolation, where the gap needs no bounds or projections

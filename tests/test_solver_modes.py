@@ -196,6 +196,57 @@ def test_screened_passes_keep_the_certificate(layout, positive, monkeypatch):
     np.testing.assert_allclose(screened.coefs, full.coefs, atol=2e-3)
 
 
+@pytest.mark.parametrize("form", ["block", "residual"])
+@pytest.mark.parametrize("layout", ["F", "csc"])
+def test_gradients_a_solve_hands_on_are_exact(layout, form, monkeypatch):
+    """The gradient on a working set that an inner solve leaves behind (the
+    block's H, the residual kernel's last check) replaces reading those
+    columns again: at every certificate it must equal Xc^T S (y_c - Xc w)
+    computed by NumPy, and the path must stay certified."""
+    from fastreg import _problems
+    rng = np.random.default_rng(21)
+    n, p = 300, 1500
+    X = sp.random(n, p, density=0.05, random_state=21, format="csc",
+                  data_rvs=lambda m: rng.uniform(0.1, 1.1, m))
+    w = np.zeros(p)
+    w[:40] = rng.standard_normal(40)
+    y = X @ w + 0.3 * rng.standard_normal(n)
+    sw = rng.uniform(0.5, 2.0, n)
+    Xk = X if layout == "csc" else np.asfortranarray(X.toarray())
+    if form == "residual":
+        monkeypatch.setattr(_problems._ResidualProblem, "block_capacity", 0)
+    else:
+        monkeypatch.setattr(_problems._ResidualProblem, "block_ratio", 0.0)
+        monkeypatch.setattr(_problems._SparseProblem, "block_ratio", 0.0)
+    seen = {"known": 0}
+    grad = _problems._ResidualProblem.grad
+
+    def checked(self, l1=None):
+        known = self._known
+        u = grad(self, l1)
+        Xd = self.X.toarray() if sp.issparse(self.X) else np.asarray(self.X)
+        Xc = Xd - self.mu
+        r = self.y_c - Xc @ self.w
+        exact = Xc.T @ (self.sw * r if self.sw.size else r)
+        feats = self.all_idx if self._exact is None else self._exact
+        np.testing.assert_allclose(u[feats], exact[feats], rtol=1e-9,
+                                   atol=1e-11 * np.abs(exact).max())
+        seen["known"] += known is not None
+        return u
+
+    monkeypatch.setattr(_problems._ResidualProblem, "grad", checked)
+    res = compute_path(Xk, y, l1_ratio=0.8, n_alphas=30, eps=1e-2, tol=1e-8,
+                       sample_weight=sw, fit_intercept=True, precompute=False)
+    if layout == "csc" or form == "block":
+        assert seen["known"] > 0        # the hand-on did happen
+    assert res.converged.all()
+    bound = 1e-8 * np.sum(sw * (y - np.average(y, weights=sw)) ** 2) / n
+    for i, a in enumerate(res.alphas):
+        gap = enet_dual_gap(Xk, y, res.coefs[:, i], a, 0.8, fit_intercept=True,
+                            sample_weight=sw)
+        assert gap <= bound * 1.0001
+
+
 @pytest.mark.parametrize("tol", [1e-8, 1e-11])
 @pytest.mark.parametrize("variant", ["lasso", "enet", "weights", "positive"])
 def test_dual_extrapolation_certificate_is_valid(monkeypatch, variant, tol):
