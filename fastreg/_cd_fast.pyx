@@ -778,7 +778,8 @@ def col_norms_sparse(const floating[::1] data, const index_t[::1] indices,
 def cd_gram(const floating[::1, :] G, const floating[::1] q,
             const floating[::1] pf, floating[::1] w, double[::1] H,
             double[::1] scal, const int32_t[::1] ws, CDOptions opts,
-            const double[:, ::1] box, const int64_t[::1] col):
+            const double[:, ::1] box, const int64_t[::1] col,
+            bint whole_h=False):
     """Cyclic coordinate descent over ``ws`` on the Gram form.
 
     ``G = Xc^T S Xc`` (centred, weighted), stored by columns: the column of
@@ -786,9 +787,14 @@ def cd_gram(const floating[::1, :] G, const floating[::1] q,
     matrix with ``col = arange`` or a cache of some full columns both work,
     without copying a block.  ``q = Xc^T S y_c``; ``H`` holds the gradient
     ``q - G w`` and is kept exact on ``ws`` only, so the gap restricted to
-    ``ws`` needs no extra pass.  Returns ``(epochs, gap)``.
+    ``ws`` needs no extra pass.  ``whole_h``: every entry of H is updated
+    instead, one contiguous sweep of the column (it vectorises, where
+    updating ws alone is a gather and a scatter), which pays when ws holds
+    most of H's rows.  Returns ``(epochs, gap)``.
     """
-    cdef Py_ssize_t m = ws.shape[0], k, t, p = G.shape[0]
+    cdef Py_ssize_t m = ws.shape[0], k, t, p = G.shape[0], nh = H.shape[0]
+    cdef double *Hp = &H[0] if nh else NULL
+    cdef const floating *Gc
     cdef int32_t j
     cdef int64_t c
     cdef int epoch = 0
@@ -801,6 +807,10 @@ def cd_gram(const floating[::1, :] G, const floating[::1] q,
         free(u)
         free(diag)
         raise MemoryError("cd_gram: cannot allocate the gradient buffer")
+    if whole_h and nh > p:
+        free(u)
+        free(diag)
+        raise ValueError(f"cd_gram: H has {nh} rows, G only {p}")
     for k in range(m):
         j = ws[k]
         if not (0 <= j < p and j < col.shape[0] and 0 <= col[j] < G.shape[1]
@@ -830,8 +840,13 @@ def cd_gram(const floating[::1, :] G, const floating[::1] q,
                         w[j] = new
                         # H[ws] -= d * G[ws, j]
                         c = col[j]
-                        for t in range(m):
-                            H[ws[t]] -= d * G[ws[t], c]
+                        if whole_h:
+                            Gc = &G[0, c]
+                            for t in range(nh):
+                                Hp[t] -= d * Gc[t]
+                        else:
+                            for t in range(m):
+                                H[ws[t]] -= d * G[ws[t], c]
                         _track(d, g, diag[j], q[j], &scal[0])
                 settled = _settled(dmax, wmax, &opts)
                 if settled or epoch % opts.check_every == 0 or epoch == opts.max_epochs:

@@ -365,7 +365,10 @@ class _ResidualProblem(_Problem):
     which the residual is updated once from the changed coefficients.
     """
 
-    block_capacity = 2048
+    # features a Gram block may hold: the larger only when its storage is
+    # allowed as a speed copy (128 MiB at 4096 features in float64)
+    block_capacity = (2048, 8192)
+    block_max_bytes = 2 ** 29
 
     def __init__(self, X, y, sw, pf, fit_intercept, settings=None):
         super().__init__(y, sw, pf, fit_intercept, X.dtype, settings)
@@ -378,7 +381,9 @@ class _ResidualProblem(_Problem):
         self._sum_swy = float(np.sum(self.y_c if sw is None else sw * self.y_c))
         self.q = self._compute_grad().astype(X.dtype)
         self.active = self.all_idx[self.norms > 0]
-        self._cache = _BlockCache(self.p, X.dtype, self.block_capacity)
+        small, large = self.block_capacity
+        fits = speed_copy_fits(large * large * X.dtype.itemsize, self.block_max_bytes)
+        self._cache = _BlockCache(self.p, X.dtype, large if fits else small)
 
     def _weighted(self, v):
         return v if self.sw.shape[0] == 0 else self.sw * v
@@ -615,7 +620,7 @@ class _ResidualProblem(_Problem):
         # an epoch of the residual kernel reads every nonzero of ws (twice
         # where a coefficient moves); the block costs at most |ws| per moved
         # coordinate, plus the Gram rows of its new features once
-        return (ws.size <= self.block_capacity
+        return (ws.size <= self._cache.capacity
                 and self._col_cost(ws) > self.block_ratio * ws.size)
 
     def _solve(self, ws, opts, u=None):
@@ -649,7 +654,8 @@ class _ResidualProblem(_Problem):
                         if nz.size else self.q[ws])
         e, gap = _cd_fast.cd_gram(cache.G, self.q[feats], self.pf[feats], w_s, H,
                                   self.scal, slots, opts, self._box_of(feats),
-                                  np.arange(cache.k, dtype=np.int64))
+                                  np.arange(cache.k, dtype=np.int64),
+                                  cache.k <= 2 * ws.size)
         self._move(ws, w_s[slots], old)
         if e and self.dtype == np.float64:
             # the kernel keeps H = q - G w exact on ws (float32 entries of G
@@ -736,9 +742,11 @@ class _DenseProblem(_ResidualProblem):
 
 class _SparseProblem(_ResidualProblem):
     # a sparse nonzero is a gather from the residual, several times the cost
-    # of a block entry: the block pays from shorter columns than for dense X
-    # (0.5 against 2 measured on pypi_text and the held-out npm_text)
-    block_ratio = 0.5
+    # of a block entry (a contiguous, vectorised update): the block pays from
+    # far shorter columns than for dense X (0.1 against 2; on npm_text, whose
+    # working sets end up holding most of X's entries, 0.1 took 1.26 s
+    # against 1.80 s at 0.5, pypi_text and the synthetic text unchanged)
+    block_ratio = 0.1
     row_index_max_bytes = 2 ** 29  # largest CSR copy of X made for Gram blocks (512 MiB)
     _rows = None                   # that copy, once built (False: not allowed)
 

@@ -100,7 +100,7 @@ def test_single_alpha_from_zero_equals_path_end(layout):
 def test_working_set_gram_cache_survives_capacity_reset(monkeypatch):
     """A tiny block capacity forces the Gram-block cache to restart often."""
     from fastreg import _problems
-    monkeypatch.setattr(_problems._ResidualProblem, "block_capacity", 12)
+    monkeypatch.setattr(_problems._ResidualProblem, "block_capacity", (12, 12))
     X, y = _problem("csc", 80, 200, np.float64, seed=5)
     res = compute_path(X, y, l1_ratio=1.0, n_alphas=15, eps=1e-2, tol=1e-9,
                        precompute=False)
@@ -214,7 +214,7 @@ def test_gradients_a_solve_hands_on_are_exact(layout, form, monkeypatch):
     sw = rng.uniform(0.5, 2.0, n)
     Xk = X if layout == "csc" else np.asfortranarray(X.toarray())
     if form == "residual":
-        monkeypatch.setattr(_problems._ResidualProblem, "block_capacity", 0)
+        monkeypatch.setattr(_problems._ResidualProblem, "block_capacity", (0, 0))
     else:
         monkeypatch.setattr(_problems._ResidualProblem, "block_ratio", 0.0)
         monkeypatch.setattr(_problems._SparseProblem, "block_ratio", 0.0)
@@ -547,8 +547,9 @@ def test_anderson_extrapolation_keeps_the_certificate(layout, positive, monkeypa
     path agrees with the one solved without extrapolation."""
     from fastreg import _problems
     rng = np.random.default_rng(5)
-    # sparse X needs working sets too large for its Gram block to take the
-    # residual kernel, and an epoch of 100,000 entries for extrapolation
+    # the residual kernel (no Gram block), with epochs of 100,000 entries
+    # for extrapolation
+    monkeypatch.setattr(_problems._ResidualProblem, "block_capacity", (0, 0))
     n, p = (600, 400) if layout == "F" else (2000, 1500)
     Z = rng.standard_normal((n, p))
     X = Z.copy()
@@ -606,3 +607,35 @@ def test_paths_run_on_one_thread_and_restore_the_pools(monkeypatch):
     compute_path(X, y, n_alphas=5)
     assert seen and set(seen) == {1}
     assert [(i["filepath"], i["num_threads"]) for i in threadpool_info()] == before
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_gram_kernel_whole_gradient_sweep_equals_the_working_set_one(dtype):
+    """cd_gram's contiguous update of all of H (whole_h) takes the same
+    steps as the update of H[ws] alone, and leaves H = q - G w on ws."""
+    from fastreg import _cd_fast
+    rng = np.random.default_rng(3)
+    n, p = 120, 60
+    A = rng.standard_normal((n, p)) @ np.diag(rng.uniform(0.2, 3.0, p))
+    A -= A.mean(axis=0)
+    b = A[:, :8] @ rng.standard_normal(8) + 0.1 * rng.standard_normal(n)
+    G = np.asfortranarray(A.T @ A).astype(dtype)
+    q = (A.T @ b).astype(dtype)
+    pf = np.ones(p, dtype=dtype)
+    ws = np.sort(rng.choice(p, 45, replace=False)).astype(np.int32)
+    opts = dict(l1=0.05 * np.abs(q).max(), l2=0.0, positive=False, max_epochs=40,
+                tol=0.0, check_every=10, dw_tol=-1.0)
+    runs = []
+    for whole in (False, True):
+        w, H = np.zeros(p, dtype=dtype), q.astype(np.float64)
+        scal = np.array([0.0, 0.0, float(b @ b), float(n)])
+        e, _ = _cd_fast.cd_gram(G, q, pf, w, H, scal, ws, opts, np.empty((0, 0)),
+                                np.arange(p, dtype=np.int64), whole)
+        runs.append((e, w, H))
+    (e0, w0, H0), (e1, w1, H1) = runs
+    assert e0 == e1 == 40 and np.count_nonzero(w0) > 3
+    np.testing.assert_array_equal(w0, w1)
+    np.testing.assert_array_equal(H0[ws], H1[ws])
+    exact = q.astype(np.float64) - G.astype(np.float64) @ w1.astype(np.float64)
+    rel = 1e-9 if dtype == np.float64 else 1e-5     # float32 steps, q, G
+    np.testing.assert_allclose(H1, exact, rtol=rel, atol=rel * np.abs(q).max())
