@@ -935,7 +935,7 @@ def gram_block_sparse(const floating[::1] data, const index_t[::1] indices,
 def gram_rows_sparse(const floating[::1] data, const index_t[::1] indices,
                      const index_t[::1] indptr, const floating[::1] rdata,
                      const int32_t[::1] rcols, const int64_t[::1] rptr,
-                     const floating[::1] sw, const int64_t[::1] slot,
+                     const floating[::1] sw, const int32_t[::1] slot,
                      const int32_t[::1] new, double[:, ::1] out):
     """out[a, slot[j]] += sum_i sw_i X[i, new[a]] X[i, j] for every feature j
     with slot[j] >= 0 (uncentred; ``out`` zero on entry).
@@ -947,7 +947,8 @@ def gram_rows_sparse(const floating[::1] data, const index_t[::1] indices,
     of how long their columns are.
     """
     cdef Py_ssize_t a, m = new.shape[0]
-    cdef int64_t s, sl
+    cdef int64_t s
+    cdef int32_t sl
     cdef index_t t
     cdef int32_t i, j
     cdef bint has_sw = sw.shape[0] > 0

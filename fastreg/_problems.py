@@ -326,7 +326,8 @@ class _BlockCache:
     def __init__(self, p, dtype, capacity):
         self.capacity = capacity
         self.dtype = dtype
-        self.slot = np.full(p, -1, dtype=np.int64)
+        # int32: half the bytes to keep in cache for the row-index gathers
+        self.slot = np.full(p, -1, dtype=np.int32)
         self.feats = np.empty(0, dtype=np.int32)
         self.G = np.empty((0, 0), dtype=dtype, order="F")
         self.k = 0
@@ -354,7 +355,7 @@ class _BlockCache:
             self.G[k:need, :need] = C
             self.G[:k, k:need] = C[:, :k].T
             self.k = need
-        return self.slot[ws].astype(np.int32)
+        return self.slot[ws]
 
 
 class _ResidualProblem(_Problem):
