@@ -390,6 +390,7 @@ class _ResidualProblem(_Problem):
         return v if self.sw.shape[0] == 0 else self.sw * v
 
     screen = True        # skip provably slack features in gradient passes
+    full_pass_share = 0.5  # a screened pass reading more of X is made a full one
     _ref = None          # (rs, offset, u) at the last full pass
     _known = None        # (ws, u[ws]) exact at the current w, from the last solve
     # the residual kernel's u_ws is exact at its final w (its last epoch
@@ -444,10 +445,14 @@ class _ResidualProblem(_Problem):
         k = _cd_fast.screen(u_ref, root, delta, self.w, pf, 0.99 * l1, pos, bound,
                             skip.view(np.uint8), need)
         need, known = need[:k], self._known
+        full = self._cols_cost(None)
         if known is not None:
-            # the last solve's u[ws] is exact: its columns are not read again
+            # the last solve's u[ws] is exact: its columns are not read again,
+            # by this pass or by a full one
             need = need[~self._mask(known[0])[need]]
-        if self._cols_cost(need) > 0.5 * self._cols_cost(None):
+            full -= self._cols_cost(known[0])
+        if self._cols_cost(need) > self.full_pass_share * full:
+            # (a full pass also renews the reference, tightening later bounds)
             return self._full_pass()
         self._u = bound
         self._partial(need)
