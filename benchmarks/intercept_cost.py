@@ -28,7 +28,7 @@ def main(n=50_000, p=400, epochs=20, repeat=7):
         prob = _SparseProblem(X, y, None, np.ones(p), fit_intercept)
         ws = np.arange(p, dtype=np.int32)
         opts = dict(l1=0.02 * np.max(np.abs(prob.q)), l2=0.0, positive=False,
-                    max_epochs=epochs, tol=0.0, check_every=10 ** 9)
+                    max_epochs=epochs, tol=0.0, check_every=10 ** 9, dw_tol=-1.0)
         best = np.inf
         for _ in range(repeat):
             prob.set_coef(np.zeros(p))

@@ -33,3 +33,17 @@ def test_path_gap_and_kkt_by_oracle(layout, fit_intercept, precompute):
         kkt = enet_kkt_violation(X, y, coefs[:, i], a, 0.8,
                                  fit_intercept=fit_intercept)
         assert kkt <= col_rms * np.sqrt(2 * bound) * 1.01
+
+
+def test_intercept_cost_benchmark_runs(capsys):
+    """benchmarks/intercept_cost.py drives the sparse kernel directly: it
+    must keep up with the kernel's options (it broke once on a new one)."""
+    import importlib.util
+    import pathlib
+    path = pathlib.Path(__file__).parents[1] / "benchmarks" / "intercept_cost.py"
+    spec = importlib.util.spec_from_file_location("intercept_cost", path)
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    bench.main(n=2000, p=30, epochs=3, repeat=1)
+    out = capsys.readouterr().out
+    assert "fit_intercept=True" in out and "intercept overhead" in out
