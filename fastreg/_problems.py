@@ -366,9 +366,9 @@ class _ResidualProblem(_Problem):
     which the residual is updated once from the changed coefficients.
     """
 
-    # features a Gram block may hold: the larger only when its storage is
-    # allowed as a speed copy (128 MiB at 4096 features in float64)
-    block_capacity = (2048, 8192)
+    # features a Gram block may hold: (always, when its storage is allowed
+    # as a speed copy up to block_max_bytes)
+    block_capacity = (2048, 2048)
     block_max_bytes = 2 ** 29
 
     def __init__(self, X, y, sw, pf, fit_intercept, settings=None):
@@ -753,6 +753,10 @@ class _SparseProblem(_ResidualProblem):
     # working sets end up holding most of X's entries, 0.1 took 1.26 s
     # against 1.80 s at 0.5, pypi_text and the synthetic text unchanged)
     block_ratio = 0.1
+    # the block takes the large working sets of real text (frequent words,
+    # most of X's entries) where epochs over X would read nearly all of it
+    # (storage allocated by doubling: 128 MiB at 4096 features in float64)
+    block_capacity = (2048, 8192)
     row_index_max_bytes = 2 ** 29  # largest CSR copy of X made for Gram blocks (512 MiB)
     _rows = None                   # that copy, once built (False: not allowed)
 
