@@ -366,8 +366,8 @@ class _ResidualProblem(_Problem):
     which the residual is updated once from the changed coefficients.
     """
 
-    # features a Gram block may hold: (always, when its storage is allowed
-    # as a speed copy up to block_max_bytes)
+    # features a Gram block may hold: (always, when speed_copy_fits allows
+    # the storage of the larger one, at most block_max_bytes)
     block_capacity = (2048, 2048)
     block_max_bytes = 2 ** 29
 

@@ -41,6 +41,8 @@ def test_intercept_cost_benchmark_runs(capsys):
     import importlib.util
     import pathlib
     path = pathlib.Path(__file__).parents[1] / "benchmarks" / "intercept_cost.py"
+    if not path.exists():      # tests run from an installed wheel's copy
+        pytest.skip("benchmarks/ is not next to these tests")
     spec = importlib.util.spec_from_file_location("intercept_cost", path)
     bench = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(bench)
