@@ -383,7 +383,11 @@ class _ResidualProblem(_Problem):
         self.q = self._compute_grad().astype(X.dtype)
         self.active = self.all_idx[self.norms > 0]
         small, large = self.block_capacity
-        fits = speed_copy_fits(large * large * X.dtype.itemsize, self.block_max_bytes)
+        large = min(large, self.p)
+        # at its peak (growing the storage, or building rows of a reset
+        # block) about three blocks' bytes are held
+        nbytes = 3 * large * large * X.dtype.itemsize
+        fits = speed_copy_fits(nbytes, 3 * self.block_max_bytes)
         self._cache = _BlockCache(self.p, X.dtype, large if fits else small)
 
     def _weighted(self, v):
@@ -641,7 +645,8 @@ class _ResidualProblem(_Problem):
                 u = np.zeros(self.p)
                 u[ws] = u_ws[:ws.shape[0]]
                 self._set_reference(u)
-            elif e and self.kernel_u_exact:
+            elif e and self.kernel_u_exact and self.dtype == np.float64:
+                # (float32 kernels round x_ij sw_i to float32: not the pass's u)
                 self._known = (ws.copy(), u_ws[:ws.shape[0]].copy())
             return e, gap
         # coordinate descent on the cached block, in slot space
@@ -656,7 +661,7 @@ class _ResidualProblem(_Problem):
         else:
             # q - G w on ws; every nonzero of w is in ws
             nz = slots[old != 0]
-            H[slots] = (self.q[ws] - cache.G[slots][:, nz] @ w_s[nz].astype(np.float64)
+            H[slots] = (self.q[ws] - cache.G[np.ix_(slots, nz)] @ w_s[nz].astype(np.float64)
                         if nz.size else self.q[ws])
         e, gap = _cd_fast.cd_gram(cache.G, self.q[feats], self.pf[feats], w_s, H,
                                   self.scal, slots, opts, self._box_of(feats),
@@ -785,7 +790,8 @@ class _SparseProblem(_ResidualProblem):
                                   self._cache.slot, np.asarray(new, dtype=np.int32),
                                   out)
         mu = self.mu.astype(np.float64)
-        return out - self.W * np.outer(mu[new], mu[feats])
+        out -= np.multiply.outer(self.W * mu[new], mu[feats])
+        return out
 
     def _col_norms(self):
         X = self.X

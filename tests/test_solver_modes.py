@@ -242,11 +242,38 @@ def test_gradients_a_solve_hands_on_are_exact(layout, form, monkeypatch):
     if layout == "csc" or form == "block":
         assert seen["known"] > 0        # the hand-on did happen
     assert res.converged.all()
-    bound = 1e-8 * np.sum(sw * (y - np.average(y, weights=sw)) ** 2) / n
+    bound = 1e-8 * np.sum(sw * (y - np.average(y, weights=sw)) ** 2) / sw.sum()
     for i, a in enumerate(res.alphas):
         gap = enet_dual_gap(Xk, y, res.coefs[:, i], a, 0.8, fit_intercept=True,
                             sample_weight=sw)
         assert gap <= bound * 1.0001
+
+
+def test_float32_solves_hand_on_no_gradient(monkeypatch):
+    """float32 kernels round x_ij sw_i (and Gram entries) to float32: their
+    u on the working set is not the gradient pass's, so the certificate
+    reads those columns itself."""
+    from fastreg import _problems
+    rng = np.random.default_rng(4)
+    X = sp.random(300, 800, density=0.05, random_state=4, format="csc",
+                  data_rvs=lambda m: rng.uniform(0.1, 1.1, m)).astype(np.float32)
+    y = np.asarray(X[:, :20] @ rng.standard_normal(20)).ravel() + rng.standard_normal(300)
+    seen = {"grads": 0, "known": 0}
+    grad = _problems._ResidualProblem.grad
+
+    def spying(self, l1=None):
+        seen["grads"] += 1
+        seen["known"] += self._known is not None
+        return grad(self, l1)
+
+    monkeypatch.setattr(_problems._ResidualProblem, "grad", spying)
+    for ratio in (0.0, 1e9):                 # block solves, then residual ones
+        monkeypatch.setattr(_problems._SparseProblem, "block_ratio", ratio)
+        res = compute_path(X, y, l1_ratio=1.0, n_alphas=20, eps=1e-2, tol=1e-4,
+                           sample_weight=rng.uniform(0.5, 2.0, 300),
+                           precompute=False)
+        assert res.converged.all()
+    assert seen["grads"] > 20 and seen["known"] == 0
 
 
 @pytest.mark.parametrize("tol", [1e-8, 1e-11])
