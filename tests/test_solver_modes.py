@@ -97,11 +97,18 @@ def test_single_alpha_from_zero_equals_path_end(layout):
     np.testing.assert_allclose(single.coefs[:, 0], path.coefs[:, -1], atol=1e-5)
 
 
+def _block_capacity(monkeypatch, features):
+    """Cap the Gram block of working sets (0: solves go to the residual
+    kernel) for dense and sparse X alike."""
+    from fastreg import _problems
+    for form in (_problems._ResidualProblem, _problems._SparseProblem):
+        monkeypatch.setattr(form, "block_capacity", (features, features))
+
+
 def test_working_set_gram_cache_survives_capacity_reset(monkeypatch):
     """A tiny block capacity forces the Gram-block cache to restart often."""
     from fastreg import _problems
-    for cls in (_problems._ResidualProblem, _problems._SparseProblem):
-        monkeypatch.setattr(cls, "block_capacity", (12, 12))
+    _block_capacity(monkeypatch, 12)
     X, y = _problem("csc", 80, 200, np.float64, seed=5)
     res = compute_path(X, y, l1_ratio=1.0, n_alphas=15, eps=1e-2, tol=1e-9,
                        precompute=False)
@@ -215,8 +222,7 @@ def test_gradients_a_solve_hands_on_are_exact(layout, form, monkeypatch):
     sw = rng.uniform(0.5, 2.0, n)
     Xk = X if layout == "csc" else np.asfortranarray(X.toarray())
     if form == "residual":
-        for cls in (_problems._ResidualProblem, _problems._SparseProblem):
-            monkeypatch.setattr(cls, "block_capacity", (0, 0))
+        _block_capacity(monkeypatch, 0)
     else:
         monkeypatch.setattr(_problems._ResidualProblem, "block_ratio", 0.0)
         monkeypatch.setattr(_problems._SparseProblem, "block_ratio", 0.0)
@@ -578,8 +584,7 @@ def test_anderson_extrapolation_keeps_the_certificate(layout, positive, monkeypa
     rng = np.random.default_rng(5)
     # the residual kernel (no Gram block), with epochs of 100,000 entries
     # for extrapolation
-    for cls in (_problems._ResidualProblem, _problems._SparseProblem):
-        monkeypatch.setattr(cls, "block_capacity", (0, 0))
+    _block_capacity(monkeypatch, 0)
     n, p = (600, 400) if layout == "F" else (2000, 1500)
     Z = rng.standard_normal((n, p))
     X = Z.copy()
