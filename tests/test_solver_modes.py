@@ -165,19 +165,25 @@ def test_positive_unpenalised_feature_at_its_bound(layout, precompute):
         assert -1e-12 <= gap <= bound * 1.0001
 
 
+def _sparse_signal(seed, n, p, density, k):
+    """CSC X with positive entries, y from its first k columns plus noise;
+    also the generator, for more draws."""
+    rng = np.random.default_rng(seed)
+    X = sp.random(n, p, density=density, random_state=seed, format="csc",
+                  data_rvs=lambda m: rng.uniform(0.1, 1.1, m))
+    w = np.zeros(p)
+    w[:k] = rng.standard_normal(k)
+    return X, X @ w + 0.3 * rng.standard_normal(n), rng
+
+
 @pytest.mark.parametrize("positive", [False, True])
 @pytest.mark.parametrize("layout", ["F", "csc"])
 def test_screened_passes_keep_the_certificate(layout, positive, monkeypatch):
     """Gradient passes that skip slack features (their |u_j| replaced by a
     Cauchy-Schwarz bound) certify the same optimum as full passes."""
     from fastreg import _problems
-    rng = np.random.default_rng(11)
     n, p = 400, 3000
-    X = sp.random(n, p, density=0.02, random_state=11, format="csc",
-                  data_rvs=lambda m: rng.uniform(0.1, 1.1, m))
-    w = np.zeros(p)
-    w[:30] = rng.standard_normal(30)
-    y = X @ w + 0.3 * rng.standard_normal(n)
+    X, y, rng = _sparse_signal(11, n, p, 0.02, 30)
     Xk = X if layout == "csc" else np.asfortranarray(X.toarray())
     kw = dict(l1_ratio=0.9, n_alphas=40, eps=1e-2, tol=1e-7, positive=positive,
               fit_intercept=True, precompute=False)
@@ -212,13 +218,8 @@ def test_gradients_a_solve_hands_on_are_exact(layout, form, monkeypatch):
     columns again: at every certificate it must equal Xc^T S (y_c - Xc w)
     computed by NumPy, and the path must stay certified."""
     from fastreg import _problems
-    rng = np.random.default_rng(21)
     n, p = 300, 1500
-    X = sp.random(n, p, density=0.05, random_state=21, format="csc",
-                  data_rvs=lambda m: rng.uniform(0.1, 1.1, m))
-    w = np.zeros(p)
-    w[:40] = rng.standard_normal(40)
-    y = X @ w + 0.3 * rng.standard_normal(n)
+    X, y, rng = _sparse_signal(21, n, p, 0.05, 40)
     sw = rng.uniform(0.5, 2.0, n)
     Xk = X if layout == "csc" else np.asfortranarray(X.toarray())
     if form == "residual":
