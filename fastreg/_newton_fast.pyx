@@ -267,10 +267,7 @@ def column_dots(const floating[::1] data, const index_t[::1] indices,
             _span(pp, n, cols[k], &start, &end)
             out[k] = _dot(dp, ip, start, end, &v[0])
             work += end - start
-            if work > SIGNAL_WORK:
-                work = 0.0
-                with gil:
-                    PyErr_CheckSignals()
+            _poll(&work)
 
 
 def softmax_cd(const floating[::1] data, const index_t[::1] indices,
