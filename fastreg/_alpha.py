@@ -79,12 +79,15 @@ def _settle(prob, l1, l2, opts, budget):
     return epochs
 
 
-def _solve_alpha(prob, l1, l2, opts, tol_abs, trust_start=False):
+def _solve_alpha(prob, l1, l2, opts, tol_abs, trust_start=False, start=None):
     """Solve one alpha from the current state.  Returns (gap, epochs, ok).
 
     ``trust_start``: a starting point the certificate accepts needs no
     settling epoch (a user's warm start: scikit-learn checks the gap before
-    its first epoch and returns with n_iter_ = 0).
+    its first epoch and returns with n_iter_ = 0).  ``start``: coefficients
+    (features, values) proposed to the first inner solve (see
+    ``KernelForm.solve``); the first certificate is still that of the
+    current state, and the working set is chosen there.
 
     Outer loop: one full gradient, the certified gap, a working set, an inner
     solve.  The inner gap is cheaper but can be optimistic (it ignores the
@@ -137,7 +140,9 @@ def _solve_alpha(prob, l1, l2, opts, tol_abs, trust_start=False):
         e, inner_gap = prob.solve(ws, dict(l1=l1, l2=l2, positive=opts.positive,
                                            max_epochs=budget, tol=inner_tol,
                                            check_every=prob.check_every,
-                                           dw_tol=opts.tol if opts.settle else -1.0))
+                                           dw_tol=opts.tol if opts.settle else -1.0),
+                               start)
+        start = None
         epochs += e
         # (with the rule in force, an inner solve that reached its tolerance
         # ended on an epoch that met it: a certificate now needs no settling)

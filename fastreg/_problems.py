@@ -9,8 +9,9 @@ and offers the path loop (``_path.py``) the same operations:
 - ``certified_gap(u, l1, l2, positive)``: the kernel-scale duality gap with
   a dual point feasible for every feature;
 - ``stats()``: exact ``A = r^T S y_c`` and ``B = r^T S r``;
-- ``solve(ws, opts)``: coordinate descent on a working set (the residual
-  kernel, or the working set's Gram block);
+- ``solve(ws, opts, start)``: coordinate descent on a working set (the
+  residual kernel, or the working set's Gram block), from a proposed
+  starting point where that lowers the objective;
 - ``set_coef(w)``: warm start.
 """
 from dataclasses import dataclass, field
@@ -61,7 +62,7 @@ class KernelForm(Protocol):
 
     def stats(self): ...                         # (A, B) = (r^T S y_c, r^T S r)
 
-    def solve(self, ws, opts): ...               # CD on a working set
+    def solve(self, ws, opts, start=None): ...   # CD on a working set
 
     def set_coef(self, w): ...                   # warm start
 
@@ -289,20 +290,42 @@ class _Problem:
             self._col_scale = (root, inv)
         return self._col_scale
 
+    def _proposal(self, ws, start):
+        """w[ws] in float64 with ``start = (features, values)`` written in
+        where those features are in ws (rounded to the dtype, clipped to the
+        box), or None when that changes nothing."""
+        if start is None or ws.shape[0] == 0:
+            return None
+        feats, vals = start
+        order = np.argsort(ws, kind="stable")      # (ws may be shuffled)
+        pos = order[np.minimum(np.searchsorted(ws, feats, sorter=order), ws.shape[0] - 1)]
+        hit = ws[pos] == feats
+        old = self.w[ws].astype(np.float64)
+        new = old.copy()
+        new[pos[hit]] = vals[hit].astype(self.dtype)
+        if self.box.size:
+            np.clip(new, self.box[0, ws], self.box[1, ws], out=new)
+        return None if np.array_equal(new, old) else new
+
     def _free_features(self):
         """Active features with pf_j = 0 (found once)."""
         if self.free is None:
             self.free = self.active[self.pf[self.active] <= 0]
         return self.free
 
-    def solve(self, ws, opts):
+    def solve(self, ws, opts, start=None):
+        """Coordinate descent on ``ws``.  ``start = (features, values)``
+        proposes new coefficients for some of them (the path's prediction,
+        see ``_path.path_start``); the solve starts there when that lowers
+        the objective (on a Gram block the check costs about one epoch of
+        the block, for the residual kernel one read of the moved columns)."""
         # the last gradient pass, when exact on ws (screened entries are bounds)
         u = self._u
         if u is not None and self._skipped is not None and self._skipped[ws].any():
             u = None
         self._u = None
         self._acc = self._known = None
-        out = self._solve(ws, opts, u)
+        out = self._solve(ws, opts, u, start)
         # only coordinates of ws moved (a sort, not np.union1d: its hashing
         # cost 0.16 ms a call)
         cand = np.concatenate([self._supp, ws])
@@ -606,6 +629,17 @@ class _ResidualProblem(_Problem):
         self._move(ws, w_acc, Wk[-1])
         self.stats()
 
+    def _jump(self, ws, new, opts):
+        """w[ws] to ``new`` when that lowers the objective (the residual
+        follows, reading the columns that move; back again otherwise)."""
+        old = self.w[ws].astype(np.float64)
+        loss = 0.5 * self.scal[2]
+        self._move(ws, new, old)
+        self.stats()
+        if not 0.5 * self.scal[2] - loss + penalty_change(old, new, self.pf[ws], opts) < 0:
+            self._move(ws, old, new)
+            self.stats()
+
     def _move(self, cols, new, old):
         """w[cols] from ``old`` (float64) to ``new``: the residual and its
         offset follow, reading only the columns that moved."""
@@ -633,8 +667,11 @@ class _ResidualProblem(_Problem):
         return (ws.size <= self._cache.capacity
                 and self._col_cost(ws) > self.block_ratio * ws.size)
 
-    def _solve(self, ws, opts, u=None):
+    def _solve(self, ws, opts, u=None, start=None):
         if not self._use_block(ws):
+            new = self._proposal(ws, start)
+            if new is not None:
+                self._jump(ws, new, opts)
             u_ws = np.empty(max(ws.shape[0], 1))
             # the kernel's u[ws] is used below only for the full set
             want_u = ws.shape[0] == self.active.shape[0]
@@ -663,6 +700,10 @@ class _ResidualProblem(_Problem):
             nz = slots[old != 0]
             H[slots] = (self.q[ws] - cache.G[np.ix_(slots, nz)] @ w_s[nz].astype(np.float64)
                         if nz.size else self.q[ws])
+        new = self._proposal(ws, start)
+        if new is not None and gram_jump(cache.G, slots, slots, H, old, new, self.q[ws],
+                                         self.pf[ws], opts, self.scal):
+            w_s[slots] = new
         e, gap = _cd_fast.cd_gram(cache.G, self.q[feats], self.pf[feats], w_s, H,
                                   self.scal, slots, opts, self._box_of(feats),
                                   np.arange(cache.k, dtype=np.int64),
@@ -829,6 +870,41 @@ class _SparseProblem(_ResidualProblem):
         return _cd_fast.cd_sparse(X.data, X.indices, X.indptr, self.sw, self.mu,
                                   self.norms, self.q, self.pf, self.w, self.rs,
                                   self.scal, ws, opts, self.box, u_ws)
+
+
+def penalty_change(old, new, pf, opts):
+    """Kernel-scale penalty at ``new`` minus at ``old`` (float64 vectors)."""
+    pf = pf.astype(np.float64)
+    return (opts["l1"] * float(pf @ (np.abs(new) - np.abs(old)))
+            + 0.5 * opts["l2"] * float(pf @ (new * new - old * old)))
+
+
+def gram_jump(G, rows, cols, H, old, new, q, pf, opts, scal):
+    """Move the working set's coefficients from ``old`` to ``new`` on the
+    Gram form, if that lowers the objective.
+
+    ``H = q - G w`` is indexed like G's rows; the working set's features
+    are rows ``rows`` and columns ``cols`` of G, with ``q`` and ``pf`` their
+    entries.  With d = new - old the loss changes by
+    (d^T G d - 2 d^T H) / 2, read off the updated H at the cost of one
+    coordinate descent epoch; when loss and penalty together fall, H and
+    (A, B) in ``scal`` follow and True is returned (the caller moves w).
+    """
+    d = new - old
+    moved = np.flatnonzero(d)
+    if moved.size == 0:
+        return False
+    Hn = np.zeros(G.shape[0])
+    Hn[:H.shape[0]] = H
+    _cd_fast.sub_columns_dense(G, np.ascontiguousarray(cols[moved]), d[moved], Hn)
+    h = H[rows]
+    dB = float(d @ (h - Hn[rows])) - 2.0 * float(d @ h)
+    if not 0.5 * dB + penalty_change(old, new, pf, opts) < 0:
+        return False
+    H[:] = Hn[:H.shape[0]]
+    scal[1] -= float(d @ q.astype(np.float64))
+    scal[2] += dB
+    return True
 
 
 def entry_l1(t, l1, prev, pf):
@@ -1282,9 +1358,14 @@ class _GramProblem(_Problem):
         self._u = None
         self.stats()
 
-    def _solve(self, ws, opts, u=None):
+    def _solve(self, ws, opts, u=None, start=None):
         # in place on the cached columns: rows are features, so no block copy
         self._ensure(ws)
         H = self._compute_grad()
+        new = self._proposal(ws, start)
+        if new is not None and gram_jump(self._C, ws, self._slot[ws].astype(np.int32), H,
+                                         self.w[ws].astype(np.float64), new, self.q[ws],
+                                         self.pf[ws], opts, self.scal):
+            self.w[ws] = new
         return _cd_fast.cd_gram(self._C, self.q, self.pf, self.w, H, self.scal, ws,
                                 opts, self.box, self._slot)

@@ -244,7 +244,8 @@ class _TallProblem(_Problem):
         self._t = self._magnitude(u)
         self._current = None
 
-    def solve(self, ws, opts):
+    def solve(self, ws, opts, start=None):
+        # (its alphas are solved ahead, in batches: a proposed start is not used)
         out = self._solve(ws, opts)
         self._supp = np.sort(self._S[self.w[self._S] != 0]).astype(np.int64)
         return out

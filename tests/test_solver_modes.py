@@ -290,9 +290,12 @@ def test_dual_extrapolation_certificate_is_valid(monkeypatch, variant, tol):
     certifies far earlier than the plain one: fewer epochs, and every
     reported gap still bounds the true suboptimality (P(w) - P* from a
     polished reference), which is within tol."""
-    from fastreg import _problems
+    from fastreg import _path, _problems
     X, y = make_regression(40, 400, k=12, seed=7, intercept=0.5)
     rng = np.random.default_rng(3)
+    # (starts from the path's line shorten both runs alike: off, to compare
+    # the certificates alone)
+    monkeypatch.setattr(_path, "path_start", lambda *args: None)
     # (settle=False: the epochs the certificate alone needs; scikit-learn's
     # coordinate-change rule would run the primal to the same accuracy)
     kw = dict(l1_ratio=0.7 if variant == "enet" else 1.0, fit_intercept=True,
@@ -675,3 +678,129 @@ def test_gram_kernel_whole_gradient_sweep_equals_the_working_set_one(dtype):
     exact = q.astype(np.float64) - G.astype(np.float64) @ w1.astype(np.float64)
     rel = 1e-9 if dtype == np.float64 else 1e-5     # float32 steps, q, G
     np.testing.assert_allclose(H1, exact, rtol=rel, atol=rel * np.abs(q).max())
+
+
+def test_path_start_is_exact_while_the_support_holds():
+    """On a stretch of the lasso path where no feature enters or leaves, the
+    solution is affine in alpha: the line through two solutions gives the
+    third (here against NumPy's solution of the optimality conditions on a
+    fixed support and signs); a coefficient it takes across zero stops at 0."""
+    from types import SimpleNamespace
+    from fastreg._path import path_start
+    rng = np.random.default_rng(8)
+    n, p = 200, 30
+    X = rng.standard_normal((n, p))
+    y = X[:, :6] @ rng.uniform(1.0, 2.0, 6) + 0.5 * rng.standard_normal(n)
+    y -= y.mean()
+    grid = 0.3 * np.abs(X.T @ y).max() / n * np.array([1.0, 0.99, 0.975])
+    S = np.flatnonzero(reference_coefs(X, y, grid[:1])[:, 0])
+    s = np.sign(reference_coefs(X, y, grid[:1])[S, 0])
+    sols = np.zeros((p, 3))
+    for i, a in enumerate(grid):
+        sols[S, i] = np.linalg.solve(X[:, S].T @ X[:, S], X[:, S].T @ y - n * a * s)
+        r = y - X @ sols[:, i]
+        assert np.all(np.sign(sols[S, i]) == s)                 # the support holds
+        assert np.abs(X.T @ r).max() / n <= a * (1 + 1e-12)
+    prob = SimpleNamespace(w=sols[:, 1].copy(), support=lambda: S)
+    feats, pred = path_start(prob, sols, grid, 2)
+    np.testing.assert_array_equal(feats, S)
+    np.testing.assert_allclose(pred, sols[S, 2], rtol=1e-10, atol=1e-12)
+    # (no start at the first two alphas, nor on a grid that is not decreasing)
+    assert path_start(prob, sols, grid, 1) is None
+    assert path_start(prob, sols, grid[::-1].copy(), 2) is None
+    # the line taken across zero stops there
+    prob = SimpleNamespace(w=np.zeros(p), support=lambda: S[:1])
+    prob.w[S[0]] = 0.1
+    before = np.zeros((p, 3))
+    before[S[0], 0] = 1.0
+    feats, pred = path_start(prob, before, np.array([3.0, 2.0, 1.0]), 2)
+    assert pred.tolist() == [0.0]
+
+
+@pytest.mark.parametrize("accept", [True, False])
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_gram_jump_changes_h_and_the_stats_as_numpy_says(accept, dtype):
+    """A proposed move of the working set on a Gram block is taken exactly
+    when the objective falls, and then H = q - G w, A = r^T y_c and
+    B = r^T r follow it (rows and columns of G in slot order, shuffled)."""
+    from fastreg._problems import gram_jump
+    rng = np.random.default_rng(5)
+    n, p = 150, 40
+    A = rng.standard_normal((n, p))
+    A -= A.mean(axis=0)
+    b = A[:, :5] @ rng.uniform(1, 2, 5) + 0.3 * rng.standard_normal(n)
+    b -= b.mean()
+    perm = rng.permutation(p)                    # feature j sits in slot perm[j]
+    G = np.empty((p + 7, p + 7), dtype=dtype, order="F")   # spare storage
+    G[np.ix_(perm, perm)] = (A.T @ A).astype(dtype)
+    G64 = G[:p, :p].astype(np.float64)
+    q = (A.T @ b).astype(dtype)
+    qs = np.empty(p)
+    qs[perm] = q
+    ws = np.sort(rng.choice(p, 25, replace=False))
+    slots = perm[ws].astype(np.int32)
+    w_old = np.zeros(p)
+    w_old[ws[:6]] = rng.uniform(0.5, 1.5, 6)
+    ws_old = w_old[ws]
+    l1 = 0.1 * np.abs(q).max()
+    good = np.linalg.lstsq(A[:, ws], b, rcond=None)[0]     # much lower loss
+    new = good if accept else ws_old + 10.0 * rng.standard_normal(ws.size)
+    new = new.astype(dtype).astype(np.float64)
+
+    def objective(v):
+        r = b - A[:, ws] @ v
+        return 0.5 * r @ r + l1 * np.abs(v).sum()
+
+    ws_sl = np.zeros(p)
+    ws_sl[slots] = ws_old
+    H = qs - G64 @ ws_sl
+    r_old = b - A[:, ws] @ ws_old
+    scal = np.array([0.0, r_old @ b, r_old @ r_old, float(n)])
+    H0, scal0 = H.copy(), scal.copy()
+    opts = dict(l1=l1, l2=0.0)
+    took = gram_jump(G, slots, slots, H, ws_old, new, q[ws],
+                     np.ones(ws.size, dtype=dtype), opts, scal)
+    assert took == (objective(new) < objective(ws_old)) == accept
+    if not accept:
+        np.testing.assert_array_equal(H, H0)
+        np.testing.assert_array_equal(scal, scal0)
+        return
+    ws_sl[slots] = new
+    r = b - A[:, ws] @ new
+    rel = 1e-9 if dtype == np.float64 else 1e-4
+    np.testing.assert_allclose(H[slots], (qs - G64 @ ws_sl)[slots], rtol=rel,
+                               atol=rel * np.abs(q).max())
+    np.testing.assert_allclose(scal[1:3], [r @ b, r @ r], rtol=rel)
+
+
+@pytest.mark.parametrize("form", ["block", "residual", "gram"])
+def test_a_solve_starts_from_the_proposed_point(form, monkeypatch):
+    """Proposed the solution itself, every form's solve starts there: each
+    alpha then takes one or two epochs, and the path stays certified."""
+    from fastreg import _path, _problems
+    X, y = make_regression(80, 200, seed=4, k=10)
+    alphas = 0.9 ** np.arange(2, 14) * np.abs(X.T @ (y - y.mean())).max() / 80
+    ref = reference_coefs(X, y, alphas, l1_ratio=0.7, fit_intercept=True)
+    if form == "residual":
+        _block_capacity(monkeypatch, 0)
+    elif form == "block":
+        monkeypatch.setattr(_problems._ResidualProblem, "block_ratio", 0.0)
+    precompute = form == "gram"
+    kw = dict(alphas=alphas, l1_ratio=0.7, fit_intercept=True, tol=1e-9,
+              precompute=precompute)
+    plain = compute_path(X, y, **kw)
+
+    def oracle(prob, coefs, grid, i):
+        j = int(np.flatnonzero(alphas == grid[i])[0])
+        feats = np.flatnonzero(ref[:, j] != 0)
+        return feats, ref[feats, j]
+
+    monkeypatch.setattr(_path, "path_start", oracle)
+    told = compute_path(X, y, **kw)
+    assert told.converged.all() and plain.converged.all()
+    assert told.n_iters[1:].max() <= 2 < plain.n_iters[1:].max()
+    bound = 1e-9 * np.sum((y - y.mean()) ** 2) / 80
+    for i, a in enumerate(told.alphas):
+        gap = enet_dual_gap(X, y, told.coefs[:, i], a, 0.7, fit_intercept=True,
+                            dual_coef=ref[:, i])
+        assert gap <= bound * 1.0001
