@@ -569,3 +569,42 @@ def test_a_stalled_alpha_stops_before_its_step_budget():
     assert stalled(slow, 1.0, left=5)
     # a gap that rose again: the best one counts (no better in 10 rounds)
     assert stalled([5.0, 1.0] + [4.0] * 10, 0.5, left=80)
+
+
+@pytest.mark.parametrize("sparse", [False, True])
+def test_a_proposed_start_is_taken_only_when_the_objective_falls(sparse):
+    """ProxNewton.propose moves to the proposed coefficients and intercept
+    when the NumPy objective is lower there, keeping eta = X w + b and the
+    datafit at eta consistent; otherwise nothing changes."""
+    from fastreg._penalties import ElasticNetPenalty
+    X, y = make(n=150, p=20, seed=6, sparse=sparse)
+    p = X.shape[1]
+    lo, hi = np.full(p, -np.inf), np.full(p, 1.0)          # one bound in force
+    alpha = 0.02
+    state = ProxNewton(Design(X), Binomial(y), np.ones(p), lo, hi, True)
+    pen = ElasticNetPenalty.of(alpha, 0.8, np.ones(p), lo, hi)
+    start_w = np.zeros(p)
+    start_w[:3] = [0.3, -0.2, 0.1]
+    state.set_start(start_w, 0.2)
+    feats = np.arange(6)
+    best = minimize(lambda v: objective(X, y, np.r_[v[:6], np.zeros(p - 6)], v[6],
+                                        alpha, 0.8), np.zeros(7), method="Powell",
+                    options=dict(xtol=1e-8, ftol=1e-12, maxiter=20000)).x
+    before = objective(X, y, state.w, state.b, alpha, 0.8)
+    for vals, b in [(10.0 * np.ones(6), -3.0), (best[:6], best[6])]:
+        w0, b0, eta0 = state.w.copy(), state.b, state.eta.copy()
+        took = state.propose(pen, feats, vals, b)
+        moved = np.r_[np.minimum(vals, 1.0), np.zeros(p - 6)]     # clipped to hi
+        assert took == (objective(X, y, moved, b, alpha, 0.8) < before)
+        if not took:
+            assert state.b == b0
+            np.testing.assert_array_equal(state.w, w0)
+            np.testing.assert_array_equal(state.eta, eta0)
+            continue
+        np.testing.assert_allclose(state.w, moved, rtol=1e-15)
+        assert state.b == pytest.approx(b, rel=1e-15)
+        np.testing.assert_allclose(state.eta, dense(X) @ state.w + state.b, rtol=1e-12,
+                                   atol=1e-12)
+        assert state.fit[0] + pen.value(state.w) == pytest.approx(
+            objective(X, y, state.w, state.b, alpha, 0.8), rel=1e-12)
+    assert took                   # the optimum on those features was taken
