@@ -936,9 +936,12 @@ def gram_rows_sparse(const floating[::1] data, const index_t[::1] indices,
                      const index_t[::1] indptr, const floating[::1] rdata,
                      const int32_t[::1] rcols, const int64_t[::1] rptr,
                      const floating[::1] sw, const int32_t[::1] slot,
-                     const int32_t[::1] new, double[:, ::1] out):
-    """out[a, slot[j]] += sum_i sw_i X[i, new[a]] X[i, j] for every feature j
-    with slot[j] >= 0 (uncentred; ``out`` zero on entry).
+                     const int32_t[::1] new, const double[::1] row_mu,
+                     const double[::1] col_mu, double[:, :] out):
+    """out[a, slot[j]] = sum_i sw_i X[i, new[a]] X[i, j] - row_mu[a] col_mu[slot[j]]
+    for every feature j with slot[j] >= 0 (centred Gram rows; empty row_mu:
+    uncentred).  ``out`` is overwritten; its rows need only be contiguous
+    (columns of a Fortran-ordered block, transposed, are written in place).
 
     X is read twice: its columns ``new`` from CSC (data, indices, indptr) and,
     for each of their nonzeros, that sample's row from a CSR copy (rdata,
@@ -946,18 +949,24 @@ def gram_rows_sparse(const floating[::1] data, const index_t[::1] indices,
     its row: independent of how many features the block already holds, and
     of how long their columns are.
     """
-    cdef Py_ssize_t a, m = new.shape[0]
+    cdef Py_ssize_t a, b, m = new.shape[0], k = out.shape[1]
     cdef int64_t s
     cdef int32_t sl
     cdef index_t t
     cdef int32_t i, j
-    cdef bint has_sw = sw.shape[0] > 0
-    cdef double v
+    cdef bint has_sw = sw.shape[0] > 0, centred = row_mu.shape[0] > 0
+    cdef double v, c
     cdef double *o
+    if out.shape[0] != m or (centred and (row_mu.shape[0] != m or col_mu.shape[0] < k)):
+        raise ValueError("gram_rows_sparse: out, row_mu and col_mu do not match new")
+    if k > 1 and out.strides[1] != sizeof(double):
+        raise ValueError("gram_rows_sparse: the rows of out must be contiguous")
     with nogil:
         for a in range(m):
             j = new[a]
             o = &out[a, 0]
+            for b in range(k):
+                o[b] = 0.0
             for t in range(indptr[j], indptr[j + 1]):
                 i = indices[t]
                 v = data[t] * (sw[i] if has_sw else 1.0)
@@ -965,6 +974,10 @@ def gram_rows_sparse(const floating[::1] data, const index_t[::1] indices,
                     sl = slot[rcols[s]]
                     if sl >= 0:
                         o[sl] += v * rdata[s]
+            if centred:
+                c = row_mu[a]
+                for b in range(k):
+                    o[b] -= c * col_mu[b]
 
 
 cdef int _check_features(const int32_t[::1] idx, Py_ssize_t p, str kernel,

@@ -357,7 +357,8 @@ class _BlockCache:
 
     def slots(self, ws, cross):
         """Slots (int32) of ``ws``, caching its new features first with
-        ``cross(new, feats)``: their centred Gram rows against ``feats``."""
+        ``cross(new, feats, out)``, which writes their centred Gram rows
+        against ``feats`` into ``out`` (the block's new columns: symmetric)."""
         new = ws[self.slot[ws] < 0]
         if new.size:
             k = self.k
@@ -374,9 +375,15 @@ class _BlockCache:
                 self.G, self.feats = G, feats
             self.feats[k:need] = new
             self.slot[new] = np.arange(k, need)
-            C = cross(new, self.feats[:need])
-            self.G[k:need, :need] = C
-            self.G[:k, k:need] = C[:, :k].T
+            cols = self.G[:need, k:need].T     # rows contiguous: no copy
+            if self.dtype == np.float64:
+                cross(new, self.feats[:need], cols)
+            else:
+                # (rows computed in float64, then rounded once)
+                rows = np.empty(cols.shape)
+                cross(new, self.feats[:need], rows)
+                cols[...] = rows
+            self.G[k:need, :k] = cols[:, :k]
             self.k = need
         return self.slot[ws]
 
@@ -407,8 +414,9 @@ class _ResidualProblem(_Problem):
         self.active = self.all_idx[self.norms > 0]
         small, large = self.block_capacity
         large = min(large, self.p)
-        # at its peak (growing the storage, or building rows of a reset
-        # block) about three blocks' bytes are held
+        # at its peak at most about three blocks' bytes are held: the old
+        # and the new storage while it grows, or (float32) a reset block
+        # and its rows built in float64; float64 rows are written in place
         nbytes = 3 * large * large * X.dtype.itemsize
         fits = speed_copy_fits(nbytes, 3 * self.block_max_bytes)
         self._cache = _BlockCache(self.p, X.dtype, large if fits else small)
@@ -651,10 +659,10 @@ class _ResidualProblem(_Problem):
             self._sub_columns(c.astype(np.int32), delta[moved])
             self.scal[0] += float(np.dot(self.mu[c].astype(np.float64), delta[moved]))
 
-    def _cross_block(self, new, feats):
+    def _cross_block(self, new, feats, out):
         """Rows ``new`` of the centred Gram block of ``feats`` (whose block
-        slots are set), float64 of shape (len(new), len(feats))."""
-        return cross_gram(self.X, self.sw, self.mu, self.W, new, feats)
+        slots are set) into ``out``, of shape (len(new), len(feats))."""
+        out[...] = cross_gram(self.X, self.sw, self.mu, self.W, new, feats)
 
     # the block pays when the mean column of ws holds more than this many
     # entries per feature of ws
@@ -819,20 +827,19 @@ class _SparseProblem(_ResidualProblem):
                               R.indptr.astype(np.int64))
         return self._rows or None
 
-    def _cross_block(self, new, feats):
+    def _cross_block(self, new, feats, out):
         # reading X column-wise for each block feature costs the block's
         # nonzeros per call; the row index costs each new column's rows
         rows = self._row_index()
         if rows is None:
-            return super()._cross_block(new, feats)
+            return super()._cross_block(new, feats, out)
         X = self.X
-        out = np.zeros((new.size, feats.size))
+        mu = self.mu.astype(np.float64)
+        centred = self.mu.any()
         _cd_fast.gram_rows_sparse(X.data, X.indices, X.indptr, *rows, self.sw,
                                   self._cache.slot, np.asarray(new, dtype=np.int32),
-                                  out)
-        mu = self.mu.astype(np.float64)
-        out -= np.multiply.outer(self.W * mu[new], mu[feats])
-        return out
+                                  self.W * mu[new] if centred else np.empty(0),
+                                  mu[feats] if centred else np.empty(0), out)
 
     def _col_norms(self):
         X = self.X

@@ -804,3 +804,39 @@ def test_a_solve_starts_from_the_proposed_point(form, monkeypatch):
         gap = enet_dual_gap(X, y, told.coefs[:, i], a, 0.7, fit_intercept=True,
                             dual_coef=ref[:, i])
         assert gap <= bound * 1.0001
+
+
+@pytest.mark.parametrize("weighted", [False, True])
+@pytest.mark.parametrize("centred", [False, True])
+def test_gram_rows_kernel_writes_centred_rows_into_a_block_in_place(weighted, centred):
+    """gram_rows_sparse writes the (weighted, centred) Gram rows of new
+    features against the cached ones straight into the block's new columns
+    (a transposed Fortran slice), overwriting what was there."""
+    from fastreg import _cd_fast
+    rng = np.random.default_rng(9)
+    n, p = 90, 40
+    X = sp.random(n, p, density=0.2, random_state=9, format="csc")
+    sw = rng.uniform(0.5, 2.0, n) if weighted else np.empty(0)
+    R = X.tocsr()
+    slot = np.full(p, -1, dtype=np.int32)
+    feats = rng.choice(p, 25, replace=False).astype(np.int32)
+    slot[feats] = np.arange(25, dtype=np.int32)
+    new = feats[18:]
+    swv = sw if weighted else np.ones(n)
+    mu = (X.T @ swv) / swv.sum() if centred else np.zeros(p)
+    Xd = X.toarray() - mu
+    exact = (Xd[:, new] * swv[:, None]).T @ Xd[:, feats]
+    G = np.full((32, 32), np.nan, order="F")               # spare storage, garbage
+    out = G[:25, 18:25].T
+    _cd_fast.gram_rows_sparse(X.data, X.indices, X.indptr, R.data,
+                              R.indices.astype(np.int32), R.indptr.astype(np.int64),
+                              sw, slot, new,
+                              swv.sum() * mu[new] if centred else np.empty(0),
+                              mu[feats] if centred else np.empty(0), out)
+    np.testing.assert_allclose(G[:25, 18:25], exact.T, rtol=1e-12, atol=1e-12)
+    assert np.isnan(G[25:, 18:25]).all() and np.isnan(G[:, :18]).all()
+    with pytest.raises(ValueError, match="contiguous"):
+        _cd_fast.gram_rows_sparse(X.data, X.indices, X.indptr, R.data,
+                                  R.indices.astype(np.int32), R.indptr.astype(np.int64),
+                                  sw, slot, new, np.empty(0), np.empty(0),
+                                  np.zeros((25, 7)).T)
