@@ -4,6 +4,11 @@ curvature at the linear predictor, another its dual term (see
 from libc.math cimport exp, expm1, log, log1p, fabs, INFINITY
 
 
+cdef inline double _softplus(double z) noexcept nogil:
+    """log(1 + exp(z)), without overflow."""
+    return (z if z > 0 else 0.0) + log1p(exp(-fabs(z)))
+
+
 def binomial_evaluate(const double[::1] eta, const double[::1] y,
                       const double[::1] c, double[::1] r, double[::1] h):
     """Return sum_i c_i [log(1 + exp(eta_i)) - y_i eta_i]; r = c (p - y) and
@@ -72,9 +77,11 @@ def binomial_change(const double[::1] eta, const double[::1] d, const double[::1
     softplus(eta + d) - softplus(eta) is log1p(p expm1(d)) with
     p = 1 / (1 + exp(-eta)) for eta < 0, and d + log1p(q expm1(-d)) with
     q = 1 - p for eta >= 0: the factor (p or q) is at most 1/2, so the
-    argument of log1p stays above -1/2 (never log1p(-1) = -inf)."""
+    argument of log1p stays above -1/2 (never log1p(-1) = -inf).  Where
+    expm1 overflows (|d| > 709) or the factor underflows (|eta| > 745), the
+    change is large and the difference of the two softplus values exact."""
     cdef Py_ssize_t i, n = eta.shape[0]
-    cdef double z, p, e, total = 0.0
+    cdef double z, p, e, a, total = 0.0
     if not (d.shape[0] == y.shape[0] == c.shape[0] == n):
         raise ValueError("eta, d, y and c must have the same length")
     with nogil:
@@ -84,8 +91,61 @@ def binomial_change(const double[::1] eta, const double[::1] d, const double[::1
             z = eta[i]
             e = exp(-fabs(z))
             p = e / (1.0 + e)                   # the smaller of p and 1 - p
-            if z >= 0:
-                total += c[i] * (d[i] + log1p(p * expm1(-d[i])) - y[i] * d[i])
+            a = p * expm1(-d[i] if z >= 0 else d[i])
+            if p > 0.0 and fabs(a) < INFINITY:
+                total += c[i] * ((d[i] if z >= 0 else 0.0) + log1p(a) - y[i] * d[i])
             else:
-                total += c[i] * (log1p(p * expm1(d[i])) - y[i] * d[i])
+                total += c[i] * (_softplus(z + d[i]) - _softplus(z) - y[i] * d[i])
+    return total
+
+
+def binomial_step(const double[::1] eta, const double[::1] d, const double[::1] y,
+                  const double[::1] c, double[::1] r, double[::1] h):
+    """F(eta + d) - F(eta) as ``binomial_change`` computes it, and r, h at
+    eta + d as ``binomial_evaluate`` defines them, in one pass.
+
+    With s = exp(-|z|) / (1 + exp(-|z|)) the smaller of p and 1 - p at z =
+    eta_i, m = expm1(+-d) and a = s m (the argument of the change's log1p),
+    the probabilities at z + d are s (1 + m) / (1 + a) on s's side and
+    (1 - s) / (1 + a) on the other: no exponential beyond the change's own
+    (three transcendental calls per sample where change and evaluate take
+    five).  Where m overflows or s underflows they are computed from z + d.
+    """
+    cdef Py_ssize_t i, n = eta.shape[0]
+    cdef double z, di, e, s, big, m, a, small_new, big_new, p, q, total = 0.0
+    if not (d.shape[0] == y.shape[0] == c.shape[0] == r.shape[0] == h.shape[0] == n):
+        raise ValueError("eta, d, y, c, r and h must have the same length")
+    with nogil:
+        for i in range(n):
+            z = eta[i]
+            di = d[i]
+            e = exp(-fabs(z))
+            s = e / (1.0 + e)
+            big = 1.0 / (1.0 + e)
+            if di == 0.0:
+                small_new, big_new = s, big
+            else:
+                m = expm1(-di if z >= 0 else di)
+                a = s * m
+                if s > 0.0 and fabs(a) < INFINITY:
+                    total += c[i] * ((di if z >= 0 else 0.0) + log1p(a) - y[i] * di)
+                    small_new = s * (1.0 + m) / (1.0 + a)
+                    big_new = big / (1.0 + a)
+                else:
+                    # (m overflowed or s underflowed: as binomial_change, and
+                    # the probabilities from z + d itself, the smaller on the
+                    # side of its sign)
+                    total += c[i] * (_softplus(z + di) - _softplus(z) - y[i] * di)
+                    e = exp(-fabs(z + di))
+                    small_new = e / (1.0 + e)
+                    big_new = 1.0 / (1.0 + e)
+                    if (z + di >= 0) != (z >= 0):
+                        small_new, big_new = big_new, small_new
+            # (small_new, big_new) are (1 - p, p) for z >= 0, else (p, 1 - p)
+            if z >= 0:
+                p, q = big_new, small_new
+            else:
+                p, q = small_new, big_new
+            r[i] = c[i] * (p - y[i])
+            h[i] = c[i] * p * q
     return total

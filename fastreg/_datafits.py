@@ -10,6 +10,9 @@ interface below, so a new loss (Poisson, say) is one more class here:
 - ``value(eta)``: F(eta) alone;
 - ``change(eta, d)``: F(eta + d) - F(eta), summed term by term (a line
   search compares steps whose effect is below the rounding of F itself);
+- ``step(eta, d, value)``: ``(change(eta, d), evaluate(eta + d))`` given
+  ``value = F(eta)``, in one pass where the loss allows (a line search's
+  first trial is usually the step taken);
 - ``dual(theta)``: ``-sum_i F_i^*(-theta_i)``, the datafit's part of the
   dual objective, at a dual point theta in its domain (else -inf);
 - ``null_model(fit_intercept)``: the intercept-only fit ``(b0, F(b0))``;
@@ -38,9 +41,17 @@ class Datafit(Protocol):
 
     def change(self, eta, d): ...
 
+    def step(self, eta, d, value): ...
+
     def dual(self, theta): ...
 
     def null_model(self, fit_intercept): ...
+
+
+def _step_in_two(datafit, eta, d, value):
+    """``step`` for losses without a fused pass: the change, then the datafit
+    evaluated at eta + d."""
+    return datafit.change(eta, d), datafit.evaluate(eta + d)
 
 
 def _sample_scale(n, sw):
@@ -68,6 +79,9 @@ class Quadratic:
 
     def change(self, eta, d):
         return float(self.c @ ((eta - self.y + 0.5 * d) * d))
+
+    def step(self, eta, d, value):
+        return _step_in_two(self, eta, d, value)
 
     def evaluate(self, eta):
         res = eta - self.y
@@ -106,6 +120,14 @@ class Binomial:
 
     def change(self, eta, d):
         return _datafit_fast.binomial_change(eta, d, self.y, self.c)
+
+    def step(self, eta, d, value):
+        # F(eta + d) = F(eta) + change: the change is exact term by term, so
+        # the sum keeps the rounding of one evaluation per step (a direct
+        # sum over n samples is no more exact)
+        r, h = np.empty_like(eta), np.empty_like(eta)
+        change = _datafit_fast.binomial_step(eta, d, self.y, self.c, r, h)
+        return change, (value + change, r, h)
 
     def dual(self, theta):
         return _datafit_fast.binomial_dual(theta, self.y, self.c)
@@ -165,6 +187,9 @@ class Multinomial:
         if far.any():
             moved[far] = self._softmax(eta[far] + d[far])[1] - lse[far]
         return float(self.c @ (moved - np.einsum("ik,ik->i", self.y, d)))
+
+    def step(self, eta, d, value):
+        return _step_in_two(self, eta, d, value)
 
     def dual(self, theta):
         pos = self.c > 0

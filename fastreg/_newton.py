@@ -80,15 +80,17 @@ class Step:
         self.evaluated, self.epochs, self.decrease = evaluated, epochs, decrease
 
 
-def newton_step(design, ws, table, sub, r, h, old, fit_intercept, target,
-                change, evaluate):
-    """One proximal Newton step on ``ws``: coordinate descent on the model
+def newton_step(design, ws, table, sub, datafit, eta, fit, old, fit_intercept,
+                target):
+    """One proximal Newton step on ``ws`` from the predictor ``eta``, where
+    the datafit's ``fit = (value, r, h)``: coordinate descent on the model
     (gradient r, curvature h per sample), then a backtracking line search
-    on the true objective, whose change along the step is ``change(d)``
-    (the datafit's F(eta + d) - F(eta), summed term by term) plus the
-    penalty's; ``evaluate(d)`` gives the datafit's ``(value, r, h)`` at the
-    accepted point.  Returns a Step, or None when the model sees no descent
-    (or the search finds none)."""
+    on the true objective, whose change along the step is the datafit's
+    F(eta + t d) - F(eta), summed term by term, plus the penalty's.  The
+    full step's trial also evaluates the datafit there (``step``), so a
+    step taken whole costs one pass over the samples.  Returns a Step, or
+    None when the model sees no descent (or the search finds none)."""
+    value, r, h = fit
     model = np.empty((3, r.shape[0]))
     model[0] = r
     model[1] = h
@@ -108,9 +110,13 @@ def newton_step(design, ws, table, sub, r, h, old, fit_intercept, target,
     def along(t):
         return old + t * dw if t < 1 else coef
 
-    t = armijo(decrease, lambda t: change(t * d) + sub.change(old, along(t)))
-    return None if t is None else Step(along(t), d, db, t, evaluate(t * d), epochs,
-                                       decrease)
+    whole = datafit.step(eta, d, value)       # (change, fit at eta + d)
+    t = armijo(decrease, lambda t: (whole[0] if t == 1 else datafit.change(eta, t * d))
+               + sub.change(old, along(t)))
+    if t is None:
+        return None
+    evaluated = whole[1] if t == 1 else datafit.evaluate(eta + t * d)
+    return Step(along(t), d, db, t, evaluated, epochs, decrease)
 
 
 def armijo(decrease, total_change):
@@ -296,11 +302,8 @@ class ProxNewton:
         table = pen.table(ws)
         sub = pen.restricted(ws)
         for step in range(max_steps):
-            _, r, h = self.fit
-            done = newton_step(self.design, ws, table, sub, r, h, self.w[ws],
-                               self.fit_intercept, target,
-                               lambda d: self.datafit.change(self.eta, d),
-                               lambda d: self.datafit.evaluate(self.eta + d))
+            done = newton_step(self.design, ws, table, sub, self.datafit, self.eta,
+                               self.fit, self.w[ws], self.fit_intercept, target)
             if done is None:
                 return step + 1
             self.epochs += done.epochs
@@ -325,10 +328,10 @@ class ProxNewton:
         if not moved.size and db == 0.0:
             return False
         d = self.design.matvec_cols(feats[moved], new[moved] - old[moved]) + db
-        total = self.datafit.change(self.eta, d) + pen.restricted(feats).change(old, new)
-        if not total < 0:
+        change, evaluated = self.datafit.step(self.eta, d, self.fit[0])
+        if not change + pen.restricted(feats).change(old, new) < 0:
             return False
-        self._move_to(self.eta + d)
+        self._move_to(self.eta + d, evaluated)
         self.w[feats] = new
         self.b += db
         return True
