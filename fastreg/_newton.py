@@ -23,6 +23,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from . import _newton_fast
+from ._anderson import anderson_weights
 from ._penalties import ElasticNetPenalty, penalised_alpha_max
 from ._validation import as_kernel_X
 
@@ -35,6 +36,7 @@ _INNER_RATIO = 0.1          # a working set is solved to this fraction of the ga
 # and 4.2 s)
 _CD_RATIO = 3.0
 _CD_EPOCHS = 1000           # CD epochs per Newton step at most
+_CD_CHUNK, _CD_DEPTH = 6, 4  # Anderson: sweeps per snapshot, snapshots per point
 _ARMIJO = 1e-4              # sufficient decrease of the line search
 _HALVINGS = 40              # line-search halvings at most
 _JOINT_STEPS = 5            # multinomial steps between two certificates at most
@@ -98,10 +100,8 @@ def newton_step(design, ws, table, sub, datafit, eta, fit, old, fit_intercept,
     coef = old.copy()
     h_sum = float(h.sum()) if fit_intercept else 0.0
     cd_tol = _CD_RATIO * target / (np.abs(old).sum() + 1.0)
-    epochs, db = _newton_fast.newton_cd(
-        *design.parts, ws, coef, table, model,
-        dict(max_epochs=_CD_EPOCHS, tol=cd_tol, h_sum=h_sum))
-    d = model[2] + db
+    epochs, db = model_cd(design, ws, coef, table, model, cd_tol, h_sum)
+    d = model[2]
     dw = coef - old
     decrease = float(r @ d) + sub.change(old, coef)
     if not (np.isfinite(decrease) and np.all(np.isfinite(d))) or decrease >= 0:
@@ -117,6 +117,67 @@ def newton_step(design, ws, table, sub, datafit, eta, fit, old, fit_intercept,
         return None
     evaluated = whole[1] if t == 1 else datafit.evaluate(eta + t * d)
     return Step(along(t), d, db, t, evaluated, epochs, decrease)
+
+
+def model_cd(design, ws, coef, table, model, tol, h_sum):
+    """``newton_cd`` on the quadratic model, with Anderson extrapolation
+    (see ``_anderson``): every _CD_CHUNK sweeps a snapshot of (coef, d,
+    db), every _CD_DEPTH + 1 of them the combined point, kept when within
+    the bounds and lower on the model.  ``model`` is as newton_cd takes it;
+    its row d leaves as the whole predictor step, the intercept's db
+    included.  Returns (sweeps, db).
+
+    The model's curvature falls with the fitted probabilities' spread, so
+    near-separable folds at large C have ill-conditioned models: on
+    npm_text's first 50k rows, C = 11 and 30 took 451 and 973 sweeps
+    plain, 142 and 336 extrapolated.
+    """
+    r, h = model[0].copy(), model[1]
+    start = coef.copy()
+    sweeps, db, hist = 0, 0.0, []
+    while True:
+        todo = min(_CD_CHUNK, _CD_EPOCHS - sweeps)
+        e, step = _newton_fast.newton_cd(*design.parts, ws, coef, table, model,
+                                         dict(max_epochs=todo, tol=tol, h_sum=h_sum))
+        sweeps += e
+        if step:
+            # (the kernel keeps the intercept's step apart: folded in)
+            model[0] += h * step
+            model[2] += step
+            db += step
+        # a chunk that ended early met the kernel's stopping rule
+        if e < todo or sweeps >= _CD_EPOCHS:
+            return sweeps, db
+        hist.append((coef.copy(), model[2].copy(), db))
+        if len(hist) > _CD_DEPTH:
+            db = _extrapolate_model(design, ws, hist, r, table, start, coef, model, db)
+            hist = []
+
+
+def _extrapolate_model(design, ws, hist, r, table, start, coef, model, db):
+    """Move (coef, model) to the Anderson point of the snapshots when it is
+    within the bounds and the model (r d + h d^2 / 2 plus the penalty) is
+    lower there.  The combined d carries the rounding of large weights: the
+    point's d is made again from X (one read of ws).  Returns the db."""
+    c = anderson_weights([s[0] for s in hist])
+    if c is None:
+        return db
+    w = c @ np.array([s[0] for s in hist[1:]])
+    if np.any(w < table[:, 2]) or np.any(w > table[:, 3]):
+        return db
+    d = sum(ck * s[1] for ck, s in zip(c, hist[1:]))
+    b = float(sum(ck * s[2] for ck, s in zip(c, hist[1:])))
+
+    def value(w, d):
+        return (float(r @ d) + 0.5 * float(d @ (model[1] * d))
+                + float(table[:, 0] @ np.abs(w)) + 0.5 * float(table[:, 1] @ (w * w)))
+
+    if not value(w, d) < value(coef, model[2]):
+        return db
+    coef[:] = w
+    model[2] = design.matvec_cols(ws, w - start) + b
+    model[0] = r + model[1] * model[2]
+    return b
 
 
 def armijo(decrease, total_change):

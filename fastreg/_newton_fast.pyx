@@ -162,7 +162,8 @@ def newton_cd(const floating[::1] data, const index_t[::1] indices,
     ``data`` with empty ``indices`` and ``indptr``.  coef (m,): the working
     set's coefficients, updated in place.  pen (m, 4): per coefficient the
     L1 weight a, the L2 weight c, and the bounds lo <= 0 <= hi.  model
-    (3, n): rows v = r + h * d (in: r), h, and d (in: 0), updated in place;
+    (3, n): rows v = r + h * d, h, and d (the step so far: 0 and v = r on
+    a first call), updated in place;
     the intercept's step db is kept apart (v and d exclude it: add h * db
     and db).  Returns ``(sweeps, db)``.
     """

@@ -21,6 +21,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from . import _cd_fast
+from ._anderson import anderson_weights
 from ._config import speed_copy_fits
 from ._interrupt import interruptible
 from ._offsets import constant_columns
@@ -564,16 +565,12 @@ class _ResidualProblem(_Problem):
     _ACCEL_MIN_WORK = 100_000    # entries of X an epoch reads, below which it is off
 
     def _accelerated(self, ws, opts, u_ws, want_u):
-        """The residual kernel on ws, with Anderson acceleration.
-
-        Coordinate descent converges linearly, slowly when many correlated
-        features are in the model; the iterates of a linear fixed-point map
-        extrapolate well (Anderson; Bertrand & Massias 2021 for coordinate
-        descent).  Snapshots of (w[ws], the residual, its offset) every few
-        epochs give the combination ``sum c_k w_k`` (sum c_k = 1) of least
-        change; since the residual is affine in w, the same combination of
-        snapshots is the extrapolated point's residual, and its objective
-        costs O(n).  It replaces the iterate only when feasible and better,
+        """The residual kernel on ws, with Anderson acceleration (see
+        ``_anderson``).  Snapshots of (w[ws], the residual, its offset)
+        every few epochs give the combination ``sum c_k w_k`` (sum c_k = 1)
+        of least change; since the residual is affine in w, the same
+        combination of snapshots is the extrapolated point's residual, and
+        its objective costs O(n).  It replaces the iterate only when feasible and better,
         so the kernel's certificate and stopping rule are unchanged.
         float32 X runs without it (a float32 w would not match the residual).
         """
@@ -609,16 +606,9 @@ class _ResidualProblem(_Problem):
 
     def _extrapolate(self, ws, hist, opts):
         Wk = np.array([h[0] for h in hist])               # (depth + 1, |ws|)
-        U = np.diff(Wk, axis=0)
-        UU = U @ U.T
-        try:
-            z = np.linalg.solve(UU + 1e-12 * np.trace(UU) * np.eye(UU.shape[0]),
-                                np.ones(UU.shape[0]))
-        except np.linalg.LinAlgError:
+        c = anderson_weights(Wk)
+        if c is None:
             return
-        if not np.isfinite(z).all() or z.sum() == 0:
-            return
-        c = z / z.sum()
         w_acc = c @ Wk[1:]
         if opts["positive"] and np.any(w_acc < 0):
             return
