@@ -78,8 +78,9 @@ def binomial_change(const double[::1] eta, const double[::1] d, const double[::1
     p = 1 / (1 + exp(-eta)) for eta < 0, and d + log1p(q expm1(-d)) with
     q = 1 - p for eta >= 0: the factor (p or q) is at most 1/2, so the
     argument of log1p stays above -1/2 (never log1p(-1) = -inf).  Where
-    expm1 overflows (|d| > 709) or the factor underflows (|eta| > 745), the
-    change is large and the difference of the two softplus values exact."""
+    p expm1(+-d) overflows (|d| > 709; NaN as 0 * inf once p underflows
+    too), the change is as large as |d| and the difference of the two
+    softplus values exact to its rounding."""
     cdef Py_ssize_t i, n = eta.shape[0]
     cdef double z, p, e, a, total = 0.0
     if not (d.shape[0] == y.shape[0] == c.shape[0] == n):
@@ -92,7 +93,7 @@ def binomial_change(const double[::1] eta, const double[::1] d, const double[::1
             e = exp(-fabs(z))
             p = e / (1.0 + e)                   # the smaller of p and 1 - p
             a = p * expm1(-d[i] if z >= 0 else d[i])
-            if p > 0.0 and fabs(a) < INFINITY:
+            if fabs(a) < INFINITY:
                 total += c[i] * ((d[i] if z >= 0 else 0.0) + log1p(a) - y[i] * d[i])
             else:
                 total += c[i] * (_softplus(z + d[i]) - _softplus(z) - y[i] * d[i])
@@ -109,7 +110,10 @@ def binomial_step(const double[::1] eta, const double[::1] d, const double[::1] 
     the probabilities at z + d are s (1 + m) / (1 + a) on s's side and
     (1 - s) / (1 + a) on the other: no exponential beyond the change's own
     (three transcendental calls per sample where change and evaluate take
-    five).  Where m overflows or s underflows they are computed from z + d.
+    five).  Where 1 + m would lose digits (m < -1/2: the move saturates the
+    sample further), s underflows or s m overflows, they are computed from
+    z + d itself (and the change, if s m overflows, as ``binomial_change``
+    does).
     """
     cdef Py_ssize_t i, n = eta.shape[0]
     cdef double z, di, e, s, big, m, a, small_new, big_new, p, q, total = 0.0
@@ -127,15 +131,15 @@ def binomial_step(const double[::1] eta, const double[::1] d, const double[::1] 
             else:
                 m = expm1(-di if z >= 0 else di)
                 a = s * m
-                if s > 0.0 and fabs(a) < INFINITY:
+                if fabs(a) < INFINITY:
                     total += c[i] * ((di if z >= 0 else 0.0) + log1p(a) - y[i] * di)
+                else:
+                    total += c[i] * (_softplus(z + di) - _softplus(z) - y[i] * di)
+                if s > 0.0 and m >= -0.5 and fabs(a) < INFINITY:
                     small_new = s * (1.0 + m) / (1.0 + a)
                     big_new = big / (1.0 + a)
                 else:
-                    # (m overflowed or s underflowed: as binomial_change, and
-                    # the probabilities from z + d itself, the smaller on the
-                    # side of its sign)
-                    total += c[i] * (_softplus(z + di) - _softplus(z) - y[i] * di)
+                    # (from z + d itself, the smaller on the side of its sign)
                     e = exp(-fabs(z + di))
                     small_new = e / (1.0 + e)
                     big_new = 1.0 / (1.0 + e)

@@ -319,7 +319,8 @@ class _Problem:
         proposes new coefficients for some of them (the path's prediction,
         see ``_path.path_start``); the solve starts there when that lowers
         the objective (on a Gram block the check costs about one epoch of
-        the block, for the residual kernel one read of the moved columns)."""
+        the block; for the residual kernel one read of the moved columns
+        and two O(n) statistics, a second read if the point is refused)."""
         # the last gradient pass, when exact on ws (screened entries are bounds)
         u = self._u
         if u is not None and self._skipped is not None and self._skipped[ws].any():
@@ -416,8 +417,9 @@ class _ResidualProblem(_Problem):
         small, large = self.block_capacity
         large = min(large, self.p)
         # at its peak at most about three blocks' bytes are held: the old
-        # and the new storage while it grows, or (float32) a reset block
-        # and its rows built in float64; float64 rows are written in place
+        # and the new storage while it grows, or a reset block and its new
+        # rows built apart (float32 blocks, dense X); float64 rows from
+        # sparse X's row index are written into the block in place
         nbytes = 3 * large * large * X.dtype.itemsize
         fits = speed_copy_fits(nbytes, 3 * self.block_max_bytes)
         self._cache = _BlockCache(self.p, X.dtype, large if fits else small)

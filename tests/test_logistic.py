@@ -499,7 +499,7 @@ def test_datafit_change_is_exact_where_differences_of_values_are_not(kind):
     assert abs(naive - model) > 10 * abs(f.change(eta, d) - model)
 
 
-def test_unpenalised_column_with_a_huge_mean_is_solved_and_certified():
+def _huge_mean_problem():
     # timestamps: a mean 1e6 times the spread; centring it by its mean in
     # the normal equations loses every digit of the fit
     rng = np.random.default_rng(17)
@@ -507,20 +507,44 @@ def test_unpenalised_column_with_a_huge_mean_is_solved_and_certified():
     X = np.column_stack([1.7e9 + 1e3 * z, rng.standard_normal((200, 3))])
     Xc = np.column_stack([z, X[:, 1:]])
     y = (z + 0.5 * rng.standard_normal(200) > 0).astype(int)
-    pf = np.array([0.0, 1.0, 1.0, 1.0])
+    return X, Xc, y, np.array([0.0, 1.0, 1.0, 1.0])
+
+
+def test_unpenalised_column_with_a_huge_mean_is_solved_and_certified():
+    # (the certificate once reported gap 0 at 0.17 above the optimum here)
+    X, Xc, y, pf = _huge_mean_problem()
     _, c, g, b = logistic_path(X, y, alphas=[0.01], tol=1e-6, penalty_factor=pf,
                                return_intercept=True)
     _, _, best = reference(Xc, y, 0.01, 1.0, pf=pf)
-    # (+ 1e-10: a float64 intercept absorbs 1.7e9 w_0 to ulp(6.6e6) = 9e-10,
-    # so no (w, b) on this X comes within about 1e-11 of the optimum: at
-    # tol 1e-10 it lands 8e-12 above, evaluated in extended precision)
-    assert objective(X, y, c[:, 0], b[0], 0.01, 1.0, pf=pf) - best <= g[0] + 1e-10
+    # the float64 rounding of eta = X w + b, at most gamma_5 (|X| |w| + |b|)
+    # per sample (6e-9 here): a gap certifies the solver's own predictor,
+    # which (w, b) reproduce only to that (see the xfail test below)
+    rounding = 5 * np.finfo(float).eps * np.mean(np.abs(X) @ np.abs(c[:, 0]) + abs(b[0]))
+    assert objective(X, y, c[:, 0], b[0], 0.01, 1.0, pf=pf) - best <= g[0] + rounding
     # (a gap of tol * F(b0) bounds the objective, not this coefficient to
     # 1e-5 of itself: the objective is flat along it; compared at tol 1e-8)
     coef = logistic_path(X, y, alphas=[0.01], tol=1e-8, penalty_factor=pf)[1][0, 0]
     assert coef * 1e3 == pytest.approx(
         logistic_path(Xc, y, alphas=[0.01], tol=1e-10, penalty_factor=pf)[1][0, 0],
         rel=1e-5)
+
+
+@pytest.mark.xfail(strict=True, reason="known limit: the gap certifies the solver's "
+                   "predictor eta, which drifts from X w + b by the rounding of X w "
+                   "(1e-9 per sample here); no rounding floor in the certificate yet")
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+def test_the_gap_bounds_the_suboptimality_of_w_and_b_in_exact_arithmetic():
+    # (at tol 1e-10 the reported gap is 0; (w, b) are 8e-12 above the optimum)
+    X, Xc, y, pf = _huge_mean_problem()
+    _, c, g, b = logistic_path(X, y, alphas=[0.01], tol=1e-10, penalty_factor=pf,
+                               return_intercept=True)
+    _, _, best = reference(Xc, y, 0.01, 1.0, pf=pf)
+    w = c[:, 0]
+    ld = np.longdouble
+    eta = ((X[:, 0].astype(ld) * ld(w[0]) + ld(b[0]))
+           + X[:, 1:].astype(ld) @ w[1:].astype(ld)).astype(np.float64)
+    exact = np.mean(np.logaddexp(0.0, eta) - y * eta) + 0.01 * np.abs(w[1:]).sum()
+    assert exact - best <= g[0] + 1e-13
 
 
 def test_unpenalised_feature_held_at_a_bound_is_certified():
@@ -548,26 +572,36 @@ def test_line_search_change_survives_saturated_predictions():
 def test_binomial_step_is_change_then_evaluate_in_one_pass(weighted):
     """The fused pass gives the change of binomial_change and the gradient
     and curvature of evaluate at eta + d, with saturated predictions, moves
-    that overflow expm1, zero moves and both signs; the value is F(eta)
-    plus the change."""
+    that overflow expm1, zero moves and both signs."""
     rng = np.random.default_rng(23)
     n = 4000
-    eta = np.concatenate([rng.normal(0, 3, n - 8), [800.0, -800.0, 30.0, -30.0,
-                                                    5.0, -5.0, 0.0, 740.0]])
-    d = np.concatenate([rng.normal(0, 2, n - 8), [-900.0, 900.0, -750.0, 750.0,
-                                                  0.0, 0.0, 1e-12, -1e3]])
-    d[rng.random(n) < 0.1] = 0.0
+    # (saturated predictions, moves that overflow expm1, moves deeper into
+    # saturation, out of an underflowed one, tiny moves of saturated ones)
+    eta_d = [(800.0, -900.0), (-800.0, 900.0), (30.0, -750.0), (-30.0, 750.0),
+             (5.0, 0.0), (0.0, 1e-12), (740.0, -1e3), (0.5, 40.0), (0.5, 30.0),
+             (-0.5, -35.0), (800.0, -700.0), (-800.0, 700.0), (800.0, 1e-9),
+             (-800.0, -1e-9)]
+    k = len(eta_d)
+    eta = np.concatenate([rng.normal(0, 3, n - k), [e for e, _ in eta_d]])
+    d = np.concatenate([rng.normal(0, 2, n - k), [m for _, m in eta_d]])
+    d[:n - k][rng.random(n - k) < 0.1] = 0.0
     y = (rng.random(n) < 0.4).astype(float)
     f = Binomial(y, rng.uniform(0.2, 3.0, n) if weighted else None)
     value = f.value(eta)
     change, (new_value, r, h) = f.step(eta, d, value)
-    assert np.isfinite(change)       # (expm1 overflows and saturated eta included)
+    assert np.isfinite(change)
     assert change == pytest.approx(f.change(eta, d), rel=1e-13, abs=1e-300)
-    assert new_value == value + change
     assert new_value == pytest.approx(f.value(eta + d), rel=1e-12)
     _, r_ref, h_ref = f.evaluate(eta + d)
     np.testing.assert_allclose(r, r_ref, rtol=1e-11, atol=1e-300)
+    # (relative, down to the curvature of saturated samples: 2.6e-18 at 40.5)
     np.testing.assert_allclose(h, h_ref, rtol=1e-11, atol=1e-300)
+    assert h[n - k + 7] / f.c[n - k + 7] == pytest.approx(2.5767571091e-18, rel=1e-9, abs=0)
+    # a tiny move of a saturated prediction changes F by exactly d (1 - y)
+    for i in (n - 2, n - 1):
+        one = Binomial(y[i:i + 1])
+        want = d[i] * (1.0 - y[i]) if eta[i] > 0 else -d[i] * y[i]
+        assert one.change(eta[i:i + 1], d[i:i + 1]) == pytest.approx(want, rel=1e-12, abs=0)
     # (the general losses' step is change then evaluate)
     q = Quadratic(y)
     change, fit = q.step(eta, d, q.value(eta))
@@ -707,3 +741,41 @@ def test_model_cd_extrapolation_reaches_the_minimiser_with_an_exact_step(sparse)
     np.testing.assert_allclose(m_acc[2], step, rtol=1e-9, atol=1e-12 * np.abs(step).max())
     np.testing.assert_allclose(m_acc[0], r + h * m_acc[2], rtol=1e-9,
                                atol=1e-12 * np.abs(r).max())
+
+
+@pytest.mark.parametrize("variant", ["plain", "weights_bounds", "enet_pf"])
+def test_a_logistic_path_takes_line_starts_and_stays_certified(variant, monkeypatch):
+    """Along a path, proposals from the line through the last two solutions
+    are made from the third alpha on, some are taken, and every alpha stays
+    certified against the reference minimiser (weights, bounds, penalty
+    factors with an unpenalised feature, elastic net)."""
+    X, y = make(n=200, p=12, seed=33, sparse=variant == "weights_bounds")
+    p = X.shape[1]
+    kw, ref_kw, l1_ratio = {}, {}, 1.0
+    if variant == "weights_bounds":
+        sw = np.random.default_rng(3).uniform(0.3, 2.0, 200)
+        hi = np.full(p, 0.8)
+        kw = dict(sample_weight=sw, upper_bounds=hi)
+        ref_kw = dict(sw=sw, hi=hi)
+    elif variant == "enet_pf":
+        pf = np.ones(p)
+        pf[2] = 0.0
+        kw, ref_kw = dict(penalty_factor=pf), dict(pf=pf)
+        l1_ratio = 0.5
+    taken = []
+    propose = ProxNewton.propose
+
+    def spying(self, *args):
+        taken.append(propose(self, *args))
+        return taken[-1]
+
+    monkeypatch.setattr(ProxNewton, "propose", spying)
+    alphas, coefs, gaps, b = logistic_path(X, y, l1_ratio=l1_ratio, n_alphas=15,
+                                           eps=0.02, tol=1e-8, return_intercept=True,
+                                           **kw)
+    assert len(taken) == 13 and any(taken)
+    for i in range(0, 15, 2):
+        _, _, best = reference(X, y, alphas[i], l1_ratio, **ref_kw)
+        value = objective(X, y, coefs[:, i], b[i], alphas[i], l1_ratio,
+                          sw=ref_kw.get("sw"), pf=ref_kw.get("pf"))
+        assert value - best <= gaps[i] + 1e-12
