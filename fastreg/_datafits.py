@@ -123,9 +123,9 @@ class Binomial:
 
     def step(self, eta, d, value):
         # F(eta + d) = F(eta) + change: the change is exact term by term, so
-        # each step adds one rounding of F to the running value (2e-15 over
-        # npm_text's path, where one direct sum over n samples may err by
-        # n eps F); set_start and steps shorter than 1 evaluate afresh
+        # each step adds one rounding of F to the running value (a drift of
+        # 2e-15 was seen along a path; one direct sum over n samples may err
+        # by n eps F); set_start and steps shorter than 1 evaluate afresh
         r, h = np.empty_like(eta), np.empty_like(eta)
         change = _datafit_fast.binomial_step(eta, d, self.y, self.c, r, h)
         return change, (value + change, r, h)
