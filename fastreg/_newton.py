@@ -683,15 +683,15 @@ def newton_path(state, *, l1_ratio, alphas, eps, tol, max_iter, single=False):
     gaps = np.empty(k)
     n_iters = np.empty(k, dtype=np.int64)
     converged = np.empty(k, dtype=bool)
+    nz = None                   # the support of the last alpha's solution
     for i, alpha in enumerate(grid):
         pen = ElasticNetPenalty.of(alpha, l1_ratio, state.pf, state.lo, state.hi)
         step = line_step(grid, i)
         if step is not None:
             # the line through the last two solutions (see _path.line_step)
-            feats = np.flatnonzero(state.w)
             b = intercepts[..., i - 1] + step * (intercepts[..., i - 1]
                                                  - intercepts[..., i - 2])
-            state.propose(pen, feats, on_line(state.w[feats], coefs[feats, i - 2], step), b)
+            state.propose(pen, nz, on_line(state.w[nz], coefs[nz, i - 2], step), b)
         gaps[i], n_iters[i], converged[i] = state.solve(pen, tol_abs, max_iter, tol)
         if i == 0:
             n_iters[0] += warm_steps

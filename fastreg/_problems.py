@@ -25,6 +25,7 @@ from ._anderson import anderson_weights
 from ._config import speed_copy_fits
 from ._interrupt import interruptible
 from ._offsets import constant_columns
+from ._penalties import ElasticNetPenalty
 
 
 @dataclass(frozen=True)
@@ -572,8 +573,9 @@ class _ResidualProblem(_Problem):
         every few epochs give the combination ``sum c_k w_k`` (sum c_k = 1)
         of least change; since the residual is affine in w, the same
         combination of snapshots is the extrapolated point's residual, and
-        its objective costs O(n).  It replaces the iterate only when feasible and better,
-        so the kernel's certificate and stopping rule are unchanged.
+        its objective costs O(n).  It replaces the iterate only when
+        feasible and better, so the kernel's certificate and stopping rule
+        are unchanged.
         float32 X runs without it (a float32 w would not match the residual).
         """
         K = self._ACCEL_CHUNK
@@ -872,10 +874,10 @@ class _SparseProblem(_ResidualProblem):
 
 
 def penalty_change(old, new, pf, opts):
-    """Kernel-scale penalty at ``new`` minus at ``old`` (float64 vectors)."""
+    """Kernel-scale penalty at ``new`` minus at ``old`` (float64 vectors),
+    term by term as the generic solver's penalty computes it."""
     pf = pf.astype(np.float64)
-    return (opts["l1"] * float(pf @ (np.abs(new) - np.abs(old)))
-            + 0.5 * opts["l2"] * float(pf @ (new * new - old * old)))
+    return ElasticNetPenalty(opts["l1"] * pf, opts["l2"] * pf, None, None).change(old, new)
 
 
 def gram_jump(G, rows, cols, H, old, new, q, pf, opts, scal):
