@@ -271,6 +271,35 @@ def column_dots(const floating[::1] data, const index_t[::1] indices,
             _poll(&work)
 
 
+def column_combination(const floating[::1] data, const index_t[::1] indices,
+                       const index_t[::1] indptr, const int32_t[::1] cols,
+                       const double[::1] vals, double[::1] out):
+    """out = X[:, cols] @ vals, accumulated in float64 (X as in newton_cd;
+    out, of length n, is overwritten)."""
+    cdef Py_ssize_t m = cols.shape[0], n = out.shape[0], k, i
+    cdef const floating *dp = &data[0] if data.shape[0] else NULL
+    cdef const index_t *ip = &indices[0] if indices.shape[0] else NULL
+    cdef const index_t *pp = &indptr[0] if indptr.shape[0] else NULL
+    cdef index_t start, end, t
+    cdef double work = 0.0, a
+    if vals.shape[0] != m:
+        raise ValueError(f"vals must hold {m} values, got {vals.shape[0]}")
+    with nogil:
+        for i in range(n):
+            out[i] = 0.0
+        for k in range(m):
+            _span(pp, n, cols[k], &start, &end)
+            a = vals[k]
+            if ip == NULL:
+                for t in range(end - start):
+                    out[t] += a * dp[start + t]
+            else:
+                for t in range(start, end):
+                    out[ip[t]] += a * dp[t]
+            work += end - start
+            _poll(&work)
+
+
 def softmax_cd(const floating[::1] data, const index_t[::1] indices,
                const index_t[::1] indptr, const int32_t[::1] ws,
                double[:, ::1] coef, const double[:, ::1] pen,

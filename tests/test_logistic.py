@@ -779,3 +779,63 @@ def test_a_logistic_path_takes_line_starts_and_stays_certified(variant, monkeypa
         value = objective(X, y, coefs[:, i], b[i], alphas[i], l1_ratio,
                           sw=ref_kw.get("sw"), pf=ref_kw.get("pf"))
         assert value - best <= gaps[i] + 1e-12
+
+
+@pytest.mark.parametrize("l1_ratio", [1.0, 0.5])
+def test_a_skipped_first_certificate_leaves_every_alpha_certified(l1_ratio, monkeypatch):
+    """Where the last alpha's first certificate failed, the next alpha goes
+    straight to a round of steps; every returned gap is still the gap of a
+    certificate computed at the returned point, and bounds the
+    suboptimality against the reference minimiser."""
+    X, y = make(n=300, p=30, seed=5)
+    calls = []                       # ("C", w, b, gap), ("N",) a round, ("S", gap)
+    certificate, solve, newton = ProxNewton.certificate, ProxNewton.solve, ProxNewton._newton
+
+    def certifying(self, pen):
+        out = certificate(self, pen)
+        calls.append(("C", self.w.copy(), float(self.b), out[0]))
+        return out
+
+    def solving(self, pen, *args):
+        out = solve(self, pen, *args)
+        calls.append(("S", out[0]))
+        return out
+
+    def stepping(self, *args):
+        calls.append(("N",))
+        return newton(self, *args)
+
+    monkeypatch.setattr(ProxNewton, "_newton", stepping)
+    monkeypatch.setattr(ProxNewton, "certificate", certifying)
+    monkeypatch.setattr(ProxNewton, "solve", solving)
+    alphas, coefs, gaps, b = logistic_path(X, y, l1_ratio=l1_ratio, n_alphas=25,
+                                           eps=0.01, tol=1e-6, return_intercept=True)
+    solves = [k for k, c in enumerate(calls) if c[0] == "S"][-25:]
+    skipped = 0
+    for i, k in enumerate(solves):
+        last = calls[k - 1]
+        assert last[0] == "C" and last[3] == gaps[i] == calls[k][1]
+        np.testing.assert_array_equal(last[1], coefs[:, i])
+        assert last[2] == b[i]
+        # certificates in this solve: one per round, plus the first unless skipped
+        kinds = [c[0] for c in calls[solves[i - 1] + 1:k]] if i else []
+        skipped += kinds.count("C") == kinds.count("N") > 0
+    assert skipped >= 3
+    for i in (3, 12, 24):
+        _, _, best = reference(X, y, alphas[i], l1_ratio)
+        assert objective(X, y, coefs[:, i], b[i], alphas[i], l1_ratio) - best \
+            <= gaps[i] + 1e-12
+
+
+@pytest.mark.parametrize("sparse, dtype", LAYOUTS)
+def test_design_matvec_of_some_columns_matches_numpy(sparse, dtype):
+    X, _ = make(n=50, p=12, seed=8, sparse=sparse, dtype=dtype)
+    design = Design(X)
+    cols = np.array([7, 0, 3, 11], dtype=np.int32)
+    v = np.array([0.5, -2.0, 1e-3, 3.0])
+    expect = dense(X).astype(np.float64)[:, cols] @ v
+    np.testing.assert_allclose(design.matvec_cols(cols, v), expect, rtol=1e-12)
+    np.testing.assert_array_equal(design.matvec_cols(cols[:0], v[:0]), np.zeros(50))
+    w = np.zeros(12)
+    w[cols] = v
+    np.testing.assert_allclose(design.matvec(w), expect, rtol=1e-12)
