@@ -17,7 +17,7 @@ from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from fastreg import LogisticRegression, LogisticRegressionCV, enet_path, logistic_path
 from fastreg._datafits import Binomial, Multinomial, Quadratic
-from fastreg._newton import Design, ProxNewton, newton_path, stalled
+from fastreg._newton import _SKIP_RUN, Design, ProxNewton, newton_path, stalled
 
 
 def make(n=120, p=25, seed=0, sparse=False, dtype=np.float64, shift=0.3):
@@ -811,7 +811,7 @@ def test_a_skipped_first_certificate_leaves_every_alpha_certified(l1_ratio, monk
     alphas, coefs, gaps, b = logistic_path(X, y, l1_ratio=l1_ratio, n_alphas=25,
                                            eps=0.01, tol=1e-6, return_intercept=True)
     solves = [k for k, c in enumerate(calls) if c[0] == "S"][-25:]
-    skipped = 0
+    skipped = run = 0
     for i, k in enumerate(solves):
         last = calls[k - 1]
         assert last[0] == "C" and last[3] == gaps[i] == calls[k][1]
@@ -819,7 +819,11 @@ def test_a_skipped_first_certificate_leaves_every_alpha_certified(l1_ratio, monk
         assert last[2] == b[i]
         # certificates in this solve: one per round, plus the first unless skipped
         kinds = [c[0] for c in calls[solves[i - 1] + 1:k]] if i else []
-        skipped += kinds.count("C") == kinds.count("N") > 0
+        skip = kinds.count("C") == kinds.count("N") > 0
+        skipped += skip
+        run = run + 1 if skip else 0
+        # a first certificate is computed again after _SKIP_RUN skipped
+        assert run <= _SKIP_RUN
     assert skipped >= 3
     for i in (3, 12, 24):
         _, _, best = reference(X, y, alphas[i], l1_ratio)
