@@ -287,8 +287,14 @@ class LogisticRegressionCV(KeywordHints, ClassifierMixin, BaseEstimator):
     n_jobs : int, default=None
     refit : bool, default=True
         Refit on all the data at the chosen (C, l1_ratio); False averages
-        the folds' coefficients there (as scikit-learn).
+        over the folds the coefficients at each fold's own best (C,
+        l1_ratio), and C_ and l1_ratio_ are those choices' means (as
+        scikit-learn; with '1se' every fold takes the rule's choice).
     selection_rule : {'min', '1se'}, default='min'
+    use_legacy_attributes : bool, default=True
+        The layout of C_, l1_ratio_, scores_, coefs_paths_ and n_iter_, as
+        scikit-learn 1.9's parameter of that name (whose default is
+        True until its 1.10).
     penalty_factor, lower_bounds, upper_bounds : see LogisticRegression
 
     Attributes
@@ -296,12 +302,22 @@ class LogisticRegressionCV(KeywordHints, ClassifierMixin, BaseEstimator):
     classes_, coef_, intercept_ : as LogisticRegression
     Cs_ : ndarray of shape (n_Cs,)
     l1_ratios_ : ndarray of shape (n_l1_ratios,)
-    C_ : ndarray of shape (1,)
-    l1_ratio_ : ndarray of shape (1,)
-    scores_ : ndarray of shape (n_folds, n_Cs, n_l1_ratios)
-        Test score of every fold, C and l1_ratio.
-    n_iter_ : ndarray of shape (n_folds, n_l1_ratios)
-        Proximal Newton steps of each fold's path.
+    C_, l1_ratio_ : ndarray of shape (1,) (binary) or (n_classes,), the
+        same value repeated; a float when ``use_legacy_attributes=False``
+    scores_ : dict or ndarray
+        Test score of every fold, C and l1_ratio: a dict from each class
+        (the positive one only when binary) to the same array (n_folds,
+        n_Cs, n_l1_ratios); without legacy attributes the array (n_folds,
+        n_l1_ratios, n_Cs).
+    coefs_paths_ : dict or ndarray
+        Each fold's coefficients at every C and l1_ratio, the intercept
+        last when fitted (n_dof = n_features + fit_intercept): a dict from
+        each class as scores_ to (n_folds, n_Cs, n_l1_ratios, n_dof), or
+        (n_folds, n_l1_ratios, n_Cs, 1 or n_classes, n_dof).
+    n_iter_ : ndarray of shape (1, n_folds, n_Cs, n_l1_ratios)
+        Proximal Newton steps of each fold, C and l1_ratio (1 where the
+        warm start was certified as it stood); (n_folds, n_l1_ratios, n_Cs)
+        without legacy attributes.
 
     Examples
     --------
@@ -318,7 +334,8 @@ class LogisticRegressionCV(KeywordHints, ClassifierMixin, BaseEstimator):
     def __init__(self, *, Cs=10, l1_ratios=(0.0,), fit_intercept=True, cv=None,
                  scoring=None, solver="lbfgs", tol=1e-4, max_iter=100,
                  class_weight=None, n_jobs=None, refit=True, selection_rule="min",
-                 penalty_factor=None, lower_bounds=None, upper_bounds=None):
+                 use_legacy_attributes=True, penalty_factor=None, lower_bounds=None,
+                 upper_bounds=None):
         self.Cs = Cs
         self.l1_ratios = l1_ratios
         self.fit_intercept = fit_intercept
@@ -331,6 +348,7 @@ class LogisticRegressionCV(KeywordHints, ClassifierMixin, BaseEstimator):
         self.n_jobs = n_jobs
         self.refit = refit
         self.selection_rule = selection_rule
+        self.use_legacy_attributes = use_legacy_attributes
         self.penalty_factor = penalty_factor
         self.lower_bounds = lower_bounds
         self.upper_bounds = upper_bounds
@@ -362,6 +380,7 @@ class LogisticRegressionCV(KeywordHints, ClassifierMixin, BaseEstimator):
 
         check_choice(self.selection_rule, "selection_rule", ["min", "1se"])
         check_bool(self.refit, "refit")
+        check_bool(self.use_legacy_attributes, "use_legacy_attributes")
         if isinstance(self.Cs, numbers.Integral) and not isinstance(self.Cs, bool):
             check_scalar_param(self.Cs, "Cs", low=1, integer=True)
             Cs = np.logspace(-4, 4, self.Cs)
@@ -400,17 +419,19 @@ class LogisticRegressionCV(KeywordHints, ClassifierMixin, BaseEstimator):
                               X.shape[1], self.fit_intercept)
                 scores[i] = scorer(est, X[test], y[test])
                 fitted.append((est.coef_, est.intercept_))
-            return scores, fitted, res.n_iters.sum()
+            # (an alpha certified at its warm start counts the certificate as
+            # its one iteration: scikit-learn's n_iter_ are at least 1)
+            return scores, fitted, np.maximum(res.n_iters, 1)
 
         jobs = [(f, r) for f in range(len(folds)) for r in range(l1_ratios.size)]
         out = Parallel(n_jobs=self.n_jobs, prefer="threads")(
             delayed(path)(*folds[f], l1_ratios[r]) for f, r in jobs)
         scores = np.empty((len(folds), Cs.size, l1_ratios.size))
-        n_iter = np.empty((len(folds), l1_ratios.size), dtype=np.int64)
+        n_iter = np.empty((len(folds), Cs.size, l1_ratios.size), dtype=np.int32)
         fitted = {}
         for (f, r), (s, fits, it) in zip(jobs, out):
             scores[f, :, r] = s
-            n_iter[f, r] = it
+            n_iter[f, :, r] = it
             fitted[f, r] = fits
         mean = scores.mean(axis=0)
         i_best, r_best = np.unravel_index(np.argmax(mean), mean.shape)
@@ -422,20 +443,58 @@ class LogisticRegressionCV(KeywordHints, ClassifierMixin, BaseEstimator):
         self.classes_ = classes
         self.Cs_ = Cs
         self.l1_ratios_ = l1_ratios
-        self.C_ = np.array([Cs[i_best]])
-        self.l1_ratio_ = np.array([l1_ratios[r_best]])
-        self.scores_ = scores
-        self.n_iter_ = n_iter
+        # (folds, Cs, l1_ratios) and the chosen (C, l1_ratio) indices, in
+        # one layout whatever use_legacy_attributes says (plots, CLI)
+        self._cv_scores, self._cv_best = scores, (int(i_best), int(r_best))
+        C, l1_ratio = Cs[i_best], l1_ratios[r_best]
         if self.refit:
-            model = self._model(Cs[i_best], l1_ratios[r_best]).fit(
-                X, y, sample_weight=sample_weight)
+            model = self._model(C, l1_ratio).fit(X, y, sample_weight=sample_weight)
             self.coef_, self.intercept_ = model.coef_, model.intercept_
         else:
-            self.coef_ = np.mean([fitted[f, r_best][i_best][0]
-                                  for f in range(len(folds))], axis=0)
-            self.intercept_ = np.mean([fitted[f, r_best][i_best][1]
-                                       for f in range(len(folds))], axis=0)
+            # scikit-learn's rule: each fold's own best (C, l1_ratio) (the
+            # '1se' choice is made on the mean: every fold takes it), the
+            # coefficients and the choices averaged over the folds
+            picks = [np.unravel_index(np.argmax(scores[f]), mean.shape)
+                     if self.selection_rule == "min" else (i_best, r_best)
+                     for f in range(len(folds))]
+            self.coef_ = np.mean([fitted[f, r][i][0] for f, (i, r) in enumerate(picks)],
+                                 axis=0)
+            self.intercept_ = np.mean([fitted[f, r][i][1]
+                                       for f, (i, r) in enumerate(picks)], axis=0)
+            C = float(np.mean([Cs[i] for i, _ in picks]))
+            l1_ratio = float(np.mean([l1_ratios[r] for _, r in picks]))
+        self._set_cv_attributes(scores, n_iter, fitted, C, l1_ratio)
         return self
+
+    def _set_cv_attributes(self, scores, n_iter, fitted, C, l1_ratio):
+        """C_, l1_ratio_, scores_, coefs_paths_ and n_iter_ as scikit-learn
+        (1.9) sets them: by default (``use_legacy_attributes=True``) dicts
+        keyed by class (the positive class only when binary) of arrays
+        (n_folds, n_Cs, n_l1_ratios[, n_dof]) and C_, l1_ratio_ of shape
+        (1,) or (n_classes,); otherwise floats and arrays (n_folds,
+        n_l1_ratios, n_Cs[, n_classes or 1, n_dof]).  n_dof counts the
+        intercept when fitted (last)."""
+        n_folds, n_cs, n_l1 = scores.shape
+        rows = 1 if self.classes_.shape[0] == 2 else self.classes_.shape[0]
+        # (n_folds, n_Cs, n_l1_ratios, rows, n_dof)
+        paths = np.array([[[np.column_stack([fitted[f, r][i][0]]
+                                            + ([fitted[f, r][i][1]] if self.fit_intercept
+                                               else []))
+                            for r in range(n_l1)] for i in range(n_cs)]
+                          for f in range(n_folds)], dtype=np.float64)
+        if self.use_legacy_attributes:
+            keys = self.classes_[1:] if rows == 1 else self.classes_
+            self.scores_ = {k: scores.copy() for k in keys}
+            self.coefs_paths_ = {k: paths[:, :, :, c] for c, k in enumerate(keys)}
+            self.n_iter_ = n_iter[None]
+            self.C_ = np.full(rows, C)
+            self.l1_ratio_ = np.full(rows, l1_ratio)
+        else:
+            self.scores_ = scores.transpose(0, 2, 1)
+            self.coefs_paths_ = paths.transpose(0, 2, 1, 3, 4)
+            self.n_iter_ = n_iter.transpose(0, 2, 1)
+            self.C_ = float(C)
+            self.l1_ratio_ = float(l1_ratio)
 
     decision_function = LogisticRegression.decision_function
     predict = LogisticRegression.predict

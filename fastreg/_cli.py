@@ -487,10 +487,10 @@ def logistic_cv_arrays(est, alphas):
     n_alphas), mean, standard error and the index of ``C_``; then the alphas
     of least mean log-loss and of the 1se rule (the largest within one
     standard error of it)."""
-    errors = -est.scores_[:, :, 0]
+    errors = -est._cv_scores[:, :, 0]
     mean = errors.mean(axis=0)
     se = errors.std(axis=0) / np.sqrt(errors.shape[0])
-    chosen = int(np.flatnonzero(est.Cs_ == est.C_[0])[0])
+    chosen = est._cv_best[0]
     best = int(np.argmin(mean))
     one_se = int(np.flatnonzero(mean <= mean[best] + se[best])[0])
     return errors, mean, se, chosen, alphas[best], alphas[one_se]

@@ -498,7 +498,7 @@ class CVCurveDisplay:
         -------
         display : CVCurveDisplay
         """
-        if hasattr(estimator, "scores_") and hasattr(estimator, "Cs_"):
+        if hasattr(estimator, "_cv_scores"):
             disp, default_label = _logistic_cv_curve(cls, estimator)
             if default_label is not None:
                 errorbar_kw.setdefault("label", default_label)
@@ -532,12 +532,12 @@ def _logistic_cv_curve(cls, e):
     """(display, default errorbar label or None) of a LogisticRegressionCV:
     mean and SE over folds of ``scores_`` at ``l1_ratio_`` against ``Cs_``,
     with both selection rules' choices, computed as the estimator does."""
-    scores = np.asarray(e.scores_, dtype=np.float64)     # (folds, Cs, l1_ratios)
+    scores = np.asarray(e._cv_scores, dtype=np.float64)     # (folds, Cs, l1_ratios)
     Cs, l1_ratios = np.asarray(e.Cs_), np.asarray(e.l1_ratios_)
     n_folds = scores.shape[0]
     mean = scores.mean(axis=0)
     se = scores.std(axis=0) / np.sqrt(n_folds)
-    r = int(np.flatnonzero(l1_ratios == e.l1_ratio_[0])[0])
+    r = e._cv_best[1]
     # 'min': the best mean over every (C, l1_ratio); '1se': the smallest C,
     # then the largest l1_ratio, within one SE of it
     i_min, r_min = np.unravel_index(np.argmax(mean), mean.shape)
@@ -545,7 +545,7 @@ def _logistic_cv_curve(cls, e):
     i_1se, r_1se = min(map(tuple, ok), key=lambda t: (t[0], -t[1]))
     marks = {"min": Cs[i_min] if r_min == r else None,
              "1se": Cs[i_1se] if r_1se == r else None}
-    marks[e.selection_rule] = float(e.C_[0])       # the estimator's own choice
+    marks[e.selection_rule] = Cs[e._cv_best[0]]     # the estimator's own choice
     name = _score_name(e.scoring)
     label = None
     if l1_ratios.size > 1:

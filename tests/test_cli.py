@@ -651,7 +651,8 @@ def test_binomial_cv_is_logistic_regression_cv(l1_ratio, rule, labelled, tmp_pat
     assert 1 / (est.C_[0] * n) == pytest.approx(alphas[i], rel=1e-12)
     np.testing.assert_allclose(1 / (est.Cs_ * n), alphas, rtol=1e-12)
     # the CV columns are its scores, as log-loss on the path's order of alphas
-    np.testing.assert_allclose(r["cv_errors"], -est.scores_[:, :, 0], rtol=1e-9)
+    np.testing.assert_allclose(r["cv_errors"], -est.scores_[est.classes_[1]][:, :, 0],
+                               rtol=1e-9)
     np.testing.assert_allclose(r["cv_mean"], r["cv_errors"].mean(axis=0))
     np.testing.assert_allclose(r["cv_se"], r["cv_errors"].std(axis=0) / np.sqrt(3))
     mean, se = r["cv_mean"], r["cv_se"]

@@ -434,11 +434,12 @@ def test_cv_chooses_scikit_learns_C(scoring):
         warnings.simplefilter("ignore")
         sk = SkCV(Cs=12, l1_ratios=[1.0], cv=cv, solver="saga", tol=1e-10,
                   max_iter=100000, scoring=scoring or "accuracy").fit(X, y)
-    sk_scores = np.asarray(sk.scores_[1]).reshape(4, 12)
+    assert sk.scores_.keys() == ours.scores_.keys() == {1}
+    assert ours.scores_[1].shape == sk.scores_[1].shape == (4, 12, 1)
     # (at the smallest Cs the solution is the intercept-only model, which
     # saga only approaches: its log-losses there are off by up to 5e-3)
     live = ours.Cs_ >= 0.1
-    np.testing.assert_allclose(ours.scores_[:, live, 0], sk_scores[:, live], atol=1e-4)
+    np.testing.assert_allclose(ours.scores_[1][:, live], sk.scores_[1][:, live], atol=1e-4)
     assert ours.C_[0] == pytest.approx(sk.C_[0])
     np.testing.assert_allclose(ours.coef_, sk.coef_, atol=1e-4)
     # refit: the chosen model on all the data
@@ -451,11 +452,11 @@ def test_cv_one_standard_error_rule_and_l1_ratios():
     best = LogisticRegressionCV(Cs=10, l1_ratios=[0.5, 1.0], cv=3).fit(X, y)
     simple = LogisticRegressionCV(Cs=10, l1_ratios=[0.5, 1.0], cv=3,
                                   selection_rule="1se").fit(X, y)
-    assert best.scores_.shape == (3, 10, 2)
-    mean = best.scores_.mean(axis=0)
+    assert best.scores_[1].shape == (3, 10, 2)
+    mean = best.scores_[1].mean(axis=0)
     i, r = np.unravel_index(np.argmax(mean), mean.shape)
     assert best.C_[0] == best.Cs_[i] and best.l1_ratio_[0] == best.l1_ratios_[r]
-    se = np.std(best.scores_[:, i, r]) / np.sqrt(3)
+    se = np.std(best.scores_[1][:, i, r]) / np.sqrt(3)
     j = int(np.flatnonzero(best.Cs_ == simple.C_[0])[0])
     k = int(np.flatnonzero(best.l1_ratios_ == simple.l1_ratio_[0])[0])
     assert simple.C_[0] <= best.C_[0]
@@ -464,6 +465,59 @@ def test_cv_one_standard_error_rule_and_l1_ratios():
         LogisticRegressionCV(selection_rule="2se").fit(X, y)
     with pytest.raises(ValueError, match=r"l1_ratios must be values in \[0, 1\]"):
         LogisticRegressionCV(l1_ratios=[2.0]).fit(X, y)
+
+
+@pytest.mark.parametrize("multiclass", [False, True])
+@pytest.mark.parametrize("legacy", [True, False])
+@pytest.mark.parametrize("refit", [True, False])
+def test_cv_attributes_have_scikit_learns_layout(multiclass, legacy, refit):
+    """scores_, coefs_paths_, n_iter_, C_ and l1_ratio_ are laid out as
+    scikit-learn's, in both of its layouts, and hold the same values (a
+    user's ``scores_[1]`` is class 1's grid, not fold 1's); refit=False
+    averages each fold's own best model, as scikit-learn does."""
+    from sklearn.linear_model import LogisticRegressionCV as SkCV
+    from sklearn.model_selection import StratifiedKFold
+    if multiclass:
+        X, y = make_multiclass(n=150, p=6)
+    else:
+        X, y = make(n=150, p=6, seed=16)
+    cv = StratifiedKFold(3, shuffle=True, random_state=1)
+    # (an array: scikit-learn 1.9's refit=False indexes l1_ratios with one)
+    kw = dict(Cs=[0.3, 1.0, 10.0], l1_ratios=np.array([0.5, 1.0]), cv=cv, refit=refit,
+              use_legacy_attributes=legacy)
+    ours = LogisticRegressionCV(tol=1e-10, max_iter=1000, **kw).fit(X, y)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        sk = SkCV(solver="saga", tol=1e-12, max_iter=100000, **kw).fit(X, y)
+    K = 1 if not multiclass else 3
+    if legacy:
+        assert ours.scores_.keys() == sk.scores_.keys() == ours.coefs_paths_.keys()
+        for k in sk.scores_:
+            assert ours.scores_[k].shape == sk.scores_[k].shape == (3, 3, 2)
+            assert ours.coefs_paths_[k].shape == sk.coefs_paths_[k].shape == (3, 3, 2, 7)
+            np.testing.assert_allclose(ours.scores_[k], sk.scores_[k], atol=0.02)
+        assert ours.n_iter_.shape == sk.n_iter_.shape == (1, 3, 3, 2)
+        assert ours.C_.shape == sk.C_.shape == ours.l1_ratio_.shape == (K,)
+        paths = {k: v for k, v in ours.coefs_paths_.items()}
+    else:
+        assert ours.scores_.shape == sk.scores_.shape == (3, 2, 3)
+        np.testing.assert_allclose(ours.scores_, sk.scores_, atol=0.02)
+        assert ours.coefs_paths_.shape == sk.coefs_paths_.shape == (3, 2, 3, K, 7)
+        assert ours.n_iter_.shape == sk.n_iter_.shape == (3, 2, 3)
+        assert isinstance(ours.C_, float) and isinstance(ours.l1_ratio_, float)
+        keys = ours.classes_[1:] if K == 1 else ours.classes_
+        paths = {k: ours.coefs_paths_[:, :, :, c].transpose(0, 2, 1, 3)
+                 for c, k in enumerate(keys)}
+    # each fold's model at each (C, l1_ratio) is the fit on its training rows
+    folds = list(cv.split(X, y))
+    train = folds[1][0]
+    one = LogisticRegression(C=10.0, l1_ratio=0.5, tol=1e-10).fit(X[train], y[train])
+    for c, k in enumerate(paths):
+        np.testing.assert_allclose(paths[k][1, 2, 0, :6], one.coef_[c], atol=1e-7)
+        np.testing.assert_allclose(paths[k][1, 2, 0, 6], one.intercept_[c], atol=1e-7)
+    np.testing.assert_allclose(np.atleast_1d(ours.C_), np.atleast_1d(sk.C_))
+    np.testing.assert_allclose(np.atleast_1d(ours.l1_ratio_), np.atleast_1d(sk.l1_ratio_))
+    np.testing.assert_allclose(ours.coef_, sk.coef_, atol=2e-3)
 
 
 @parametrize_with_checks([LogisticRegression(), LogisticRegression(l1_ratio=1.0, C=10.0),

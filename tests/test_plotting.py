@@ -308,8 +308,9 @@ def test_cv_curve_display_from_logistic_regression_cv(rule):
     cv = LogisticRegressionCV(Cs=8, cv=5, l1_ratios=[1.0], selection_rule=rule).fit(X, y)
     disp = CVCurveDisplay.from_estimator(cv)
     line = disp.errorbar_.lines[0]
-    mean = cv.scores_.mean(axis=0)
-    se = cv.scores_.std(axis=0) / np.sqrt(5)
+    scores = cv.scores_[cv.classes_[1]]          # (folds, Cs, l1_ratios)
+    mean = scores.mean(axis=0)
+    se = scores.std(axis=0) / np.sqrt(5)
     np.testing.assert_array_equal(line.get_xdata(), cv.Cs_)
     np.testing.assert_allclose(line.get_ydata(), mean[:, 0])
     np.testing.assert_allclose(disp.se, se[:, 0])
@@ -338,8 +339,9 @@ def test_cv_curve_logistic_several_l1_ratios_and_a_scorer(seed, best_on_curve):
                               selection_rule="1se", max_iter=300).fit(X, y)
     disp = CVCurveDisplay.from_estimator(cv)
     r = int(np.flatnonzero(cv.l1_ratios_ == cv.l1_ratio_[0])[0])
-    mean = cv.scores_.mean(axis=0)
-    se = cv.scores_.std(axis=0) / np.sqrt(3)
+    scores = cv.scores_[cv.classes_[1]]
+    mean = scores.mean(axis=0)
+    se = scores.std(axis=0) / np.sqrt(3)
     np.testing.assert_allclose(disp.errorbar_.lines[0].get_ydata(), mean[:, r])
     np.testing.assert_allclose(disp.se, se[:, r])
     assert disp.vlines_["1se"].get_xdata()[0] == cv.C_[0]
