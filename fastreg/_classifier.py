@@ -1,5 +1,6 @@
 """scikit-learn compatible LogisticRegression on the certified binomial path."""
 import numbers
+import warnings
 
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin
@@ -16,6 +17,26 @@ from ._validation import (KeywordHints, check_bool, check_choice, check_penalty_
 # solved by fastreg's proximal Newton (same minimiser); liblinear penalises
 # the intercept, a different objective
 _SOLVERS = ("lbfgs", "newton-cg", "newton-cholesky", "sag", "saga", "auto")
+
+
+def _penalty_l1_ratio(penalty, l1_ratio):
+    """The l1_ratio a scikit-learn ``penalty`` (deprecated there since 1.8)
+    stands for, with its warnings: 'l1' is 1, 'l2' 0, 'elasticnet' the
+    given l1_ratio."""
+    if isinstance(penalty, str) and penalty == "deprecated":
+        return l1_ratio
+    fixed = {"l1": 1.0, "l2": 0.0, "elasticnet": l1_ratio}
+    if not isinstance(penalty, str) or penalty not in fixed:
+        raise ValueError(f"penalty must be one of 'l1', 'l2', 'elasticnet' (or left "
+                         f"unset, using l1_ratio), got {penalty!r}")
+    warnings.warn("'penalty' was deprecated in scikit-learn 1.8: leave it unset and "
+                  "use l1_ratio (1 for 'l1', 0 for 'l2', in between for "
+                  "'elasticnet')", FutureWarning, stacklevel=3)
+    if penalty != "elasticnet" and l1_ratio != fixed[penalty]:
+        warnings.warn(f"Inconsistent values: penalty={penalty} with "
+                      f"l1_ratio={l1_ratio}: penalty={penalty!r} fits "
+                      f"l1_ratio={fixed[penalty]:g}", UserWarning, stacklevel=3)
+    return fixed[penalty]
 
 
 def validate_classes(estimator, X, y):
@@ -87,6 +108,17 @@ class LogisticRegression(KeywordHints, ClassifierMixin, BaseEstimator):
         'sag', 'saga' and 'auto' all give this objective's minimiser, found
         by fastreg's proximal Newton.  'liblinear' (which penalises the
         intercept) is refused.
+    penalty : {'l1', 'l2', 'elasticnet'}, default='deprecated'
+        As scikit-learn 1.9's (deprecated there): 'l1' fits l1_ratio=1,
+        'l2' l1_ratio=0, 'elasticnet' the given l1_ratio, with its
+        FutureWarning.  None (the unpenalised model, as C=np.inf) is not
+        implemented: without a penalty no dual point certifies the fit.
+    dual : bool, default=False
+        True (liblinear's dual formulation) is not implemented.
+    intercept_scaling, random_state, verbose, n_jobs
+        Accepted for compatibility, without effect: they act on liblinear,
+        sag and saga's randomised or verbose runs (the solver here is
+        deterministic), and n_jobs has no effect in scikit-learn 1.9.
     penalty_factor : array-like of shape (n_features,), default=None
         Non-negative factor per feature on both penalties; 0 leaves a
         feature unpenalised.
@@ -129,18 +161,25 @@ class LogisticRegression(KeywordHints, ClassifierMixin, BaseEstimator):
     True
     """
 
-    def __init__(self, C=1.0, *, l1_ratio=0.0, tol=1e-4, max_iter=100,
-                 fit_intercept=True, class_weight=None, warm_start=False,
-                 solver="lbfgs", penalty_factor=None, lower_bounds=None,
-                 upper_bounds=None):
+    def __init__(self, penalty="deprecated", *, C=1.0, l1_ratio=0.0, dual=False,
+                 tol=1e-4, fit_intercept=True, intercept_scaling=1, class_weight=None,
+                 random_state=None, solver="lbfgs", max_iter=100, verbose=0,
+                 warm_start=False, n_jobs=None, penalty_factor=None,
+                 lower_bounds=None, upper_bounds=None):
+        self.penalty = penalty
         self.C = C
         self.l1_ratio = l1_ratio
+        self.dual = dual
         self.tol = tol
-        self.max_iter = max_iter
         self.fit_intercept = fit_intercept
+        self.intercept_scaling = intercept_scaling
         self.class_weight = class_weight
-        self.warm_start = warm_start
+        self.random_state = random_state
         self.solver = solver
+        self.max_iter = max_iter
+        self.verbose = verbose
+        self.warm_start = warm_start
+        self.n_jobs = n_jobs
         self.penalty_factor = penalty_factor
         self.lower_bounds = lower_bounds
         self.upper_bounds = upper_bounds
@@ -166,12 +205,24 @@ class LogisticRegression(KeywordHints, ClassifierMixin, BaseEstimator):
 
     def _check_params(self):
         """(C, l1_ratio) after checking every scalar parameter."""
+        if (isinstance(self.C, numbers.Real) and self.C == np.inf) or self.penalty is None:
+            raise ValueError(
+                f"C={self.C!r}, penalty={self.penalty!r}: the unpenalised model "
+                "(C=np.inf or penalty=None) is not implemented by fastreg (no dual "
+                "point certifies it); use a finite C > 0")
         C = check_scalar_param(self.C, "C", low=0, low_open=True)
         l1_ratio = check_scalar_param(self.l1_ratio, "l1_ratio", low=0, high=1)
+        l1_ratio = _penalty_l1_ratio(self.penalty, l1_ratio)
         check_scalar_param(self.tol, "tol", low=0)
         check_scalar_param(self.max_iter, "max_iter", low=1, integer=True)
-        for name in ("fit_intercept", "warm_start"):
+        check_scalar_param(self.intercept_scaling, "intercept_scaling", low=0,
+                           low_open=True)
+        check_scalar_param(self.verbose, "verbose", low=0, integer=True)
+        for name in ("fit_intercept", "warm_start", "dual"):
             check_bool(getattr(self, name), name)
+        if self.dual:
+            raise ValueError("dual=True (liblinear's dual formulation) is not "
+                             "implemented by fastreg; use dual=False")
         if self.solver == "liblinear":
             raise ValueError("solver='liblinear' is not implemented by fastreg: it "
                              "penalises the intercept, a different objective; use "
@@ -295,6 +346,9 @@ class LogisticRegressionCV(KeywordHints, ClassifierMixin, BaseEstimator):
         The layout of C_, l1_ratio_, scores_, coefs_paths_ and n_iter_, as
         scikit-learn 1.9's parameter of that name (whose default is
         True until its 1.10).
+    dual, penalty, verbose, intercept_scaling, random_state
+        As :class:`LogisticRegression`'s (penalty 'l1' or 'l2' fixes the
+        one l1_ratio).
     penalty_factor, lower_bounds, upper_bounds : see LogisticRegression
 
     Attributes
@@ -334,14 +388,20 @@ class LogisticRegressionCV(KeywordHints, ClassifierMixin, BaseEstimator):
     def __init__(self, *, Cs=10, l1_ratios=(0.0,), fit_intercept=True, cv=None,
                  scoring=None, solver="lbfgs", tol=1e-4, max_iter=100,
                  class_weight=None, n_jobs=None, refit=True, selection_rule="min",
-                 use_legacy_attributes=True, penalty_factor=None, lower_bounds=None,
-                 upper_bounds=None):
+                 use_legacy_attributes=True, dual=False, penalty="deprecated",
+                 verbose=0, intercept_scaling=1.0, random_state=None,
+                 penalty_factor=None, lower_bounds=None, upper_bounds=None):
         self.Cs = Cs
         self.l1_ratios = l1_ratios
         self.fit_intercept = fit_intercept
         self.cv = cv
         self.scoring = scoring
         self.solver = solver
+        self.dual = dual
+        self.penalty = penalty
+        self.verbose = verbose
+        self.intercept_scaling = intercept_scaling
+        self.random_state = random_state
         self.tol = tol
         self.max_iter = max_iter
         self.class_weight = class_weight
@@ -356,10 +416,12 @@ class LogisticRegressionCV(KeywordHints, ClassifierMixin, BaseEstimator):
     def _model(self, C=1.0, l1_ratio=0.0):
         """The single-fit estimator these settings describe."""
         return LogisticRegression(
-            C=C, l1_ratio=l1_ratio, tol=self.tol, max_iter=self.max_iter,
-            fit_intercept=self.fit_intercept, class_weight=self.class_weight,
-            solver=self.solver, penalty_factor=self.penalty_factor,
-            lower_bounds=self.lower_bounds, upper_bounds=self.upper_bounds)
+            C=C, l1_ratio=l1_ratio, dual=self.dual, tol=self.tol, max_iter=self.max_iter,
+            fit_intercept=self.fit_intercept, intercept_scaling=self.intercept_scaling,
+            class_weight=self.class_weight, random_state=self.random_state,
+            solver=self.solver, verbose=self.verbose,
+            penalty_factor=self.penalty_factor, lower_bounds=self.lower_bounds,
+            upper_bounds=self.upper_bounds)
 
     def fit(self, X, y, sample_weight=None):
         """Fit the path of every fold and l1_ratio, choose, and refit.
@@ -394,6 +456,15 @@ class LogisticRegressionCV(KeywordHints, ClassifierMixin, BaseEstimator):
         if l1_ratios.size == 0 or np.any((l1_ratios < 0) | (l1_ratios > 1)) \
                 or not np.all(np.isfinite(l1_ratios)):
             raise ValueError(f"l1_ratios must be values in [0, 1], got {self.l1_ratios!r}")
+        if self.penalty is None:
+            raise ValueError("penalty=None: the unpenalised model is not implemented by "
+                             "fastreg (no dual point certifies it)")
+        if not (isinstance(self.penalty, str) and self.penalty in ("deprecated",
+                                                                    "elasticnet")):
+            # 'l1' or 'l2' fix the one l1_ratio (with scikit-learn's warnings)
+            l1_ratios = np.array([_penalty_l1_ratio(self.penalty, float(l1_ratios[0]))])
+        elif self.penalty == "elasticnet":
+            _penalty_l1_ratio(self.penalty, 0.5)
         template = self._model()
         template._check_params()
         X, y, _ = validate_classes(self, X, y)

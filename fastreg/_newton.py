@@ -73,6 +73,21 @@ def inner_target(gap, resid, tol_abs, tol_grad, w):
     return target
 
 
+def rounding_floor(design, theta, r, fit_intercept):
+    """What rounding alone can put in the optimality residual: a computed
+    x_j . theta is exact to n eps sum_i |x_ij theta_i| <= n eps ||x_j||
+    ||theta|| (per class), a computed sum_i r_i to n eps ||r||_1.  The
+    residual is measured beyond it, so a tol below rounding (scikit-learn's
+    own tests ask for 1e-18) ends at the rounding level instead of
+    spending max_iter steps there."""
+    n = theta.shape[0]
+    scale = float(design.norms.max(initial=0.0)) * float(
+        np.max(np.sqrt(np.sum(theta * theta, axis=0)), initial=0.0))
+    if fit_intercept:
+        scale = max(scale, float(np.max(np.sum(np.abs(r), axis=0), initial=0.0)))
+    return 2.0 * n * _EPS * scale
+
+
 class Step:
     """An accepted proximal Newton step: coefficients, intercept and
     predictor moves (d is taken times t), the datafit there, its sweeps and
@@ -286,6 +301,7 @@ class ProxNewton:
         self._free_cols = design.columns(self.free) if self.free.size else None
         self.epochs = 0             # CD epochs since the last reset
         self._guess = None          # (gap, resid, v, run) for a skipped certificate
+        self._rounding = 0.0        # the residual's rounding (rounding_floor)
 
     def set_start(self, w, b):
         """Warm start at coefficients ``w`` (float64, length p) and intercept b."""
@@ -342,6 +358,7 @@ class ProxNewton:
         free = self._projected()
         theta = self._dual_point(free)
         v = self.design.dots(theta)
+        self._rounding = rounding_floor(self.design, theta, self.fit[1], self.fit_intercept)
         v_dual = v.copy()
         if free.size:
             # |x_j . theta| as computed is exact to n eps sum_i |x_ij theta_i|
@@ -418,7 +435,7 @@ class ProxNewton:
         res = float(np.max(pen.violation(self.w, -v), initial=0.0))
         if self.fit_intercept:
             res = max(res, abs(float(self.fit[1].sum())))
-        return res
+        return max(res - self._rounding, 0.0)
 
     def solve(self, pen, tol_abs, max_steps, tol_grad=np.inf):
         """One alpha from the current state, until the duality gap is at
@@ -496,6 +513,7 @@ class SoftmaxNewton:
         self.w = np.zeros(self.K * self.p)
         self._move_to(np.tile(self.b, (design.shape[0], 1)))
         self.epochs = 0
+        self._rounding = 0.0        # see rounding_floor
         self.no_free = np.empty(0, np.int32)
 
     def _move_to(self, eta, evaluated=None):
@@ -535,6 +553,7 @@ class SoftmaxNewton:
         theta = self._dual_point()
         v = np.concatenate([self.design.dots(np.ascontiguousarray(theta[:, k]))
                             for k in range(self.K)])
+        self._rounding = rounding_floor(self.design, theta, self.fit[1], self.fit_intercept)
         s = pen.feasible_scale(v)
         dual = self.datafit.dual(s * theta) - pen.conjugate(s * v)
         return max(self.fit[0] + pen.value(self.w) - dual, 0.0), v
@@ -543,7 +562,7 @@ class SoftmaxNewton:
         res = float(np.max(pen.violation(self.w, -v), initial=0.0))
         if self.fit_intercept:
             res = max(res, float(np.max(np.abs(self.fit[1].sum(axis=0)))))
-        return res
+        return max(res - self._rounding, 0.0)
 
     def fit_free(self, tol_abs, max_steps):
         """Nothing to fit: the null model's intercepts are exact."""

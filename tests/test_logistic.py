@@ -897,3 +897,57 @@ def test_design_matvec_of_some_columns_matches_numpy(sparse, dtype):
     w = np.zeros(12)
     w[cols] = v
     np.testing.assert_allclose(design.matvec(w), expect, rtol=1e-12)
+
+
+def test_scikit_learns_other_parameters():
+    """penalty maps to l1_ratio (with scikit-learn 1.9's FutureWarning);
+    dual=True and the unpenalised model are refused by name; the
+    parameters that act only on solvers fastreg does not run are accepted
+    and change nothing."""
+    X, y = make(n=120, p=8, seed=21)
+    base = LogisticRegression(C=0.5, l1_ratio=1.0, tol=1e-10).fit(X, y)
+    with pytest.warns(FutureWarning, match="'penalty' was deprecated"):
+        l1 = LogisticRegression(penalty="l1", C=0.5, tol=1e-10).fit(X, y)
+    np.testing.assert_array_equal(l1.coef_, base.coef_)
+    with pytest.warns(UserWarning, match="Inconsistent values: penalty=l2 with l1_ratio=1"):
+        l2 = LogisticRegression(penalty="l2", l1_ratio=1.0, C=0.5, tol=1e-10).fit(X, y)
+    ridge = LogisticRegression(C=0.5, l1_ratio=0.0, tol=1e-10).fit(X, y)
+    np.testing.assert_array_equal(l2.coef_, ridge.coef_)
+    with pytest.warns(FutureWarning):
+        en = LogisticRegression("elasticnet", l1_ratio=1.0, C=0.5, tol=1e-10).fit(X, y)
+    np.testing.assert_array_equal(en.coef_, base.coef_)
+    same = LogisticRegression(C=0.5, l1_ratio=1.0, tol=1e-10, random_state=3, verbose=2,
+                              n_jobs=4, intercept_scaling=7.0).fit(X, y)
+    np.testing.assert_array_equal(same.coef_, base.coef_)
+    for kwargs, match in [(dict(dual=True), "dual=True"),
+                          (dict(C=np.inf), "C=inf.*unpenalised model"),
+                          (dict(penalty=None), "penalty=None.*unpenalised model"),
+                          (dict(penalty="l3"), "penalty must be one of"),
+                          (dict(intercept_scaling=0.0), "intercept_scaling"),
+                          (dict(dual=1), "dual must be a bool")]:
+        with pytest.raises(ValueError, match=match):
+            LogisticRegression(**kwargs).fit(X, y)
+    with pytest.warns(FutureWarning):
+        cv = LogisticRegressionCV(Cs=3, cv=3, penalty="l1", l1_ratios=[0.5]).fit(X, y)
+    assert cv.l1_ratios_.tolist() == [1.0]
+    with pytest.raises(ValueError, match="penalty=None"):
+        LogisticRegressionCV(Cs=3, cv=3, penalty=None).fit(X, y)
+    with pytest.raises(ValueError, match="dual=True"):
+        LogisticRegressionCV(Cs=3, cv=3, dual=True).fit(X, y)
+
+
+@pytest.mark.parametrize("K, fit_intercept", [(2, False), (2, True), (3, False), (3, True)])
+def test_a_tol_below_rounding_ends_at_the_rounding_level(K, fit_intercept):
+    """tol=1e-18 (scikit-learn's tests ask for it) cannot be met: the
+    optimality residual is measured beyond its rounding, so the solve ends
+    at the rounding level in a few steps, at the tight solution, instead of
+    spending max_iter steps (10,000 took 6 s on 30 samples)."""
+    X, y = (make(n=30, p=3, seed=4) if K == 2 else make_multiclass(n=30, p=3))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        clf = LogisticRegression(C=10.0, fit_intercept=fit_intercept, tol=1e-18,
+                                 max_iter=10000).fit(X, y)
+    ref = LogisticRegression(C=10.0, fit_intercept=fit_intercept, tol=1e-12,
+                             max_iter=10000).fit(X, y)
+    assert clf.n_iter_[0] < 100
+    np.testing.assert_allclose(clf.coef_, ref.coef_, atol=1e-9)
