@@ -323,7 +323,9 @@ class LogisticRegressionCV(KeywordHints, ClassifierMixin, BaseEstimator):
     ----------
     Cs : int or array-like, default=10
         An int gives scikit-learn's grid ``np.logspace(-4, 4, Cs)``.
-    l1_ratios : array-like of floats in [0, 1], default=(0.0,)
+    l1_ratios : array-like of floats in [0, 1], default=None
+        None is (0.0,) (pure L2, or what ``penalty`` fixes) and, as
+        scikit-learn 1.9, drops the l1_ratio axis of the legacy attributes.
     fit_intercept : bool, default=True
     cv : int, cross-validation generator or iterable, default=None
         None: 5 stratified folds (scikit-learn's ``check_cv``).
@@ -385,7 +387,7 @@ class LogisticRegressionCV(KeywordHints, ClassifierMixin, BaseEstimator):
     ((1,), True)
     """
 
-    def __init__(self, *, Cs=10, l1_ratios=(0.0,), fit_intercept=True, cv=None,
+    def __init__(self, *, Cs=10, l1_ratios=None, fit_intercept=True, cv=None,
                  scoring=None, solver="lbfgs", tol=1e-4, max_iter=100,
                  class_weight=None, n_jobs=None, refit=True, selection_rule="min",
                  use_legacy_attributes=True, dual=False, penalty="deprecated",
@@ -452,7 +454,8 @@ class LogisticRegressionCV(KeywordHints, ClassifierMixin, BaseEstimator):
                 raise ValueError(f"Cs must be an int or positive finite values, "
                                  f"got {self.Cs!r}")
         Cs = np.sort(Cs)
-        l1_ratios = np.asarray(self.l1_ratios, dtype=np.float64).ravel()
+        l1_ratios = np.asarray((0.0,) if self.l1_ratios is None else self.l1_ratios,
+                               dtype=np.float64).ravel()
         if l1_ratios.size == 0 or np.any((l1_ratios < 0) | (l1_ratios > 1)) \
                 or not np.all(np.isfinite(l1_ratios)):
             raise ValueError(f"l1_ratios must be values in [0, 1], got {self.l1_ratios!r}")
@@ -555,9 +558,11 @@ class LogisticRegressionCV(KeywordHints, ClassifierMixin, BaseEstimator):
                           for f in range(n_folds)], dtype=np.float64)
         if self.use_legacy_attributes:
             keys = self.classes_[1:] if rows == 1 else self.classes_
-            self.scores_ = {k: scores.copy() for k in keys}
-            self.coefs_paths_ = {k: paths[:, :, :, c] for c, k in enumerate(keys)}
-            self.n_iter_ = n_iter[None]
+            # (l1_ratios=None: no l1_ratio axis)
+            one = (slice(None), slice(None), 0) if self.l1_ratios is None else ()
+            self.scores_ = {k: scores[one].copy() for k in keys}
+            self.coefs_paths_ = {k: paths[:, :, :, c][one] for c, k in enumerate(keys)}
+            self.n_iter_ = n_iter[None][(slice(None),) + one]
             self.C_ = np.full(rows, C)
             self.l1_ratio_ = np.full(rows, l1_ratio)
         else:
@@ -571,6 +576,16 @@ class LogisticRegressionCV(KeywordHints, ClassifierMixin, BaseEstimator):
     predict = LogisticRegression.predict
     predict_proba = LogisticRegression.predict_proba
     predict_log_proba = LogisticRegression.predict_log_proba
+
+    def score(self, X, y, sample_weight=None):
+        """The ``scoring`` the folds were scored with (accuracy when None),
+        of this model on (X, y), as scikit-learn's LogisticRegressionCV."""
+        from sklearn.metrics import check_scoring
+        check_is_fitted(self)
+        scorer = check_scoring(self, scoring=self.scoring or "accuracy")
+        if sample_weight is None:
+            return scorer(self, X, y)
+        return scorer(self, X, y, sample_weight=sample_weight)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

@@ -951,3 +951,27 @@ def test_a_tol_below_rounding_ends_at_the_rounding_level(K, fit_intercept):
                              max_iter=10000).fit(X, y)
     assert clf.n_iter_[0] < 100
     np.testing.assert_allclose(clf.coef_, ref.coef_, atol=1e-9)
+
+
+def test_cv_default_l1_ratios_and_score_follow_scikit_learn():
+    """Without l1_ratios the legacy attributes have no l1_ratio axis (as
+    scikit-learn 1.9's), and score() uses the CV's scoring."""
+    from sklearn.linear_model import LogisticRegressionCV as SkCV
+    from sklearn.metrics import log_loss
+    X, y = make_multiclass(n=120, p=5)
+    ours = LogisticRegressionCV(Cs=4, cv=3, scoring="neg_log_loss", tol=1e-8).fit(X, y)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        sk = SkCV(Cs=4, cv=3, scoring="neg_log_loss", tol=1e-8, max_iter=1000,
+                  use_legacy_attributes=True).fit(X, y)
+    for k in sk.classes_:
+        assert ours.scores_[k].shape == sk.scores_[k].shape == (3, 4)
+        assert ours.coefs_paths_[k].shape == sk.coefs_paths_[k].shape == (3, 4, 6)
+        np.testing.assert_allclose(ours.scores_[k], sk.scores_[k], rtol=1e-4)
+    assert ours.n_iter_.shape == sk.n_iter_.shape == (1, 3, 4)
+    assert ours.l1_ratios_.tolist() == [0.0]
+    assert ours.score(X, y) == pytest.approx(-log_loss(y, ours.predict_proba(X)), rel=1e-12)
+    assert ours.score(X, y) == pytest.approx(sk.score(X, y), rel=1e-4)
+    sw = np.linspace(0.5, 2.0, y.size)
+    assert ours.score(X, y, sample_weight=sw) == pytest.approx(
+        -log_loss(y, ours.predict_proba(X), sample_weight=sw), rel=1e-12)
