@@ -472,6 +472,7 @@ class LogisticRegressionCV(KeywordHints, ClassifierMixin, BaseEstimator):
         template._check_params()
         X, y, _ = validate_classes(self, X, y)
         sw = class_sample_weight(self.class_weight, y, sample_weight)
+        user_sw = check_sample_weight(sample_weight, y.shape[0], np.float64)
         scorer = check_scoring(template, scoring=self.scoring or "accuracy")
         folds = list(check_cv(self.cv, y, classifier=True).split(X, y))
         classes = np.unique(y)
@@ -488,10 +489,14 @@ class LogisticRegressionCV(KeywordHints, ClassifierMixin, BaseEstimator):
             res = _path_once(X[train], y[train], sw[train], l1_ratio, alphas, self)
             scores = np.empty(Cs.size)
             fitted = []
+            # the test rows' sample_weight (not the class weights) weighs
+            # their score, as scikit-learn 1.9 does
+            score_kw = ({} if user_sw is None
+                        else dict(sample_weight=user_sw[test]))
             for i in range(Cs.size):
                 est = _fitted(self._model(Cs[i], l1_ratio), classes, res, i,
                               X.shape[1], self.fit_intercept)
-                scores[i] = scorer(est, X[test], y[test])
+                scores[i] = scorer(est, X[test], y[test], **score_kw)
                 fitted.append((est.coef_, est.intercept_))
             # (an alpha certified at its warm start counts the certificate as
             # its one iteration: scikit-learn's n_iter_ are at least 1)

@@ -975,3 +975,24 @@ def test_cv_default_l1_ratios_and_score_follow_scikit_learn():
     sw = np.linspace(0.5, 2.0, y.size)
     assert ours.score(X, y, sample_weight=sw) == pytest.approx(
         -log_loss(y, ours.predict_proba(X), sample_weight=sw), rel=1e-12)
+
+
+def test_cv_scores_weigh_the_test_rows_by_sample_weight():
+    """With sample_weight, each fold's score weighs its test rows (as
+    scikit-learn 1.9's): integer weights score as repeated rows."""
+    X, y = make(n=90, p=5, seed=23)
+    sw = np.random.default_rng(4).integers(1, 4, 90)
+    groups = np.arange(90) % 3
+    rep = np.repeat(np.arange(90), sw)
+    kw = dict(Cs=[0.01, 0.3, 3.0], l1_ratios=[0.5], scoring="neg_log_loss", tol=1e-10)
+    def by_group(g):
+        return [(np.flatnonzero(g != k), np.flatnonzero(g == k)) for k in range(3)]
+
+    weighted_folds = by_group(groups)
+    weighted = LogisticRegressionCV(cv=weighted_folds, **kw)
+    weighted.fit(X, y, sample_weight=sw.astype(float))
+    # the same folds of the repeated rows
+    repeated = LogisticRegressionCV(cv=by_group(groups[rep]), **kw).fit(X[rep], y[rep])
+    np.testing.assert_allclose(weighted.scores_[1], repeated.scores_[1], rtol=1e-6)
+    plain = LogisticRegressionCV(cv=weighted_folds, **kw).fit(X, y)
+    assert not np.allclose(plain.scores_[1], weighted.scores_[1])
