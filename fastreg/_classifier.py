@@ -3,6 +3,7 @@ import numbers
 import warnings
 
 import numpy as np
+import scipy.sparse as sp
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.multiclass import check_classification_targets
@@ -243,6 +244,8 @@ class LogisticRegression(KeywordHints, ClassifierMixin, BaseEstimator):
         if self.warm_start and getattr(self, "coef_", None) is not None \
                 and self.coef_.shape == (rows, p):
             coef_init, intercept_init = self.coef_, self.intercept_
+            if sp.issparse(coef_init):
+                coef_init = coef_init.toarray()
             if K == 2:
                 intercept_init = float(intercept_init[0])
         res, classes = classifier_path(
@@ -277,8 +280,24 @@ class LogisticRegression(KeywordHints, ClassifierMixin, BaseEstimator):
         check_is_fitted(self)
         X = validate_data(self, X, accept_sparse=["csr", "csc"], reset=False,
                           dtype=[np.float64, np.float32])
-        scores = np.asarray(X @ self.coef_.T) + self.intercept_
+        scores = X @ self.coef_.T
+        scores = (scores.toarray() if sp.issparse(scores) else np.asarray(scores)) \
+            + self.intercept_
         return scores[:, 0] if scores.shape[1] == 1 else scores
+
+    def sparsify(self):
+        """Store ``coef_`` as a SciPy CSR matrix (scikit-learn's linear
+        classifiers' method); ``densify`` undoes it.  Returns self."""
+        check_is_fitted(self)
+        self.coef_ = sp.csr_matrix(self.coef_)
+        return self
+
+    def densify(self):
+        """Store ``coef_`` as a dense array again.  Returns self."""
+        check_is_fitted(self)
+        if sp.issparse(self.coef_):
+            self.coef_ = self.coef_.toarray()
+        return self
 
     def predict(self, X):
         """The class of each sample: the largest score (two classes:
@@ -467,6 +486,9 @@ class LogisticRegressionCV(KeywordHints, ClassifierMixin, BaseEstimator):
             # 'l1' or 'l2' fix the one l1_ratio (with scikit-learn's warnings)
             l1_ratios = np.array([_penalty_l1_ratio(self.penalty, float(l1_ratios[0]))])
         elif self.penalty == "elasticnet":
+            if self.l1_ratios is None:
+                raise ValueError("l1_ratios must be given with penalty='elasticnet', "
+                                 "got None")
             _penalty_l1_ratio(self.penalty, 0.5)
         template = self._model()
         template._check_params()
@@ -578,6 +600,8 @@ class LogisticRegressionCV(KeywordHints, ClassifierMixin, BaseEstimator):
             self.l1_ratio_ = float(l1_ratio)
 
     decision_function = LogisticRegression.decision_function
+    sparsify = LogisticRegression.sparsify
+    densify = LogisticRegression.densify
     predict = LogisticRegression.predict
     predict_proba = LogisticRegression.predict_proba
     predict_log_proba = LogisticRegression.predict_log_proba

@@ -932,6 +932,8 @@ def test_scikit_learns_other_parameters():
     assert cv.l1_ratios_.tolist() == [1.0]
     with pytest.raises(ValueError, match="penalty=None"):
         LogisticRegressionCV(Cs=3, cv=3, penalty=None).fit(X, y)
+    with pytest.raises(ValueError, match="l1_ratios must be given with penalty='elasticnet'"):
+        LogisticRegressionCV(Cs=3, cv=3, penalty="elasticnet").fit(X, y)
     with pytest.raises(ValueError, match="dual=True"):
         LogisticRegressionCV(Cs=3, cv=3, dual=True).fit(X, y)
 
@@ -996,3 +998,20 @@ def test_cv_scores_weigh_the_test_rows_by_sample_weight():
     np.testing.assert_allclose(weighted.scores_[1], repeated.scores_[1], rtol=1e-6)
     plain = LogisticRegressionCV(cv=weighted_folds, **kw).fit(X, y)
     assert not np.allclose(plain.scores_[1], weighted.scores_[1])
+
+
+@pytest.mark.parametrize("multiclass", [False, True])
+def test_sparsify_and_densify_keep_the_predictions(multiclass):
+    X, y = make_multiclass(n=90, p=6) if multiclass else make(n=90, p=6, seed=2)
+    clf = LogisticRegression(C=0.3, l1_ratio=1.0).fit(X, y)
+    dense_scores = clf.decision_function(X)
+    proba = clf.predict_proba(X)
+    assert clf.sparsify() is clf and sp.issparse(clf.coef_)
+    np.testing.assert_allclose(clf.decision_function(X), dense_scores, rtol=1e-12)
+    np.testing.assert_allclose(clf.decision_function(sp.csr_matrix(X)), dense_scores,
+                               rtol=1e-12)
+    np.testing.assert_allclose(clf.predict_proba(X), proba, rtol=1e-12)
+    # a warm start from sparse coefficients
+    clf.set_params(warm_start=True).fit(X, y)
+    assert clf.densify() is clf and isinstance(clf.coef_, np.ndarray)
+    np.testing.assert_allclose(clf.decision_function(X), dense_scores, rtol=1e-6, atol=1e-8)
