@@ -18,6 +18,7 @@ from sklearn.utils.estimator_checks import parametrize_with_checks
 from fastreg import LogisticRegression, LogisticRegressionCV, enet_path, logistic_path
 from fastreg._datafits import Binomial, Multinomial, Quadratic
 from fastreg._newton import _SKIP_RUN, Design, ProxNewton, newton_path, stalled
+from fastreg._penalties import ElasticNetPenalty
 
 
 def make(n=120, p=25, seed=0, sparse=False, dtype=np.float64, shift=0.3):
@@ -693,6 +694,30 @@ def test_a_stalled_alpha_stops_before_its_step_budget():
     assert stalled(slow, 1.0, left=5)
     # a gap that rose again: the best one counts (no better in 10 rounds)
     assert stalled([5.0, 1.0] + [4.0] * 10, 0.5, left=80)
+    # after an unconverged alpha the window is 3 rounds
+    assert stalled(flat[:4], 1.0, left=96, window=3)
+    assert not stalled(flat[:3], 1.0, left=97, window=3)
+
+
+def test_after_an_unconverged_alpha_the_next_stalls_within_a_short_window(monkeypatch):
+    """An alpha that ends unconverged gives the next one the short stall
+    window (along a path they stall one after another); a converged alpha
+    restores the full one."""
+    import fastreg._newton as nw
+    X, y = make(n=80, p=10, seed=6)
+    state = ProxNewton(Design(X), Binomial(y), np.ones(10), np.full(10, -np.inf),
+                       np.full(10, np.inf), True)
+    pen = ElasticNetPenalty.of(1e-4, 1.0, np.ones(10), state.lo, state.hi)
+    windows = []
+    real = nw.stalled
+    monkeypatch.setattr(nw, "stalled", lambda g, t, left, window: (
+        windows.append(window), real(g, t, left, window))[1])
+    assert state._window == nw._STALL_WINDOW
+    gap, steps, converged = state.solve(pen, 1e-14, 1)          # out of steps
+    assert not converged and state._window == nw._STALL_WINDOW_AFTER
+    gap, steps, converged = state.solve(pen, 1e-8, 100, 1e-6)
+    assert converged and set(windows[1:]) == {nw._STALL_WINDOW_AFTER}
+    assert state._window == nw._STALL_WINDOW
 
 
 @pytest.mark.parametrize("sparse", [False, True])
@@ -700,7 +725,6 @@ def test_a_proposed_start_is_taken_only_when_the_objective_falls(sparse):
     """ProxNewton.propose moves to the proposed coefficients and intercept
     when the NumPy objective is lower there, keeping eta = X w + b and the
     datafit at eta consistent; otherwise nothing changes."""
-    from fastreg._penalties import ElasticNetPenalty
     X, y = make(n=150, p=20, seed=6, sparse=sparse)
     p = X.shape[1]
     lo, hi = np.full(p, -np.inf), np.full(p, 1.0)          # one bound in force
