@@ -20,20 +20,22 @@ from ._validation import (KeywordHints, check_bool, check_choice, check_penalty_
 _SOLVERS = ("lbfgs", "newton-cg", "newton-cholesky", "sag", "saga", "auto")
 
 
-def _penalty_l1_ratio(penalty, l1_ratio):
+def _penalty_l1_ratio(penalty, l1_ratio, given=True):
     """The l1_ratio a scikit-learn ``penalty`` (deprecated there since 1.8)
     stands for, with its warnings: 'l1' is 1, 'l2' 0, 'elasticnet' the
-    given l1_ratio."""
+    given l1_ratio (``given``: whether the user set one)."""
     if isinstance(penalty, str) and penalty == "deprecated":
         return l1_ratio
     fixed = {"l1": 1.0, "l2": 0.0, "elasticnet": l1_ratio}
     if not isinstance(penalty, str) or penalty not in fixed:
+        hint = (" (C is keyword-only: LogisticRegression(C=...), as scikit-learn's)"
+                if isinstance(penalty, numbers.Real) else "")
         raise ValueError(f"penalty must be one of 'l1', 'l2', 'elasticnet' (or left "
-                         f"unset, using l1_ratio), got {penalty!r}")
+                         f"unset, using l1_ratio), got {penalty!r}{hint}")
     warnings.warn("'penalty' was deprecated in scikit-learn 1.8: leave it unset and "
                   "use l1_ratio (1 for 'l1', 0 for 'l2', in between for "
                   "'elasticnet')", FutureWarning, stacklevel=3)
-    if penalty != "elasticnet" and l1_ratio != fixed[penalty]:
+    if given and penalty != "elasticnet" and l1_ratio != fixed[penalty]:
         warnings.warn(f"Inconsistent values: penalty={penalty} with "
                       f"l1_ratio={l1_ratio}: penalty={penalty!r} fits "
                       f"l1_ratio={fixed[penalty]:g}", UserWarning, stacklevel=3)
@@ -218,7 +220,8 @@ class LogisticRegression(KeywordHints, ClassifierMixin, BaseEstimator):
         check_scalar_param(self.max_iter, "max_iter", low=1, integer=True)
         check_scalar_param(self.intercept_scaling, "intercept_scaling", low=0,
                            low_open=True)
-        check_scalar_param(self.verbose, "verbose", low=0, integer=True)
+        if not isinstance(self.verbose, (bool, np.bool_)):
+            check_scalar_param(self.verbose, "verbose", low=0, integer=True)
         for name in ("fit_intercept", "warm_start", "dual"):
             check_bool(getattr(self, name), name)
         if self.dual:
@@ -472,7 +475,12 @@ class LogisticRegressionCV(KeywordHints, ClassifierMixin, BaseEstimator):
             if Cs.size == 0 or not np.all(np.isfinite(Cs)) or np.any(Cs <= 0):
                 raise ValueError(f"Cs must be an int or positive finite values, "
                                  f"got {self.Cs!r}")
-        Cs = np.sort(Cs)
+        # each path runs from the smallest C up; the attributes keep the
+        # order given (scikit-learn's): sorted index inv[k] is given Cs[k]
+        order = np.argsort(Cs, kind="stable")
+        Cs_given, Cs = Cs, Cs[order]
+        inv = np.empty_like(order)
+        inv[order] = np.arange(order.size)
         l1_ratios = np.asarray((0.0,) if self.l1_ratios is None else self.l1_ratios,
                                dtype=np.float64).ravel()
         if l1_ratios.size == 0 or np.any((l1_ratios < 0) | (l1_ratios > 1)) \
@@ -484,7 +492,8 @@ class LogisticRegressionCV(KeywordHints, ClassifierMixin, BaseEstimator):
         if not (isinstance(self.penalty, str) and self.penalty in ("deprecated",
                                                                     "elasticnet")):
             # 'l1' or 'l2' fix the one l1_ratio (with scikit-learn's warnings)
-            l1_ratios = np.array([_penalty_l1_ratio(self.penalty, float(l1_ratios[0]))])
+            l1_ratios = np.array([_penalty_l1_ratio(self.penalty, float(l1_ratios[0]),
+                                                    given=self.l1_ratios is not None)])
         elif self.penalty == "elasticnet":
             if self.l1_ratios is None:
                 raise ValueError("l1_ratios must be given with penalty='elasticnet', "
@@ -534,20 +543,26 @@ class LogisticRegressionCV(KeywordHints, ClassifierMixin, BaseEstimator):
             scores[f, :, r] = s
             n_iter[f, :, r] = it
             fitted[f, r] = fits
+        # choices in the order of the Cs given (argmax takes the first of
+        # tied scores, as scikit-learn's)
+        scores, n_iter = scores[:, inv], n_iter[:, inv]
+        fitted = {k: [v[i] for i in inv] for k, v in fitted.items()}
         mean = scores.mean(axis=0)
         i_best, r_best = np.unravel_index(np.argmax(mean), mean.shape)
         if self.selection_rule == "1se":
             se = np.std(scores[:, i_best, r_best]) / np.sqrt(len(folds))
             ok = np.argwhere(mean >= mean[i_best, r_best] - se)
             # the smallest C (strongest penalty), then the largest l1_ratio
-            i_best, r_best = min(map(tuple, ok), key=lambda t: (t[0], -t[1]))
+            i_best, r_best = min(map(tuple, ok),
+                                 key=lambda t: (Cs_given[t[0]], -l1_ratios[t[1]]))
         self.classes_ = classes
-        self.Cs_ = Cs
+        self.Cs_ = Cs_given
         self.l1_ratios_ = l1_ratios
-        # (folds, Cs, l1_ratios) and the chosen (C, l1_ratio) indices, in
-        # one layout whatever use_legacy_attributes says (plots, CLI)
-        self._cv_scores, self._cv_best = scores, (int(i_best), int(r_best))
-        C, l1_ratio = Cs[i_best], l1_ratios[r_best]
+        # (folds, Cs, l1_ratios) over the sorted Cs and the chosen (C,
+        # l1_ratio) indices there, whatever use_legacy_attributes says (plots, CLI)
+        self._cv_Cs, self._cv_scores = Cs, scores[:, order]
+        self._cv_best = (int(inv[i_best]), int(r_best))
+        C, l1_ratio = Cs_given[i_best], l1_ratios[r_best]
         if self.refit:
             model = self._model(C, l1_ratio).fit(X, y, sample_weight=sample_weight)
             self.coef_, self.intercept_ = model.coef_, model.intercept_
@@ -562,7 +577,7 @@ class LogisticRegressionCV(KeywordHints, ClassifierMixin, BaseEstimator):
                                  axis=0)
             self.intercept_ = np.mean([fitted[f, r][i][1]
                                        for f, (i, r) in enumerate(picks)], axis=0)
-            C = float(np.mean([Cs[i] for i, _ in picks]))
+            C = float(np.mean([Cs_given[i] for i, _ in picks]))
             l1_ratio = float(np.mean([l1_ratios[r] for _, r in picks]))
         self._set_cv_attributes(scores, n_iter, fitted, C, l1_ratio)
         return self

@@ -83,18 +83,20 @@ def inner_target(gap, resid, tol_abs, tol_grad, w):
 
 
 def rounding_floor(design, theta, r, fit_intercept):
-    """What rounding alone can put in the optimality residual: a computed
-    x_j . theta is exact to n eps sum_i |x_ij theta_i| <= n eps ||x_j||
-    ||theta|| (per class), a computed sum_i r_i to n eps ||r||_1.  The
-    residual is measured beyond it, so a tol below rounding (scikit-learn's
-    own tests ask for 1e-18) ends at the rounding level instead of
-    spending max_iter steps there."""
+    """What rounding alone can put in the optimality residual, per entry: a
+    computed x_j . theta_k is exact to n eps sum_i |x_ij theta_ik| <= n eps
+    ||x_j|| ||theta_k|| (an array ordered as v, class-major), a computed
+    sum_i r_ik to n eps ||r_k||_1 (the largest over the classes; 0 without
+    an intercept).  The residual is measured beyond it, so a tol below
+    rounding (scikit-learn's own tests ask for 1e-18) ends at the rounding
+    level instead of spending max_iter steps there; per column, so one
+    column of huge values does not hide the others' violations."""
     n = theta.shape[0]
-    scale = float(design.norms.max(initial=0.0)) * float(
-        np.max(np.sqrt(np.sum(theta * theta, axis=0)), initial=0.0))
-    if fit_intercept:
-        scale = max(scale, float(np.max(np.sum(np.abs(r), axis=0), initial=0.0)))
-    return 2.0 * n * _EPS * scale
+    theta_norms = np.atleast_1d(np.sqrt(np.sum(theta * theta, axis=0)))
+    features = 2.0 * n * _EPS * np.concatenate([design.norms * t for t in theta_norms])
+    intercept = (n * _EPS * float(np.max(np.sum(np.abs(r), axis=0), initial=0.0))
+                 if fit_intercept else 0.0)
+    return features, intercept
 
 
 class Step:
@@ -282,8 +284,9 @@ class Design:
     def matvec_cols(self, cols, v):
         """X[:, cols] @ v in float64 (no copy of the columns)."""
         out = np.empty(self.shape[0])
-        _newton_fast.column_combination(*self.parts, np.asarray(cols, dtype=np.int32),
-                                        np.asarray(v, dtype=np.float64), out)
+        _newton_fast.column_combination(
+            *self.parts, np.ascontiguousarray(cols, dtype=np.int32),
+            np.ascontiguousarray(v, dtype=np.float64), out)
         return out
 
 
@@ -310,7 +313,7 @@ class ProxNewton:
         self._free_cols = design.columns(self.free) if self.free.size else None
         self.epochs = 0             # CD epochs since the last reset
         self._guess = None          # (gap, resid, v, run) for a skipped certificate
-        self._rounding = 0.0        # the residual's rounding (rounding_floor)
+        self._rounding = (0.0, 0.0)  # the residual's rounding (rounding_floor)
         self._window = _STALL_WINDOW  # see stalled
 
     def set_start(self, w, b):
@@ -442,10 +445,11 @@ class ProxNewton:
         features' components removed, from ``certificate``) from the
         penalty's subdifferential, and the intercept's own gradient
         (scikit-learn's lbfgs stops when this is at most tol)."""
-        res = float(np.max(pen.violation(self.w, -v), initial=0.0))
+        floor, floor_b = self._rounding
+        res = float(np.max(pen.violation(self.w, -v) - floor, initial=0.0))
         if self.fit_intercept:
-            res = max(res, abs(float(self.fit[1].sum())))
-        return max(res - self._rounding, 0.0)
+            res = max(res, abs(float(self.fit[1].sum())) - floor_b)
+        return max(res, 0.0)
 
     def solve(self, pen, tol_abs, max_steps, tol_grad=np.inf):
         """One alpha from the current state, until the duality gap is at
@@ -525,7 +529,7 @@ class SoftmaxNewton:
         self.w = np.zeros(self.K * self.p)
         self._move_to(np.tile(self.b, (design.shape[0], 1)))
         self.epochs = 0
-        self._rounding = 0.0        # see rounding_floor
+        self._rounding = (0.0, 0.0)  # see rounding_floor
         self._window = _STALL_WINDOW  # see stalled
         self.no_free = np.empty(0, np.int32)
 
@@ -572,10 +576,11 @@ class SoftmaxNewton:
         return max(self.fit[0] + pen.value(self.w) - dual, 0.0), v
 
     def residual(self, pen, v):
-        res = float(np.max(pen.violation(self.w, -v), initial=0.0))
+        floor, floor_b = self._rounding
+        res = float(np.max(pen.violation(self.w, -v) - floor, initial=0.0))
         if self.fit_intercept:
-            res = max(res, float(np.max(np.abs(self.fit[1].sum(axis=0)))))
-        return max(res - self._rounding, 0.0)
+            res = max(res, float(np.max(np.abs(self.fit[1].sum(axis=0)))) - floor_b)
+        return max(res, 0.0)
 
     def fit_free(self, tol_abs, max_steps):
         """Nothing to fit: the null model's intercepts are exact."""

@@ -533,7 +533,7 @@ def _logistic_cv_curve(cls, e):
     mean and SE over folds of ``scores_`` at ``l1_ratio_`` against ``Cs_``,
     with both selection rules' choices, computed as the estimator does."""
     scores = np.asarray(e._cv_scores, dtype=np.float64)     # (folds, Cs, l1_ratios)
-    Cs, l1_ratios = np.asarray(e.Cs_), np.asarray(e.l1_ratios_)
+    Cs, l1_ratios = np.asarray(e._cv_Cs), np.asarray(e.l1_ratios_)    # (Cs sorted)
     n_folds = scores.shape[0]
     mean = scores.mean(axis=0)
     se = scores.std(axis=0) / np.sqrt(n_folds)
@@ -545,7 +545,8 @@ def _logistic_cv_curve(cls, e):
     i_1se, r_1se = min(map(tuple, ok), key=lambda t: (t[0], -t[1]))
     marks = {"min": Cs[i_min] if r_min == r else None,
              "1se": Cs[i_1se] if r_1se == r else None}
-    marks[e.selection_rule] = Cs[e._cv_best[0]]     # the estimator's own choice
+    # the estimator's own choice (with refit=False, the folds' mean C)
+    marks[e.selection_rule] = float(np.ravel(e.C_)[0])
     name = _score_name(e.scoring)
     label = None
     if l1_ratios.size > 1:
