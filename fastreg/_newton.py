@@ -48,6 +48,7 @@ _STALL_WINDOW, _STALL_MARGIN = 10, 2.0      # see stalled
 _STALL_WINDOW_AFTER = 3
 _SKIP_MARGIN, _SKIP_RUN = 2.0, 3          # see ProxNewton.solve
 _EPS = np.finfo(np.float64).eps
+_INT32_ENTRIES = np.iinfo(np.int32).max   # dense X larger than this: 64-bit offsets
 
 
 def stalled(gaps, tol_abs, left, window=_STALL_WINDOW):
@@ -259,7 +260,9 @@ class Design:
                           Xk.indptr.astype(idx_t, copy=False))
             sq = np.asarray(Xk.multiply(Xk).sum(axis=0), dtype=np.float64).ravel()
         else:
-            empty = np.empty(0, np.int32)
+            # (the kernels index a dense column at j * n in the index
+            # arrays' type: 64-bit once X holds 2^31 entries or more)
+            empty = np.empty(0, np.int32 if Xk.size <= _INT32_ENTRIES else np.int64)
             self.parts = (Xk.ravel(order="F"), empty, empty)
             sq = np.einsum("ij,ij->j", Xk, Xk, dtype=np.float64)
         self.norms = np.sqrt(sq)

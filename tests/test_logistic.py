@@ -1067,3 +1067,25 @@ def test_the_rounding_floor_is_per_column():
     R = np.column_stack([r, 2 * r])
     floor, _ = rounding_floor(Design(X), -R, R, False)
     np.testing.assert_allclose(floor[4:], 2 * floor[:4], rtol=1e-12)
+
+
+def test_dense_designs_past_int32_offsets_index_in_64_bits(monkeypatch):
+    """A dense X of 2^31 entries or more is read at 64-bit offsets (j * n
+    overflows int32); the threshold lowered, the same fits come out."""
+    import fastreg._newton as nw
+    X, y = make(n=100, p=6, seed=9)
+    assert Design(X).parts[1].dtype == np.int32
+    ref = LogisticRegression(C=0.5, l1_ratio=0.5, tol=1e-10).fit(X, y)
+    monkeypatch.setattr(nw, "_INT32_ENTRIES", X.size - 1)
+    assert Design(X).parts[1].dtype == np.int64
+    big = LogisticRegression(C=0.5, l1_ratio=0.5, tol=1e-10).fit(X, y)
+    np.testing.assert_allclose(big.coef_, ref.coef_, rtol=1e-12, atol=1e-14)
+    cols = np.array([4, 1], dtype=np.int32)
+    np.testing.assert_allclose(Design(X).matvec_cols(cols, np.array([1.0, -2.0])),
+                               X[:, 4] - 2 * X[:, 1], rtol=1e-12)
+    Xm, ym = make_multiclass(n=90, p=5)
+    monkeypatch.setattr(nw, "_INT32_ENTRIES", np.iinfo(np.int32).max)
+    ref = LogisticRegression(C=0.5, l1_ratio=1.0, tol=1e-10).fit(Xm, ym)
+    monkeypatch.setattr(nw, "_INT32_ENTRIES", Xm.size - 1)
+    big = LogisticRegression(C=0.5, l1_ratio=1.0, tol=1e-10).fit(Xm, ym)
+    np.testing.assert_allclose(big.coef_, ref.coef_, rtol=1e-12, atol=1e-14)
