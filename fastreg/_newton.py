@@ -100,6 +100,17 @@ def rounding_floor(design, theta, r, fit_intercept):
     return features, intercept
 
 
+def optimality_residual(pen, w, v, r, rounding, fit_intercept):
+    """The largest distance of ``-v`` from the penalty's subdifferential at
+    w and, with an intercept, the intercepts' gradients sum_i r_i (per
+    class), each beyond its rounding (``rounding_floor``)."""
+    floor, floor_b = rounding
+    res = float(np.max(pen.violation(w, -v) - floor, initial=0.0))
+    if fit_intercept:
+        res = max(res, float(np.max(np.abs(r.sum(axis=0)))) - floor_b)
+    return max(res, 0.0)
+
+
 class Step:
     """An accepted proximal Newton step: coefficients, intercept and
     predictor moves (d is taken times t), the datafit there, its sweeps and
@@ -448,11 +459,8 @@ class ProxNewton:
         features' components removed, from ``certificate``) from the
         penalty's subdifferential, and the intercept's own gradient
         (scikit-learn's lbfgs stops when this is at most tol)."""
-        floor, floor_b = self._rounding
-        res = float(np.max(pen.violation(self.w, -v) - floor, initial=0.0))
-        if self.fit_intercept:
-            res = max(res, abs(float(self.fit[1].sum())) - floor_b)
-        return max(res, 0.0)
+        return optimality_residual(pen, self.w, v, self.fit[1], self._rounding,
+                                   self.fit_intercept)
 
     def solve(self, pen, tol_abs, max_steps, tol_grad=np.inf):
         """One alpha from the current state, until the duality gap is at
@@ -579,11 +587,8 @@ class SoftmaxNewton:
         return max(self.fit[0] + pen.value(self.w) - dual, 0.0), v
 
     def residual(self, pen, v):
-        floor, floor_b = self._rounding
-        res = float(np.max(pen.violation(self.w, -v) - floor, initial=0.0))
-        if self.fit_intercept:
-            res = max(res, float(np.max(np.abs(self.fit[1].sum(axis=0)))) - floor_b)
-        return max(res, 0.0)
+        return optimality_residual(pen, self.w, v, self.fit[1], self._rounding,
+                                   self.fit_intercept)
 
     def fit_free(self, tol_abs, max_steps):
         """Nothing to fit: the null model's intercepts are exact."""
