@@ -110,28 +110,52 @@ class Binomial:
         self.y = np.asarray(y, dtype=np.float64)
         self.c = _sample_scale(self.y.shape[0], sw)
 
+    # (the exponentials and logarithms by NumPy's vectorised ufuncs, the
+    # rest by the kernels: see _datafit_fast)
     def evaluate(self, eta):
+        e = np.exp(-np.abs(eta))
         r, h = np.empty_like(eta), np.empty_like(eta)
-        value = _datafit_fast.binomial_evaluate(eta, self.y, self.c, r, h)
+        value = _datafit_fast.binomial_evaluate(eta, e, np.log1p(e), self.y, self.c, r, h)
         return value, r, h
 
     def value(self, eta):
-        return _datafit_fast.binomial_value(eta, self.y, self.c)
+        softplus = np.maximum(eta, 0.0) + np.log1p(np.exp(-np.abs(eta)))
+        return float(self.c @ (softplus - self.y * eta))
+
+    @staticmethod
+    def _moves(eta, d):
+        """e = exp(-|eta|), s = e / (1 + e) (the smaller of p and 1 - p),
+        m = expm1(-d) where eta >= 0 (else expm1(d)) and la = log1p(s m),
+        as the change's kernels take them (where s m overflows, they do
+        not read la)."""
+        e = np.exp(-np.abs(eta))
+        s = e / (1.0 + e)
+        m = np.expm1(np.where(eta >= 0, -d, d))
+        with np.errstate(over="ignore", invalid="ignore"):
+            la = np.log1p(s * m)
+        return e, s, m, la
 
     def change(self, eta, d):
-        return _datafit_fast.binomial_change(eta, d, self.y, self.c)
+        with np.errstate(over="ignore"):
+            _, s, m, la = self._moves(eta, d)
+        return _datafit_fast.binomial_change(eta, d, s, m, la, self.y, self.c)
 
     def step(self, eta, d, value):
         # F(eta + d) = F(eta) + change: the change is exact term by term, so
         # each step adds one rounding of F to the running value (a drift of
         # 2e-15 was seen along a path; one direct sum over n samples may err
         # by n eps F); set_start and steps shorter than 1 evaluate afresh
+        with np.errstate(over="ignore"):
+            e, _, m, la = self._moves(eta, d)
         r, h = np.empty_like(eta), np.empty_like(eta)
-        change = _datafit_fast.binomial_step(eta, d, self.y, self.c, r, h)
+        change = _datafit_fast.binomial_step(eta, d, e, m, la, self.y, self.c, r, h)
         return change, (value + change, r, h)
 
     def dual(self, theta):
-        return _datafit_fast.binomial_dual(theta, self.y, self.c)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            pi = self.y - theta / self.c
+            lp, lq = np.log(pi), np.log1p(-pi)
+        return _datafit_fast.binomial_dual(theta, pi, lp, lq, self.c)
 
     def null_model(self, fit_intercept):
         if not fit_intercept:
