@@ -54,6 +54,13 @@ def _step_in_two(datafit, eta, d, value):
     return datafit.change(eta, d), datafit.evaluate(eta + d)
 
 
+def _exp_minus_abs(eta):
+    """exp(-|eta|), in (0, 1], in one array."""
+    e = np.abs(eta)
+    np.negative(e, out=e)
+    return np.exp(e, out=e)
+
+
 def _sample_scale(n, sw):
     """c_i = sw_i / sum(sw) (1 / n without weights), float64."""
     if sw is None:
@@ -113,31 +120,36 @@ class Binomial:
     # (the exponentials and logarithms by NumPy's vectorised ufuncs, the
     # rest by the kernels: see _datafit_fast)
     def evaluate(self, eta):
-        e = np.exp(-np.abs(eta))
+        e = _exp_minus_abs(eta)
         r, h = np.empty_like(eta), np.empty_like(eta)
         value = _datafit_fast.binomial_evaluate(eta, e, np.log1p(e), self.y, self.c, r, h)
         return value, r, h
 
     def value(self, eta):
-        softplus = np.maximum(eta, 0.0) + np.log1p(np.exp(-np.abs(eta)))
-        return float(self.c @ (softplus - self.y * eta))
+        softplus = np.log1p(_exp_minus_abs(eta))
+        softplus += np.maximum(eta, 0.0)
+        softplus -= self.y * eta
+        return float(self.c @ softplus)
 
     @staticmethod
     def _moves(eta, d):
         """e = exp(-|eta|), s = e / (1 + e) (the smaller of p and 1 - p),
         m = expm1(-d) where eta >= 0 (else expm1(d)) and la = log1p(s m),
         as the change's kernels take them (where s m overflows, they do
-        not read la)."""
-        e = np.exp(-np.abs(eta))
-        s = e / (1.0 + e)
-        m = np.expm1(np.where(eta >= 0, -d, d))
+        not read la).  In place where it can: a fresh array costs page
+        faults."""
+        e = _exp_minus_abs(eta)
+        s = e + 1.0
+        np.divide(e, s, out=s)
+        m = np.negative(d)
+        np.copyto(m, d, where=eta < 0)
         with np.errstate(over="ignore", invalid="ignore"):
+            np.expm1(m, out=m)
             la = np.log1p(s * m)
         return e, s, m, la
 
     def change(self, eta, d):
-        with np.errstate(over="ignore"):
-            _, s, m, la = self._moves(eta, d)
+        _, s, m, la = self._moves(eta, d)
         return _datafit_fast.binomial_change(eta, d, s, m, la, self.y, self.c)
 
     def step(self, eta, d, value):
@@ -145,16 +157,18 @@ class Binomial:
         # each step adds one rounding of F to the running value (a drift of
         # 2e-15 was seen along a path; one direct sum over n samples may err
         # by n eps F); set_start and steps shorter than 1 evaluate afresh
-        with np.errstate(over="ignore"):
-            e, _, m, la = self._moves(eta, d)
+        e, _, m, la = self._moves(eta, d)
         r, h = np.empty_like(eta), np.empty_like(eta)
         change = _datafit_fast.binomial_step(eta, d, e, m, la, self.y, self.c, r, h)
         return change, (value + change, r, h)
 
     def dual(self, theta):
         with np.errstate(divide="ignore", invalid="ignore"):
-            pi = self.y - theta / self.c
-            lp, lq = np.log(pi), np.log1p(-pi)
+            pi = np.divide(theta, self.c)
+            np.subtract(self.y, pi, out=pi)
+            lp = np.log(pi)
+            lq = np.negative(pi)
+            np.log1p(lq, out=lq)
         return _datafit_fast.binomial_dual(theta, pi, lp, lq, self.c)
 
     def null_model(self, fit_intercept):
