@@ -95,24 +95,46 @@ cdef inline double _centred_curvature(const floating *dp, const index_t *ip,
     return acc + max(h_sum - hin, 0.0) * m * m
 
 
-cdef inline void _move(const floating *dp, const index_t *ip, index_t start,
-                       index_t end, double delta, const double *h, double *v,
-                       double *d) noexcept nogil:
+cdef struct Sample:
+    # one sample's model entries side by side: a coordinate's step reads
+    # and writes all three at its rows, one cache line each (three rows of
+    # length n took three)
+    double v        # r + h * d: the model's gradient at the step so far
+    double h        # the curvature
+    double d        # the predictor's step
+
+
+cdef inline double _dot_v(const floating *dp, const index_t *ip, index_t start,
+                          index_t end, const Sample *S) noexcept nogil:
+    """X[:, j] @ v"""
+    cdef double acc = 0.0
+    cdef index_t t
+    if ip == NULL:
+        for t in range(end - start):
+            acc += dp[start + t] * S[t].v
+    else:
+        for t in range(start, end):
+            acc += dp[t] * S[ip[t]].v
+    return acc
+
+
+cdef inline void _move_vd(const floating *dp, const index_t *ip, index_t start,
+                          index_t end, double delta, Sample *S) noexcept nogil:
     """d += delta * X[:, j];  v += delta * h * X[:, j]"""
     cdef index_t t
-    cdef Py_ssize_t i
+    cdef Sample *q
     cdef double x
     if ip == NULL:
         for t in range(end - start):
             x = delta * dp[start + t]
-            d[t] += x
-            v[t] += h[t] * x
+            S[t].d += x
+            S[t].v += S[t].h * x
     else:
         for t in range(start, end):
-            i = ip[t]
+            q = &S[ip[t]]
             x = delta * dp[t]
-            d[i] += x
-            v[i] += h[i] * x
+            q.d += x
+            q.v += q.h * x
 
 
 cdef inline bint _sweep_settled(double change, double tol, bint *full) noexcept nogil:
@@ -174,6 +196,7 @@ def newton_cd(const floating[::1] data, const index_t[::1] indices,
     cdef double *v = &model[0, 0]
     cdef const double *h = &model[1, 0]
     cdef double *d = &model[2, 0]
+    cdef Sample *S
     cdef index_t start, end
     cdef int32_t j
     cdef int epoch = 0
@@ -189,8 +212,16 @@ def newton_cd(const floating[::1] data, const index_t[::1] indices,
     if mom == NULL:
         raise MemoryError("newton_cd: no memory for the working set's curvatures")
     cdef double *curv = mom + 2 * m
+    S = <Sample *> malloc(max(n, 1) * sizeof(Sample))
+    if S == NULL:
+        free(mom)
+        raise MemoryError("newton_cd: no memory for the model's samples")
     try:
         with nogil:
+            for i in range(n):
+                S[i].v = v[i]
+                S[i].h = h[i]
+                S[i].d = d[i]
             for k in range(m):
                 _span(pp, n, ws[k], &start, &end)
                 _moments(dp, ip, start, end, h, &mom[2 * k])
@@ -228,14 +259,14 @@ def newton_cd(const floating[::1] data, const index_t[::1] indices,
                     _span(pp, n, j, &start, &end)
                     work += end - start
                     # gradient of the model: X[:, j] @ (v + h * db)
-                    g = _dot(dp, ip, start, end, v) + db * mom[2 * k + 1]
+                    g = _dot_v(dp, ip, start, end, S) + db * mom[2 * k + 1]
                     z0 = coef[k]
                     z = _coordinate(z0, g, curv[k], pen[k, 0], pen[k, 1],
                                     pen[k, 2], pen[k, 3])
                     delta = z - z0
                     if delta != 0.0:
                         coef[k] = z
-                        _move(dp, ip, start, end, delta, h, v, d)
+                        _move_vd(dp, ip, start, end, delta, S)
                         # sum(v) moves by delta * X[:, j] @ h
                         V += delta * mom[2 * k + 1]
                         if opts.h_sum > 0:
@@ -247,6 +278,10 @@ def newton_cd(const floating[::1] data, const index_t[::1] indices,
                     break
                 _poll(&work)
     finally:
+        for i in range(n):
+            v[i] = S[i].v
+            d[i] = S[i].d
+        free(S)
         free(mom)
     return epoch, db
 
