@@ -56,25 +56,6 @@ cdef inline double _dot(const floating *dp, const index_t *ip, index_t start,
     return acc
 
 
-cdef inline void _moments(const floating *dp, const index_t *ip, index_t start,
-                          index_t end, const double *h, double *out) noexcept nogil:
-    """out = (X[:, j]**2 @ h, X[:, j] @ h)"""
-    cdef double a = 0.0, b = 0.0, x
-    cdef index_t t
-    if ip == NULL:
-        for t in range(end - start):
-            x = dp[start + t]
-            a += h[t] * x * x
-            b += h[t] * x
-    else:
-        for t in range(start, end):
-            x = dp[t]
-            a += h[ip[t]] * x * x
-            b += h[ip[t]] * x
-    out[0] = a
-    out[1] = b
-
-
 cdef inline double _centred_curvature(const floating *dp, const index_t *ip,
                                       index_t start, index_t end, const double *h,
                                       double m, double h_sum) noexcept nogil:
@@ -116,6 +97,33 @@ cdef inline double _dot_v(const floating *dp, const index_t *ip, index_t start,
         for t in range(start, end):
             acc += dp[t] * S[ip[t]].v
     return acc
+
+
+cdef inline double _moments_dot(const floating *dp, const index_t *ip, index_t start,
+                                index_t end, const Sample *S, double *out) noexcept nogil:
+    """out = (X[:, j]**2 @ h, X[:, j] @ h); returns X[:, j] @ v (one read
+    of the column for a first sweep's curvature and gradient)."""
+    cdef double a = 0.0, b = 0.0, g = 0.0, x, hx
+    cdef const Sample *q
+    cdef index_t t
+    if ip == NULL:
+        for t in range(end - start):
+            x = dp[start + t]
+            hx = S[t].h * x
+            a += hx * x
+            b += hx
+            g += S[t].v * x
+    else:
+        for t in range(start, end):
+            q = &S[ip[t]]
+            x = dp[t]
+            hx = q.h * x
+            a += hx * x
+            b += hx
+            g += q.v * x
+    out[0] = a
+    out[1] = b
+    return g
 
 
 cdef inline void _move_vd(const floating *dp, const index_t *ip, index_t start,
@@ -222,21 +230,6 @@ def newton_cd(const floating[::1] data, const index_t[::1] indices,
                 S[i].v = v[i]
                 S[i].h = h[i]
                 S[i].d = d[i]
-            for k in range(m):
-                _span(pp, n, ws[k], &start, &end)
-                _moments(dp, ip, start, end, h, &mom[2 * k])
-                # the curvature along the column centred in the metric h
-                # (the intercept replies to every step); rounding-level
-                # curvature is none (a constant column)
-                curv[k] = mom[2 * k]
-                if opts.h_sum > 0:
-                    curv[k] -= mom[2 * k + 1] * mom[2 * k + 1] / opts.h_sum
-                    if curv[k] <= 1e-4 * mom[2 * k]:
-                        # cancellation: the column is nearly constant; its
-                        # centred curvature from a second, exact pass
-                        curv[k] = _centred_curvature(dp, ip, start, end, h,
-                                                     mom[2 * k + 1] / opts.h_sum,
-                                                     opts.h_sum)
             if opts.h_sum > 0:
                 for i in range(n):
                     V += v[i]
@@ -254,12 +247,36 @@ def newton_cd(const floating[::1] data, const index_t[::1] indices,
                     change = max(change, opts.h_sum * fabs(delta))
                 for k in range(m):
                     j = ws[k]
-                    if curv[k] + pen[k, 1] <= 0.0 or (not full and coef[k] == 0.0):
-                        continue
-                    _span(pp, n, j, &start, &end)
-                    work += end - start
+                    if epoch == 1:
+                        # (the first sweep is full: each column's moments
+                        # are read with its first gradient)
+                        _span(pp, n, j, &start, &end)
+                        work += 2 * (end - start)
+                        g = _moments_dot(dp, ip, start, end, S, &mom[2 * k])
+                        # the curvature along the column centred in the
+                        # metric h (the intercept replies to every step);
+                        # rounding-level curvature is none (a constant
+                        # column)
+                        curv[k] = mom[2 * k]
+                        if opts.h_sum > 0:
+                            curv[k] -= mom[2 * k + 1] * mom[2 * k + 1] / opts.h_sum
+                            if curv[k] <= 1e-4 * mom[2 * k]:
+                                # cancellation: the column is nearly
+                                # constant; its centred curvature from a
+                                # second, exact pass
+                                curv[k] = _centred_curvature(
+                                    dp, ip, start, end, h, mom[2 * k + 1] / opts.h_sum,
+                                    opts.h_sum)
+                        if curv[k] + pen[k, 1] <= 0.0:
+                            continue
+                    else:
+                        if curv[k] + pen[k, 1] <= 0.0 or (not full and coef[k] == 0.0):
+                            continue
+                        _span(pp, n, j, &start, &end)
+                        work += end - start
+                        g = _dot_v(dp, ip, start, end, S)
                     # gradient of the model: X[:, j] @ (v + h * db)
-                    g = _dot_v(dp, ip, start, end, S) + db * mom[2 * k + 1]
+                    g += db * mom[2 * k + 1]
                     z0 = coef[k]
                     z = _coordinate(z0, g, curv[k], pen[k, 0], pen[k, 1],
                                     pen[k, 2], pen[k, 3])
