@@ -42,6 +42,31 @@ def _penalty_l1_ratio(penalty, l1_ratio, given=True):
     return fixed[penalty]
 
 
+# the unpenalised model's certificate projects its dual point onto X's
+# column space by least squares on the dense n x p columns: at most this
+# many entries (1 GiB in float64) ...
+_UNPENALISED_ENTRIES = 2 ** 27
+# ... and n p^2 at most this (one least-squares solve per certificate, a few
+# seconds at this size)
+_UNPENALISED_WORK = 2e10
+
+
+def _check_unpenalised(n, p, n_classes):
+    """Refuse, by name, an unpenalised model (C=np.inf or penalty=None)
+    fastreg cannot certify: more than two classes, or a least-squares
+    projection beyond the limits above."""
+    if n_classes > 2:
+        raise ValueError(f"C=np.inf (penalty=None): the unpenalised model is "
+                         f"implemented for two classes, got {n_classes}; use a "
+                         f"finite C > 0")
+    if n * p > _UNPENALISED_ENTRIES or n * p * p > _UNPENALISED_WORK:
+        raise ValueError(
+            f"C=np.inf (penalty=None): the unpenalised model's certificate solves "
+            f"a dense least-squares problem on X's {n} x {p} columns, over fastreg's "
+            f"limits (n * p <= {_UNPENALISED_ENTRIES}, n * p**2 <= "
+            f"{_UNPENALISED_WORK:g}); use a finite C > 0")
+
+
 def validate_classes(estimator, X, y):
     """(X, y, classes) of a classifier's fit: X dense or CSC/CSR, float64 or
     float32; y class labels of at least two classes."""
@@ -93,7 +118,10 @@ class LogisticRegression(KeywordHints, ClassifierMixin, BaseEstimator):
     Parameters
     ----------
     C : float, default=1.0
-        Inverse regularisation strength, > 0.
+        Inverse regularisation strength, > 0.  ``np.inf`` fits the
+        unpenalised model (two classes; its certificate projects the dual
+        point on X's columns by a dense least-squares solve, so n * p is at
+        most 2**27 and n * p**2 at most 2e10).
     l1_ratio : float in [0, 1], default=0.0
         Mix of L1 (1) and L2 (0), scikit-learn's default being pure L2.
     tol : float, default=1e-4
@@ -114,8 +142,8 @@ class LogisticRegression(KeywordHints, ClassifierMixin, BaseEstimator):
     penalty : {'l1', 'l2', 'elasticnet'}, default='deprecated'
         As scikit-learn 1.9's (deprecated there): 'l1' fits l1_ratio=1,
         'l2' l1_ratio=0, 'elasticnet' the given l1_ratio, with its
-        FutureWarning.  None (the unpenalised model, as C=np.inf) is not
-        implemented: without a penalty no dual point certifies the fit.
+        FutureWarning.  None is the unpenalised model, as C=np.inf (with
+        scikit-learn's warning when C is set too).
     dual : bool, default=False
         True (liblinear's dual formulation) is not implemented.
     intercept_scaling, random_state, verbose, n_jobs
@@ -208,14 +236,23 @@ class LogisticRegression(KeywordHints, ClassifierMixin, BaseEstimator):
 
     def _check_params(self):
         """(C, l1_ratio) after checking every scalar parameter."""
-        if (isinstance(self.C, numbers.Real) and self.C == np.inf) or self.penalty is None:
-            raise ValueError(
-                f"C={self.C!r}, penalty={self.penalty!r}: the unpenalised model "
-                "(C=np.inf or penalty=None) is not implemented by fastreg (no dual "
-                "point certifies it); use a finite C > 0")
-        C = check_scalar_param(self.C, "C", low=0, low_open=True)
         l1_ratio = check_scalar_param(self.l1_ratio, "l1_ratio", low=0, high=1)
-        l1_ratio = _penalty_l1_ratio(self.penalty, l1_ratio)
+        if self.penalty is None:
+            # (scikit-learn 1.9's warnings: penalty is deprecated there, and
+            # None overrides C)
+            warnings.warn("'penalty' was deprecated in scikit-learn 1.8: leave it "
+                          "unset and use C=np.inf for the unpenalised model",
+                          FutureWarning, stacklevel=3)
+            if not (isinstance(self.C, numbers.Real) and self.C == 1.0):
+                warnings.warn("Setting penalty=None will ignore the C and l1_ratio "
+                              f"parameters (C={self.C!r})", UserWarning, stacklevel=3)
+            C = np.inf
+        elif isinstance(self.C, numbers.Real) and self.C == np.inf:
+            C = np.inf
+            l1_ratio = _penalty_l1_ratio(self.penalty, l1_ratio)
+        else:
+            C = check_scalar_param(self.C, "C", low=0, low_open=True)
+            l1_ratio = _penalty_l1_ratio(self.penalty, l1_ratio)
         check_scalar_param(self.tol, "tol", low=0)
         check_scalar_param(self.max_iter, "max_iter", low=1, integer=True)
         check_scalar_param(self.intercept_scaling, "intercept_scaling", low=0,
@@ -242,6 +279,11 @@ class LogisticRegression(KeywordHints, ClassifierMixin, BaseEstimator):
         sw = class_sample_weight(self.class_weight, y, sample_weight)
         pf = check_penalty_factor(self.penalty_factor, p, np.float64)
         alpha = 1.0 / (C * float(np.sum(sw)))
+        if C == np.inf:
+            # the unpenalised model: every feature unpenalised (pf = 0), at
+            # any alpha
+            _check_unpenalised(n, p, K)
+            pf, alpha = np.zeros(p), 1.0
         rows = 1 if K == 2 else K
         coef_init = intercept_init = None
         if self.warm_start and getattr(self, "coef_", None) is not None \
@@ -487,8 +529,8 @@ class LogisticRegressionCV(KeywordHints, ClassifierMixin, BaseEstimator):
                 or not np.all(np.isfinite(l1_ratios)):
             raise ValueError(f"l1_ratios must be values in [0, 1], got {self.l1_ratios!r}")
         if self.penalty is None:
-            raise ValueError("penalty=None: the unpenalised model is not implemented by "
-                             "fastreg (no dual point certifies it)")
+            raise ValueError("penalty=None: the unpenalised model has no C to choose; "
+                             "fit LogisticRegression(C=np.inf) instead")
         if not (isinstance(self.penalty, str) and self.penalty in ("deprecated",
                                                                     "elasticnet")):
             # 'l1' or 'l2' fix the one l1_ratio (with scikit-learn's warnings)

@@ -927,8 +927,8 @@ def test_design_matvec_of_some_columns_matches_numpy(sparse, dtype):
 
 def test_scikit_learns_other_parameters():
     """penalty maps to l1_ratio (with scikit-learn 1.9's FutureWarning);
-    dual=True and the unpenalised model are refused by name; the
-    parameters that act only on solvers fastreg does not run are accepted
+    dual=True is refused by name, and the unpenalised model beyond two
+    classes; the parameters that act only on solvers fastreg does not run are accepted
     and change nothing."""
     X, y = make(n=120, p=8, seed=21)
     base = LogisticRegression(C=0.5, l1_ratio=1.0, tol=1e-10).fit(X, y)
@@ -946,8 +946,6 @@ def test_scikit_learns_other_parameters():
                               n_jobs=4, intercept_scaling=7.0).fit(X, y)
     np.testing.assert_array_equal(same.coef_, base.coef_)
     for kwargs, match in [(dict(dual=True), "dual=True"),
-                          (dict(C=np.inf), "C=inf.*unpenalised model"),
-                          (dict(penalty=None), "penalty=None.*unpenalised model"),
                           (dict(penalty="l3"), "penalty must be one of"),
                           (dict(intercept_scaling=0.0), "intercept_scaling"),
                           (dict(dual=1), "dual must be a bool"),
@@ -964,12 +962,50 @@ def test_scikit_learns_other_parameters():
         warnings.filterwarnings("error", message="Inconsistent values")
         LogisticRegressionCV(Cs=3, cv=3, penalty="l1").fit(X, y)
     LogisticRegression(C=0.5, l1_ratio=1.0, verbose=True).fit(X, y)
-    with pytest.raises(ValueError, match="penalty=None"):
+    with pytest.raises(ValueError, match="penalty=None.*no C to choose"):
         LogisticRegressionCV(Cs=3, cv=3, penalty=None).fit(X, y)
     with pytest.raises(ValueError, match="l1_ratios must be given with penalty='elasticnet'"):
         LogisticRegressionCV(Cs=3, cv=3, penalty="elasticnet").fit(X, y)
     with pytest.raises(ValueError, match="dual=True"):
         LogisticRegressionCV(Cs=3, cv=3, dual=True).fit(X, y)
+
+
+@pytest.mark.parametrize("sparse, fit_intercept", [(False, True), (True, True),
+                                                    (False, False)])
+def test_unpenalised_model_against_the_oracle(sparse, fit_intercept, monkeypatch):
+    """C=np.inf (and penalty=None, with scikit-learn's warnings) fits the
+    unpenalised model: its gradient vanishes (oracle KKT), it matches the
+    oracle minimiser and scikit-learn's lbfgs at tight tol, with weights
+    too, and counts its steps; more classes, or a certificate's dense
+    least squares beyond the limits, are refused by name."""
+    from fastreg import _classifier
+    X, y = make(n=300, p=6, seed=31, sparse=sparse)
+    sw = np.random.default_rng(4).uniform(0.5, 2.0, 300)
+    fit = LogisticRegression(C=np.inf, tol=1e-10, fit_intercept=fit_intercept).fit(
+        X, y, sample_weight=sw)
+    w, b = fit.coef_.ravel(), float(fit.intercept_[0])
+    assert kkt_residual(X, y, w, b, 0.0, 0.0, sw=sw, fit_intercept=fit_intercept) < 1e-8
+    w_ref, b_ref, f_ref = reference(X, y, 0.0, 0.0, sw=sw, fit_intercept=fit_intercept)
+    np.testing.assert_allclose(w, w_ref, atol=1e-6)
+    assert objective(X, y, w, b, 0.0, 0.0, sw=sw) <= f_ref + 1e-12
+    assert fit.n_iter_[0] >= 1 and fit.dual_gap_ <= 1e-10 * np.log(2.0)
+    sk = SkLogisticRegression(C=np.inf, tol=1e-12, max_iter=10000,
+                              fit_intercept=fit_intercept).fit(X, y, sample_weight=sw)
+    np.testing.assert_allclose(w, sk.coef_.ravel(), atol=1e-5)
+    with pytest.warns(FutureWarning, match="'penalty' was deprecated"):
+        none = LogisticRegression(penalty=None, tol=1e-10,
+                                  fit_intercept=fit_intercept).fit(X, y, sample_weight=sw)
+    np.testing.assert_array_equal(none.coef_, fit.coef_)
+    with pytest.warns(UserWarning, match="Setting penalty=None will ignore the C"):
+        with pytest.warns(FutureWarning):
+            LogisticRegression(penalty=None, C=4.0).fit(X, y)
+    X3 = dense(X)
+    y3 = np.arange(300) % 3
+    with pytest.raises(ValueError, match="implemented for two classes, got 3"):
+        LogisticRegression(C=np.inf).fit(X3, y3)
+    monkeypatch.setattr(_classifier, "_UNPENALISED_ENTRIES", 300 * 6 - 1)
+    with pytest.raises(ValueError, match="dense least-squares problem on X's 300 x 6"):
+        LogisticRegression(C=np.inf).fit(X, y)
 
 
 @pytest.mark.parametrize("K, fit_intercept", [(2, False), (2, True), (3, False), (3, True)])

@@ -7,7 +7,7 @@ fastreg's (one import inserted after the module's imports) and run in a
 subprocess.  The tests that fail are exactly the ones listed below, each with
 its reason: a new failure, or a listed test that passes, fails this test; at
 least 97% of the tests that run must pass (55% of the logistic module's, where
-most of the rest run liblinear or the unpenalised model, both refused by name).
+most of the rest run liblinear, refused by name).
 The lists were measured on the scikit-learn versions in ``VERSIONS``; other
 versions are skipped (their suites differ).
 """
@@ -41,7 +41,7 @@ def global_random_seed():
 PASS_SHARE = {
     ("test_coordinate_descent.py", "test_sparse_coordinate_descent.py"): 0.97,
     ("test_ridge.py",): 0.97,
-    # (most of the rest run liblinear, or the unpenalised model: refused)
+    # (most of the rest run liblinear, refused by name)
     ("test_logistic.py",): 0.55,
 }
 
@@ -115,10 +115,9 @@ EXPECTED_FAILING_TESTS = {
     _LR + "test_check_solver_option":
         ("expects scikit-learn's messages for liblinear's limits; fastreg refuses "
          "liblinear with its own", ("'liblinear'",)),
-    **{_LR + t: ("the unpenalised model (C=np.inf, penalty=None) is refused by name: "
-                 "no dual point certifies it", ("unpenalised model",) + _UNWARNED)
-       for t in ("test_c_inf_no_warning", "test_penalty_none",
-                 "test_logistic_regression_solvers_multiclass_unpenalized")},
+    _LR + "test_logistic_regression_solvers_multiclass_unpenalized":
+        ("the unpenalised model (C=np.inf) is refused by name for more than two "
+         "classes", ("implemented for two classes",)),
     _LR + "test_zero_max_iter": ("max_iter=0 is refused (max_iter >= 1)",
                                  ("max_iter must be >= 1",)),
     _LR + "test_max_iter":
@@ -165,8 +164,8 @@ EXPECTED_FAILURES.update({
        for fi in (True, False) for s in ("lbfgs", "newton-cg", "newton-cholesky", "sag",
                                          "saga")},
     **{_LR + f"test_warm_start_newton_solver[inf-{fi}-{s}]":
-       "C=np.inf (the unpenalised model) is refused by name"
-       for fi in (True, False) for s in ("newton-cholesky", "newton-cg")},
+       "C=np.inf (the unpenalised model) is refused by name for iris's three "
+       "classes" for fi in (True, False) for s in ("newton-cholesky", "newton-cg")},
 })
 
 
