@@ -9,7 +9,7 @@ from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from ._logistic import classifier_path
+from ._logistic import check_free_columns, classifier_path
 from ._path import one_thread, warn_not_converged
 from ._validation import (KeywordHints, check_bool, check_choice, check_penalty_factor,
                           check_sample_weight, check_scalar_param)
@@ -40,31 +40,6 @@ def _penalty_l1_ratio(penalty, l1_ratio, given=True):
                       f"l1_ratio={l1_ratio}: penalty={penalty!r} fits "
                       f"l1_ratio={fixed[penalty]:g}", UserWarning, stacklevel=3)
     return fixed[penalty]
-
-
-# the unpenalised model's certificate projects its dual point onto X's
-# column space by least squares on the dense n x p columns: at most this
-# many entries (1 GiB in float64) ...
-_UNPENALISED_ENTRIES = 2 ** 27
-# ... and n p^2 at most this (one least-squares solve per certificate, a few
-# seconds at this size)
-_UNPENALISED_WORK = 2e10
-
-
-def _check_unpenalised(n, p, n_classes):
-    """Refuse, by name, an unpenalised model (C=np.inf or penalty=None)
-    fastreg cannot certify: more than two classes, or a least-squares
-    projection beyond the limits above."""
-    if n_classes > 2:
-        raise ValueError(f"C=np.inf (penalty=None): the unpenalised model is "
-                         f"implemented for two classes, got {n_classes}; use a "
-                         f"finite C > 0")
-    if n * p > _UNPENALISED_ENTRIES or n * p * p > _UNPENALISED_WORK:
-        raise ValueError(
-            f"C=np.inf (penalty=None): the unpenalised model's certificate solves "
-            f"a dense least-squares problem on X's {n} x {p} columns, over fastreg's "
-            f"limits (n * p <= {_UNPENALISED_ENTRIES}, n * p**2 <= "
-            f"{_UNPENALISED_WORK:g}); use a finite C > 0")
 
 
 def validate_classes(estimator, X, y):
@@ -282,7 +257,12 @@ class LogisticRegression(KeywordHints, ClassifierMixin, BaseEstimator):
         if C == np.inf:
             # the unpenalised model: every feature unpenalised (pf = 0), at
             # any alpha
-            _check_unpenalised(n, p, K)
+            if K > 2:
+                raise ValueError(f"C=np.inf (penalty=None): the unpenalised model is "
+                                 f"implemented for two classes, got {K}; use a finite "
+                                 f"C > 0")
+            check_free_columns(n, p, "C=np.inf (penalty=None): the unpenalised model",
+                               "use a finite C > 0")
             pf, alpha = np.zeros(p), 1.0
         rows = 1 if K == 2 else K
         coef_init = intercept_init = None

@@ -164,6 +164,26 @@ def logistic_path(X, y, *, l1_ratio=1.0, eps=None, n_alphas=100, alphas=None,
     return out
 
 
+# the unpenalised features' columns are held dense: the certificate projects
+# its dual point on them by least squares; at most this many entries (1 GiB
+# in float64) ...
+_FREE_ENTRIES = 2 ** 27
+# ... and n * n_free^2 at most this (one least-squares solve per
+# certificate, a few seconds at this size)
+_FREE_WORK = 2e10
+
+
+def check_free_columns(n, n_free, what, remedy):
+    """Refuse, by name, ``n_free`` unpenalised features whose dense columns
+    (n x n_free) or whose least-squares projection would be too large."""
+    if n * n_free > _FREE_ENTRIES or n * n_free * n_free > _FREE_WORK:
+        raise ValueError(
+            f"{what}: the certificate solves a dense least-squares problem on "
+            f"the {n} x {n_free} columns of the unpenalised features, over "
+            f"fastreg's limits (n * n_free <= {_FREE_ENTRIES}, n * n_free**2 <= "
+            f"{_FREE_WORK:g}); {remedy}")
+
+
 def classifier_path(X, y, *, l1_ratio, eps, n_alphas, alphas, tol, max_iter,
                   fit_intercept, sample_weight, penalty_factor, lower_bounds,
                   upper_bounds, positive, coef_init=None, intercept_init=0.0,
@@ -198,6 +218,8 @@ def classifier_path(X, y, *, l1_ratio, eps, n_alphas, alphas, tol, max_iter,
         state = SoftmaxNewton(Design(X), Multinomial(y01, sw), pf, lo, hi,
                               fit_intercept)
     else:
+        check_free_columns(n, int(np.count_nonzero(pf == 0)), "penalty_factor has "
+                           "zeros", "penalise more features")
         state = ProxNewton(Design(X), Binomial(y01, sw), pf, lo, hi, fit_intercept)
     if coef_init is not None:
         w0 = np.asarray(coef_init, dtype=np.float64).ravel()

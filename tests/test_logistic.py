@@ -978,7 +978,7 @@ def test_unpenalised_model_against_the_oracle(sparse, fit_intercept, monkeypatch
     oracle minimiser and scikit-learn's lbfgs at tight tol, with weights
     too, and counts its steps; more classes, or a certificate's dense
     least squares beyond the limits, are refused by name."""
-    from fastreg import _classifier
+    from fastreg import _logistic
     X, y = make(n=300, p=6, seed=31, sparse=sparse)
     sw = np.random.default_rng(4).uniform(0.5, 2.0, 300)
     fit = LogisticRegression(C=np.inf, tol=1e-10, fit_intercept=fit_intercept).fit(
@@ -1003,9 +1003,14 @@ def test_unpenalised_model_against_the_oracle(sparse, fit_intercept, monkeypatch
     y3 = np.arange(300) % 3
     with pytest.raises(ValueError, match="implemented for two classes, got 3"):
         LogisticRegression(C=np.inf).fit(X3, y3)
-    monkeypatch.setattr(_classifier, "_UNPENALISED_ENTRIES", 300 * 6 - 1)
-    with pytest.raises(ValueError, match="dense least-squares problem on X's 300 x 6"):
+    monkeypatch.setattr(_logistic, "_FREE_ENTRIES", 300 * 6 - 1)
+    with pytest.raises(ValueError, match="C=np.inf.*dense least-squares.*300 x 6 col"):
         LogisticRegression(C=np.inf).fit(X, y)
+    with pytest.raises(ValueError, match="penalty_factor has zeros.*300 x 6 col"):
+        logistic_path(X, y, penalty_factor=np.zeros(6))
+    monkeypatch.setattr(_logistic, "_FREE_WORK", 300 * 5 * 5 - 1)
+    with pytest.raises(ValueError, match="300 x 5 columns"):
+        LogisticRegression(penalty_factor=[0, 0, 0, 0, 0, 1]).fit(X, y)
 
 
 @pytest.mark.parametrize("K, fit_intercept", [(2, False), (2, True), (3, False), (3, True)])
