@@ -5,12 +5,13 @@ import warnings
 import numpy as np
 import scipy.sparse as sp
 from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ._logistic import check_free_columns, classifier_path
-from ._path import one_thread, warn_not_converged
+from ._path import _caller_stacklevel, one_thread, warn_not_converged
 from ._validation import (KeywordHints, check_bool, check_choice, check_penalty_factor,
                           check_sample_weight, check_scalar_param)
 
@@ -212,6 +213,8 @@ class LogisticRegression(KeywordHints, ClassifierMixin, BaseEstimator):
     def _check_params(self):
         """(C, l1_ratio) after checking every scalar parameter."""
         l1_ratio = check_scalar_param(self.l1_ratio, "l1_ratio", low=0, high=1)
+        if not (isinstance(self.C, numbers.Real) and self.C == np.inf):
+            check_scalar_param(self.C, "C", low=0, low_open=True)
         if self.penalty is None:
             # (scikit-learn 1.9's warnings: penalty is deprecated there, and
             # None overrides C)
@@ -226,7 +229,7 @@ class LogisticRegression(KeywordHints, ClassifierMixin, BaseEstimator):
             C = np.inf
             l1_ratio = _penalty_l1_ratio(self.penalty, l1_ratio)
         else:
-            C = check_scalar_param(self.C, "C", low=0, low_open=True)
+            C = float(self.C)
             l1_ratio = _penalty_l1_ratio(self.penalty, l1_ratio)
         check_scalar_param(self.tol, "tol", low=0)
         check_scalar_param(self.max_iter, "max_iter", low=1, integer=True)
@@ -280,7 +283,15 @@ class LogisticRegression(KeywordHints, ClassifierMixin, BaseEstimator):
             upper_bounds=self.upper_bounds, positive=False, coef_init=coef_init,
             intercept_init=0.0 if intercept_init is None else intercept_init,
             single=coef_init is None)
-        warn_not_converged(res, scale="F(b0) (the intercept-only objective)")
+        if C == np.inf and not res.converged[0]:
+            warnings.warn(
+                f"C=np.inf: the unpenalised model did not converge within max_iter="
+                f"{self.max_iter} steps (duality gap {res.dual_gaps[0]:.3g}, tol * F(b0) "
+                f"= {res.gap_tol:.3g}); where the classes are separable no finite "
+                f"minimiser exists: use a finite C", ConvergenceWarning,
+                stacklevel=_caller_stacklevel())
+        else:
+            warn_not_converged(res, scale="F(b0) (the intercept-only objective)")
         self.classes_ = classes
         self.coef_ = np.asarray(res.coefs[..., 0]).reshape(rows, p).copy()
         self.intercept_ = np.asarray(res.intercepts[..., 0], dtype=np.float64).reshape(rows)

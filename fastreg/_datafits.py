@@ -55,10 +55,11 @@ def _step_in_two(datafit, eta, d, value):
 
 
 def _exp_minus_abs(eta):
-    """exp(-|eta|), in (0, 1], in one array."""
+    """exp(-|eta|), in [0, 1], in one array (underflowing quietly)."""
     e = np.abs(eta)
     np.negative(e, out=e)
-    return np.exp(e, out=e)
+    with np.errstate(under="ignore"):
+        return np.exp(e, out=e)
 
 
 def _sample_scale(n, sw):
@@ -118,7 +119,9 @@ class Binomial:
         self.c = _sample_scale(self.y.shape[0], sw)
 
     # (the exponentials and logarithms by NumPy's vectorised ufuncs, the
-    # rest by the kernels: see _datafit_fast)
+    # rest by the kernels: see _datafit_fast; their overflows, underflows
+    # and NaNs are the kernels' to handle, as libm's were, so NumPy is kept
+    # quiet whatever the caller's np.seterr)
     def evaluate(self, eta):
         e = _exp_minus_abs(eta)
         r, h = np.empty_like(eta), np.empty_like(eta)
@@ -128,7 +131,8 @@ class Binomial:
     def value(self, eta):
         softplus = np.log1p(_exp_minus_abs(eta))
         softplus += np.maximum(eta, 0.0)
-        softplus -= self.y * eta
+        with np.errstate(all="ignore"):
+            softplus -= self.y * eta
         return float(self.c @ softplus)
 
     @staticmethod
@@ -143,7 +147,7 @@ class Binomial:
         np.divide(e, s, out=s)
         m = np.negative(d)
         np.copyto(m, d, where=eta < 0)
-        with np.errstate(over="ignore", invalid="ignore"):
+        with np.errstate(all="ignore"):
             np.expm1(m, out=m)
             la = np.log1p(s * m)
         return e, s, m, la
@@ -163,7 +167,7 @@ class Binomial:
         return change, (value + change, r, h)
 
     def dual(self, theta):
-        with np.errstate(divide="ignore", invalid="ignore"):
+        with np.errstate(all="ignore"):
             pi = np.divide(theta, self.c)
             np.subtract(self.y, pi, out=pi)
             lp = np.log(pi)

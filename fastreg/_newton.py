@@ -447,12 +447,13 @@ class ProxNewton:
 
     def fit_free(self, tol_abs, max_steps):
         """The intercept and unpenalised features at their optimum with
-        every penalised coefficient at 0 (where alpha_max is read).  Returns
-        the steps taken."""
-        if not self.free.size:
-            return 0
+        every penalised coefficient at 0 (where alpha_max is read).  Not
+        when every feature is unpenalised: that is the whole problem, which
+        ``solve`` certifies and counts within max_iter."""
+        if not self.free.size or np.all(self.pf == 0):
+            return
         pen0 = ElasticNetPenalty.of(0.0, 1.0, self.pf, self.lo, self.hi)
-        return self._newton(self.free, pen0, 1e-3 * tol_abs, max_steps)
+        self._newton(self.free, pen0, 1e-3 * tol_abs, max_steps)
 
     def residual(self, pen, v):
         """The optimality residual: the largest distance of ``-v`` (the
@@ -593,7 +594,6 @@ class SoftmaxNewton:
 
     def fit_free(self, tol_abs, max_steps):
         """Nothing to fit: the null model's intercepts are exact."""
-        return 0
 
     def propose(self, pen, feats, vals, b):
         """Not taken: each alpha starts from the last solution (the
@@ -736,21 +736,19 @@ def newton_path(state, *, l1_ratio, alphas, eps, tol, max_iter, single=False):
     ``single``: a single fit from zero first solves the warm path from
     alpha_max down (``_path._warm_path``), whose steps count in the first
     alpha's ``n_iters`` (small working sets all the way; a cold start at a
-    small alpha puts many violators in one ill-conditioned set), as do the
-    steps fitting the unpenalised features first (``fit_free``).
+    small alpha puts many violators in one ill-conditioned set).
     """
     from ._path import PathResult, _warm_path, geometric_grid, line_step, on_line
     tol_abs = tol * state.null_value
-    free_steps = 0
     if not np.any(state.w):
-        free_steps = state.fit_free(tol_abs, max(max_iter, 100))
+        state.fit_free(tol_abs, max(max_iter, 100))
     amax = np.nan
     if isinstance(alphas, (int, np.integer)):
         amax = state.alpha_max(l1_ratio)
         grid = geometric_grid(amax, int(alphas), eps)
     else:
         grid = np.asarray(alphas, dtype=np.float64)
-    warm_steps = free_steps
+    warm_steps = 0
     if single and l1_ratio > 0 and not np.any(state.w):
         for alpha in _warm_path(state.alpha_max(l1_ratio), grid[0]):
             pen = ElasticNetPenalty.of(alpha, l1_ratio, state.pf, state.lo, state.hi)

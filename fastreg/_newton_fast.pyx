@@ -57,23 +57,38 @@ cdef inline double _dot(const floating *dp, const index_t *ip, index_t start,
 
 
 cdef inline double _centred_curvature(const floating *dp, const index_t *ip,
-                                      index_t start, index_t end, const double *h,
-                                      double m, double h_sum) noexcept nogil:
+                                      index_t start, index_t end, Py_ssize_t n,
+                                      const double *h, double m,
+                                      double h_sum) noexcept nogil:
     """sum_i h_i (X[i, j] - m)^2 as a sum of non-negative terms (no
     cancellation when the column's mean dwarfs its spread): a sparse
-    column's implicit zeros add (h_sum - sum of h over its rows) m^2."""
-    cdef double acc = 0.0, hin = 0.0, x
+    column's implicit zeros add (h_sum - sum of h over its rows) m^2 (none
+    when it stores all n rows; that difference within its rounding is
+    none).  A total within the rounding of its terms is none: m, a ratio
+    of two sums over n samples, is exact to about 2 n eps |m|, so each
+    X[i, j] - m to 4 n eps (|X[i, j]| + |m|).  So a constant column,
+    which the intercept's reply leaves no curvature, gets none (a
+    rounding-level one sent its coefficient and the intercept off to
+    +-1e14 in opposite ways)."""
+    cdef double acc = 0.0, hin = 0.0, scale = 0.0, x, rest
     cdef index_t t
+    cdef double eps = 2.220446049250313e-16
     if ip == NULL:
         for t in range(end - start):
-            x = dp[start + t] - m
-            acc += h[t] * x * x
-        return acc
-    for t in range(start, end):
-        x = dp[t] - m
-        acc += h[ip[t]] * x * x
-        hin += h[ip[t]]
-    return acc + max(h_sum - hin, 0.0) * m * m
+            x = dp[start + t]
+            acc += h[t] * (x - m) * (x - m)
+            scale += h[t] * (fabs(x) + fabs(m)) * (fabs(x) + fabs(m))
+    else:
+        for t in range(start, end):
+            x = dp[t]
+            acc += h[ip[t]] * (x - m) * (x - m)
+            scale += h[ip[t]] * (fabs(x) + fabs(m)) * (fabs(x) + fabs(m))
+            hin += h[ip[t]]
+        rest = h_sum - hin
+        if end - start < n and rest > n * eps * h_sum:
+            acc += rest * m * m
+            scale += rest * m * m
+    return acc if acc > (4.0 * n * eps) ** 2 * scale else 0.0
 
 
 cdef struct Sample:
@@ -265,8 +280,8 @@ def newton_cd(const floating[::1] data, const index_t[::1] indices,
                                 # constant; its centred curvature from a
                                 # second, exact pass
                                 curv[k] = _centred_curvature(
-                                    dp, ip, start, end, h, mom[2 * k + 1] / opts.h_sum,
-                                    opts.h_sum)
+                                    dp, ip, start, end, n, h,
+                                    mom[2 * k + 1] / opts.h_sum, opts.h_sum)
                         if curv[k] + pen[k, 1] <= 0.0:
                             continue
                     else:

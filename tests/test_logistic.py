@@ -1013,6 +1013,61 @@ def test_unpenalised_model_against_the_oracle(sparse, fit_intercept, monkeypatch
         LogisticRegression(penalty_factor=[0, 0, 0, 0, 0, 1]).fit(X, y)
 
 
+@pytest.mark.parametrize("sparse", [False, True])
+@pytest.mark.parametrize("value", [1.0, -3e3])
+def test_constant_unpenalised_column_leaves_the_intercept_its_fit(sparse, value):
+    """A constant column unpenalised beside the intercept (C=np.inf, or its
+    penalty_factor 0) gets no rounding-level curvature: it stays at 0 and
+    the rest is the fit without it (oracle KKT, and the same coefficients
+    as without the column).  (Its curvature once centred on the intercept
+    was 1e-33, sending it and the intercept off to +-1e14.)"""
+    X, y = make(n=200, p=5, seed=41)
+    Xc = np.hstack([X, np.full((200, 1), value)])
+    Xc = sp.csc_matrix(Xc) if sparse else Xc
+    for kwargs, alpha in [(dict(C=np.inf), 0.0),
+                          (dict(C=0.5, penalty_factor=[1, 1, 1, 1, 1, 0]), 1 / (0.5 * 200))]:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            fit = LogisticRegression(tol=1e-10, **kwargs).fit(Xc, y)
+            alone = LogisticRegression(tol=1e-10, **{**kwargs, "penalty_factor": None}
+                                       ).fit(X, y)
+        w, b = fit.coef_.ravel(), float(fit.intercept_[0])
+        assert w[5] == 0.0
+        pf = np.array([1, 1, 1, 1, 1, 0.0])
+        assert kkt_residual(Xc, y, w, b, alpha, 0.0, pf=pf) < 1e-8
+        np.testing.assert_allclose(w[:5], alone.coef_.ravel(), atol=1e-7)
+
+
+def test_unpenalised_model_on_separable_data_warns_by_name():
+    """Separable classes: no finite minimiser.  The fit stops within
+    max_iter steps and says why, naming C, not an internal alpha; C is
+    still checked with penalty=None."""
+    X, _ = make(n=60, p=4, seed=42)
+    y = (X[:, 0] > 0).astype(int)
+    with pytest.warns(ConvergenceWarning, match="C=np.inf: the unpenalised model did "
+                      "not converge within max_iter=30.*separable"):
+        fit = LogisticRegression(C=np.inf, max_iter=30).fit(X, y)
+    assert 1 <= fit.n_iter_[0] <= 30
+    for C in (-1.0, "a"):
+        with pytest.raises(ValueError, match="C must be"):
+            LogisticRegression(penalty=None, C=C).fit(X, y)
+
+
+def test_binomial_datafit_is_quiet_under_raising_seterr():
+    """The datafit's NumPy passes under- and overflow by design (the
+    kernels handle those samples): np.seterr(all='raise') changes nothing."""
+    y = np.array([0.0, 1.0, 1.0, 0.0, 1.0])
+    eta = np.array([-800.0, 800.0, 1e5, -1e300, 0.3])
+    d = np.array([1e3, -1e3, 0.5, 2.0, 0.1])
+    datafit = Binomial(y)
+    quiet = (datafit.evaluate(eta)[0], datafit.value(eta), datafit.change(eta, d),
+             datafit.step(eta, d, 0.0)[0], datafit.dual(-datafit.evaluate(eta)[1]))
+    with np.errstate(all="raise"):
+        loud = (datafit.evaluate(eta)[0], datafit.value(eta), datafit.change(eta, d),
+                datafit.step(eta, d, 0.0)[0], datafit.dual(-datafit.evaluate(eta)[1]))
+    assert quiet == loud and np.all(np.isfinite(loud))
+
+
 @pytest.mark.parametrize("K, fit_intercept", [(2, False), (2, True), (3, False), (3, True)])
 def test_a_tol_below_rounding_ends_at_the_rounding_level(K, fit_intercept):
     """tol=1e-18 (scikit-learn's tests ask for it) cannot be met: the
