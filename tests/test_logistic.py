@@ -1068,6 +1068,52 @@ def test_binomial_datafit_is_quiet_under_raising_seterr():
     assert quiet == loud and np.all(np.isfinite(loud))
 
 
+@pytest.mark.parametrize("l1_ratio", [1.0, 0.5])
+def test_screened_certificate_gives_the_whole_products_gap(l1_ratio, monkeypatch):
+    """A certificate computes X^T theta only where a feature may reach its
+    constraint (ProxNewton._correlations): the entries it leaves are
+    bounds of the true ones, which stay within 0.8 of their L1 weight;
+    every certificate's gap and residual equal, bit for bit, those from
+    the whole product at the same point; and the path matches the oracle."""
+    from fastreg import _newton
+    X, y = make(n=400, p=300, seed=51, sparse=True)
+    pf = np.ones(300)
+    pf[:3] = 0.0
+    seen = []
+    screened, certificate = ProxNewton._correlations, ProxNewton.certificate
+
+    def checked(self, theta, pen):
+        v = screened(self, theta, pen)
+        whole = self.design.dots(theta)
+        left = v != whole
+        seen.append(np.count_nonzero(left))
+        assert np.all(np.abs(whole[left]) <= 0.8 * pen.a[left])
+        assert np.all(np.abs(v[left]) >= np.abs(whole[left]))
+        assert not np.any(left[self.free]) and not np.any(left[self.w != 0])
+        return v
+
+    def twice(self, pen):
+        gap, v = certificate(self, pen)
+        resid = self.residual(pen, v)
+        last = self._last_full
+        with monkeypatch.context() as m:
+            m.setattr(_newton, "_SCREEN_SHARE", -1.0)
+            gap_whole, v_whole = certificate(self, pen)
+        self._last_full = last
+        assert gap == gap_whole and resid == self.residual(pen, v_whole)
+        return gap, v
+
+    monkeypatch.setattr(ProxNewton, "_correlations", checked)
+    monkeypatch.setattr(ProxNewton, "certificate", twice)
+    alphas, coefs, gaps, intercepts = logistic_path(
+        X, y, l1_ratio=l1_ratio, n_alphas=30, tol=1e-8, penalty_factor=pf,
+        return_intercept=True)
+    assert sum(seen) > 0
+    for k in (10, 29):
+        assert kkt_residual(X, y, coefs[:, k], intercepts[k], alphas[k], l1_ratio,
+                            pf=pf) < 1e-6
+
+
 @pytest.mark.parametrize("K, fit_intercept", [(2, False), (2, True), (3, False), (3, True)])
 def test_a_tol_below_rounding_ends_at_the_rounding_level(K, fit_intercept):
     """tol=1e-18 (scikit-learn's tests ask for it) cannot be met: the
