@@ -270,7 +270,10 @@ class Design:
             idx_t = np.result_type(Xk.indices.dtype, Xk.indptr.dtype)
             self.parts = (Xk.data, Xk.indices.astype(idx_t, copy=False),
                           Xk.indptr.astype(idx_t, copy=False))
-            sq = np.asarray(Xk.multiply(Xk).sum(axis=0), dtype=np.float64).ravel()
+            # (squared in float64: float32 squares below 1e-38 underflow)
+            data = Xk.data.astype(np.float64)
+            cols = np.repeat(np.arange(self.shape[1]), np.diff(Xk.indptr))
+            sq = np.bincount(cols, weights=data * data, minlength=self.shape[1])
         else:
             # (the kernels index a dense column at j * n in the index
             # arrays' type: 64-bit once X holds 2^31 entries or more)
@@ -419,10 +422,13 @@ class ProxNewton:
         hold over _SCREEN_SHARE of X's entries.  (npm_text's L1 path: the
         certificates read 44% fewer entries.)"""
         last = self._last_full
+        dist = np.nan
         if last is not None:
             theta0, v0, slack = last
-            # (the norm's own rounding, relative, within the 1e-12)
-            dist = float(np.linalg.norm(theta - theta0)) * (1.0 + 1e-12) + slack
+            # (the rounding of the norms, relative, is far within the 1 -
+            # _SCREEN_AT margin)
+            dist = float(np.linalg.norm(theta - theta0)) + slack
+        if np.isfinite(dist):
             bound = np.abs(v0) + self.design.norms * dist
             need = (bound > _SCREEN_AT * pen.a) | (self.w != 0)
             need[self.free] = True
@@ -432,9 +438,11 @@ class ProxNewton:
                 v[cols] = self.design.dots(theta, cols)
                 return v
         v = self.design.dots(theta)
-        # a computed x_j . theta is exact to n eps ||x_j|| ||theta||
+        # a computed x_j . theta is exact to n eps ||x_j|| ||theta|| (a
+        # point with NaN or inf is no reference)
         slack = 2.0 * theta.shape[0] * _EPS * float(np.linalg.norm(theta))
-        self._last_full = theta.copy(), v.copy(), slack
+        if np.isfinite(slack) and np.all(np.isfinite(v)):
+            self._last_full = theta.copy(), v.copy(), slack
         return v
 
     # ---------------------------------------------------------------- solving

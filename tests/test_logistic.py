@@ -1114,6 +1114,23 @@ def test_screened_certificate_gives_the_whole_products_gap(l1_ratio, monkeypatch
                             pf=pf) < 1e-6
 
 
+def test_screening_bounds_rest_on_exact_norms_and_finite_references():
+    """The screening bound's column norms are summed in float64 (a float32
+    column of 1e-23 entries has norm 3.2e-23, not 0: its squares
+    underflow in float32), and a product at a point with NaN is no
+    reference: the next point's product is computed whole."""
+    X = sp.csc_matrix(np.full((10, 2), 1e-23, np.float32))
+    np.testing.assert_allclose(Design(X).norms, np.sqrt(10) * 1e-23, rtol=1e-6)
+    Xs, y = make(n=50, p=4, seed=61, sparse=True)
+    state = ProxNewton(Design(Xs), Binomial(y), np.ones(4), np.full(4, -np.inf),
+                       np.full(4, np.inf), True)
+    pen = ElasticNetPenalty.of(0.1, 1.0, np.ones(4), state.lo, state.hi)
+    theta = np.linspace(-0.01, 0.01, 50)
+    state._correlations(np.where(np.arange(50) == 3, np.nan, theta), pen)
+    np.testing.assert_array_equal(state._correlations(theta, pen),
+                                  state.design.dots(theta))
+
+
 @pytest.mark.parametrize("K, fit_intercept", [(2, False), (2, True), (3, False), (3, True)])
 def test_a_tol_below_rounding_ends_at_the_rounding_level(K, fit_intercept):
     """tol=1e-18 (scikit-learn's tests ask for it) cannot be met: the
