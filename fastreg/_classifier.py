@@ -213,23 +213,20 @@ class LogisticRegression(KeywordHints, ClassifierMixin, BaseEstimator):
     def _check_params(self):
         """(C, l1_ratio) after checking every scalar parameter."""
         l1_ratio = check_scalar_param(self.l1_ratio, "l1_ratio", low=0, high=1)
-        if not (isinstance(self.C, numbers.Real) and self.C == np.inf):
-            check_scalar_param(self.C, "C", low=0, low_open=True)
+        # C = np.inf is the unpenalised model
+        C = (np.inf if isinstance(self.C, numbers.Real) and self.C == np.inf
+             else check_scalar_param(self.C, "C", low=0, low_open=True))
         if self.penalty is None:
             # (scikit-learn 1.9's warnings: penalty is deprecated there, and
             # None overrides C)
             warnings.warn("'penalty' was deprecated in scikit-learn 1.8: leave it "
                           "unset and use C=np.inf for the unpenalised model",
                           FutureWarning, stacklevel=3)
-            if not (isinstance(self.C, numbers.Real) and self.C == 1.0):
+            if C != 1.0:
                 warnings.warn("Setting penalty=None will ignore the C and l1_ratio "
                               f"parameters (C={self.C!r})", UserWarning, stacklevel=3)
             C = np.inf
-        elif isinstance(self.C, numbers.Real) and self.C == np.inf:
-            C = np.inf
-            l1_ratio = _penalty_l1_ratio(self.penalty, l1_ratio)
         else:
-            C = float(self.C)
             l1_ratio = _penalty_l1_ratio(self.penalty, l1_ratio)
         check_scalar_param(self.tol, "tol", low=0)
         check_scalar_param(self.max_iter, "max_iter", low=1, integer=True)
