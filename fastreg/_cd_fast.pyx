@@ -1153,3 +1153,74 @@ def rescreen(const double[::1] u, uint8_t[::1] skip, const floating[::1] pf,
                 out[k] = <int32_t> j
                 k += 1
     return k
+
+
+
+def rows_subset(const floating[::1] data, const int32_t[::1] indices,
+                const int64_t[::1] indptr, const int32_t[::1] slot,
+                floating[::1] out_data, int32_t[::1] out_indices,
+                int64_t[::1] out_indptr):
+    """The columns j of CSR X with slot[j] >= 0, as a CSR matrix whose
+    column slot[j] is X's column j (rows kept in order); out_data and
+    out_indices must hold exactly their nonzeros."""
+    cdef Py_ssize_t n = indptr.shape[0] - 1, i
+    cdef int64_t t, k = 0
+    cdef int32_t s
+    cdef const floating *dp = &data[0] if data.shape[0] else NULL
+    cdef const int32_t *ip = &indices[0] if indices.shape[0] else NULL
+    if out_indptr.shape[0] != n + 1:
+        raise ValueError(f"out_indptr must hold {n + 1} values, got {out_indptr.shape[0]}")
+    with nogil:
+        out_indptr[0] = 0
+        for i in range(n):
+            for t in range(indptr[i], indptr[i + 1]):
+                s = slot[ip[t]]
+                if s >= 0:
+                    if k >= out_data.shape[0]:
+                        with gil:
+                            raise ValueError("out_data holds fewer values than the columns' nonzeros")
+                    out_data[k] = dp[t]
+                    out_indices[k] = s
+                    k += 1
+            out_indptr[i + 1] = k
+
+
+
+
+def normal_matvec(const floating[::1] data, const int32_t[::1] indices,
+                  const int64_t[::1] indptr, const floating[::1] sw,
+                  const double[::1] mu, const double[::1] v, double[::1] out):
+    """out = Xc^T S Xc v for CSR X (n x m), Xc = X - 1 mu^T (mu empty: X),
+    S = diag(sw) (sw empty: I), in one read of X.
+
+    Row by row, out += sw_i (xc_i . v) xc_i: v and out have one entry per
+    column of X, so both stay in cache while X streams past.
+    """
+    cdef Py_ssize_t n = indptr.shape[0] - 1, m = out.shape[0], i, k
+    cdef int64_t t
+    cdef bint has_sw = sw.shape[0] > 0, centred = mu.shape[0] > 0
+    cdef double dot, muv = 0.0, total = 0.0
+    cdef const floating *dp = &data[0] if data.shape[0] else NULL
+    cdef const int32_t *ip = &indices[0] if indices.shape[0] else NULL
+    if v.shape[0] != m or (centred and mu.shape[0] != m):
+        raise ValueError(f"v and mu must hold {m} values")
+    with nogil:
+        if centred:
+            for k in range(m):
+                muv = muv + mu[k] * v[k]
+        for k in range(m):
+            out[k] = 0.0
+        for i in range(n):
+            # dot = sw_i (x_i . v - mu . v); out += dot x_i
+            dot = -muv
+            for t in range(indptr[i], indptr[i + 1]):
+                dot = dot + dp[t] * v[ip[t]]
+            if has_sw:
+                dot = dot * sw[i]
+            total = total + dot
+            for t in range(indptr[i], indptr[i + 1]):
+                out[ip[t]] = out[ip[t]] + dot * dp[t]
+        if centred:
+            # out -= mu * sum_i dot_i
+            for k in range(m):
+                out[k] = out[k] - total * mu[k]

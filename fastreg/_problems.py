@@ -26,6 +26,7 @@ from ._config import speed_copy_fits
 from ._interrupt import interruptible
 from ._offsets import constant_columns
 from ._penalties import ElasticNetPenalty
+from ._support_newton import newton_direction, signed_step, violation_cost
 
 
 @dataclass(frozen=True)
@@ -575,7 +576,8 @@ class _ResidualProblem(_Problem):
         combination of snapshots is the extrapolated point's residual, and
         its objective costs O(n).  It replaces the iterate only when
         feasible and better, so the kernel's certificate and stopping rule
-        are unchanged.
+        are unchanged.  After _NEWTON_AFTER chunks without convergence a
+        Newton step on the support (``_support_step``) may replace it.
         float32 X runs without it (a float32 w would not match the residual).
         """
         K = self._ACCEL_CHUNK
@@ -585,7 +587,7 @@ class _ResidualProblem(_Problem):
                 or self._col_cost(ws) * ws.size < self._ACCEL_MIN_WORK):
             return self._solve_residual(ws, opts, u_ws, want_u)
         chunk = dict(opts, check_every=K)
-        hist, done = [], 0
+        hist, done, slow = [], 0, 0
         while True:
             chunk["max_epochs"] = min(K, opts["max_epochs"] - done)
             e, gap = self._solve_residual(ws, chunk, u_ws, want_u)
@@ -593,11 +595,75 @@ class _ResidualProblem(_Problem):
             # a chunk that ended early met the kernel's stopping rule
             if e < chunk["max_epochs"] or done >= opts["max_epochs"]:
                 return done, gap
+            # _NEWTON_AFTER chunks without convergence since the start or the
+            # last step: the support's Newton step, if it pays
+            slow += 1
+            if slow >= self._NEWTON_AFTER and self._support_step(ws, chunk):
+                hist, slow = [], 0         # (a new start for the snapshots)
+                continue
             hist.append((self.w[ws].astype(np.float64), self.rs.copy(),
                          float(self.scal[0])))
             if len(hist) > self._ACCEL_DEPTH:
                 self._extrapolate(ws, hist, opts)
                 hist = []
+
+    # the support's Newton step (see _support_newton): conjugate gradients
+    # until the violation left costs at most _NEWTON_STOP of the working
+    # set's gap target, in at most _NEWTON_MAX_ITER products
+    _NEWTON_AFTER = 3
+    _NEWTON_FROM = 0.1
+    _NEWTON_STOP = 0.01
+    _NEWTON_MAX_ITER = 100
+
+    newton_steps = False     # (the form has _row_index and _support_rows)
+
+    def _support_step(self, ws, opts):
+        """After a chunk of the residual kernel, a Newton step on the
+        support in ws (its signs fixed), when the support's violations add
+        over _NEWTON_FROM of the working set's gap target to the gap (see
+        ``violation_cost``), taken when it lowers the objective.  Not with
+        bounds or unpenalised features.  True if taken."""
+        if (not self.newton_steps or self.box.size or self._free_features().size
+                or self._row_index() is None):
+            return False
+        S = ws[np.flatnonzero(self.w[ws])]
+        if not S.size:
+            return False
+        w = self.w[S].astype(np.float64)
+        pf = self.pf[S].astype(np.float64)
+        l1, l2 = opts["l1"], opts["l2"]
+        u = np.empty(S.size)
+        self._grad_cols(S.astype(np.int32), u)
+        g = pf * (l1 * np.sign(w) + l2 * w) - u
+        if violation_cost(g, pf, w) <= self._NEWTON_FROM * opts["tol"]:
+            return False
+        rows = self._support_rows(S)
+        if rows is None:
+            return False
+        mu = self.mu[S].astype(np.float64) if self.mu.any() else np.empty(0)
+        hx = np.empty(S.size)
+
+        def hv(v):
+            # (Xc_S^T S Xc_S + l2 diag(pf)) v
+            _cd_fast.normal_matvec(*rows, self.sw, mu, v, hx)
+            return hx + l2 * pf * v
+
+        d, _ = newton_direction(hv, g, self.norms[S] + l2 * pf, pf, w,
+                                self._NEWTON_STOP * opts["tol"], self._NEWTON_MAX_ITER)
+        new = signed_step(w, d)
+        delta = new - w
+        moved = sp.csr_matrix(rows, shape=(self.X.shape[0], S.size)) @ delta  # X_S delta
+        shift = float(mu @ delta) if mu.size else 0.0
+        r = self.rs + self.scal[0]
+        r_new = r - moved + shift
+        loss = 0.5 * float(self._weighted(r_new) @ r_new - self._weighted(r) @ r)
+        if not loss + penalty_change(w, new, self.pf[S], opts) < 0:
+            return False
+        self.w[S] = new
+        self.rs -= moved
+        self.scal[0] += shift
+        self.stats()
+        return True
 
     def _objective_ws(self, w_ws, rs, o, ws, opts):
         """Kernel-scale objective, up to the terms of features outside ws."""
@@ -820,6 +886,22 @@ class _SparseProblem(_ResidualProblem):
                 self._rows = (R.data, R.indices.astype(np.int32, copy=False),
                               R.indptr.astype(np.int64))
         return self._rows or None
+
+    newton_steps = True
+
+    def _support_rows(self, S):
+        """The columns S of X as CSR arrays (data, int32 columns numbered as
+        in S, int64 row pointers), or None when the copy is not allowed."""
+        rows = self._row_index()
+        nnz = int(self._nnz[S].sum())
+        if rows is None or not speed_copy_fits(12 * nnz, self.row_index_max_bytes):
+            return None
+        slot = np.full(self.p, -1, dtype=np.int32)
+        slot[S] = np.arange(S.size, dtype=np.int32)
+        out = (np.empty(nnz, dtype=self.X.dtype), np.empty(nnz, dtype=np.int32),
+               np.empty(self.X.shape[0] + 1, dtype=np.int64))
+        _cd_fast.rows_subset(*rows, slot, *out)
+        return out
 
     def _cross_block(self, new, feats, out):
         # reading X column-wise for each block feature costs the block's

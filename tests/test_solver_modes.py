@@ -597,8 +597,9 @@ def test_anderson_extrapolation_keeps_the_certificate(layout, positive, monkeypa
     from fastreg import _problems
     rng = np.random.default_rng(5)
     # the residual kernel (no Gram block), with epochs of 100,000 entries
-    # for extrapolation
+    # for extrapolation, and no Newton steps (test_support_newton.py)
     _block_capacity(monkeypatch, 0)
+    monkeypatch.setattr(_problems._SparseProblem, "newton_steps", False)
     n, p = (600, 400) if layout == "F" else (2000, 1500)
     Z = rng.standard_normal((n, p))
     X = Z.copy()
