@@ -1168,8 +1168,9 @@ def rows_subset(const floating[::1] data, const int32_t[::1] indices,
     cdef int32_t s
     cdef const floating *dp = &data[0] if data.shape[0] else NULL
     cdef const int32_t *ip = &indices[0] if indices.shape[0] else NULL
-    if out_indptr.shape[0] != n + 1:
-        raise ValueError(f"out_indptr must hold {n + 1} values, got {out_indptr.shape[0]}")
+    if out_indptr.shape[0] != n + 1 or out_indices.shape[0] != out_data.shape[0]:
+        raise ValueError(f"out_indptr must hold {n + 1} values and out_indices "
+                         f"as many as out_data")
     with nogil:
         out_indptr[0] = 0
         for i in range(n):
@@ -1204,6 +1205,8 @@ def normal_matvec(const floating[::1] data, const int32_t[::1] indices,
     cdef const int32_t *ip = &indices[0] if indices.shape[0] else NULL
     if v.shape[0] != m or (centred and mu.shape[0] != m):
         raise ValueError(f"v and mu must hold {m} values")
+    if has_sw and sw.shape[0] != n:
+        raise ValueError(f"sw must hold {n} values, got {sw.shape[0]}")
     with nogil:
         if centred:
             for k in range(m):

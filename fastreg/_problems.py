@@ -587,7 +587,7 @@ class _ResidualProblem(_Problem):
                 or self._col_cost(ws) * ws.size < self._ACCEL_MIN_WORK):
             return self._solve_residual(ws, opts, u_ws, want_u)
         chunk = dict(opts, check_every=K)
-        hist, done, slow = [], 0, 0
+        hist, done, slow, wait = [], 0, 0, self._NEWTON_AFTER
         while True:
             chunk["max_epochs"] = min(K, opts["max_epochs"] - done)
             e, gap = self._solve_residual(ws, chunk, u_ws, want_u)
@@ -596,11 +596,16 @@ class _ResidualProblem(_Problem):
             if e < chunk["max_epochs"] or done >= opts["max_epochs"]:
                 return done, gap
             # _NEWTON_AFTER chunks without convergence since the start or the
-            # last step: the support's Newton step, if it pays
+            # last try: the support's Newton step, if it pays (after a
+            # refused step, twice as many chunks until the next try)
             slow += 1
-            if slow >= self._NEWTON_AFTER and self._support_step(ws, chunk):
-                hist, slow = [], 0         # (a new start for the snapshots)
-                continue
+            if slow >= wait:
+                slow = 0
+                # (the chunk's last check left u_ws exact at the current w)
+                if self._support_step(ws, chunk, u_ws[:ws.shape[0]]):
+                    hist = []              # (a new start for the snapshots)
+                    continue
+                wait *= 2
             hist.append((self.w[ws].astype(np.float64), self.rs.copy(),
                          float(self.scal[0])))
             if len(hist) > self._ACCEL_DEPTH:
@@ -615,26 +620,28 @@ class _ResidualProblem(_Problem):
     _NEWTON_STOP = 0.01
     _NEWTON_MAX_ITER = 100
 
-    newton_steps = False     # (the form has _row_index and _support_rows)
+    newton_steps = False     # (the form has _support_rows)
 
-    def _support_step(self, ws, opts):
-        """After a chunk of the residual kernel, a Newton step on the
-        support in ws (its signs fixed), when the support's violations add
-        over _NEWTON_FROM of the working set's gap target to the gap (see
-        ``violation_cost``), taken when it lowers the objective.  Not with
-        bounds or unpenalised features.  True if taken."""
-        if (not self.newton_steps or self.box.size or self._free_features().size
-                or self._row_index() is None):
+    def _support_step(self, ws, opts, u_ws):
+        """After a chunk of the residual kernel, whose last check left
+        ``u_ws`` = u[ws] at the current w: a Newton step on the support in ws
+        (its signs fixed), when the support's violations add over
+        _NEWTON_FROM of the working set's gap target to the gap (see
+        ``violation_cost``), taken when it lowers the objective.  Not for
+        float32 X, bounds or unpenalised features, nor for a lasso support
+        as large as X's rank allows (its Newton system is singular).  True
+        if taken."""
+        if (not self.newton_steps or self.dtype != np.float64 or self.box.size
+                or self._free_features().size):
             return False
-        S = ws[np.flatnonzero(self.w[ws])]
-        if not S.size:
+        nz = np.flatnonzero(self.w[ws])
+        S = ws[nz]
+        l1, l2 = opts["l1"], opts["l2"]
+        if not S.size or (l2 == 0 and S.size >= self.X.shape[0] - bool(self.mu.any())):
             return False
         w = self.w[S].astype(np.float64)
         pf = self.pf[S].astype(np.float64)
-        l1, l2 = opts["l1"], opts["l2"]
-        u = np.empty(S.size)
-        self._grad_cols(S.astype(np.int32), u)
-        g = pf * (l1 * np.sign(w) + l2 * w) - u
+        g = pf * (l1 * np.sign(w) + l2 * w) - u_ws[nz]
         if violation_cost(g, pf, w) <= self._NEWTON_FROM * opts["tol"]:
             return False
         rows = self._support_rows(S)
@@ -654,9 +661,9 @@ class _ResidualProblem(_Problem):
         delta = new - w
         moved = sp.csr_matrix(rows, shape=(self.X.shape[0], S.size)) @ delta  # X_S delta
         shift = float(mu @ delta) if mu.size else 0.0
-        r = self.rs + self.scal[0]
-        r_new = r - moved + shift
-        loss = 0.5 * float(self._weighted(r_new) @ r_new - self._weighted(r) @ r)
+        # the loss's change, r -> r + dr with dr = -(X_S delta - shift)
+        dr = shift - moved
+        loss = float(self._weighted(self.rs + self.scal[0] + 0.5 * dr) @ dr)
         if not loss + penalty_change(w, new, self.pf[S], opts) < 0:
             return False
         self.w[S] = new
@@ -892,9 +899,12 @@ class _SparseProblem(_ResidualProblem):
     def _support_rows(self, S):
         """The columns S of X as CSR arrays (data, int32 columns numbered as
         in S, int64 row pointers), or None when the copy is not allowed."""
-        rows = self._row_index()
         nnz = int(self._nnz[S].sum())
-        if rows is None or not speed_copy_fits(12 * nnz, self.row_index_max_bytes):
+        nbytes = (self.X.dtype.itemsize + 4) * nnz + 8 * (self.X.shape[0] + 1)
+        if not speed_copy_fits(nbytes, self.row_index_max_bytes):
+            return None
+        rows = self._row_index()
+        if rows is None:
             return None
         slot = np.full(self.p, -1, dtype=np.int32)
         slot[S] = np.arange(S.size, dtype=np.int32)

@@ -109,6 +109,7 @@ def test_paths_with_support_steps_are_certified(variant, monkeypatch):
     positive = variant == "positive"
     X, y, rng = _correlated_sparse(7, positive=positive)
     sw = rng.uniform(0.2, 3.0, X.shape[0]) if variant == "weights" else None
+    pf = rng.uniform(0.2, 3.0, X.shape[1])
     l1_ratio = 0.5 if variant == "enet" else 1.0
     for form in (_problems._ResidualProblem, _problems._SparseProblem):
         monkeypatch.setattr(form, "block_capacity", (0, 0))
@@ -128,10 +129,16 @@ def test_paths_with_support_steps_are_certified(variant, monkeypatch):
         return (0.5 * np.sum(s * r * r) + opts["l1"] * prob.pf @ np.abs(w)
                 + 0.5 * opts["l2"] * prob.pf @ (w * w)), r, s
 
-    def spying(self, ws, opts):
+    def spying(self, ws, opts, u_ws):
+        if not isinstance(self, _problems._SparseProblem):   # (the reference's dense X)
+            return step(self, ws, opts, u_ws)
         before = (self.w.copy(), self.rs.copy(), self.scal.copy())
-        f0 = objective(self, opts)[0]
-        taken = step(self, ws, opts)
+        f0, r, s = objective(self, opts)
+        # the chunk's last check left u[ws] exact at the current w
+        Xc = self.X[:, ws].toarray() - self.mu[ws]
+        np.testing.assert_allclose(u_ws, Xc.T @ (s * r), rtol=1e-9,
+                                   atol=1e-9 * np.abs(u_ws).max())
+        taken = step(self, ws, opts, u_ws)
         if taken:
             seen["taken"] += 1
             f1, r, s = objective(self, opts)
@@ -154,7 +161,8 @@ def test_paths_with_support_steps_are_certified(variant, monkeypatch):
 
     monkeypatch.setattr(_problems._ResidualProblem, "_support_step", spying)
     kw = dict(l1_ratio=l1_ratio, n_alphas=8, eps=1e-3, tol=1e-9, fit_intercept=True,
-              precompute=False, positive=positive, sample_weight=sw, max_iter=200_000)
+              precompute=False, positive=positive, sample_weight=sw, penalty_factor=pf,
+              max_iter=200_000)
     fast = compute_path(X, y, **kw)
     assert seen["exact"] > 0 and fast.converged.all()
     if positive:
@@ -166,17 +174,22 @@ def test_paths_with_support_steps_are_certified(variant, monkeypatch):
     yc = y - np.average(y, weights=s)
     bound = 1e-9 * np.sum(s * yc ** 2) / W
     ref = reference_coefs(X, y, fast.alphas, l1_ratio=l1_ratio, fit_intercept=True,
-                          positive=positive, sample_weight=sw)
+                          positive=positive, sample_weight=sw, penalty_factor=pf)
     for i, a in enumerate(fast.alphas):
         gap = enet_dual_gap(X, y, fast.coefs[:, i], a, l1_ratio, fit_intercept=True,
-                            positive=positive, sample_weight=sw, dual_coef=ref[:, i])
+                            positive=positive, sample_weight=sw, penalty_factor=pf,
+                            dual_coef=ref[:, i])
         assert gap <= bound * 1.0001
     scale = np.abs(plain.coefs).max()
     np.testing.assert_allclose(fast.coefs, plain.coefs, atol=1e-4 * scale)
 
 
-def test_no_support_step_with_bounds_or_unpenalised_features(monkeypatch):
-    """Bounds and pf = 0 features leave the orthant's quadratic: no step."""
+def test_no_support_step_where_it_does_not_hold(monkeypatch):
+    """Bounds and pf = 0 features leave the orthant's quadratic, float32 X
+    would not match the float64 residual, low_memory allows no copy of X_S,
+    and a lasso support of n features has a singular Newton system: no
+    step.  A refused step waits twice as long before the next try."""
+    from fastreg import config_context
     X, y, _ = _correlated_sparse(8, n=1000, p=600)
     for form in (_problems._ResidualProblem, _problems._SparseProblem):
         monkeypatch.setattr(form, "block_capacity", (0, 0))
@@ -188,9 +201,50 @@ def test_no_support_step_with_bounds_or_unpenalised_features(monkeypatch):
                         lambda *a: calls.append(1) or (np.zeros_like(a[1]), 0))
     pf = np.ones(X.shape[1])
     pf[:3] = 0.0
-    for kw in (dict(upper_bounds=0.5), dict(penalty_factor=pf)):
-        res = compute_path(X, y, n_alphas=5, eps=1e-2, tol=1e-8, precompute=False, **kw)
-        assert res.converged.all()
+    kw = dict(n_alphas=5, eps=1e-2, tol=1e-8, precompute=False)
+    for case in (dict(upper_bounds=0.5), dict(penalty_factor=pf)):
+        assert compute_path(X, y, **kw, **case).converged.all()
+    assert compute_path(X.astype(np.float32), y, **kw).converged.all()
+    with config_context(low_memory=True):
+        assert compute_path(X, y, **kw).converged.all()
     assert not calls
-    compute_path(X, y, n_alphas=5, eps=1e-2, tol=1e-8, precompute=False)
-    assert calls                       # (the same path without them does step)
+    # the same path without them tries (a zero step, always refused): tries
+    # come after 1, 2, 4, ... chunks of a solve, never after every chunk
+    tries, chunks = [], []
+    step = _problems._ResidualProblem._support_step
+    solve = _problems._SparseProblem._solve_residual
+
+    def counting_chunks(self, ws, opts, *a):
+        chunks.append(1)
+        return solve(self, ws, opts, *a)
+
+    def counting_tries(self, *a):
+        tries.append(len(chunks))
+        return step(self, *a)
+
+    monkeypatch.setattr(_problems._SparseProblem, "_solve_residual", counting_chunks)
+    monkeypatch.setattr(_problems._ResidualProblem, "_support_step", counting_tries)
+    compute_path(X, y, **kw)
+    assert calls and len(tries) < 0.6 * len(chunks)
+
+
+@pytest.mark.parametrize("l2", [0.0, 1.0])
+def test_no_lasso_step_on_a_support_of_rank_size(l2, monkeypatch):
+    """A lasso support of n - 1 features (with the intercept) has a singular
+    Newton system: no step is tried; the elastic net's l2 keeps it regular."""
+    from fastreg._path import make_problem
+    X, y, _ = _correlated_sparse(9, n=40, p=100)
+    prob = make_problem(X, y, None, np.ones(100), True, False)
+    assert isinstance(prob, _problems._SparseProblem)
+    w = np.zeros(100)
+    w[:39] = 0.1
+    prob.set_coef(w)
+    ws = np.arange(100, dtype=np.int32)
+    u = np.empty(100)
+    prob._grad_cols(ws, u)
+    calls = []
+    monkeypatch.setattr(_problems, "newton_direction",
+                        lambda *a: calls.append(1) or (np.zeros_like(a[1]), 0))
+    opts = dict(l1=1e-3, l2=l2, tol=1e-12, positive=False)
+    assert not prob._support_step(ws, opts, u)
+    assert bool(calls) == (l2 > 0)
