@@ -615,10 +615,10 @@ class _ResidualProblem(_Problem):
     # the support's Newton step (see _support_newton): conjugate gradients
     # until the violation left costs at most _NEWTON_STOP of the working
     # set's gap target, in at most _NEWTON_MAX_ITER products
-    _NEWTON_AFTER = 3
+    _NEWTON_AFTER = 2
     _NEWTON_FROM = 0.1
     _NEWTON_STOP = 0.01
-    _NEWTON_MAX_ITER = 100
+    _NEWTON_MAX_ITER = 25
 
     newton_steps = False     # (the form has _support_rows)
 
