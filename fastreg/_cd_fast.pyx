@@ -1155,7 +1155,6 @@ def rescreen(const double[::1] u, uint8_t[::1] skip, const floating[::1] pf,
     return k
 
 
-
 def rows_subset(const floating[::1] data, const int32_t[::1] indices,
                 const int64_t[::1] indptr, const int32_t[::1] slot,
                 floating[::1] out_data, int32_t[::1] out_indices,
@@ -1184,8 +1183,6 @@ def rows_subset(const floating[::1] data, const int32_t[::1] indices,
                     out_indices[k] = s
                     k += 1
             out_indptr[i + 1] = k
-
-
 
 
 def normal_matvec(const floating[::1] data, const int32_t[::1] indices,
