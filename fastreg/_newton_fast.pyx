@@ -12,6 +12,7 @@ either dense (Fortran order, flattened) or CSC, read one column at a time;
 every sum is accumulated in float64.
 """
 from cython cimport floating
+from libc.float cimport DBL_EPSILON
 from libc.math cimport fabs, INFINITY
 from libc.stdint cimport int32_t, int64_t
 from libc.stdlib cimport malloc, free
@@ -72,7 +73,6 @@ cdef inline double _centred_curvature(const floating *dp, const index_t *ip,
     +-1e14 in opposite ways)."""
     cdef double acc = 0.0, hin = 0.0, scale = 0.0, x, rest
     cdef index_t t
-    cdef double eps = 2.220446049250313e-16
     if ip == NULL:
         for t in range(end - start):
             x = dp[start + t]
@@ -85,10 +85,10 @@ cdef inline double _centred_curvature(const floating *dp, const index_t *ip,
             scale += h[ip[t]] * (fabs(x) + fabs(m)) * (fabs(x) + fabs(m))
             hin += h[ip[t]]
         rest = h_sum - hin
-        if end - start < n and rest > n * eps * h_sum:
+        if end - start < n and rest > n * DBL_EPSILON * h_sum:
             acc += rest * m * m
             scale += rest * m * m
-    return acc if acc > (4.0 * n * eps) ** 2 * scale else 0.0
+    return acc if acc > (4.0 * n * DBL_EPSILON) ** 2 * scale else 0.0
 
 
 cdef struct Sample:

@@ -637,7 +637,8 @@ class _ResidualProblem(_Problem):
         nz = np.flatnonzero(self.w[ws])
         S = ws[nz]
         l1, l2 = opts["l1"], opts["l2"]
-        if not S.size or (l2 == 0 and S.size >= self.X.shape[0] - bool(self.mu.any())):
+        centred = bool(self.mu.any())
+        if not S.size or (l2 == 0 and S.size >= self.X.shape[0] - centred):
             return False
         w = self.w[S].astype(np.float64)
         pf = self.pf[S].astype(np.float64)
@@ -647,7 +648,7 @@ class _ResidualProblem(_Problem):
         rows = self._support_rows(S)
         if rows is None:
             return False
-        mu = self.mu[S].astype(np.float64) if self.mu.any() else np.empty(0)
+        mu = self.mu[S].astype(np.float64) if centred else np.empty(0)
         hx = np.empty(S.size)
 
         def hv(v):

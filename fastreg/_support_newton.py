@@ -31,8 +31,8 @@ def violation_cost(g, pf, w):
 def newton_direction(hv, g, diag, pf, w, stop, max_iter):
     """(d, iterations): an approximate solution of H d = -g by conjugate
     gradients preconditioned by ``diag`` (H's diagonal), where ``hv(v)`` is
-    H v.  It stops once max_j |g_j + (H d)_j| / pf_j times sum_j pf_j |w_j +
-    d_j| is at most ``stop``, at 1e-10 of the first residual's norm, or after
+    H v.  It stops once ``violation_cost(g + H d, pf, w + d)`` is at most
+    ``stop``, at 1e-10 of the first residual's (preconditioned) norm, or after
     ``max_iter`` products (all pf_j > 0)."""
     d = np.zeros_like(g)
     res = -g                        # -(g + H d), the Newton system's residual
