@@ -12,13 +12,13 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ._logistic import check_free_columns, classifier_path
 from ._path import _caller_stacklevel, one_thread, warn_not_converged
-from ._validation import (KeywordHints, check_bool, check_choice, check_penalty_factor,
-                          check_sample_weight, check_scalar_param)
+from ._validation import (KeywordHints, check_bool, check_bounds, check_choice,
+                          check_penalty_factor, check_sample_weight, check_scalar_param)
 
-# scikit-learn's solver names: every one whose objective is this one is
-# solved by fastreg's proximal Newton (same minimiser); liblinear penalises
-# the intercept, a different objective
-_SOLVERS = ("lbfgs", "newton-cg", "newton-cholesky", "sag", "saga", "auto")
+# scikit-learn's solver names, all solved by fastreg's proximal Newton: the
+# same minimiser, and for 'liblinear' the minimiser of its objective, whose
+# intercept is penalised (see penalised_intercept)
+_SOLVERS = ("lbfgs", "newton-cg", "newton-cholesky", "sag", "saga", "auto", "liblinear")
 
 
 def _penalty_l1_ratio(penalty, l1_ratio, given=True):
@@ -76,6 +76,47 @@ def class_sample_weight(class_weight, y, sample_weight):
                                      sample_weight=sw)[idx]
 
 
+def check_liblinear(solver, n_classes):
+    """liblinear's model is binary (scikit-learn's words)."""
+    if solver == "liblinear" and n_classes > 2:
+        raise ValueError(
+            "The 'liblinear' solver does not support multiclass classification "
+            f"(n_classes >= 3), got {n_classes} classes: use another solver, whose "
+            "multinomial model fastreg fits, or wrap the estimator in a "
+            "OneVsRestClassifier")
+
+
+def penalised_intercept(est, X, C):
+    """The problem ``est`` (its solver, intercept, penalty factors and
+    bounds) poses on X at C: ``(X, penalty_factor, lower_bounds,
+    upper_bounds, fit_intercept)``.  For solver='liblinear' with an
+    intercept and a finite C that is liblinear's model: X with a last column
+    of ``intercept_scaling``, whose coefficient, penalised as any feature's
+    and unbounded, times intercept_scaling is the intercept
+    (``split_intercept``), solved without an intercept of its own.
+    liblinear works in float64 (scikit-learn's coef_ is float64 then)."""
+    p = X.shape[1]
+    pf = check_penalty_factor(est.penalty_factor, p, np.float64)
+    if est.solver == "liblinear":
+        X = X.astype(np.float64, copy=False)
+    if not (est.solver == "liblinear" and est.fit_intercept and C != np.inf):
+        return X, pf, est.lower_bounds, est.upper_bounds, est.fit_intercept
+    lo, hi = check_bounds(est.lower_bounds, est.upper_bounds, p)
+    column = np.full((X.shape[0], 1), est.intercept_scaling, dtype=X.dtype)
+    X = (sp.hstack([X, type(X)(column)], format=X.format) if sp.issparse(X)
+         else np.hstack([X, column]))
+    return X, np.append(pf, 1.0), np.append(lo, -np.inf), np.append(hi, np.inf), False
+
+
+def split_intercept(res, p, scaling):
+    """A path fitted on ``penalised_intercept``'s X (p features and the
+    intercept's column): its intercepts from that column, removed from the
+    coefficients."""
+    res.intercepts = scaling * np.asarray(res.coefs[p], dtype=np.float64)
+    res.coefs = res.coefs[:p]
+    return res
+
+
 class LogisticRegression(KeywordHints, ClassifierMixin, BaseEstimator):
     """Logistic regression with L1, L2 or Elastic-Net penalties, certified.
 
@@ -113,16 +154,23 @@ class LogisticRegression(KeywordHints, ClassifierMixin, BaseEstimator):
     solver : str, default='lbfgs'
         Accepted for compatibility: 'lbfgs', 'newton-cg', 'newton-cholesky',
         'sag', 'saga' and 'auto' all give this objective's minimiser, found
-        by fastreg's proximal Newton.  'liblinear' (which penalises the
-        intercept) is refused.
+        by fastreg's proximal Newton.  'liblinear' gives the minimiser of
+        liblinear's objective (two classes): the intercept is the
+        coefficient of an extra feature of constant value
+        ``intercept_scaling``, penalised as the others (times
+        intercept_scaling), so it shrinks with C as they do.
     penalty : {'l1', 'l2', 'elasticnet'}, default='deprecated'
         As scikit-learn 1.9's (deprecated there): 'l1' fits l1_ratio=1,
         'l2' l1_ratio=0, 'elasticnet' the given l1_ratio, with its
         FutureWarning.  None is the unpenalised model, as C=np.inf (with
         scikit-learn's warning when C is set too).
     dual : bool, default=False
-        True (liblinear's dual formulation) is not implemented.
-    intercept_scaling, random_state, verbose, n_jobs
+        True, liblinear's dual formulation of the L2 model (solver
+        'liblinear', l1_ratio 0), has the same minimiser, which is returned.
+    intercept_scaling : float, default=1
+        The intercept's feature value with solver='liblinear' (see solver);
+        no effect with the other solvers, whose intercept is unpenalised.
+    random_state, verbose, n_jobs
         Accepted for compatibility, without effect: they act on liblinear,
         sag and saga's randomised or verbose runs (the solver here is
         deterministic), and n_jobs has no effect in scikit-learn 1.9.
@@ -236,23 +284,25 @@ class LogisticRegression(KeywordHints, ClassifierMixin, BaseEstimator):
             check_scalar_param(self.verbose, "verbose", low=0, integer=True)
         for name in ("fit_intercept", "warm_start", "dual"):
             check_bool(getattr(self, name), name)
-        if self.dual:
-            raise ValueError("dual=True (liblinear's dual formulation) is not "
-                             "implemented by fastreg; use dual=False")
-        if self.solver == "liblinear":
-            raise ValueError("solver='liblinear' is not implemented by fastreg: it "
-                             "penalises the intercept, a different objective; use "
-                             f"one of {', '.join(map(repr, _SOLVERS))}")
         if self.solver not in _SOLVERS:
             raise ValueError(f"solver must be one of {', '.join(map(repr, _SOLVERS))}, "
                              f"got {self.solver!r}")
+        # dual=True: liblinear's dual formulation of the L2 model, whose
+        # minimiser is the primal one (scikit-learn's rules and words)
+        if self.dual and self.solver != "liblinear":
+            raise ValueError(f"Solver {self.solver} supports only dual=False, got "
+                             f"dual=True")
+        if self.dual and l1_ratio != 0:
+            raise ValueError(f"dual=True is liblinear's formulation of the L2 model: "
+                             f"l1_ratio must be 0 with it, got {l1_ratio!r}")
         return C, l1_ratio
 
     def _fit_checked(self, X, y, sample_weight, C, l1_ratio, classes):
         n, p = X.shape
         K = classes.shape[0]
+        check_liblinear(self.solver, K)
         sw = class_sample_weight(self.class_weight, y, sample_weight)
-        pf = check_penalty_factor(self.penalty_factor, p, np.float64)
+        X_fit, pf, lower, upper, fit_intercept = penalised_intercept(self, X, C)
         alpha = 1.0 / (C * float(np.sum(sw)))
         if C == np.inf:
             # the unpenalised model: every feature unpenalised (pf = 0), at
@@ -273,13 +323,19 @@ class LogisticRegression(KeywordHints, ClassifierMixin, BaseEstimator):
                 coef_init = coef_init.toarray()
             if K == 2:
                 intercept_init = float(intercept_init[0])
+            if X_fit.shape[1] > p:
+                # (the intercept as its column's coefficient)
+                coef_init = np.append(coef_init, intercept_init / self.intercept_scaling)
+                intercept_init = 0.0
         res, classes = classifier_path(
-            X, y, l1_ratio=l1_ratio, eps=1.0, n_alphas=1, alphas=[alpha],
-            tol=self.tol, max_iter=self.max_iter, fit_intercept=self.fit_intercept,
-            sample_weight=sw, penalty_factor=pf, lower_bounds=self.lower_bounds,
-            upper_bounds=self.upper_bounds, positive=False, coef_init=coef_init,
+            X_fit, y, l1_ratio=l1_ratio, eps=1.0, n_alphas=1, alphas=[alpha],
+            tol=self.tol, max_iter=self.max_iter, fit_intercept=fit_intercept,
+            sample_weight=sw, penalty_factor=pf, lower_bounds=lower,
+            upper_bounds=upper, positive=False, coef_init=coef_init,
             intercept_init=0.0 if intercept_init is None else intercept_init,
             single=coef_init is None)
+        if X_fit.shape[1] > p:
+            split_intercept(res, p, self.intercept_scaling)
         if C == np.inf and not res.converged[0]:
             warnings.warn(
                 f"C=np.inf: the unpenalised model did not converge within max_iter="
@@ -402,7 +458,8 @@ class LogisticRegressionCV(KeywordHints, ClassifierMixin, BaseEstimator):
         True until its 1.10).
     dual, penalty, verbose, intercept_scaling, random_state
         As :class:`LogisticRegression`'s (penalty 'l1' or 'l2' fixes the
-        one l1_ratio).
+        one l1_ratio; solver='liblinear' penalises the intercept, in every
+        fold's path as in the refit).
     penalty_factor, lower_bounds, upper_bounds : see LogisticRegression
 
     Attributes
@@ -537,6 +594,9 @@ class LogisticRegressionCV(KeywordHints, ClassifierMixin, BaseEstimator):
         scorer = check_scoring(template, scoring=self.scoring or "accuracy")
         folds = list(check_cv(self.cv, y, classifier=True).split(X, y))
         classes = np.unique(y)
+        check_liblinear(self.solver, classes.shape[0])
+        # (Cs are finite: liblinear's model, when asked, for every C)
+        X_fit, pf, lower, upper, fit_intercept = penalised_intercept(self, X, 1.0)
         for f, (train, _) in enumerate(folds):
             missing = np.setdiff1d(classes, y[train])
             if missing.size:
@@ -547,7 +607,10 @@ class LogisticRegressionCV(KeywordHints, ClassifierMixin, BaseEstimator):
 
         def path(train, test, l1_ratio):
             alphas = 1.0 / (Cs * float(np.sum(sw[train])))
-            res = _path_once(X[train], y[train], sw[train], l1_ratio, alphas, self)
+            res = _path_once(X_fit[train], y[train], sw[train], l1_ratio, alphas,
+                             self.tol, self.max_iter, fit_intercept, pf, lower, upper)
+            if X_fit.shape[1] > X.shape[1]:
+                split_intercept(res, X.shape[1], self.intercept_scaling)
             scores = np.empty(Cs.size)
             fitted = []
             # the test rows' sample_weight (not the class weights) weighs
@@ -668,13 +731,13 @@ class LogisticRegressionCV(KeywordHints, ClassifierMixin, BaseEstimator):
 
 
 @one_thread
-def _path_once(X, y, sw, l1_ratio, alphas, cv):
+def _path_once(X, y, sw, l1_ratio, alphas, tol, max_iter, fit_intercept, pf, lower,
+               upper):
     """One fold's certified path over ``alphas`` (decreasing)."""
     res, _ = classifier_path(
         X, y, l1_ratio=l1_ratio, eps=1.0, n_alphas=alphas.size, alphas=alphas,
-        tol=cv.tol, max_iter=cv.max_iter, fit_intercept=cv.fit_intercept,
-        sample_weight=sw, penalty_factor=cv.penalty_factor,
-        lower_bounds=cv.lower_bounds, upper_bounds=cv.upper_bounds, positive=False)
+        tol=tol, max_iter=max_iter, fit_intercept=fit_intercept, sample_weight=sw,
+        penalty_factor=pf, lower_bounds=lower, upper_bounds=upper, positive=False)
     warn_not_converged(res, scale="F(b0) (the intercept-only objective)")
     return res
 

@@ -262,8 +262,10 @@ def test_bad_labels_are_refused():
         logistic_path(X, np.linspace(0, 1, 30))
     with pytest.raises(ValueError, match="penalty_factor must be > 0 for every feature"):
         LogisticRegression(penalty_factor=[0, 1, 1, 1]).fit(X, np.arange(30) % 3)
-    with pytest.raises(ValueError, match="liblinear"):
-        LogisticRegression(solver="liblinear").fit(X, y)
+    with pytest.raises(ValueError, match="'liblinear' solver does not support multiclass"):
+        LogisticRegression(solver="liblinear").fit(X, np.arange(30) % 3)
+    with pytest.raises(ValueError, match="'liblinear' solver does not support multiclass"):
+        LogisticRegressionCV(solver="liblinear", Cs=2, cv=2).fit(X, np.arange(30) % 3)
     with pytest.raises(ValueError, match=r"C must be > 0, got 0"):
         LogisticRegression(C=0).fit(X, y)
 
@@ -927,8 +929,8 @@ def test_design_matvec_of_some_columns_matches_numpy(sparse, dtype):
 
 def test_scikit_learns_other_parameters():
     """penalty maps to l1_ratio (with scikit-learn 1.9's FutureWarning);
-    dual=True is refused by name, and the unpenalised model beyond two
-    classes; the parameters that act only on solvers fastreg does not run are accepted
+    dual=True is refused by name but with liblinear's L2 model, and the
+    unpenalised model beyond two classes; the parameters that act only on solvers fastreg does not run are accepted
     and change nothing."""
     X, y = make(n=120, p=8, seed=21)
     base = LogisticRegression(C=0.5, l1_ratio=1.0, tol=1e-10).fit(X, y)
@@ -945,7 +947,10 @@ def test_scikit_learns_other_parameters():
     same = LogisticRegression(C=0.5, l1_ratio=1.0, tol=1e-10, random_state=3, verbose=2,
                               n_jobs=4, intercept_scaling=7.0).fit(X, y)
     np.testing.assert_array_equal(same.coef_, base.coef_)
-    for kwargs, match in [(dict(dual=True), "dual=True"),
+    for kwargs, match in [(dict(dual=True), "Solver lbfgs supports only dual=False"),
+                          (dict(dual=True, solver="liblinear", l1_ratio=1.0),
+                           "l1_ratio must be 0 with it, got 1.0"),
+                          (dict(solver="newton"), "solver must be one of"),
                           (dict(penalty="l3"), "penalty must be one of"),
                           (dict(intercept_scaling=0.0), "intercept_scaling"),
                           (dict(dual=1), "dual must be a bool"),
@@ -1248,3 +1253,126 @@ def test_dense_designs_past_int32_offsets_index_in_64_bits(monkeypatch):
     monkeypatch.setattr(nw, "_INT32_ENTRIES", Xm.size - 1)
     big = LogisticRegression(C=0.5, l1_ratio=1.0, tol=1e-10).fit(Xm, ym)
     np.testing.assert_allclose(big.coef_, ref.coef_, rtol=1e-12, atol=1e-14)
+
+
+def liblinear_objective(X, y, w, b, C, scaling, l1_ratio, sw=None):
+    """liblinear's objective: C sum_i sw_i loss_i + penalty of (w, b / scaling)."""
+    eta = dense(X) @ w + b
+    sw = np.ones(len(y)) if sw is None else sw
+    theta = np.append(w, b / scaling)
+    pen = l1_ratio * np.abs(theta).sum() + 0.5 * (1 - l1_ratio) * theta @ theta
+    return C * sw @ (np.logaddexp(0.0, eta) - y * eta) + pen
+
+
+@pytest.mark.parametrize("sparse", [False, True])
+def test_liblinear_model_against_an_oracle(sparse):
+    """solver='liblinear' minimises liblinear's objective, whose intercept is
+    penalised through its column of intercept_scaling: against L-BFGS on
+    that smooth objective (L2), with sample weights, and against
+    scikit-learn's liblinear at a tight tol (L2 and L1)."""
+    X, y = make(n=150, p=6, seed=31, sparse=sparse, shift=1.5)
+    sw = np.random.default_rng(5).uniform(0.5, 2.0, 150)
+    C, s = 0.05, 2.0
+    est = LogisticRegression(solver="liblinear", C=C, intercept_scaling=s,
+                             tol=1e-12).fit(X, y, sample_weight=sw)
+
+    def f(theta):
+        return liblinear_objective(X, y, theta[:-1], s * theta[-1], C, s, 0.0, sw)
+
+    ref = minimize(f, np.zeros(7), method="L-BFGS-B",
+                   options=dict(gtol=1e-12, ftol=1e-15, maxiter=10_000)).x
+    np.testing.assert_allclose(est.coef_[0], ref[:-1], rtol=1e-5, atol=1e-7)
+    np.testing.assert_allclose(est.intercept_[0], s * ref[-1], rtol=1e-5)
+    assert f(np.append(est.coef_[0], est.intercept_[0] / s)) <= f(ref) + 1e-12
+    # the penalised intercept is shrunk: the unpenalised one differs
+    free = LogisticRegression(C=C, tol=1e-12).fit(X, y, sample_weight=sw)
+    assert abs(free.intercept_[0] - est.intercept_[0]) > 0.05
+    for l1_ratio in (0.0, 1.0):
+        ours = LogisticRegression(solver="liblinear", C=C, l1_ratio=l1_ratio,
+                                  intercept_scaling=s, tol=1e-12).fit(X, y)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            theirs = SkLogisticRegression(solver="liblinear", C=C, l1_ratio=l1_ratio,
+                                          intercept_scaling=s, tol=1e-10,
+                                          max_iter=10_000).fit(X, y)
+        np.testing.assert_allclose(ours.coef_, theirs.coef_, atol=1e-5)
+        np.testing.assert_allclose(ours.intercept_, theirs.intercept_, atol=1e-5)
+        # and ours is the lower on liblinear's objective (to its rounding)
+        assert (liblinear_objective(X, y, ours.coef_[0], ours.intercept_[0], C, s, l1_ratio)
+                <= liblinear_objective(X, y, theirs.coef_[0], theirs.intercept_[0], C, s,
+                                       l1_ratio) + 1e-9)
+
+
+def test_liblinear_settings():
+    """A large intercept_scaling leaves the intercept nearly unpenalised (the
+    other solvers' model); without an intercept, or at C = inf, liblinear's
+    model is theirs; float32 X gives float64 coefficients (as scikit-learn's
+    liblinear); dual=True gives the same L2 minimiser; warm starts, sparse
+    X, bounds and penalty factors keep the intercept's column apart; and
+    the caller's X is not changed."""
+    X, y = make(n=120, p=5, seed=32, shift=1.0)
+    X0 = X.copy()
+    base = LogisticRegression(C=0.3, tol=1e-12).fit(X, y)
+    big = LogisticRegression(solver="liblinear", C=0.3, intercept_scaling=1e4,
+                             tol=1e-12).fit(X, y)
+    np.testing.assert_allclose(big.coef_, base.coef_, rtol=1e-6)
+    np.testing.assert_allclose(big.intercept_, base.intercept_, rtol=1e-6)
+    np.testing.assert_array_equal(X, X0)
+    for kw in (dict(fit_intercept=False), dict(C=np.inf)):
+        a = LogisticRegression(solver="liblinear", tol=1e-12, **kw).fit(X, y)
+        b = LogisticRegression(tol=1e-12, **kw).fit(X, y)
+        np.testing.assert_array_equal(a.coef_, b.coef_)
+        np.testing.assert_array_equal(a.intercept_, b.intercept_)
+    lib = LogisticRegression(solver="liblinear", C=0.3, tol=1e-12).fit(X, y)
+    f32 = LogisticRegression(solver="liblinear", C=0.3, tol=1e-12).fit(
+        X.astype(np.float32), y)
+    assert f32.coef_.dtype == np.float64
+    np.testing.assert_allclose(f32.coef_, lib.coef_, atol=1e-6)
+    dual = LogisticRegression(solver="liblinear", dual=True, C=0.3, tol=1e-12).fit(X, y)
+    np.testing.assert_array_equal(dual.coef_, lib.coef_)
+    spr = LogisticRegression(solver="liblinear", C=0.3, tol=1e-12).fit(sp.csr_matrix(X), y)
+    np.testing.assert_allclose(spr.coef_, lib.coef_, atol=1e-9)
+    np.testing.assert_allclose(spr.intercept_, lib.intercept_, atol=1e-9)
+    warm = LogisticRegression(solver="liblinear", C=0.3, tol=1e-12, warm_start=True)
+    warm.fit(X, y)
+    warm.set_params(C=0.2).fit(X, y)
+    cold = LogisticRegression(solver="liblinear", C=0.2, tol=1e-12).fit(X, y)
+    np.testing.assert_allclose(warm.coef_, cold.coef_, atol=1e-8)
+    np.testing.assert_allclose(warm.intercept_, cold.intercept_, atol=1e-8)
+    # a scalar bound applies to the features, not to the intercept's column
+    # (1 - y is 0 for 63% of the rows: the intercept is negative)
+    boxed = LogisticRegression(solver="liblinear", C=0.3, tol=1e-12, lower_bounds=0.0,
+                               penalty_factor=[1, 1, 1, 1, 0.5]).fit(X, 1 - y)
+    assert boxed.coef_.min() >= 0 and boxed.intercept_[0] < -0.1
+    pf = np.array([1, 1, 1, 1, 0.5])
+
+    def f(theta):
+        eta = X @ theta[:-1] + theta[-1]
+        return (0.3 * np.sum(np.logaddexp(0.0, eta) - (1 - y) * eta)
+                + 0.5 * (pf @ theta[:-1] ** 2 + theta[-1] ** 2))
+
+    ref = minimize(f, np.zeros(6), method="L-BFGS-B", bounds=[(0, None)] * 5 + [(None, None)],
+                   options=dict(gtol=1e-12, ftol=1e-15, maxiter=10_000)).x
+    np.testing.assert_allclose(boxed.coef_[0], ref[:-1], atol=1e-6)
+    np.testing.assert_allclose(boxed.intercept_[0], ref[-1], atol=1e-6)
+
+
+def test_liblinear_cv_paths():
+    """LogisticRegressionCV(solver='liblinear'): each fold's path point is
+    the single liblinear fit on the fold's training rows, and the refit is
+    LogisticRegression's at the chosen C."""
+    X, y = make(n=150, p=6, seed=33, shift=1.0)
+    cv = LogisticRegressionCV(solver="liblinear", Cs=[0.01, 0.1, 1.0], cv=3, tol=1e-12,
+                              intercept_scaling=3.0).fit(X, y)
+    from sklearn.model_selection import StratifiedKFold
+    train = next(iter(StratifiedKFold(3).split(X, y)))[0]
+    for i, C in enumerate([0.01, 0.1, 1.0]):
+        one = LogisticRegression(solver="liblinear", C=C, intercept_scaling=3.0,
+                                 tol=1e-12).fit(X[train], y[train])
+        np.testing.assert_allclose(cv.coefs_paths_[1][0, i], np.append(one.coef_[0],
+                                                                        one.intercept_),
+                                   atol=1e-7)
+    refit = LogisticRegression(solver="liblinear", C=cv.C_[0], intercept_scaling=3.0,
+                               tol=1e-12).fit(X, y)
+    np.testing.assert_array_equal(cv.coef_, refit.coef_)
+    np.testing.assert_array_equal(cv.intercept_, refit.intercept_)
