@@ -77,7 +77,7 @@ def class_sample_weight(class_weight, y, sample_weight):
 
 
 def check_liblinear(solver, n_classes):
-    """liblinear's model is binary (scikit-learn's words)."""
+    """liblinear's model is binary (refused in scikit-learn's first words)."""
     if solver == "liblinear" and n_classes > 2:
         raise ValueError(
             "The 'liblinear' solver does not support multiclass classification "
@@ -106,6 +106,12 @@ def penalised_intercept(est, X, C):
     X = (sp.hstack([X, type(X)(column)], format=X.format) if sp.issparse(X)
          else np.hstack([X, column]))
     return X, np.append(pf, 1.0), np.append(lo, -np.inf), np.append(hi, np.inf), False
+
+
+def _gap_scale(penalised):
+    """What tol multiplies, as the ConvergenceWarning names it."""
+    return ("F(0) = log 2 (liblinear's intercept is penalised)" if penalised
+            else "F(b0) (the intercept-only objective)")
 
 
 def split_intercept(res, p, scaling):
@@ -146,7 +152,7 @@ class LogisticRegression(KeywordHints, ClassifierMixin, BaseEstimator):
     max_iter : int, default=100
         Proximal Newton steps at most.
     fit_intercept : bool, default=True
-        Fit an unpenalised intercept.
+        Fit an intercept: unpenalised, but with solver='liblinear'.
     class_weight : dict, 'balanced' or None, default=None
         Weights per class, multiplied into ``sample_weight``.
     warm_start : bool, default=False
@@ -158,7 +164,11 @@ class LogisticRegression(KeywordHints, ClassifierMixin, BaseEstimator):
         liblinear's objective (two classes): the intercept is the
         coefficient of an extra feature of constant value
         ``intercept_scaling``, penalised as the others (times
-        intercept_scaling), so it shrinks with C as they do.
+        intercept_scaling), so it shrinks with C as they do.  Its duality
+        gap is measured against ``tol`` times F(0) = log 2 (there is no
+        unpenalised intercept-only model).  Unlike scikit-learn's, it also
+        fits 0 < l1_ratio < 1, and C=np.inf (the unpenalised model, the
+        same for every solver).
     penalty : {'l1', 'l2', 'elasticnet'}, default='deprecated'
         As scikit-learn 1.9's (deprecated there): 'l1' fits l1_ratio=1,
         'l2' l1_ratio=0, 'elasticnet' the given l1_ratio, with its
@@ -166,7 +176,8 @@ class LogisticRegression(KeywordHints, ClassifierMixin, BaseEstimator):
         scikit-learn's warning when C is set too).
     dual : bool, default=False
         True, liblinear's dual formulation of the L2 model (solver
-        'liblinear', l1_ratio 0), has the same minimiser, which is returned.
+        'liblinear', l1_ratio 0), has the same minimiser, which is returned;
+        refused by name with other solvers or penalties.
     intercept_scaling : float, default=1
         The intercept's feature value with solver='liblinear' (see solver);
         no effect with the other solvers, whose intercept is unpenalised.
@@ -245,7 +256,8 @@ class LogisticRegression(KeywordHints, ClassifierMixin, BaseEstimator):
         Parameters
         ----------
         X : {ndarray, sparse matrix} of shape (n_samples, n_features)
-            float64 or float32; the coefficients follow the dtype.
+            float64 or float32; the coefficients follow the dtype (float64
+            with solver='liblinear').
         y : array-like of shape (n_samples,)
             Class labels (two or more classes).
         sample_weight : array-like of shape (n_samples,), default=None
@@ -288,7 +300,7 @@ class LogisticRegression(KeywordHints, ClassifierMixin, BaseEstimator):
             raise ValueError(f"solver must be one of {', '.join(map(repr, _SOLVERS))}, "
                              f"got {self.solver!r}")
         # dual=True: liblinear's dual formulation of the L2 model, whose
-        # minimiser is the primal one (scikit-learn's rules and words)
+        # minimiser is the primal one (scikit-learn's rules)
         if self.dual and self.solver != "liblinear":
             raise ValueError(f"Solver {self.solver} supports only dual=False, got "
                              f"dual=True")
@@ -344,7 +356,7 @@ class LogisticRegression(KeywordHints, ClassifierMixin, BaseEstimator):
                 f"minimiser exists: use a finite C", ConvergenceWarning,
                 stacklevel=_caller_stacklevel())
         else:
-            warn_not_converged(res, scale="F(b0) (the intercept-only objective)")
+            warn_not_converged(res, scale=_gap_scale(X_fit.shape[1] > p))
         self.classes_ = classes
         self.coef_ = np.asarray(res.coefs[..., 0]).reshape(rows, p).copy()
         self.intercept_ = np.asarray(res.intercepts[..., 0], dtype=np.float64).reshape(rows)
@@ -588,6 +600,9 @@ class LogisticRegressionCV(KeywordHints, ClassifierMixin, BaseEstimator):
             _penalty_l1_ratio(self.penalty, 0.5)
         template = self._model()
         template._check_params()
+        if self.dual and np.any(l1_ratios != 0):
+            raise ValueError(f"dual=True is liblinear's formulation of the L2 model: "
+                             f"l1_ratios must all be 0 with it, got {l1_ratios.tolist()}")
         X, y, _ = validate_classes(self, X, y)
         sw = class_sample_weight(self.class_weight, y, sample_weight)
         user_sw = check_sample_weight(sample_weight, y.shape[0], np.float64)
@@ -608,7 +623,8 @@ class LogisticRegressionCV(KeywordHints, ClassifierMixin, BaseEstimator):
         def path(train, test, l1_ratio):
             alphas = 1.0 / (Cs * float(np.sum(sw[train])))
             res = _path_once(X_fit[train], y[train], sw[train], l1_ratio, alphas,
-                             self.tol, self.max_iter, fit_intercept, pf, lower, upper)
+                             self.tol, self.max_iter, fit_intercept, pf, lower, upper,
+                             _gap_scale(X_fit.shape[1] > X.shape[1]))
             if X_fit.shape[1] > X.shape[1]:
                 split_intercept(res, X.shape[1], self.intercept_scaling)
             scores = np.empty(Cs.size)
@@ -732,13 +748,13 @@ class LogisticRegressionCV(KeywordHints, ClassifierMixin, BaseEstimator):
 
 @one_thread
 def _path_once(X, y, sw, l1_ratio, alphas, tol, max_iter, fit_intercept, pf, lower,
-               upper):
+               upper, scale):
     """One fold's certified path over ``alphas`` (decreasing)."""
     res, _ = classifier_path(
         X, y, l1_ratio=l1_ratio, eps=1.0, n_alphas=alphas.size, alphas=alphas,
         tol=tol, max_iter=max_iter, fit_intercept=fit_intercept, sample_weight=sw,
         penalty_factor=pf, lower_bounds=lower, upper_bounds=upper, positive=False)
-    warn_not_converged(res, scale="F(b0) (the intercept-only objective)")
+    warn_not_converged(res, scale=scale)
     return res
 
 

@@ -1330,6 +1330,11 @@ def test_liblinear_settings():
     np.testing.assert_allclose(f32.coef_, lib.coef_, atol=1e-6)
     dual = LogisticRegression(solver="liblinear", dual=True, C=0.3, tol=1e-12).fit(X, y)
     np.testing.assert_array_equal(dual.coef_, lib.coef_)
+    with pytest.raises(ValueError, match=r"l1_ratios must all be 0 with it, got \[0.0, 1.0\]"):
+        LogisticRegressionCV(solver="liblinear", dual=True, l1_ratios=[0.0, 1.0], Cs=2,
+                             cv=2, refit=False).fit(X, y)
+    with pytest.warns(ConvergenceWarning, match=r"tol \* F\(0\) = log 2"):
+        LogisticRegression(solver="liblinear", C=1e4, max_iter=1, tol=1e-14).fit(X, y)
     spr = LogisticRegression(solver="liblinear", C=0.3, tol=1e-12).fit(sp.csr_matrix(X), y)
     np.testing.assert_allclose(spr.coef_, lib.coef_, atol=1e-9)
     np.testing.assert_allclose(spr.intercept_, lib.intercept_, atol=1e-9)
