@@ -46,7 +46,7 @@ _STALL_WINDOW, _STALL_MARGIN = 10, 2.0      # see stalled
 # npm_text's 50,000 rows: the six largest Cs took 11-27 rounds each, at
 # 1,700-5,100 times tol, 0.9 of a fold's 2.4 s)
 _STALL_WINDOW_AFTER = 3
-_SKIP_MARGIN, _SKIP_RUN = 2.0, 3          # see ProxNewton.solve
+_SKIP_MARGIN, _SKIP_RUN, _SKIP_RUN_MAX = 2.0, 3, 24   # see ProxNewton.solve
 _SCREEN_AT, _SCREEN_SHARE = 0.8, 0.6      # see ProxNewton._correlations
 _EPS = np.finfo(np.float64).eps
 _INT32_ENTRIES = np.iinfo(np.int32).max   # dense X larger than this: 64-bit offsets
@@ -337,6 +337,8 @@ class ProxNewton:
         self._free_cols = design.columns(self.free) if self.free.size else None
         self.epochs = 0             # CD epochs since the last reset
         self._guess = None          # (gap, resid, v, run) for a skipped certificate
+        self._skip_len = _SKIP_RUN  # first certificates skipped in a run (see solve)
+        self._skip_ended = False    # the last alpha ended such a run
         self._rounding = (0.0, 0.0)  # the residual's rounding (rounding_floor)
         self._window = _STALL_WINDOW  # see stalled
         self._last_full = None        # (theta0, X^T theta0, its rounding slack)
@@ -519,7 +521,12 @@ class ProxNewton:
         When the last first certificate computed failed by a margin (gap
         or residual over _SKIP_MARGIN times its tolerance), the next
         _SKIP_RUN alphas' are not computed: along a path they nearly always
-        fail too.  That gap and residual and the last v (from the final
+        fail too.  Each time the first certificate after such a run fails
+        by a margin again, the next run is twice as long (up to
+        _SKIP_RUN_MAX); one that does not resets it.  (100-alpha L1 paths:
+        npm_text's certificates 137 -> 120, pypi_text's first 200k rows'
+        204 -> 186, the same Newton steps; elastic-net paths unchanged.)
+        That gap and residual and the last v (from the final
         certificate, at the point before any proposal) serve the first
         working set and inner target instead.  Every result is still
         certified: a certificate follows each round of steps.  (On
@@ -537,6 +544,10 @@ class ProxNewton:
             resid = self.residual(pen, v)
             gaps, run = [gap], 0
             decisive = gap > _SKIP_MARGIN * tol_abs or resid > _SKIP_MARGIN * tol_grad
+            if not decisive:
+                self._skip_len = _SKIP_RUN
+            elif self._skip_ended:
+                self._skip_len = min(2 * self._skip_len, _SKIP_RUN_MAX)
             guess = (gap, resid) if decisive else None
         steps = 0
         while steps < max_steps and not (gap <= tol_abs and resid <= tol_grad) \
@@ -549,8 +560,9 @@ class ProxNewton:
             gap, v = self.certificate(pen)
             resid = self.residual(pen, v)
             gaps.append(gap)
-        if guess is not None and run < _SKIP_RUN:
+        if guess is not None and run < self._skip_len:
             self._guess = guess[0], guess[1], v, run + 1
+        self._skip_ended = guess is not None and run >= self._skip_len
         converged = gap <= tol_abs and resid <= tol_grad
         self._window = _STALL_WINDOW if converged else _STALL_WINDOW_AFTER
         return gap, steps, converged

@@ -17,7 +17,7 @@ from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from fastreg import LogisticRegression, LogisticRegressionCV, enet_path, logistic_path
 from fastreg._datafits import Binomial, Multinomial, Quadratic
-from fastreg._newton import _SKIP_RUN, Design, ProxNewton, newton_path, stalled
+from fastreg._newton import _SKIP_RUN, _SKIP_RUN_MAX, Design, ProxNewton, newton_path, stalled
 from fastreg._penalties import ElasticNetPenalty
 
 
@@ -893,7 +893,7 @@ def test_a_skipped_first_certificate_leaves_every_alpha_certified(l1_ratio, monk
     alphas, coefs, gaps, b = logistic_path(X, y, l1_ratio=l1_ratio, n_alphas=25,
                                            eps=0.01, tol=1e-6, return_intercept=True)
     solves = [k for k, c in enumerate(calls) if c[0] == "S"][-25:]
-    skipped = run = 0
+    flags = []
     for i, k in enumerate(solves):
         last = calls[k - 1]
         assert last[0] == "C" and last[3] == gaps[i] == calls[k][1]
@@ -901,12 +901,26 @@ def test_a_skipped_first_certificate_leaves_every_alpha_certified(l1_ratio, monk
         assert last[2] == b[i]
         # certificates in this solve: one per round, plus the first unless skipped
         kinds = [c[0] for c in calls[solves[i - 1] + 1:k]] if i else []
-        skip = kinds.count("C") == kinds.count("N") > 0
-        skipped += skip
-        run = run + 1 if skip else 0
-        # a first certificate is computed again after _SKIP_RUN skipped
-        assert run <= _SKIP_RUN
-    assert skipped >= 3
+        flags.append(kinds.count("C") == kinds.count("N") > 0)
+    assert sum(flags) >= 3
+    # runs of skipped first certificates: _SKIP_RUN long, twice as long
+    # (to _SKIP_RUN_MAX) after one computed first certificate, reset after more
+    runs, start = [], None
+    for i, f in enumerate(flags + [False]):
+        if f and start is None:
+            start = i
+        elif not f and start is not None:
+            runs.append((start, i - start))
+            start = None
+    allowed = _SKIP_RUN
+    for r, (start, length) in enumerate(runs):
+        if r and start - (runs[r - 1][0] + runs[r - 1][1]) == 1:
+            allowed = min(2 * allowed, _SKIP_RUN_MAX)
+        elif r:
+            allowed = _SKIP_RUN
+        # (the last run may be cut by the path's end)
+        assert length == allowed or (r == len(runs) - 1 and length < allowed
+                                     and start + length == len(flags))
     for i in (3, 12, 24):
         _, _, best = reference(X, y, alphas[i], l1_ratio)
         assert objective(X, y, coefs[:, i], b[i], alphas[i], l1_ratio) - best \
