@@ -1395,3 +1395,25 @@ def test_liblinear_cv_paths():
                                tol=1e-12).fit(X, y)
     np.testing.assert_array_equal(cv.coef_, refit.coef_)
     np.testing.assert_array_equal(cv.intercept_, refit.intercept_)
+
+
+@pytest.mark.parametrize("tol, warm", [(1e-6, 1e-5), (1e-4, 1e-3), (5e-3, 1e-2), (0.05, 0.05)])
+def test_a_single_fits_warm_path_is_solved_loosely(tol, warm, monkeypatch):
+    """A single L1 fit from zero solves its warm path's alphas to 10 tol (at
+    most 1e-2 of F(b0), never tighter than tol) and its own alpha to tol."""
+    X, y = make(n=200, p=30, seed=9)
+    asked = []
+    solve = ProxNewton.solve
+
+    def recording(self, pen, tol_abs, max_steps, tol_grad=np.inf):
+        asked.append((tol_abs / self.null_value, tol_grad))
+        return solve(self, pen, tol_abs, max_steps, tol_grad)
+
+    monkeypatch.setattr(ProxNewton, "solve", recording)
+    est = LogisticRegression(l1_ratio=1.0, C=5.0, tol=tol).fit(X, y)
+    assert len(asked) >= 3
+    *path, last = asked
+    np.testing.assert_allclose(path, warm, rtol=1e-12)
+    np.testing.assert_allclose(last, tol, rtol=1e-12)
+    # (the gap on logistic_path's scale: at most tol times F(b0) <= log 2)
+    assert est.dual_gap_ <= tol * np.log(2.0)

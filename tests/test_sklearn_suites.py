@@ -164,10 +164,6 @@ EXPECTED_FAILURES.update({
        "Newton step after the warm path), not 'quite different' from it"
        for fi in (True, False) for s in ("lbfgs", "newton-cg", "newton-cholesky", "sag",
                                          "saga")},
-    _LR + "test_scores_attribute_layout_elasticnet":
-        "at tol=1e-3 the CV paths and the single fits stop at different certified "
-        "points (gap <= 1e-3 F(b0)): their mean test log-loss differs by up to "
-        "1.03e-3 relative (C=1, l1_ratio=0.1) where the test asks 1e-3",
     **{_LR + f"test_warm_start_newton_solver[inf-{fi}-{s}]":
        "C=np.inf (the unpenalised model) is refused by name for iris's three "
        "classes" for fi in (True, False) for s in ("newton-cholesky", "newton-cg")},
