@@ -863,13 +863,21 @@ def test_a_logistic_path_takes_line_starts_and_stays_certified(variant, monkeypa
         assert value - best <= gaps[i] + 1e-12
 
 
-@pytest.mark.parametrize("l1_ratio", [1.0, 0.5])
-def test_a_skipped_first_certificate_leaves_every_alpha_certified(l1_ratio, monkeypatch):
+@pytest.mark.parametrize("l1_ratio, seed, n_alphas, eps, tol, cap, shows", [
+    (1.0, 5, 25, 0.01, 1e-6, _SKIP_RUN_MAX, "doubling"),
+    (0.5, 1, 60, 1e-3, 1e-3, _SKIP_RUN_MAX, "reset"),
+    (1.0, 5, 25, 0.01, 1e-6, 2 * _SKIP_RUN, "cap")])
+def test_a_skipped_first_certificate_leaves_every_alpha_certified(
+        l1_ratio, seed, n_alphas, eps, tol, cap, shows, monkeypatch):
     """Where the last alpha's first certificate failed, the next alpha goes
     straight to a round of steps; every returned gap is still the gap of a
     certificate computed at the returned point, and bounds the
-    suboptimality against the reference minimiser."""
-    X, y = make(n=300, p=30, seed=5)
+    suboptimality against the reference minimiser.  The runs of skipped
+    first certificates follow their rule (each case shows one of its
+    parts: a doubled run, a reset, the cap)."""
+    import fastreg._newton as newton_module
+    monkeypatch.setattr(newton_module, "_SKIP_RUN_MAX", cap)
+    X, y = make(n=300, p=30, seed=seed)
     calls = []                       # ("C", w, b, gap), ("N",) a round, ("S", gap)
     certificate, solve, newton = ProxNewton.certificate, ProxNewton.solve, ProxNewton._newton
 
@@ -890,9 +898,9 @@ def test_a_skipped_first_certificate_leaves_every_alpha_certified(l1_ratio, monk
     monkeypatch.setattr(ProxNewton, "_newton", stepping)
     monkeypatch.setattr(ProxNewton, "certificate", certifying)
     monkeypatch.setattr(ProxNewton, "solve", solving)
-    alphas, coefs, gaps, b = logistic_path(X, y, l1_ratio=l1_ratio, n_alphas=25,
-                                           eps=0.01, tol=1e-6, return_intercept=True)
-    solves = [k for k, c in enumerate(calls) if c[0] == "S"][-25:]
+    alphas, coefs, gaps, b = logistic_path(X, y, l1_ratio=l1_ratio, n_alphas=n_alphas,
+                                           eps=eps, tol=tol, return_intercept=True)
+    solves = [k for k, c in enumerate(calls) if c[0] == "S"][-n_alphas:]
     flags = []
     for i, k in enumerate(solves):
         last = calls[k - 1]
@@ -912,15 +920,18 @@ def test_a_skipped_first_certificate_leaves_every_alpha_certified(l1_ratio, monk
         elif not f and start is not None:
             runs.append((start, i - start))
             start = None
-    allowed = _SKIP_RUN
+    allowed, seen = _SKIP_RUN, set()
     for r, (start, length) in enumerate(runs):
         if r and start - (runs[r - 1][0] + runs[r - 1][1]) == 1:
-            allowed = min(2 * allowed, _SKIP_RUN_MAX)
+            seen.add("cap" if 2 * allowed > cap else "doubling")
+            allowed = min(2 * allowed, cap)
         elif r:
+            seen.add("reset")
             allowed = _SKIP_RUN
         # (the last run may be cut by the path's end)
         assert length == allowed or (r == len(runs) - 1 and length < allowed
                                      and start + length == len(flags))
+    assert shows in seen, (runs, seen)
     for i in (3, 12, 24):
         _, _, best = reference(X, y, alphas[i], l1_ratio)
         assert objective(X, y, coefs[:, i], b[i], alphas[i], l1_ratio) - best \
