@@ -315,6 +315,7 @@ class LogisticRegression(KeywordHints, ClassifierMixin, BaseEstimator):
         check_liblinear(self.solver, K)
         sw = class_sample_weight(self.class_weight, y, sample_weight)
         X_fit, pf, lower, upper, fit_intercept = penalised_intercept(self, X, C)
+        penalised = X_fit.shape[1] > p     # (liblinear's intercept column)
         alpha = 1.0 / (C * float(np.sum(sw)))
         if C == np.inf:
             # the unpenalised model: every feature unpenalised (pf = 0), at
@@ -335,7 +336,7 @@ class LogisticRegression(KeywordHints, ClassifierMixin, BaseEstimator):
                 coef_init = coef_init.toarray()
             if K == 2:
                 intercept_init = float(intercept_init[0])
-            if X_fit.shape[1] > p:
+            if penalised:
                 # (the intercept as its column's coefficient)
                 coef_init = np.append(coef_init, intercept_init / self.intercept_scaling)
                 intercept_init = 0.0
@@ -346,7 +347,7 @@ class LogisticRegression(KeywordHints, ClassifierMixin, BaseEstimator):
             upper_bounds=upper, positive=False, coef_init=coef_init,
             intercept_init=0.0 if intercept_init is None else intercept_init,
             single=coef_init is None)
-        if X_fit.shape[1] > p:
+        if penalised:
             split_intercept(res, p, self.intercept_scaling)
         if C == np.inf and not res.converged[0]:
             warnings.warn(
@@ -356,7 +357,7 @@ class LogisticRegression(KeywordHints, ClassifierMixin, BaseEstimator):
                 f"minimiser exists: use a finite C", ConvergenceWarning,
                 stacklevel=_caller_stacklevel())
         else:
-            warn_not_converged(res, scale=_gap_scale(X_fit.shape[1] > p))
+            warn_not_converged(res, scale=_gap_scale(penalised))
         self.classes_ = classes
         self.coef_ = np.asarray(res.coefs[..., 0]).reshape(rows, p).copy()
         self.intercept_ = np.asarray(res.intercepts[..., 0], dtype=np.float64).reshape(rows)
@@ -612,6 +613,7 @@ class LogisticRegressionCV(KeywordHints, ClassifierMixin, BaseEstimator):
         check_liblinear(self.solver, classes.shape[0])
         # (Cs are finite: liblinear's model, when asked, for every C)
         X_fit, pf, lower, upper, fit_intercept = penalised_intercept(self, X, 1.0)
+        penalised = X_fit.shape[1] > X.shape[1]
         for f, (train, _) in enumerate(folds):
             missing = np.setdiff1d(classes, y[train])
             if missing.size:
@@ -624,8 +626,8 @@ class LogisticRegressionCV(KeywordHints, ClassifierMixin, BaseEstimator):
             alphas = 1.0 / (Cs * float(np.sum(sw[train])))
             res = _path_once(X_fit[train], y[train], sw[train], l1_ratio, alphas,
                              self.tol, self.max_iter, fit_intercept, pf, lower, upper,
-                             _gap_scale(X_fit.shape[1] > X.shape[1]))
-            if X_fit.shape[1] > X.shape[1]:
+                             _gap_scale(penalised))
+            if penalised:
                 split_intercept(res, X.shape[1], self.intercept_scaling)
             scores = np.empty(Cs.size)
             fitted = []
