@@ -142,15 +142,18 @@ class LogisticRegression(KeywordHints, ClassifierMixin, BaseEstimator):
     ----------
     C : float, default=1.0
         Inverse regularisation strength, > 0.  ``np.inf`` fits the
-        unpenalised model (two classes; its certificate projects the dual
-        point on X's columns by a dense least-squares solve, so n * p is at
-        most 2**27 and n * p**2 at most 2e10).
+        unpenalised model (with more than two classes, each feature's
+        coefficients sum to 0 over the classes; its certificate projects the
+        dual point on X's columns by a dense least-squares solve, so n * p
+        is at most 2**27 and n * p**2 at most 2e10).
     l1_ratio : float in [0, 1], default=0.0
         Mix of L1 (1) and L2 (0), scikit-learn's default being pure L2.
     tol : float, default=1e-4
         Duality-gap tolerance relative to the intercept-only objective.
     max_iter : int, default=100
-        Proximal Newton steps at most.
+        Proximal Newton steps at most.  0 takes none: ``coef_`` and
+        ``intercept_`` are the starting point (zero, or the previous fit's
+        with ``warm_start``), with a ``ConvergenceWarning``.
     fit_intercept : bool, default=True
         Fit an intercept: unpenalised, but with solver='liblinear'.
     class_weight : dict, 'balanced' or None, default=None
@@ -289,7 +292,7 @@ class LogisticRegression(KeywordHints, ClassifierMixin, BaseEstimator):
         else:
             l1_ratio = _penalty_l1_ratio(self.penalty, l1_ratio)
         check_scalar_param(self.tol, "tol", low=0)
-        check_scalar_param(self.max_iter, "max_iter", low=1, integer=True)
+        check_scalar_param(self.max_iter, "max_iter", low=0, integer=True)
         check_scalar_param(self.intercept_scaling, "intercept_scaling", low=0,
                            low_open=True)
         if not isinstance(self.verbose, (bool, np.bool_)):
@@ -320,10 +323,6 @@ class LogisticRegression(KeywordHints, ClassifierMixin, BaseEstimator):
         if C == np.inf:
             # the unpenalised model: every feature unpenalised (pf = 0), at
             # any alpha
-            if K > 2:
-                raise ValueError(f"C=np.inf (penalty=None): the unpenalised model is "
-                                 f"implemented for two classes, got {K}; use a finite "
-                                 f"C > 0")
             check_free_columns(n, p, "C=np.inf (penalty=None): the unpenalised model",
                                "use a finite C > 0")
             pf, alpha = np.zeros(p), 1.0
@@ -340,6 +339,8 @@ class LogisticRegression(KeywordHints, ClassifierMixin, BaseEstimator):
                 # (the intercept as its column's coefficient)
                 coef_init = np.append(coef_init, intercept_init / self.intercept_scaling)
                 intercept_init = 0.0
+        if self.max_iter == 0:
+            return self._no_step(X, classes, coef_init, intercept_init, penalised)
         res, classes = classifier_path(
             X_fit, y, l1_ratio=l1_ratio, eps=1.0, n_alphas=1, alphas=[alpha],
             tol=self.tol, max_iter=self.max_iter, fit_intercept=fit_intercept,
@@ -365,6 +366,32 @@ class LogisticRegression(KeywordHints, ClassifierMixin, BaseEstimator):
             self.intercept_ = np.zeros(rows)
         self.n_iter_ = np.array([int(res.n_iters[0])], dtype=np.int32)
         self.dual_gap_ = float(res.dual_gaps[0])
+        return self
+
+    def _no_step(self, X, classes, coef_init, intercept_init, penalised):
+        """max_iter=0: the starting point, unfitted, as scikit-learn leaves
+        it (zero, or the previous fit's with warm_start)."""
+        rows = 1 if classes.shape[0] == 2 else classes.shape[0]
+        p = X.shape[1]
+        dtype = np.float64 if penalised else X.dtype
+        if coef_init is None:
+            coef, intercept = np.zeros((rows, p), dtype), np.zeros(rows)
+        else:
+            coef = np.asarray(coef_init, dtype=dtype).ravel()
+            if penalised:
+                # (back from the intercept column's coefficient)
+                intercept_init = coef[-1] * self.intercept_scaling
+                coef = coef[:-1]
+            coef = coef.reshape(rows, p).copy()
+            intercept = np.asarray(intercept_init, dtype=np.float64).reshape(rows).copy()
+        warnings.warn("max_iter=0: no step was taken; coef_ and intercept_ are the "
+                      "starting point, not a fit", ConvergenceWarning,
+                      stacklevel=_caller_stacklevel())
+        self.classes_ = classes
+        self.coef_ = coef
+        self.intercept_ = intercept if self.fit_intercept else np.zeros(rows)
+        self.n_iter_ = np.zeros(1, dtype=np.int32)
+        self.dual_gap_ = np.nan
         return self
 
     def decision_function(self, X):
@@ -601,6 +628,7 @@ class LogisticRegressionCV(KeywordHints, ClassifierMixin, BaseEstimator):
             _penalty_l1_ratio(self.penalty, 0.5)
         template = self._model()
         template._check_params()
+        check_scalar_param(self.max_iter, "max_iter", low=1, integer=True)
         if self.dual and np.any(l1_ratios != 0):
             raise ValueError(f"dual=True is liblinear's formulation of the L2 model: "
                              f"l1_ratios must all be 0 with it, got {l1_ratios.tolist()}")

@@ -210,16 +210,19 @@ def classifier_path(X, y, *, l1_ratio, eps, n_alphas, alphas, tol, max_iter,
     if isinstance(grid, int) and l1_ratio == 0:
         raise ValueError("l1_ratio must be > 0 to build an alpha grid, got 0; "
                          "pass alphas as an array instead")
+    check_free_columns(n, int(np.count_nonzero(pf == 0)), "penalty_factor has "
+                       "zeros", "penalise more features")
     if y01.ndim == 2:
-        if np.any(pf == 0):
-            raise ValueError("penalty_factor must be > 0 for every feature with more "
-                             "than two classes (unpenalised features are not "
-                             "implemented for the multinomial model)")
+        bounded = (pf == 0) & (np.isfinite(lo) | np.isfinite(hi))
+        if np.any(bounded):
+            raise ValueError(
+                f"lower_bounds and upper_bounds must be infinite for unpenalised "
+                f"features (penalty_factor 0) with more than two classes; feature "
+                f"{int(np.flatnonzero(bounded)[0])} has bounds "
+                f"({float(lo[bounded][0])!r}, {float(hi[bounded][0])!r})")
         state = SoftmaxNewton(Design(X), Multinomial(y01, sw), pf, lo, hi,
                               fit_intercept)
     else:
-        check_free_columns(n, int(np.count_nonzero(pf == 0)), "penalty_factor has "
-                           "zeros", "penalise more features")
         state = ProxNewton(Design(X), Binomial(y01, sw), pf, lo, hi, fit_intercept)
     if coef_init is not None:
         w0 = np.asarray(coef_init, dtype=np.float64).ravel()

@@ -594,9 +594,14 @@ class SoftmaxNewton:
     working sets, then a line search on the true objective.  (One class at a
     time with the others fixed, steps crawl where the classes' curvatures
     couple, on nearly separable data: 2,000 x 50 with 4 classes at C = 100
-    took 4,306 rounds and 59 s without converging.)  Every feature is
-    penalised (no pf = 0): the dual point is projected onto the intercepts'
-    constraints by column shifts that keep its rows on the simplex.
+    took 4,306 rounds and 59 s without converging.)  Without unpenalised
+    features the dual point is projected onto the intercepts' constraints
+    by column shifts that keep its rows on the simplex.
+
+    An unpenalised feature (pf = 0, unbounded: ``free``) is in every
+    working set.  The softmax ignores a shift common to its K coefficients,
+    so they are kept summing to 0 (scikit-learn's unpenalised model), and
+    the dual point is projected onto X_free^T theta_k = 0 for every class.
     """
 
     def __init__(self, design, datafit, pf, lo, hi, fit_intercept):
@@ -613,7 +618,8 @@ class SoftmaxNewton:
         self.epochs = 0
         self._rounding = (0.0, 0.0)  # see rounding_floor
         self._window = _STALL_WINDOW  # see stalled
-        self.no_free = np.empty(0, np.int32)
+        self.free = np.flatnonzero((pf == 0) & (design.norms > 0)).astype(np.int32)
+        self._free_cols = design.columns(self.free) if self.free.size else None
 
     def _move_to(self, eta, evaluated=None):
         self.eta = eta
@@ -632,6 +638,8 @@ class SoftmaxNewton:
         c (Y - mean Y) just enough to keep pi = Y - theta / c >= 0."""
         theta = -self.fit[1]
         c = self.datafit.c
+        if self.free.size:
+            return self._projected_dual(theta)
         if not self.fit_intercept:
             return theta
         theta = theta - np.outer(c, theta.sum(axis=0))
@@ -647,14 +655,44 @@ class SoftmaxNewton:
             theta = (1 - e) * theta + e * c[:, None] * (self.datafit.y - freq)
         return theta
 
+    def _projected_dual(self, theta):
+        """theta's columns projected onto sum_i theta_ik = 0 (intercept) and
+        X_free^T theta_k = 0, by least squares in one metric for every
+        class, m_i = c_i min_k p_ik: the projection is linear, so rows keep
+        summing to 0, and a row moves by at most min_k p_ik times its
+        entries of A lam (A = [1, X_free]), so pi = Y - theta / c stays >= 0
+        near the optimum, where lam is small.  Where it does not, the
+        datafit's conjugate is infinite and the point not certified."""
+        m = self.datafit.c * self.datafit.probabilities(self.eta).min(axis=1)
+        A = self._free_cols
+        m_sum = float(m.sum())
+        if self.fit_intercept and m_sum > 0:
+            theta = theta - np.outer(m, theta.sum(axis=0) / m_sum)
+            A = A - (m @ A) / m_sum          # centred: orthogonal to 1 in m
+        root = np.sqrt(m)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            t = np.where(root[:, None] > 0, theta / root[:, None], 0.0)
+        lam = np.linalg.lstsq(root[:, None] * A, t, rcond=None)[0]
+        return theta - m[:, None] * (A @ lam)
+
     def certificate(self, pen):
-        """(gap, v) with v = X^T theta flattened class-major (see ProxNewton)."""
+        """(gap, v) with v = X^T theta flattened class-major (see ProxNewton);
+        the free features' entries zeroed as ProxNewton's are."""
         theta = self._dual_point()
         v = np.concatenate([self.design.dots(np.ascontiguousarray(theta[:, k]))
                             for k in range(self.K)])
         self._rounding = rounding_floor(self.design, theta, self.fit[1], self.fit_intercept)
-        s = pen.feasible_scale(v)
-        dual = self.datafit.dual(s * theta) - pen.conjugate(s * v)
+        v_dual = v
+        if self.free.size:
+            V = v.reshape(self.K, self.p)
+            bound = np.abs(self._free_cols).T @ np.abs(theta)      # (free, K)
+            if np.any(np.abs(V[:, self.free]) > 64 * theta.shape[0] * _EPS * bound.T):
+                return np.inf, v
+            v_dual = V.copy()
+            v_dual[:, self.free] = 0.0
+            v_dual = v_dual.ravel()
+        s = pen.feasible_scale(v_dual)
+        dual = self.datafit.dual(s * theta) - pen.conjugate(s * v_dual)
         return max(self.fit[0] + pen.value(self.w) - dual, 0.0), v
 
     def residual(self, pen, v):
@@ -662,7 +700,18 @@ class SoftmaxNewton:
                                    self.fit_intercept)
 
     def fit_free(self, tol_abs, max_steps):
-        """Nothing to fit: the null model's intercepts are exact."""
+        """The unpenalised features at their optimum with every penalised
+        coefficient at 0 (without any, the null model's intercepts are
+        exact).  Not when every feature is unpenalised (see ProxNewton)."""
+        if not self.free.size or np.all(self.pf == 0):
+            return
+        pen0 = ElasticNetPenalty.of(0.0, 1.0, self.pf, self.lo, self.hi)
+        target = 1e-3 * tol_abs
+        for _ in range(max_steps):
+            decrease = self._joint_step(pen0, None, target, ws=self.free)
+            self._recentre(pen0)
+            if decrease is None or decrease <= target:
+                return
 
     def propose(self, pen, feats, vals, b):
         """Not taken: each alpha starts from the last solution (the
@@ -671,20 +720,24 @@ class SoftmaxNewton:
 
     def alpha_max(self, l1_ratio):
         _, v = self.certificate(ElasticNetPenalty.of(0.0, 1.0, self.pf, self.lo, self.hi))
+        v.reshape(self.K, self.p)[:, self.free] = 0.0
         return penalised_alpha_max(v, self.pf, self.lo, self.hi, l1_ratio)
 
-    def _joint_step(self, pen, v, target):
+    def _joint_step(self, pen, v, target, ws=None):
         """One proximal Newton step on every class at once (see the class
-        docstring), on the union of the classes' working sets.  Returns the
-        model's predicted decrease, or None when it sees no descent."""
+        docstring), on the union of the classes' working sets (or on the
+        features ``ws``).  Returns the model's predicted decrease, or None
+        when it sees no descent."""
         p, K = self.p, self.K
         W = self.w.reshape(K, p).T                     # (p, K)
         one = pen.restricted(np.arange(p))             # every class's is the same
         lo, hi = self.lo[:p], self.hi[:p]
-        ws = np.unique(np.concatenate([
-            working_set(one, v[k * p:(k + 1) * p], W[:, k], lo, hi, self.design.norms,
-                        self.no_free, min(max(_WS_MIN, 2 * np.count_nonzero(W[:, k])), p))
-            for k in range(K)])).astype(np.int32)
+        if ws is None:
+            ws = np.unique(np.concatenate([
+                working_set(one, v[k * p:(k + 1) * p], W[:, k], lo, hi,
+                            self.design.norms, self.free,
+                            min(max(_WS_MIN, 2 * np.count_nonzero(W[:, k])), p))
+                for k in range(K)])).astype(np.int32)
         if not ws.size and not self.fit_intercept:
             return None
         old = np.ascontiguousarray(W[ws])
@@ -722,7 +775,8 @@ class SoftmaxNewton:
         minimises its penalty (``common_shift``): the softmax ignores a shift
         common to all classes, so the loss is unchanged, but class-by-class
         steps cannot move along that direction (without it they crawl).
-        Features with a finite bound keep their coefficients."""
+        Unpenalised features are shifted to sum 0.  Features with a finite
+        bound keep their coefficients."""
         p, K = self.p, self.K
         W = self.w.reshape(K, p).T
         free = np.isinf(self.lo[:p]) & np.isinf(self.hi[:p]) & np.any(W != 0, axis=1)
@@ -730,6 +784,8 @@ class SoftmaxNewton:
         if not cols.size:
             return
         delta = common_shift(W[cols], pen.a[cols], pen.c[cols])
+        unpenalised = self.pf[cols] == 0
+        delta[unpenalised] = -W[cols[unpenalised]].mean(axis=1)
         moved = delta != 0
         if not moved.any():
             return

@@ -260,8 +260,6 @@ def test_bad_labels_are_refused():
         logistic_path(X, np.zeros(30))
     with pytest.raises(ValueError, match="Unknown label type"):
         logistic_path(X, np.linspace(0, 1, 30))
-    with pytest.raises(ValueError, match="penalty_factor must be > 0 for every feature"):
-        LogisticRegression(penalty_factor=[0, 1, 1, 1]).fit(X, np.arange(30) % 3)
     with pytest.raises(ValueError, match="'liblinear' solver does not support multiclass"):
         LogisticRegression(solver="liblinear").fit(X, np.arange(30) % 3)
     with pytest.raises(ValueError, match="'liblinear' solver does not support multiclass"):
@@ -290,6 +288,29 @@ def test_warm_start_starts_from_the_previous_fit():
     first = clf.n_iter_[0]
     clf.fit(X, y)
     assert clf.n_iter_[0] <= 1 < first + 1
+
+
+@pytest.mark.parametrize("solver, classes", [("lbfgs", 2), ("lbfgs", 3), ("liblinear", 2)])
+def test_max_iter_0_leaves_the_starting_point(solver, classes):
+    """scikit-learn's max_iter=0: the state before any step, warned: zero
+    from scratch, the previous fit's coefficients with warm_start."""
+    X, y = make(n=90, p=5, seed=3)
+    y = np.arange(90) % classes if classes > 2 else y
+    rows = 1 if classes == 2 else classes
+    with pytest.warns(ConvergenceWarning, match="max_iter=0: no step"):
+        clf = LogisticRegression(solver=solver, max_iter=0).fit(X, y)
+    assert clf.coef_.shape == (rows, 5) and not np.any(clf.coef_)
+    assert not np.any(clf.intercept_) and clf.n_iter_.tolist() == [0]
+    np.testing.assert_allclose(clf.predict_proba(X), 1.0 / classes)
+    warm = LogisticRegression(solver=solver, C=0.5, warm_start=True).fit(X, y)
+    coef, intercept = warm.coef_.copy(), warm.intercept_.copy()
+    with pytest.warns(ConvergenceWarning, match="max_iter=0"):
+        warm.set_params(max_iter=0).fit(X, y)
+    np.testing.assert_array_equal(warm.coef_, coef)
+    np.testing.assert_array_equal(warm.intercept_, intercept)
+    assert np.any(coef) and np.any(intercept)
+    with pytest.raises(ValueError, match="max_iter must be >= 1, got 0"):
+        LogisticRegressionCV(Cs=2, cv=2, max_iter=0).fit(X, y)
 
 
 def test_probabilities_are_consistent():
@@ -386,6 +407,95 @@ def test_multinomial_against_scikit_learn_and_the_oracle(sparse, l1_ratio):
     np.testing.assert_allclose(clf.predict_proba(X), sk.predict_proba(X), atol=1e-4)
     np.testing.assert_array_equal(clf.predict(X), clf.classes_[np.argmax(
         clf.predict_proba(X), axis=1)])
+
+
+def softmax_gradient(X, y, W, b, sw):
+    """The weighted mean softmax loss's gradient in (W, b): ((K, p), (K,))."""
+    eta = dense(X) @ W.T + b
+    P = np.exp(eta - eta.max(axis=1, keepdims=True))
+    P /= P.sum(axis=1, keepdims=True)
+    R = sw[:, None] * (P - np.eye(W.shape[0])[y]) / sw.sum()
+    return R.T @ dense(X), R.sum(axis=0)
+
+
+@pytest.mark.parametrize("sparse, fit_intercept", [(False, True), (True, True),
+                                                    (False, False)])
+def test_unpenalised_multinomial_against_the_oracle(sparse, fit_intercept):
+    """C=np.inf with four classes: the softmax ignores a shift common to a
+    feature's coefficients, so the model's minimiser is the one summing to
+    0 over the classes (as scikit-learn's).  Its gradient vanishes (oracle),
+    it matches the oracle's minimiser (the last class's coefficients fixed
+    at 0 by BFGS, then centred) and scikit-learn's lbfgs, and its gap is
+    certified."""
+    from scipy.optimize import minimize
+    X, y = make_multiclass(n=400, p=5, K=4, seed=17)
+    sw = np.random.default_rng(5).uniform(0.5, 2.0, 400)
+    Xf = sp.csc_matrix(X) if sparse else X
+    fit = LogisticRegression(C=np.inf, tol=1e-12, fit_intercept=fit_intercept).fit(
+        Xf, y, sample_weight=sw)
+    W, b = fit.coef_, fit.intercept_
+    np.testing.assert_allclose(W.sum(axis=0), 0.0, atol=1e-12)
+    assert abs(b.sum()) < 1e-12 and (fit_intercept or not np.any(b))
+    gW, gb = softmax_gradient(X, y, W, b, sw)
+    # (a gap of tol F allows a gradient of about sqrt(2 tol F H_max))
+    assert np.abs(gW).max() < 1e-6 and (not fit_intercept or np.abs(gb).max() < 1e-6)
+    Y = np.eye(4)[y]
+
+    def reduced(z):
+        V = np.vstack([z[:15].reshape(3, 5), np.zeros(5)])
+        c = np.append(z[15:], 0.0) if fit_intercept else np.zeros(4)
+        eta = X @ V.T + c
+        top = eta.max(axis=1)
+        lse = top + np.log(np.exp(eta - top[:, None]).sum(axis=1))
+        P = np.exp(eta - lse[:, None])
+        value = sw @ (lse - (eta * Y).sum(axis=1)) / sw.sum()
+        R = sw[:, None] * (P - Y) / sw.sum()
+        grad = np.concatenate([(R.T @ X)[:3].ravel(), R.sum(axis=0)[:3]])
+        return value, grad[:15 + 3 * fit_intercept]
+
+    z = minimize(reduced, np.zeros(15 + 3 * fit_intercept), jac=True, method="BFGS",
+                 options=dict(gtol=1e-12, maxiter=10000)).x
+    V = np.vstack([z[:15].reshape(3, 5), np.zeros(5)])
+    np.testing.assert_allclose(W, V - V.mean(axis=0), atol=1e-6)
+    # the gap bounds the suboptimality against the oracle's minimum; the
+    # same objective at the shifted coefficients and intercepts
+    shifted = np.concatenate([(W[:3] - W[3]).ravel(), (b[:3] - b[3])[:3 * fit_intercept]])
+    assert reduced(shifted)[0] - reduced(z)[0] <= fit.dual_gap_ + 1e-14
+    null = np.log(4.0)                      # (F(0), above the null model's F(b0))
+    assert fit.n_iter_[0] >= 1 and fit.dual_gap_ <= 1e-12 * null
+    sk = SkLogisticRegression(C=np.inf, tol=1e-12, max_iter=10000,
+                              fit_intercept=fit_intercept).fit(X, y, sample_weight=sw)
+    np.testing.assert_allclose(W, sk.coef_, atol=1e-5)
+    np.testing.assert_allclose(b, sk.intercept_, atol=1e-5)
+
+
+def test_multinomial_path_with_unpenalised_features_meets_the_oracle_kkt():
+    """penalty_factor 0 on two features with three classes, along an L1
+    path: at every alpha those features' gradients vanish and their
+    coefficients sum to 0 over the classes, the penalised ones meet the
+    L1 conditions (oracle), and each gap is certified; bounds on an
+    unpenalised feature are refused by name."""
+    X, y = make_multiclass(n=300, p=8, K=3, seed=19)
+    pf = np.array([0, 1, 1, 0, 1, 1, 1, 1.0])
+    tol = 1e-10
+    alphas, coefs, gaps, b = logistic_path(X, y, penalty_factor=pf, n_alphas=5,
+                                           eps=0.05, tol=tol, return_intercept=True)
+    sw = np.ones(300)
+    for i, alpha in enumerate(alphas):
+        W = coefs[:, :, i]
+        gW, gb = softmax_gradient(X, y, W, b[:, i], sw)
+        np.testing.assert_allclose(W[:, pf == 0].sum(axis=0), 0.0, atol=1e-12)
+        assert np.abs(gW[:, pf == 0]).max() < 1e-7 and np.abs(gb).max() < 1e-7
+        pen = pf > 0
+        g, w = gW[:, pen], W[:, pen]
+        assert np.all(np.abs(g) <= alpha * (1 + 1e-6))
+        np.testing.assert_allclose(g[w != 0], -alpha * np.sign(w[w != 0]), atol=1e-6 * alpha)
+        null = softmax_objective(X, y, 0 * W, np.log(np.bincount(y) / 300), 0.0, 1.0)
+        assert gaps[i] <= tol * null
+    assert np.any(coefs[:, pf > 0, -1])
+    with pytest.raises(ValueError, match=r"must be infinite for unpenalised features "
+                                         r".*feature 0 has bounds \(0.0, inf\)"):
+        logistic_path(X, y, penalty_factor=pf, lower_bounds=np.zeros(8))
 
 
 def test_multinomial_steps_are_joint_on_coupled_classes():
@@ -1006,8 +1116,8 @@ def test_unpenalised_model_against_the_oracle(sparse, fit_intercept, monkeypatch
     """C=np.inf (and penalty=None, with scikit-learn's warnings) fits the
     unpenalised model: its gradient vanishes (oracle KKT), it matches the
     oracle minimiser and scikit-learn's lbfgs at tight tol, with weights
-    too, and counts its steps; more classes, or a certificate's dense
-    least squares beyond the limits, are refused by name."""
+    too, and counts its steps; a certificate's dense least squares beyond
+    the limits is refused by name."""
     from fastreg import _logistic
     X, y = make(n=300, p=6, seed=31, sparse=sparse)
     sw = np.random.default_rng(4).uniform(0.5, 2.0, 300)
@@ -1029,10 +1139,6 @@ def test_unpenalised_model_against_the_oracle(sparse, fit_intercept, monkeypatch
     with pytest.warns(UserWarning, match="Setting penalty=None will ignore the C"):
         with pytest.warns(FutureWarning):
             LogisticRegression(penalty=None, C=4.0).fit(X, y)
-    X3 = dense(X)
-    y3 = np.arange(300) % 3
-    with pytest.raises(ValueError, match="implemented for two classes, got 3"):
-        LogisticRegression(C=np.inf).fit(X3, y3)
     monkeypatch.setattr(_logistic, "_FREE_ENTRIES", 300 * 6 - 1)
     with pytest.raises(ValueError, match="C=np.inf.*dense least-squares.*300 x 6 col"):
         LogisticRegression(C=np.inf).fit(X, y)

@@ -110,11 +110,6 @@ EXPECTED_FAILING_TESTS = {
         ("expects L1 refused by lbfgs, newton-cg, newton-cholesky and sag, and "
          "elastic-net by liblinear: every solver name fits every penalty here",
          ("DID NOT RAISE",)),
-    _LR + "test_logistic_regression_solvers_multiclass_unpenalized":
-        ("the unpenalised model (C=np.inf) is refused by name for more than two "
-         "classes", ("implemented for two classes",)),
-    _LR + "test_zero_max_iter": ("max_iter=0 is refused (max_iter >= 1)",
-                                 ("max_iter must be >= 1",)),
     _LR + "test_max_iter":
         ("expects each scikit-learn solver's own ConvergenceWarning text", _UNWARNED),
     _LR + "test_liblinear_dual_random_state":
@@ -164,9 +159,6 @@ EXPECTED_FAILURES.update({
        "Newton step after the warm path), not 'quite different' from it"
        for fi in (True, False) for s in ("lbfgs", "newton-cg", "newton-cholesky", "sag",
                                          "saga")},
-    **{_LR + f"test_warm_start_newton_solver[inf-{fi}-{s}]":
-       "C=np.inf (the unpenalised model) is refused by name for iris's three "
-       "classes" for fi in (True, False) for s in ("newton-cholesky", "newton-cg")},
 })
 
 
