@@ -632,29 +632,24 @@ class LogisticRegressionCV(KeywordHints, ClassifierMixin, BaseEstimator):
         if self.dual and np.any(l1_ratios != 0):
             raise ValueError(f"dual=True is liblinear's formulation of the L2 model: "
                              f"l1_ratios must all be 0 with it, got {l1_ratios.tolist()}")
-        X, y, _ = validate_classes(self, X, y)
+        X, y, classes = validate_classes(self, X, y)
         sw = class_sample_weight(self.class_weight, y, sample_weight)
         user_sw = check_sample_weight(sample_weight, y.shape[0], np.float64)
-        scorer = check_scoring(template, scoring=self.scoring or "accuracy")
+        scorer = _labelled_scorer(self.scoring, classes) or \
+            check_scoring(template, scoring=self.scoring or "accuracy")
         folds = list(check_cv(self.cv, y, classifier=True).split(X, y))
-        classes = np.unique(y)
         check_liblinear(self.solver, classes.shape[0])
         # (Cs are finite: liblinear's model, when asked, for every C)
         X_fit, pf, lower, upper, fit_intercept = penalised_intercept(self, X, 1.0)
         penalised = X_fit.shape[1] > X.shape[1]
-        for f, (train, _) in enumerate(folds):
-            missing = np.setdiff1d(classes, y[train])
-            if missing.size:
-                raise ValueError(
-                    f"cv: every training fold must hold every class; fold {f} has "
-                    f"no sample of class {missing[0]!r} (use stratified folds, or "
-                    f"fewer of them)")
 
         def path(train, test, l1_ratio):
+            # (a class missing from the training rows is fitted in its
+            # limit, probability 0: see _logistic.absent_classes)
             alphas = 1.0 / (Cs * float(np.sum(sw[train])))
             res = _path_once(X_fit[train], y[train], sw[train], l1_ratio, alphas,
                              self.tol, self.max_iter, fit_intercept, pf, lower, upper,
-                             _gap_scale(penalised))
+                             _gap_scale(penalised), classes)
             if penalised:
                 split_intercept(res, X.shape[1], self.intercept_scaling)
             scores = np.empty(Cs.size)
@@ -777,13 +772,31 @@ class LogisticRegressionCV(KeywordHints, ClassifierMixin, BaseEstimator):
 
 
 @one_thread
+def _labelled_scorer(scoring, classes):
+    """For the probabilistic losses named by ``scoring``, a scorer told
+    every class (a test fold may miss some, where their metric would not
+    know the model's columns), as scikit-learn's LogisticRegressionCV scores
+    them; None for any other scoring."""
+    from sklearn.metrics import brier_score_loss, log_loss, make_scorer
+    metric = {"neg_log_loss": log_loss, "neg_brier_score": brier_score_loss}.get(
+        scoring if isinstance(scoring, str) else None)
+    if metric is None:
+        return None
+    extra = dict(pos_label=classes[-1]) if (metric is brier_score_loss
+                                             and classes.shape[0] == 2) else {}
+    return make_scorer(metric, greater_is_better=False, response_method="predict_proba",
+                       labels=classes, **extra)
+
+
 def _path_once(X, y, sw, l1_ratio, alphas, tol, max_iter, fit_intercept, pf, lower,
-               upper, scale):
-    """One fold's certified path over ``alphas`` (decreasing)."""
+               upper, scale, classes):
+    """One fold's certified path over ``alphas`` (decreasing), for the
+    model of ``classes``."""
     res, _ = classifier_path(
         X, y, l1_ratio=l1_ratio, eps=1.0, n_alphas=alphas.size, alphas=alphas,
         tol=tol, max_iter=max_iter, fit_intercept=fit_intercept, sample_weight=sw,
-        penalty_factor=pf, lower_bounds=lower, upper_bounds=upper, positive=False)
+        penalty_factor=pf, lower_bounds=lower, upper_bounds=upper, positive=False,
+        classes=classes)
     warn_not_converged(res, scale=scale)
     return res
 

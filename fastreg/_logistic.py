@@ -20,9 +20,10 @@ from ._validation import (check_alphas, check_bounds, check_penalty_factor,
                           check_sample_weight, check_scalar_param)
 
 
-def class_labels(y, n_samples):
-    """(classes, Y): the sorted classes of y and, for two classes, y ==
-    classes[1] as float64 (n_samples,), else the one-hot (n_samples, K)."""
+def class_labels(y, n_samples, classes=None):
+    """(classes, Y): the sorted classes of y (or ``classes``, which must
+    hold y's) and, for two classes, y == classes[1] as float64
+    (n_samples,), else the one-hot (n_samples, K)."""
     y = np.asarray(y)
     if y.ndim == 2 and y.shape[1] == 1:
         y = y.ravel()
@@ -32,7 +33,12 @@ def class_labels(y, n_samples):
         raise ValueError(f"X and y must have the same number of samples, got "
                          f"{n_samples} and {y.shape[0]}")
     check_classification_targets(y)
-    classes, idx = np.unique(y, return_inverse=True)
+    if classes is None:
+        classes, idx = np.unique(y, return_inverse=True)
+    else:
+        idx = np.searchsorted(classes, y)
+        if not np.array_equal(classes[np.minimum(idx, classes.size - 1)], y):
+            raise ValueError(f"y holds labels outside classes {classes.tolist()}")
     if classes.shape[0] < 2:
         raise ValueError(f"y must hold at least two classes, got "
                          f"{classes.shape[0]}: {classes.tolist()}")
@@ -42,22 +48,16 @@ def class_labels(y, n_samples):
 
 
 def prepare(X, y, *, sample_weight, penalty_factor, lower_bounds, upper_bounds,
-            positive, fit_intercept):
+            positive, fit_intercept, classes=None):
     """Checked inputs: (X, classes, y01, sw, pf, lo, hi)."""
     X = check_array(X, accept_sparse=["csc", "csr"], dtype=[np.float64, np.float32],
                     order=None, input_name="X")
     n, p = X.shape
-    classes, y01 = class_labels(y, n)
+    classes, y01 = class_labels(y, n, classes)
     for name, value in (("positive", positive), ("fit_intercept", fit_intercept)):
         if not isinstance(value, (bool, np.bool_)):
             raise ValueError(f"{name} must be a bool, got {value!r}")
     sw = check_sample_weight(sample_weight, n, np.float64)
-    if sw is not None:
-        kept = y01[sw > 0]
-        present = (np.unique(kept).size if y01.ndim == 1
-                   else np.count_nonzero(kept.sum(axis=0)))
-        if present < classes.shape[0]:
-            raise ValueError("sample_weight must leave every class a positive weight")
     pf = check_penalty_factor(penalty_factor, p, X.dtype).astype(np.float64)
     lo, hi = check_bounds(lower_bounds, upper_bounds, p)
     if positive:
@@ -184,17 +184,35 @@ def check_free_columns(n, n_free, what, remedy):
             f"{_FREE_WORK:g}); {remedy}")
 
 
+def absent_classes(classes, y01, sw, fit_intercept):
+    """The classes without a sample of positive weight (a boolean mask).
+    With an unpenalised intercept such a class's limit is exact: its
+    intercept at -inf (probability 0) and its coefficients at 0, the other
+    classes fitted alone; without one it is refused by name."""
+    Y = y01 if y01.ndim == 2 else np.column_stack([1.0 - y01, y01])
+    absent = ((Y if sw is None else sw[:, None] * Y).sum(axis=0) <= 0)
+    if absent.any() and not fit_intercept:
+        raise ValueError(
+            f"every class must have samples of positive weight without an "
+            f"unpenalised intercept (fit_intercept=False, or solver='liblinear'), "
+            f"got none of class {classes[absent].tolist()[0]!r}")
+    return absent
+
+
 def classifier_path(X, y, *, l1_ratio, eps, n_alphas, alphas, tol, max_iter,
                   fit_intercept, sample_weight, penalty_factor, lower_bounds,
                   upper_bounds, positive, coef_init=None, intercept_init=0.0,
-                  single=False):
+                  single=False, classes=None):
     """(PathResult, classes) of the checked problem (no warning).  A
     ``coef_init`` (with ``intercept_init``) warm-starts the first alpha;
-    ``single`` is ``newton_path``'s."""
+    ``single`` is ``newton_path``'s.  ``classes`` (default: y's) are the
+    model's; one without a sample of positive weight is fitted in its
+    limit (``absent_classes``)."""
     X, classes, y01, sw, pf, lo, hi = prepare(
         X, y, sample_weight=sample_weight, penalty_factor=penalty_factor,
         lower_bounds=lower_bounds, upper_bounds=upper_bounds, positive=positive,
-        fit_intercept=fit_intercept)
+        fit_intercept=fit_intercept, classes=classes)
+    absent = absent_classes(classes, y01, sw, fit_intercept)
     l1_ratio = check_scalar_param(l1_ratio, "l1_ratio", low=0, high=1)
     tol = check_scalar_param(tol, "tol", low=0)
     max_iter = check_scalar_param(max_iter, "max_iter", low=1, integer=True)
@@ -212,6 +230,17 @@ def classifier_path(X, y, *, l1_ratio, eps, n_alphas, alphas, tol, max_iter,
                          "pass alphas as an array instead")
     check_free_columns(n, int(np.count_nonzero(pf == 0)), "penalty_factor has "
                        "zeros", "penalise more features")
+    K = classes.shape[0]
+    kept = np.flatnonzero(~absent)
+    if absent.any():
+        if isinstance(grid, int):
+            raise ValueError(f"alphas must be given when a class has no sample of "
+                             f"positive weight (the grid's alpha_max is undefined), "
+                             f"got n_alphas={grid} without alphas")
+        if kept.size == 1:
+            return _one_class_limit(classes, kept[0], grid, p, X.dtype), classes
+        # (the rest, two or more, fitted as a multinomial model of their own)
+        y01 = y01[:, kept]
     if y01.ndim == 2:
         bounded = (pf == 0) & (np.isfinite(lo) | np.isfinite(hi))
         if np.any(bounded):
@@ -226,6 +255,11 @@ def classifier_path(X, y, *, l1_ratio, eps, n_alphas, alphas, tol, max_iter,
         state = ProxNewton(Design(X), Binomial(y01, sw), pf, lo, hi, fit_intercept)
     if coef_init is not None:
         w0 = np.asarray(coef_init, dtype=np.float64).ravel()
+        if absent.any() and w0.size == K * p:
+            # (the fitted classes' rows; an intercept at -inf starts at 0)
+            w0 = w0.reshape(K, p)[kept].ravel()
+            intercept_init = np.asarray(intercept_init, dtype=np.float64)[kept]
+            intercept_init = np.where(np.isfinite(intercept_init), intercept_init, 0.0)
         if w0.shape != state.w.shape or not np.all(np.isfinite(w0)):
             raise ValueError(f"coef_init must be {state.w.shape[0]} finite values, "
                              f"got shape {np.shape(coef_init)}")
@@ -235,5 +269,28 @@ def classifier_path(X, y, *, l1_ratio, eps, n_alphas, alphas, tol, max_iter,
     if y01.ndim == 2:
         # (K * p, n_alphas) class-major -> (K, p, n_alphas), as enet_path's
         # multi-task coefs
-        res.coefs = res.coefs.reshape(classes.shape[0], p, -1)
+        res.coefs = res.coefs.reshape(y01.shape[1], p, -1)
+    if absent.any():
+        coefs = np.zeros((K,) + res.coefs.shape[1:], dtype=res.coefs.dtype)
+        coefs[kept] = res.coefs
+        intercepts = np.full((K, grid.shape[0]), -np.inf)
+        intercepts[kept] = res.intercepts
+        res.coefs, res.intercepts = coefs, intercepts
     return res, classes
+
+
+def _one_class_limit(classes, present, grid, p, dtype):
+    """The path when one class alone has weight (``absent_classes``): every
+    coefficient 0 and the intercepts at +-inf, where the loss is 0, the
+    objective's infimum (not attained at any finite point)."""
+    from ._path import PathResult
+    k = grid.shape[0]
+    if classes.shape[0] == 2:
+        coefs = np.zeros((p, k), dtype=dtype)
+        intercepts = np.full(k, np.inf if present == 1 else -np.inf)
+    else:
+        coefs = np.zeros((classes.shape[0], p, k), dtype=dtype)
+        intercepts = np.full((classes.shape[0], k), -np.inf)
+        intercepts[present] = 0.0
+    return PathResult(grid, coefs, intercepts, np.zeros(k), np.zeros(k, dtype=np.int64),
+                      np.ones(k, dtype=bool), 0.0)

@@ -786,14 +786,53 @@ def test_refit_on_flipped_labels_with_warm_start_converges_quickly():
     np.testing.assert_allclose(clf.coef_, cold.coef_, rtol=1e-3, atol=1e-3)
 
 
-def test_zero_alpha_and_folds_missing_a_class_are_refused():
+def test_zero_alpha_is_refused():
     X, y = make(n=40, p=4)
     with pytest.raises(ValueError, match="alphas must be > 0 for logistic models"):
         logistic_path(X, y, alphas=[0.1, 0.0])
+
+
+def test_classes_without_weight_are_fitted_in_their_limit():
+    """A class without a sample of positive weight (a zero class weight, or a
+    training fold that misses it): with an unpenalised intercept the
+    infimum puts its intercept at -inf and its coefficients at 0, the other
+    classes fitted alone (oracle KKT of their softmax objective); one class
+    left alone gets probability 1.  Without an intercept it is refused."""
+    X, y = make_multiclass(n=150, p=6, K=3, seed=23)
+    C = 0.7
+    clf = LogisticRegression(C=C, class_weight={0: 1.0, 1: 2.0, 2: 0.0}, tol=1e-10)
+    clf.fit(X, y)
+    assert clf.intercept_[2] == -np.inf and not np.any(clf.coef_[2])
+    assert np.all(clf.predict_proba(X)[:, 2] == 0) and 2 not in clf.predict(X)
+    sw = np.array([1.0, 2.0, 0.0])[y]
+    rows = sw > 0
+    W, b = clf.coef_[:2], clf.intercept_[:2]
+    gW, gb = softmax_gradient(X[rows], y[rows], W, b, sw[rows])
+    alpha = 1.0 / (C * sw.sum())
+    assert np.abs(gW + alpha * W).max() < 1e-8 and np.abs(gb).max() < 1e-8
+    # two classes, one weightless: the other's probability is 1
+    X2, y2 = make(n=60, p=4, seed=24)
+    one = LogisticRegression(class_weight={0: 0.0, 1: 1.0}).fit(X2, y2)
+    assert one.intercept_[0] == np.inf and not np.any(one.coef_)
+    np.testing.assert_array_equal(one.predict_proba(X2), np.tile([0.0, 1.0], (60, 1)))
+    with pytest.raises(ValueError, match="every class must have samples of positive weight "
+                                         "without an unpenalised intercept.*class 2"):
+        LogisticRegression(class_weight={2: 0.0}, fit_intercept=False).fit(X, y)
+    with pytest.raises(ValueError, match="alphas must be given when a class has no sample"):
+        logistic_path(X, y, sample_weight=(y != 1).astype(float))
+    # a training fold without class 2: its path gives class 2 probability 0
     from sklearn.model_selection import KFold
-    y3 = np.r_[np.zeros(20), np.ones(18), [2, 2]].astype(int)
-    with pytest.raises(ValueError, match="every training fold must hold every class"):
-        LogisticRegressionCV(Cs=3, cv=KFold(2)).fit(X, y3)
+    order = np.argsort(y == 2, kind="stable")
+    Xs, ys = X[order], y[order]
+    n2 = int(np.sum(y == 2))
+    folds = [(np.arange(150 - n2), np.arange(150 - n2, 150)),
+             (np.arange(75), np.arange(75, 150))]
+    cv = LogisticRegressionCV(Cs=3, cv=folds, scoring="neg_log_loss", tol=1e-8,
+                              use_legacy_attributes=False).fit(Xs, ys)
+    paths = cv.coefs_paths_[0, 0]                 # (Cs, classes, features + 1)
+    assert np.all(paths[:, 2, -1] == -np.inf) and not np.any(paths[:, 2, :-1])
+    assert np.all(np.isfinite(paths[:, :2])) and np.all(np.isfinite(cv.scores_))
+    assert np.all(np.isfinite(cv.intercept_))     # the refit sees every class
 
 
 def test_a_stalled_alpha_stops_before_its_step_budget():

@@ -139,13 +139,6 @@ EXPECTED_FAILING_TESTS = {
     _LR + "test_lr_cv_scores_differ_when_sample_weight_is_requested":
         ("metadata routing is not implemented: the test rows' sample_weight always "
          "weighs the scores (scikit-learn's default)", ("assert not True",)),
-    **{_LR + t: ("a training fold without some class is refused by name (that "
-                 "class's intercept has no finite optimum)",
-                 ("every training fold must hold every class",))
-       for t in ("test_logistic_cv_folds_with_classes_missing", "test_multinomial_cv_iris")},
-    _LR + "test_multinomial_logistic_regression_string_inputs":
-        ("a class of zero total weight is refused by name (its intercept has no "
-         "finite optimum)", ("positive weight",)),
     _LR + "test_newton_cholesky_fallback_to_lbfgs":
         ("expects newton-cholesky's fallback warning; every solver name runs "
          "fastreg's proximal Newton", ("Objective did not converge",)),
