@@ -859,10 +859,11 @@ def newton_path(state, *, l1_ratio, alphas, eps, tol, max_iter, single=False):
     ``PathResult`` with the gaps on the user's scale (the datafit's).
 
     ``single``: a single fit from zero first solves the warm path from
-    alpha_max down (``_path._warm_path``), whose steps count in the first
-    alpha's ``n_iters`` (small working sets all the way; a cold start at a
-    small alpha puts many violators in one ill-conditioned set), each to
-    _WARM_TOL times tol (see there).
+    alpha_max down (``_path._warm_path``; small working sets all the way: a
+    cold start at a small alpha puts many violators in one ill-conditioned
+    set), each to _WARM_TOL times tol (see there).  Its steps come out of
+    the first alpha's max_iter and count in its ``n_iters``, so a single
+    fit takes max_iter steps at most, as its estimator promises.
     """
     from ._path import PathResult, _warm_path, geometric_grid, line_step, on_line
     tol_abs = tol * state.null_value
@@ -878,8 +879,11 @@ def newton_path(state, *, l1_ratio, alphas, eps, tol, max_iter, single=False):
     warm_tol = max(tol, min(_WARM_TOL * tol, _WARM_TOL_MAX))
     if single and l1_ratio > 0 and not np.any(state.w):
         for alpha in _warm_path(state.alpha_max(l1_ratio), grid[0]):
+            if warm_steps >= max_iter:
+                break
             pen = ElasticNetPenalty.of(alpha, l1_ratio, state.pf, state.lo, state.hi)
-            warm_steps += state.solve(pen, warm_tol * state.null_value, max_iter, warm_tol)[1]
+            warm_steps += state.solve(pen, warm_tol * state.null_value,
+                                      max_iter - warm_steps, warm_tol)[1]
     k, p = grid.shape[0], state.w.shape[0]
     coefs = np.zeros((p, k), dtype=state.design.dtype)
     intercepts = np.empty(np.shape(state.b) + (k,))
@@ -895,7 +899,8 @@ def newton_path(state, *, l1_ratio, alphas, eps, tol, max_iter, single=False):
             b = intercepts[..., i - 1] + step * (intercepts[..., i - 1]
                                                  - intercepts[..., i - 2])
             state.propose(pen, nz, on_line(state.w[nz], coefs[nz, i - 2], step), b)
-        gaps[i], n_iters[i], converged[i] = state.solve(pen, tol_abs, max_iter, tol)
+        budget = max_iter - warm_steps if i == 0 else max_iter
+        gaps[i], n_iters[i], converged[i] = state.solve(pen, tol_abs, budget, tol)
         if i == 0:
             n_iters[0] += warm_steps
         nz = np.flatnonzero(state.w)

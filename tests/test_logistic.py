@@ -313,6 +313,24 @@ def test_max_iter_0_leaves_the_starting_point(solver, classes):
         LogisticRegressionCV(Cs=2, cv=2, max_iter=0).fit(X, y)
 
 
+@pytest.mark.parametrize("classes", [2, 3])
+def test_max_iter_bounds_a_single_fits_steps_warm_path_included(classes):
+    """The warm path a single L1 fit solves first spends its steps out of
+    max_iter (it took 7 steps at max_iter=1 on iris before): n_iter_ never
+    exceeds max_iter, and the fit only gets closer as max_iter grows."""
+    from sklearn.datasets import load_iris
+    X, y = load_iris(return_X_y=True)
+    y = y if classes == 3 else (y == 2).astype(int)
+    gaps = []
+    for max_iter in (1, 2, 3, 5, 100):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            clf = LogisticRegression(l1_ratio=1.0, max_iter=max_iter).fit(X, y)
+        assert 1 <= clf.n_iter_[0] <= max_iter
+        gaps.append(clf.dual_gap_)
+    assert gaps[-1] < gaps[0] and clf.n_iter_[0] > 5
+
+
 def test_probabilities_are_consistent():
     X, y = make(n=100, p=10, seed=9)
     clf = LogisticRegression(C=10.0).fit(X, y)
