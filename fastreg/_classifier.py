@@ -707,10 +707,9 @@ class LogisticRegressionCV(KeywordHints, ClassifierMixin, BaseEstimator):
             picks = [np.unravel_index(np.argmax(scores[f]), mean.shape)
                      if self.selection_rule == "min" else (i_best, r_best)
                      for f in range(len(folds))]
-            self.coef_ = np.mean([fitted[f, r][i][0] for f, (i, r) in enumerate(picks)],
-                                 axis=0)
-            self.intercept_ = np.mean([fitted[f, r][i][1]
-                                       for f, (i, r) in enumerate(picks)], axis=0)
+            self.coef_, self.intercept_ = _fold_mean(
+                [fitted[f, r][i][0] for f, (i, r) in enumerate(picks)],
+                [fitted[f, r][i][1] for f, (i, r) in enumerate(picks)])
             C = float(np.mean([Cs_given[i] for i, _ in picks]))
             l1_ratio = float(np.mean([l1_ratios[r] for _, r in picks]))
         self._set_cv_attributes(scores, n_iter, fitted, C, l1_ratio)
@@ -772,6 +771,25 @@ class LogisticRegressionCV(KeywordHints, ClassifierMixin, BaseEstimator):
 
 
 @one_thread
+def _fold_mean(coefs, intercepts):
+    """The folds' models averaged (refit=False), each class's row over the
+    folds that fitted it: a fold whose training rows missed a class holds
+    it in its limit (intercept -inf, ``absent_classes``), which would
+    otherwise make the class impossible for the whole model.  A row no fold
+    fitted keeps its limit where the folds agree, else intercept 0."""
+    C = np.asarray(coefs)
+    B = np.asarray(intercepts, dtype=np.float64)
+    fitted = np.isfinite(B)                            # (folds, rows)
+    coef = np.empty(C.shape[1:], dtype=C.dtype)
+    intercept = np.empty(B.shape[1:])
+    for r in range(B.shape[1]):
+        use = fitted[:, r] if fitted[:, r].any() else np.ones(B.shape[0], bool)
+        coef[r] = C[use, r].mean(axis=0)
+        b = B[use, r]
+        intercept[r] = b.mean() if np.all(b == b[0]) or fitted[:, r].any() else 0.0
+    return coef, intercept
+
+
 def _labelled_scorer(scoring, classes):
     """For the probabilistic losses named by ``scoring``, a scorer told
     every class (a test fold may miss some, where their metric would not

@@ -844,13 +844,22 @@ def test_classes_without_weight_are_fitted_in_their_limit():
     Xs, ys = X[order], y[order]
     n2 = int(np.sum(y == 2))
     folds = [(np.arange(150 - n2), np.arange(150 - n2, 150)),
-             (np.arange(75), np.arange(75, 150))]
+             (np.arange(75, 150), np.arange(75))]
     cv = LogisticRegressionCV(Cs=3, cv=folds, scoring="neg_log_loss", tol=1e-8,
                               use_legacy_attributes=False).fit(Xs, ys)
     paths = cv.coefs_paths_[0, 0]                 # (Cs, classes, features + 1)
     assert np.all(paths[:, 2, -1] == -np.inf) and not np.any(paths[:, 2, :-1])
     assert np.all(np.isfinite(paths[:, :2])) and np.all(np.isfinite(cv.scores_))
     assert np.all(np.isfinite(cv.intercept_))     # the refit sees every class
+    # refit=False: each class averaged over the folds that fitted it
+    avg = LogisticRegressionCV(Cs=3, cv=folds, scoring="neg_log_loss", tol=1e-8,
+                               refit=False, use_legacy_attributes=False).fit(Xs, ys)
+    best = [avg.coefs_paths_[f, 0, np.argmax(avg.scores_[f, 0])] for f in range(2)]
+    assert np.isfinite(best[1][2, -1]) and np.any(best[1][2, :-1])
+    np.testing.assert_allclose(avg.coef_[2], best[1][2, :-1])
+    np.testing.assert_allclose(avg.intercept_[2], best[1][2, -1])
+    np.testing.assert_allclose(avg.coef_[0], (best[0][0, :-1] + best[1][0, :-1]) / 2)
+    assert np.all(np.isfinite(avg.intercept_)) and 2 in avg.predict(Xs)
 
 
 def test_a_stalled_alpha_stops_before_its_step_budget():
