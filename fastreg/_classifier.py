@@ -10,7 +10,7 @@ from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from ._logistic import check_free_columns, classifier_path
+from ._logistic import absent_classes, check_free_columns, classifier_path, prepare
 from ._path import _caller_stacklevel, one_thread, warn_not_converged
 from ._validation import (KeywordHints, check_bool, check_bounds, check_choice,
                           check_penalty_factor, check_sample_weight, check_scalar_param)
@@ -153,7 +153,8 @@ class LogisticRegression(KeywordHints, ClassifierMixin, BaseEstimator):
     max_iter : int, default=100
         Proximal Newton steps at most.  0 takes none: ``coef_`` and
         ``intercept_`` are the starting point (zero, or the previous fit's
-        with ``warm_start``), with a ``ConvergenceWarning``.
+        with ``warm_start``), with a ``ConvergenceWarning`` (``dual_gap_``
+        is NaN: not computed).
     fit_intercept : bool, default=True
         Fit an intercept: unpenalised, but with solver='liblinear'.
     class_weight : dict, 'balanced' or None, default=None
@@ -211,8 +212,11 @@ class LogisticRegression(KeywordHints, ClassifierMixin, BaseEstimator):
 
     Notes
     -----
-    With more than two classes every feature must be penalised
-    (``penalty_factor > 0``).  On nearly separable data with little
+    With more than two classes an unpenalised feature (``C=np.inf``, or
+    ``penalty_factor`` 0) may not have bounds.  A class without a sample of
+    positive weight gets coefficients 0 and a finite intercept whose
+    probabilities cost at most 1e-3 of the gap target (counted in
+    ``dual_gap_``).  On nearly separable data with little
     regularisation the solver converges slowly (then a
     ``ConvergenceWarning`` says so).
 
@@ -340,6 +344,11 @@ class LogisticRegression(KeywordHints, ClassifierMixin, BaseEstimator):
                 coef_init = np.append(coef_init, intercept_init / self.intercept_scaling)
                 intercept_init = 0.0
         if self.max_iter == 0:
+            # (the inputs checked as a fit would check them)
+            _, _, y01, sw01, *_ = prepare(
+                X_fit, y, sample_weight=sw, penalty_factor=pf, lower_bounds=lower,
+                upper_bounds=upper, positive=False, fit_intercept=fit_intercept)
+            absent_classes(classes, y01, sw01, fit_intercept)
             return self._no_step(X, classes, coef_init, intercept_init, penalised)
         res, classes = classifier_path(
             X_fit, y, l1_ratio=l1_ratio, eps=1.0, n_alphas=1, alphas=[alpha],
@@ -642,6 +651,14 @@ class LogisticRegressionCV(KeywordHints, ClassifierMixin, BaseEstimator):
         # (Cs are finite: liblinear's model, when asked, for every C)
         X_fit, pf, lower, upper, fit_intercept = penalised_intercept(self, X, 1.0)
         penalised = X_fit.shape[1] > X.shape[1]
+        for f, (train, _) in enumerate(folds if not fit_intercept else ()):
+            missing = np.setdiff1d(classes, y[train])
+            if missing.size:
+                raise ValueError(
+                    f"cv: fold {f}'s training rows hold no sample of class "
+                    f"{missing.tolist()[0]!r}; without an unpenalised intercept "
+                    f"(fit_intercept=False, or solver='liblinear') every training "
+                    f"fold must hold every class")
 
         def path(train, test, l1_ratio):
             # (a class missing from the training rows is fitted in its
@@ -707,9 +724,10 @@ class LogisticRegressionCV(KeywordHints, ClassifierMixin, BaseEstimator):
             picks = [np.unravel_index(np.argmax(scores[f]), mean.shape)
                      if self.selection_rule == "min" else (i_best, r_best)
                      for f in range(len(folds))]
-            self.coef_, self.intercept_ = _fold_mean(
-                [fitted[f, r][i][0] for f, (i, r) in enumerate(picks)],
-                [fitted[f, r][i][1] for f, (i, r) in enumerate(picks)])
+            self.coef_ = np.mean([fitted[f, r][i][0] for f, (i, r) in enumerate(picks)],
+                                 axis=0)
+            self.intercept_ = np.mean([fitted[f, r][i][1]
+                                       for f, (i, r) in enumerate(picks)], axis=0)
             C = float(np.mean([Cs_given[i] for i, _ in picks]))
             l1_ratio = float(np.mean([l1_ratios[r] for _, r in picks]))
         self._set_cv_attributes(scores, n_iter, fitted, C, l1_ratio)
@@ -770,26 +788,6 @@ class LogisticRegressionCV(KeywordHints, ClassifierMixin, BaseEstimator):
         return tags
 
 
-@one_thread
-def _fold_mean(coefs, intercepts):
-    """The folds' models averaged (refit=False), each class's row over the
-    folds that fitted it: a fold whose training rows missed a class holds
-    it in its limit (intercept -inf, ``absent_classes``), which would
-    otherwise make the class impossible for the whole model.  A row no fold
-    fitted keeps its limit where the folds agree, else intercept 0."""
-    C = np.asarray(coefs)
-    B = np.asarray(intercepts, dtype=np.float64)
-    fitted = np.isfinite(B)                            # (folds, rows)
-    coef = np.empty(C.shape[1:], dtype=C.dtype)
-    intercept = np.empty(B.shape[1:])
-    for r in range(B.shape[1]):
-        use = fitted[:, r] if fitted[:, r].any() else np.ones(B.shape[0], bool)
-        coef[r] = C[use, r].mean(axis=0)
-        b = B[use, r]
-        intercept[r] = b.mean() if np.all(b == b[0]) or fitted[:, r].any() else 0.0
-    return coef, intercept
-
-
 def _labelled_scorer(scoring, classes):
     """For the probabilistic losses named by ``scoring``, a scorer told
     every class (a test fold may miss some, where their metric would not
@@ -806,6 +804,7 @@ def _labelled_scorer(scoring, classes):
                        labels=classes, **extra)
 
 
+@one_thread
 def _path_once(X, y, sw, l1_ratio, alphas, tol, max_iter, fit_intercept, pf, lower,
                upper, scale, classes):
     """One fold's certified path over ``alphas`` (decreasing), for the

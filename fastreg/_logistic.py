@@ -96,8 +96,9 @@ def logistic_path(X, y, *, l1_ratio=1.0, eps=None, n_alphas=100, alphas=None,
         multinomial (softmax) model with the same penalty on every class's
         coefficients, as scikit-learn does: loss
         ``1 / W * sum_i sw_i [log sum_k exp(eta_ik) - eta_i,y_i]``, one
-        intercept per class (summing to 0); every feature must then be
-        penalised (penalty_factor > 0).
+        intercept per class (summing to 0); an unpenalised feature's
+        coefficients (penalty_factor 0, no bounds) sum to 0 over the
+        classes.
     l1_ratio : float in [0, 1], default=1.0
     eps : float, default=None
         ``alpha_min / alpha_max`` of a built grid; None: 1e-2 when
@@ -186,9 +187,14 @@ def check_free_columns(n, n_free, what, remedy):
 
 def absent_classes(classes, y01, sw, fit_intercept):
     """The classes without a sample of positive weight (a boolean mask).
-    With an unpenalised intercept such a class's limit is exact: its
-    intercept at -inf (probability 0) and its coefficients at 0, the other
-    classes fitted alone; without one it is refused by name."""
+
+    With an unpenalised intercept such a class's probability 0 is the
+    infimum, which no finite intercept attains: the other classes are
+    fitted as a model of their own and the absent ones get coefficients 0
+    and an intercept low enough that their probabilities cost the
+    objective at most _ABSENT_SHARE of the gap target, counted in the
+    reported gap (``_with_absent``).  Without an intercept a finite optimum
+    exists that this does not fit: refused by name."""
     Y = y01 if y01.ndim == 2 else np.column_stack([1.0 - y01, y01])
     absent = ((Y if sw is None else sw[:, None] * Y).sum(axis=0) <= 0)
     if absent.any() and not fit_intercept:
@@ -197,6 +203,63 @@ def absent_classes(classes, y01, sw, fit_intercept):
             f"unpenalised intercept (fit_intercept=False, or solver='liblinear'), "
             f"got none of class {classes[absent].tolist()[0]!r}")
     return absent
+
+
+# absent classes cost the objective at most this share of the gap target
+_ABSENT_SHARE = 1e-3
+_TINIEST = 1e-300
+
+
+def _with_absent(res, X, c, K, kept):
+    """The path ``res`` of the classes ``kept`` (two or more) completed to
+    K classes (``absent_classes``): each absent class's intercept is set,
+    per alpha, so that every sample's added loss log1p(sum of the absent
+    classes' probability ratios) is at most q = _ABSENT_SHARE gap_tol; its
+    exact cost is added to the gap.  The intercepts are recentred to sum
+    0."""
+    n_absent = K - kept.size
+    q = max(_ABSENT_SHARE * res.gap_tol, _TINIEST)
+    k = res.alphas.shape[0]
+    coefs = np.zeros((K,) + res.coefs.shape[1:], dtype=res.coefs.dtype)
+    coefs[kept] = res.coefs
+    intercepts = np.empty((K, k))
+    pos = c > 0
+    for j in range(k):
+        W = np.asarray(res.coefs[:, :, j], dtype=np.float64)
+        eta = np.asarray(X @ W.T, dtype=np.float64) + res.intercepts[:, j]
+        top = eta.max(axis=1)
+        lse = top + np.log(np.exp(eta - top[:, None]).sum(axis=1))
+        b_absent = float(lse[pos].min()) + np.log(q / n_absent)
+        with np.errstate(under="ignore"):
+            res.dual_gaps[j] += float(c @ np.log1p(n_absent * np.exp(b_absent - lse)))
+        intercepts[:, j] = b_absent
+        intercepts[kept, j] = res.intercepts[:, j]
+    res.coefs, res.intercepts = coefs, intercepts - intercepts.mean(axis=0)
+    res.converged &= res.dual_gaps <= res.gap_tol
+    return res
+
+
+def _one_class(classes, present, grid, p, dtype, tol):
+    """The path when one class alone has weight (``absent_classes``): every
+    coefficient 0 (the penalty's minimum) and the intercepts apart by B, the
+    loss there q = max(_ABSENT_SHARE tol log K, _TINIEST), the gap (the
+    infimum is 0, at B = inf)."""
+    from ._path import PathResult
+    K, k = classes.shape[0], grid.shape[0]
+    gap_tol = tol * np.log(K)
+    q = max(_ABSENT_SHARE * gap_tol, _TINIEST)
+    # log1p((K - 1) exp(-B)) = q
+    B = float(np.log((K - 1) / np.expm1(q)))
+    if K == 2:
+        coefs = np.zeros((p, k), dtype=dtype)
+        intercepts = np.full(k, B if present == 1 else -B)
+    else:
+        coefs = np.zeros((K, p, k), dtype=dtype)
+        b = np.full(K, -B)
+        b[present] = 0.0
+        intercepts = np.repeat((b - b.mean())[:, None], k, axis=1)
+    return PathResult(grid, coefs, intercepts, np.full(k, q), np.zeros(k, dtype=np.int64),
+                      np.full(k, q <= gap_tol), gap_tol)
 
 
 def classifier_path(X, y, *, l1_ratio, eps, n_alphas, alphas, tol, max_iter,
@@ -238,15 +301,16 @@ def classifier_path(X, y, *, l1_ratio, eps, n_alphas, alphas, tol, max_iter,
                              f"positive weight (the grid's alpha_max is undefined), "
                              f"got n_alphas={grid} without alphas")
         if kept.size == 1:
-            return _one_class_limit(classes, kept[0], grid, p, X.dtype), classes
+            return _one_class(classes, kept[0], grid, p, X.dtype, tol), classes
         # (the rest, two or more, fitted as a multinomial model of their own)
         y01 = y01[:, kept]
     if y01.ndim == 2:
         bounded = (pf == 0) & (np.isfinite(lo) | np.isfinite(hi))
         if np.any(bounded):
             raise ValueError(
-                f"lower_bounds and upper_bounds must be infinite for unpenalised "
-                f"features (penalty_factor 0) with more than two classes; feature "
+                f"lower_bounds and upper_bounds (and positive) must leave unpenalised "
+                f"features (penalty_factor 0, or every feature with C=np.inf) "
+                f"unbounded with more than two classes; feature "
                 f"{int(np.flatnonzero(bounded)[0])} has bounds "
                 f"({float(lo[bounded][0])!r}, {float(hi[bounded][0])!r})")
         state = SoftmaxNewton(Design(X), Multinomial(y01, sw), pf, lo, hi,
@@ -255,11 +319,13 @@ def classifier_path(X, y, *, l1_ratio, eps, n_alphas, alphas, tol, max_iter,
         state = ProxNewton(Design(X), Binomial(y01, sw), pf, lo, hi, fit_intercept)
     if coef_init is not None:
         w0 = np.asarray(coef_init, dtype=np.float64).ravel()
+        intercept_init = np.asarray(intercept_init, dtype=np.float64)
         if absent.any() and w0.size == K * p:
-            # (the fitted classes' rows; an intercept at -inf starts at 0)
+            # (the fitted classes' rows)
             w0 = w0.reshape(K, p)[kept].ravel()
-            intercept_init = np.asarray(intercept_init, dtype=np.float64)[kept]
-            intercept_init = np.where(np.isfinite(intercept_init), intercept_init, 0.0)
+            intercept_init = intercept_init[kept]
+        # (a start needs a finite intercept)
+        intercept_init = np.where(np.isfinite(intercept_init), intercept_init, 0.0)
         if w0.shape != state.w.shape or not np.all(np.isfinite(w0)):
             raise ValueError(f"coef_init must be {state.w.shape[0]} finite values, "
                              f"got shape {np.shape(coef_init)}")
@@ -271,26 +337,5 @@ def classifier_path(X, y, *, l1_ratio, eps, n_alphas, alphas, tol, max_iter,
         # multi-task coefs
         res.coefs = res.coefs.reshape(y01.shape[1], p, -1)
     if absent.any():
-        coefs = np.zeros((K,) + res.coefs.shape[1:], dtype=res.coefs.dtype)
-        coefs[kept] = res.coefs
-        intercepts = np.full((K, grid.shape[0]), -np.inf)
-        intercepts[kept] = res.intercepts
-        res.coefs, res.intercepts = coefs, intercepts
+        res = _with_absent(res, X, state.datafit.c, K, kept)
     return res, classes
-
-
-def _one_class_limit(classes, present, grid, p, dtype):
-    """The path when one class alone has weight (``absent_classes``): every
-    coefficient 0 and the intercepts at +-inf, where the loss is 0, the
-    objective's infimum (not attained at any finite point)."""
-    from ._path import PathResult
-    k = grid.shape[0]
-    if classes.shape[0] == 2:
-        coefs = np.zeros((p, k), dtype=dtype)
-        intercepts = np.full(k, np.inf if present == 1 else -np.inf)
-    else:
-        coefs = np.zeros((classes.shape[0], p, k), dtype=dtype)
-        intercepts = np.full((classes.shape[0], k), -np.inf)
-        intercepts[present] = 0.0
-    return PathResult(grid, coefs, intercepts, np.zeros(k), np.zeros(k, dtype=np.int64),
-                      np.ones(k, dtype=bool), 0.0)

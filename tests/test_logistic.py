@@ -311,6 +311,12 @@ def test_max_iter_0_leaves_the_starting_point(solver, classes):
     assert np.any(coef) and np.any(intercept)
     with pytest.raises(ValueError, match="max_iter must be >= 1, got 0"):
         LogisticRegressionCV(Cs=2, cv=2, max_iter=0).fit(X, y)
+    # the inputs are checked as a fit's are
+    with pytest.raises(ValueError, match="lower_bounds must be <= 0"):
+        LogisticRegression(max_iter=0, lower_bounds=1.0).fit(X, y)
+    with pytest.raises(ValueError, match="every class must have samples of positive"):
+        LogisticRegression(max_iter=0, fit_intercept=False,
+                           class_weight={y[0]: 0.0}).fit(X, y)
 
 
 @pytest.mark.parametrize("classes", [2, 3])
@@ -481,6 +487,21 @@ def test_unpenalised_multinomial_against_the_oracle(sparse, fit_intercept):
     assert reduced(shifted)[0] - reduced(z)[0] <= fit.dual_gap_ + 1e-14
     null = np.log(4.0)                      # (F(0), above the null model's F(b0))
     assert fit.n_iter_[0] >= 1 and fit.dual_gap_ <= 1e-12 * null
+    # at points short of the optimum too
+    bounded = []
+    for max_iter in (1, 2, 3):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            early = LogisticRegression(C=np.inf, max_iter=max_iter, tol=1e-14,
+                                       fit_intercept=fit_intercept).fit(Xf, y, sample_weight=sw)
+        We, be = early.coef_, early.intercept_
+        point = np.concatenate([(We[:3] - We[3]).ravel(), (be[:3] - be[3])[:3 * fit_intercept]])
+        subopt = reduced(point)[0] - reduced(z)[0]
+        assert subopt <= early.dual_gap_ + 1e-14
+        bounded.append(1e-13 < early.dual_gap_ < np.inf and subopt > 0)
+    # (without an intercept these early points are not certified: the
+    # projection's common metric, c_i min_k p_ik, is too small there)
+    assert any(bounded) or not fit_intercept
     sk = SkLogisticRegression(C=np.inf, tol=1e-12, max_iter=10000,
                               fit_intercept=fit_intercept).fit(X, y, sample_weight=sw)
     np.testing.assert_allclose(W, sk.coef_, atol=1e-5)
@@ -511,7 +532,7 @@ def test_multinomial_path_with_unpenalised_features_meets_the_oracle_kkt():
         null = softmax_objective(X, y, 0 * W, np.log(np.bincount(y) / 300), 0.0, 1.0)
         assert gaps[i] <= tol * null
     assert np.any(coefs[:, pf > 0, -1])
-    with pytest.raises(ValueError, match=r"must be infinite for unpenalised features "
+    with pytest.raises(ValueError, match=r"must leave unpenalised features "
                                          r".*feature 0 has bounds \(0.0, inf\)"):
         logistic_path(X, y, penalty_factor=pf, lower_bounds=np.zeros(8))
 
@@ -810,56 +831,99 @@ def test_zero_alpha_is_refused():
         logistic_path(X, y, alphas=[0.1, 0.0])
 
 
-def test_classes_without_weight_are_fitted_in_their_limit():
+def _weighted_softmax_loss(X, y, W, b, sw):
+    eta = X @ W.T + b
+    top = eta.max(axis=1)
+    lse = top + np.log(np.exp(eta - top[:, None]).sum(axis=1))
+    return float(sw @ (lse - eta[np.arange(len(y)), y]) / sw.sum())
+
+
+def test_classes_without_weight_are_fitted_nearly_in_their_limit():
     """A class without a sample of positive weight (a zero class weight, or a
     training fold that misses it): with an unpenalised intercept the
-    infimum puts its intercept at -inf and its coefficients at 0, the other
-    classes fitted alone (oracle KKT of their softmax objective); one class
-    left alone gets probability 1.  Without an intercept it is refused."""
+    infimum gives it probability 0, which no finite intercept attains.  The
+    other classes are fitted alone (oracle KKT of their softmax objective);
+    the absent one gets coefficients 0 and an intercept whose cost, within
+    1e-3 of the gap target, is counted in the gap (oracle).  One class left
+    alone gets probability 1 to that precision.  Without an intercept it is
+    refused."""
     X, y = make_multiclass(n=150, p=6, K=3, seed=23)
-    C = 0.7
-    clf = LogisticRegression(C=C, class_weight={0: 1.0, 1: 2.0, 2: 0.0}, tol=1e-10)
+    C, tol = 0.7, 1e-10
+    clf = LogisticRegression(C=C, class_weight={0: 1.0, 1: 2.0, 2: 0.0}, tol=tol)
     clf.fit(X, y)
-    assert clf.intercept_[2] == -np.inf and not np.any(clf.coef_[2])
-    assert np.all(clf.predict_proba(X)[:, 2] == 0) and 2 not in clf.predict(X)
+    assert np.all(np.isfinite(clf.intercept_)) and not np.any(clf.coef_[2])
+    assert clf.predict_proba(X)[:, 2].max() < 1e-12 and 2 not in clf.predict(X)
     sw = np.array([1.0, 2.0, 0.0])[y]
     rows = sw > 0
     W, b = clf.coef_[:2], clf.intercept_[:2]
     gW, gb = softmax_gradient(X[rows], y[rows], W, b, sw[rows])
     alpha = 1.0 / (C * sw.sum())
     assert np.abs(gW + alpha * W).max() < 1e-8 and np.abs(gb).max() < 1e-8
-    # two classes, one weightless: the other's probability is 1
+    # the absent class's cost: the three-class loss over the two-class one
+    cost = (_weighted_softmax_loss(X[rows], y[rows], clf.coef_, clf.intercept_, sw[rows])
+            - _weighted_softmax_loss(X[rows], y[rows], W, b, sw[rows]))
+    null = _weighted_softmax_loss(X[rows], y[rows], 0 * W, np.log([1 / 3, 2 / 3]), sw[rows])
+    # (the difference of two O(1) losses: to rounding)
+    assert 0 < cost <= clf.dual_gap_ + 1e-15 and clf.dual_gap_ <= tol * null
+    # two classes, one weightless: the other's probability is 1 to tol
     X2, y2 = make(n=60, p=4, seed=24)
-    one = LogisticRegression(class_weight={0: 0.0, 1: 1.0}).fit(X2, y2)
-    assert one.intercept_[0] == np.inf and not np.any(one.coef_)
-    np.testing.assert_array_equal(one.predict_proba(X2), np.tile([0.0, 1.0], (60, 1)))
+    one = LogisticRegression(class_weight={0: 0.0, 1: 1.0}, tol=1e-6).fit(X2, y2)
+    assert np.isfinite(one.intercept_[0]) and not np.any(one.coef_)
+    P = one.predict_proba(X2)
+    assert np.all(one.predict(X2) == 1) and 0 < P[:, 0].max() <= one.dual_gap_
+    assert one.dual_gap_ <= 1e-6 * np.log(2)
     with pytest.raises(ValueError, match="every class must have samples of positive weight "
                                          "without an unpenalised intercept.*class 2"):
         LogisticRegression(class_weight={2: 0.0}, fit_intercept=False).fit(X, y)
     with pytest.raises(ValueError, match="alphas must be given when a class has no sample"):
         logistic_path(X, y, sample_weight=(y != 1).astype(float))
-    # a training fold without class 2: its path gives class 2 probability 0
-    from sklearn.model_selection import KFold
+    # a warm start from such a fit, refitted with every class: finite and
+    # the cold fit's solution
+    warm = LogisticRegression(class_weight={2: 0.0}, warm_start=True, tol=1e-10).fit(X, y)
+    warm.set_params(class_weight=None).fit(X, y)
+    cold = LogisticRegression(tol=1e-10).fit(X, y)
+    np.testing.assert_allclose(warm.coef_, cold.coef_, atol=1e-6)
+    np.testing.assert_allclose(warm.intercept_, cold.intercept_, atol=1e-6)
+
+
+def test_cv_folds_missing_a_class():
+    """LogisticRegressionCV where a training fold misses a class: that fold's
+    path holds the class at coefficients 0 and a low finite intercept; the
+    scores (probabilistic, or built on decision_function) are finite, the
+    refit sees every class, refit=False averages finite models; the
+    LogisticPath of such weights answers finite values between its alphas."""
+    from fastreg import LogisticPath
+    X, y = make_multiclass(n=150, p=6, K=3, seed=23)
     order = np.argsort(y == 2, kind="stable")
     Xs, ys = X[order], y[order]
     n2 = int(np.sum(y == 2))
     folds = [(np.arange(150 - n2), np.arange(150 - n2, 150)),
              (np.arange(75, 150), np.arange(75))]
-    cv = LogisticRegressionCV(Cs=3, cv=folds, scoring="neg_log_loss", tol=1e-8,
-                              use_legacy_attributes=False).fit(Xs, ys)
-    paths = cv.coefs_paths_[0, 0]                 # (Cs, classes, features + 1)
-    assert np.all(paths[:, 2, -1] == -np.inf) and not np.any(paths[:, 2, :-1])
-    assert np.all(np.isfinite(paths[:, :2])) and np.all(np.isfinite(cv.scores_))
-    assert np.all(np.isfinite(cv.intercept_))     # the refit sees every class
-    # refit=False: each class averaged over the folds that fitted it
-    avg = LogisticRegressionCV(Cs=3, cv=folds, scoring="neg_log_loss", tol=1e-8,
-                               refit=False, use_legacy_attributes=False).fit(Xs, ys)
-    best = [avg.coefs_paths_[f, 0, np.argmax(avg.scores_[f, 0])] for f in range(2)]
-    assert np.isfinite(best[1][2, -1]) and np.any(best[1][2, :-1])
-    np.testing.assert_allclose(avg.coef_[2], best[1][2, :-1])
-    np.testing.assert_allclose(avg.intercept_[2], best[1][2, -1])
-    np.testing.assert_allclose(avg.coef_[0], (best[0][0, :-1] + best[1][0, :-1]) / 2)
-    assert np.all(np.isfinite(avg.intercept_)) and 2 in avg.predict(Xs)
+    for refit in (True, False):
+        cv = LogisticRegressionCV(Cs=3, cv=folds, scoring="neg_log_loss", tol=1e-8,
+                                  refit=refit, use_legacy_attributes=False).fit(Xs, ys)
+        paths = cv.coefs_paths_[0, 0]                 # (Cs, classes, features + 1)
+        assert not np.any(paths[:, 2, :-1]) and np.all(np.isfinite(paths))
+        assert np.all(paths[:, 2, -1] < paths[:, :2, -1].min(axis=1) - 10)
+        assert np.all(np.isfinite(cv.scores_)) and np.all(np.isfinite(cv.intercept_))
+    # binary folds of one class each, scored on decision_function
+    Xb, yb = make(n=90, p=4, seed=25)
+    yb = np.r_[np.zeros(10), np.ones(80)].astype(int)
+    from sklearn.model_selection import KFold
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)      # (roc_auc of one class)
+        for scoring in ("roc_auc", "neg_brier_score", "accuracy"):
+            cvb = LogisticRegressionCV(Cs=3, cv=KFold(3), scoring=scoring).fit(Xb, yb)
+            assert np.all(np.isfinite(cvb.coef_)) and np.all(np.isfinite(cvb.intercept_))
+    # without an unpenalised intercept: refused, naming cv and the fold
+    for kw in (dict(fit_intercept=False), dict(solver="liblinear")):
+        with pytest.raises(ValueError, match="cv: fold 0's training rows hold no sample "
+                                             "of class 0; without an unpenalised"):
+            LogisticRegressionCV(Cs=2, cv=KFold(3), **kw).fit(Xb, yb)
+    path = LogisticPath(alphas=[0.1, 0.01], class_weight={2: 0.0}).fit(X, y)
+    for a in (0.1, 0.03, 0.01):
+        assert np.all(np.isfinite(path.intercept(a)))
+        assert np.all(np.isfinite(path.predict_proba(X, alpha=a)))
 
 
 def test_a_stalled_alpha_stops_before_its_step_budget():

@@ -274,8 +274,8 @@ def test_bad_inputs_and_typos():
     with pytest.raises(ValueError, match="only one class"):
         LogisticPath().fit(X, np.zeros(90))
     Xm, ym = make(n_classes=3)
-    with pytest.raises(ValueError, match="lower_bounds and upper_bounds must be infinite "
-                                         "for unpenalised features"):
+    with pytest.raises(ValueError, match=r"lower_bounds and upper_bounds \(and positive\) "
+                                         r"must leave unpenalised features"):
         LogisticPath(penalty_factor=np.r_[0.0, np.ones(7)], positive=True).fit(Xm, ym)
     with pytest.raises(TypeError, match="did you mean 'l1_ratio'"):
         LogisticPath(l1ratio=0.5)
