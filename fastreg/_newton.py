@@ -57,6 +57,7 @@ _STALL_WINDOW, _STALL_MARGIN = 10, 2.0      # see stalled
 _STALL_WINDOW_AFTER = 3
 _SKIP_MARGIN, _SKIP_RUN, _SKIP_RUN_MAX = 2.0, 3, 24   # see ProxNewton.solve
 _SCREEN_AT, _SCREEN_SHARE = 0.8, 0.6      # see ProxNewton._correlations
+_SOFTMAX_WORK = 2e10        # n (f K)^2 at most, see SoftmaxNewton._softmax_projected
 _EPS = np.finfo(np.float64).eps
 _INT32_ENTRIES = np.iinfo(np.int32).max   # dense X larger than this: 64-bit offsets
 
@@ -85,9 +86,10 @@ def stalled(gaps, tol_abs, left, window=_STALL_WINDOW):
 
 def inner_target(gap, resid, tol_abs, tol_grad, w):
     """How far an inner solve goes (in objective units): a fraction of the
-    gap, not far below tol; and, while the optimality residual exceeds
-    tol_grad, a model solved to that gradient precision."""
-    target = max(_INNER_RATIO * gap, 0.3 * tol_abs)
+    gap, not far below tol (a point not yet certified, gap inf: to that
+    floor, else its steps barely move); and, while the optimality residual
+    exceeds tol_grad, a model solved to that gradient precision."""
+    target = max(_INNER_RATIO * gap, 0.3 * tol_abs) if np.isfinite(gap) else 0.3 * tol_abs
     if resid > tol_grad:
         target = min(target, 0.3 * tol_grad * (np.abs(w).sum() + 1.0))
     return target
@@ -662,7 +664,10 @@ class SoftmaxNewton:
         summing to 0, and a row moves by at most min_k p_ik times its
         entries of A lam (A = [1, X_free]), so pi = Y - theta / c stays >= 0
         near the optimum, where lam is small.  Where it does not, the
-        datafit's conjugate is infinite and the point not certified."""
+        softmax's own metric is tried (``_softmax_projected``); where that
+        fails too, the datafit's conjugate is infinite and the point not
+        certified."""
+        given = theta
         m = self.datafit.c * self.datafit.probabilities(self.eta).min(axis=1)
         A = self._free_cols
         m_sum = float(m.sum())
@@ -673,7 +678,46 @@ class SoftmaxNewton:
         with np.errstate(divide="ignore", invalid="ignore"):
             t = np.where(root[:, None] > 0, theta / root[:, None], 0.0)
         lam = np.linalg.lstsq(root[:, None] * A, t, rcond=None)[0]
-        return theta - m[:, None] * (A @ lam)
+        out = theta - m[:, None] * (A @ lam)
+        c = self.datafit.c
+        pos = c > 0
+        if np.all(self.datafit.y[pos] - out[pos] / c[pos, None] >= 0):
+            return out
+        exact = self._softmax_projected(given)
+        return out if exact is None else exact
+
+    def _softmax_projected(self, theta):
+        """theta projected as ``_projected_dual`` does, in the softmax's own
+        metric: theta - delta with delta_i = c_i (diag(p_i) - p_i p_i^T) u_i,
+        u_i = Lam^T a_i, solved jointly over the classes (K (f + 1) unknowns,
+        a system built from K (K + 1) / 2 weighted Gram matrices of
+        A = [1, X_free]).  Rows keep summing to 0, and row i moves by p_ik
+        times (u_ik - p_i . u_i), which pi >= 0 tolerates where the common
+        metric's min_k p_ik does not (well-separated classes, or no
+        intercept: a 4-class fit took 12 steps before its first finite gap).
+        None when the system is over _SOFTMAX_WORK."""
+        n, K = theta.shape
+        c = self.datafit.c
+        A = self._free_cols
+        if self.fit_intercept:
+            A = np.column_stack([np.ones(n), A - (c @ A)])
+        f = A.shape[1]
+        if n * (f * K) ** 2 > _SOFTMAX_WORK:
+            return None
+        P = self.datafit.probabilities(self.eta)
+        H = np.empty((K * f, K * f))
+        for k in range(K):
+            for l in range(k, K):
+                wkl = c * P[:, k] * ((k == l) - P[:, l])
+                G = A.T @ (wkl[:, None] * A)
+                H[k * f:(k + 1) * f, l * f:(l + 1) * f] = G
+                H[l * f:(l + 1) * f, k * f:(k + 1) * f] = G.T
+        g = (A.T @ theta).T.ravel()                      # class-major, as H
+        # (singular along Lam = lam 1^T, which moves no row: least squares)
+        lam = np.linalg.lstsq(H, g, rcond=None)[0].reshape(K, f).T
+        U = A @ lam
+        delta = c[:, None] * P * (U - np.einsum("ik,ik->i", P, U)[:, None])
+        return theta - delta
 
     def certificate(self, pen):
         """(gap, v) with v = X^T theta flattened class-major (see ProxNewton);
