@@ -13,7 +13,7 @@ every sum is accumulated in float64.
 """
 from cython cimport floating
 from libc.float cimport DBL_EPSILON
-from libc.math cimport fabs, INFINITY
+from libc.math cimport fabs, INFINITY, NAN
 from libc.stdint cimport int32_t, int64_t
 from libc.stdlib cimport malloc, free
 from cpython.exc cimport PyErr_CheckSignals
@@ -382,8 +382,17 @@ def softmax_cd(const floating[::1] data, const index_t[::1] indices,
     enters 0 and leaves as the predictor's step (the intercepts' included).
     The gradient along (j, k) is X[:, j] @ (R[:, k] + c P[:, k] (D[:, k] - s))
     with s_i = P_i @ D_i, kept up to date: a coordinate costs its column's
-    entries, as in ``newton_cd``.  Stops after a full sweep whose largest
-    curvature * |step| is at most opts.tol.  Returns the sweeps."""
+    entries, as in ``newton_cd``.
+
+    With the intercepts, a column whose mean in class l's metric h_l =
+    c P_l (1 - P_l) carries over half its curvature (an offset column,
+    nearly collinear with the intercept: plain steps zig-zag with the
+    intercept's and crawl) steps along itself centred in that metric, with
+    class l's intercept replying exactly (binary ``newton_cd`` centres every
+    column so, implicitly; here the reply costs a pass over the samples,
+    which such a column's own entries nearly are).  Stops after a full sweep
+    whose largest curvature * |step| is at most opts.tol.  Returns the
+    sweeps."""
     cdef Py_ssize_t m = ws.shape[0], n = D.shape[0], K = D.shape[1], k, i, l, t
     cdef const floating *dp = &data[0] if data.shape[0] else NULL
     cdef const index_t *ip = &indices[0] if indices.shape[0] else NULL
@@ -391,18 +400,20 @@ def softmax_cd(const floating[::1] data, const index_t[::1] indices,
     cdef index_t start, end
     cdef int epoch = 0
     cdef bint full = True
-    cdef double g, z0, z, delta, change, x, q, work = 0.0
+    cdef double g, gb, z0, z, delta, change, x, q, mu, hin, work = 0.0
     if coef.shape[0] != m or coef.shape[1] != K or pen.shape[0] != m or \
             pen.shape[1] != 4 or R.shape[0] != n or R.shape[1] != K or \
             P.shape[0] != n or P.shape[1] != K or c.shape[0] != n or db.shape[0] != K:
         raise ValueError("softmax_cd: coef (m, K), pen (m, 4), R, P, D (n, K), "
                          "c (n,) and db (K,) must agree")
-    # curvature of every (feature, class) and of every intercept; s = P_i @ D_i
-    cdef double *curv = <double *> malloc(max(m * K + K + n, 1) * sizeof(double))
+    # curvature of every (feature, class) and of every intercept; s = P_i @ D_i;
+    # per (feature, class) the mean of a centred column (NaN: not centred)
+    cdef double *curv = <double *> malloc(max(2 * m * K + K + n, 1) * sizeof(double))
     if curv == NULL:
         raise MemoryError("softmax_cd: no memory for the curvatures")
     cdef double *hb = curv + m * K
     cdef double *s = hb + K
+    cdef double *cmu = s + n
     try:
         with nogil:
             for i in range(n):
@@ -415,16 +426,40 @@ def softmax_cd(const floating[::1] data, const index_t[::1] indices,
                 _span(pp, n, ws[k], &start, &end)
                 for l in range(K):
                     q = 0.0
+                    g = 0.0         # (the column's moment X[:, j] @ h_l)
+                    hin = 0.0       # (h_l summed over the column's entries)
                     if ip == NULL:
                         for t in range(end - start):
                             x = dp[start + t]
-                            q += c[t] * P[t, l] * (1.0 - P[t, l]) * x * x
+                            z = c[t] * P[t, l] * (1.0 - P[t, l])
+                            q += z * x * x
+                            g += z * x
+                            hin += z
                     else:
                         for t in range(start, end):
                             i = ip[t]
                             x = dp[t]
-                            q += c[i] * P[i, l] * (1.0 - P[i, l]) * x * x
+                            z = c[i] * P[i, l] * (1.0 - P[i, l])
+                            q += z * x * x
+                            g += z * x
+                            hin += z
                     curv[k * K + l] = q
+                    cmu[k * K + l] = NAN
+                    if opts.h_sum > 0 and hb[l] > 0.0 and g * g > 0.5 * q * hb[l]:
+                        # centred: its curvature from a second, exact pass
+                        mu = g / hb[l]
+                        q = mu * mu * (hb[l] - hin)
+                        if ip == NULL:
+                            for t in range(end - start):
+                                x = dp[start + t] - mu
+                                q += c[t] * P[t, l] * (1.0 - P[t, l]) * x * x
+                        else:
+                            for t in range(start, end):
+                                i = ip[t]
+                                x = dp[t] - mu
+                                q += c[i] * P[i, l] * (1.0 - P[i, l]) * x * x
+                        curv[k * K + l] = q
+                        cmu[k * K + l] = mu
             while epoch < opts.max_epochs:
                 epoch += 1
                 change = 0.0
@@ -459,6 +494,15 @@ def softmax_cd(const floating[::1] data, const index_t[::1] indices,
                             for t in range(start, end):
                                 i = ip[t]
                                 g += dp[t] * (R[i, l] + c[i] * P[i, l] * (D[i, l] - s[i]))
+                        mu = cmu[k * K + l]
+                        if mu == mu:
+                            # along the centred column: class l's intercept
+                            # gradient too (a pass over the samples)
+                            gb = 0.0
+                            for i in range(n):
+                                gb += R[i, l] + c[i] * P[i, l] * (D[i, l] - s[i])
+                            g -= mu * gb
+                            work += n
                         z0 = coef[k, l]
                         z = _coordinate(z0, g, q, pen[k, 0], pen[k, 1], pen[k, 2],
                                         pen[k, 3])
@@ -466,6 +510,13 @@ def softmax_cd(const floating[::1] data, const index_t[::1] indices,
                         if delta == 0.0:
                             continue
                         coef[k, l] = z
+                        if mu == mu:
+                            # the intercept's exact reply, -mu delta
+                            db[l] -= mu * delta
+                            for i in range(n):
+                                D[i, l] -= mu * delta
+                                s[i] -= P[i, l] * mu * delta
+                            work += n
                         # D[:, l] += delta X[:, j];  s += delta P[:, l] X[:, j]
                         if ip == NULL:
                             for t in range(end - start):

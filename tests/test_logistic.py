@@ -547,6 +547,35 @@ def test_unpenalised_multinomial_on_well_separated_classes_is_certified_early():
         assert reduced(point)[0] - best <= one.dual_gap_ + 1e-12 < np.inf
 
 
+@pytest.mark.parametrize("sparse", [False, True])
+@pytest.mark.parametrize("kwargs", [dict(C=1.0, l1_ratio=1.0), dict(C=100.0, l1_ratio=0.5),
+                                    dict(C=np.inf)])
+def test_multinomial_columns_with_an_offset_fit_as_centred_ones(sparse, kwargs):
+    """A column plus a constant (1e2 to 1e8) is nearly collinear with the
+    intercepts: the coordinate steps along it zig-zagged with theirs and
+    crawled (offset 1e4, C=1: 53 steps, gap 0.4, warned).  The same fit as
+    the centred column's, with the intercepts shifted by -offset * coef,
+    within a few steps more."""
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((200, 3))
+    y = np.arange(200) % 3
+    X[:, 0] += y
+    tol = 1e-10
+    base = LogisticRegression(tol=tol, **kwargs).fit(X, y)
+    for offset in (1e2, 1e4, 1e8):
+        Xo = X.copy()
+        Xo[:, 2] += offset
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", ConvergenceWarning)
+            fit = LogisticRegression(tol=tol, **kwargs).fit(
+                sp.csc_matrix(Xo) if sparse else Xo, y)
+        assert fit.n_iter_[0] <= base.n_iter_[0] + 5
+        np.testing.assert_allclose(fit.coef_, base.coef_, atol=2e-5)
+        shifted = base.intercept_ - offset * base.coef_[:, 2]
+        np.testing.assert_allclose(fit.intercept_, shifted - shifted.mean(),
+                                   atol=2e-5 * max(1.0, offset * np.abs(base.coef_).max()))
+
+
 def test_multinomial_path_with_unpenalised_features_meets_the_oracle_kkt():
     """penalty_factor 0 on two features with three classes, along an L1
     path: at every alpha those features' gradients vanish and their
