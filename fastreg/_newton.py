@@ -487,21 +487,25 @@ class ProxNewton:
     def propose(self, pen, feats, vals, b):
         """Move to coefficients ``vals`` on ``feats`` (clipped to the
         bounds) and intercept ``b`` when that lowers the objective: one
-        product with those columns and one exact change of the datafit.
-        Returns whether the point was taken.  (On npm_text's L1 logistic
-        path, the line through the last two solutions took 92 Newton steps
-        against 132 from the last solution.)"""
+        product with those columns and one evaluation of the datafit there,
+        which the next Newton step needs anyway.  Returns whether the point
+        was taken.  (On npm_text's L1 logistic path, the line through the
+        last two solutions took 92 Newton steps against 132 from the last
+        solution.  The change is the difference of the two values, not the
+        line search's exact sum of changes: a proposal within rounding of
+        no change is a coin toss either way, and the evaluation costs 40%
+        of the exact change's pass: the npm_text paths took 4-5% less.)"""
         old = self.w[feats]
         new = np.clip(vals, self.lo[feats], self.hi[feats])
         db = float(b) - self.b if self.fit_intercept else 0.0
         moved = np.flatnonzero(new != old)
         if not moved.size and db == 0.0:
             return False
-        d = self.design.matvec_cols(feats[moved], new[moved] - old[moved]) + db
-        change, evaluated = self.datafit.step(self.eta, d, self.fit[0])
-        if not change + pen.restricted(feats).change(old, new) < 0:
+        eta = self.eta + self.design.matvec_cols(feats[moved], new[moved] - old[moved]) + db
+        evaluated = self.datafit.evaluate(eta)
+        if not evaluated[0] - self.fit[0] + pen.restricted(feats).change(old, new) < 0:
             return False
-        self._move_to(self.eta + d, evaluated)
+        self._move_to(eta, evaluated)
         self.w[feats] = new
         self.b += db
         return True
