@@ -514,11 +514,12 @@ class ProxNewton:
         """The intercept and unpenalised features at their optimum with
         every penalised coefficient at 0 (where alpha_max is read).  Not
         when every feature is unpenalised: that is the whole problem, which
-        ``solve`` certifies and counts within max_iter."""
+        ``solve`` certifies and counts within max_iter.  Returns the steps
+        taken."""
         if not self.free.size or np.all(self.pf == 0):
-            return
+            return 0
         pen0 = ElasticNetPenalty.of(0.0, 1.0, self.pf, self.lo, self.hi)
-        self._newton(self.free, pen0, 1e-3 * tol_abs, max_steps)
+        return self._newton(self.free, pen0, 1e-3 * tol_abs, max_steps)
 
     def residual(self, pen, v):
         """The optimality residual: the largest distance of ``-v`` (the
@@ -750,16 +751,18 @@ class SoftmaxNewton:
     def fit_free(self, tol_abs, max_steps):
         """The unpenalised features at their optimum with every penalised
         coefficient at 0 (without any, the null model's intercepts are
-        exact).  Not when every feature is unpenalised (see ProxNewton)."""
+        exact).  Not when every feature is unpenalised (see ProxNewton).
+        Returns the steps taken."""
         if not self.free.size or np.all(self.pf == 0):
-            return
+            return 0
         pen0 = ElasticNetPenalty.of(0.0, 1.0, self.pf, self.lo, self.hi)
         target = 1e-3 * tol_abs
-        for _ in range(max_steps):
+        for step in range(max_steps):
             decrease = self._joint_step(pen0, None, target, ws=self.free)
             self._recentre(pen0)
             if decrease is None or decrease <= target:
-                return
+                return step + 1
+        return max_steps
 
     def propose(self, pen, feats, vals, b):
         """Not taken: each alpha starts from the last solution (the
@@ -909,21 +912,24 @@ def newton_path(state, *, l1_ratio, alphas, eps, tol, max_iter, single=False):
     ``single``: a single fit from zero first solves the warm path from
     alpha_max down (``_path._warm_path``; small working sets all the way: a
     cold start at a small alpha puts many violators in one ill-conditioned
-    set), each to _WARM_TOL times tol (see there).  Its steps come out of
-    the first alpha's max_iter and count in its ``n_iters``, so a single
-    fit takes max_iter steps at most, as its estimator promises.
+    set), each to _WARM_TOL times tol (see there).  Its steps, and the
+    unpenalised features' fit before it (``fit_free``), come out of the
+    first alpha's max_iter and count in its ``n_iters``, so a single fit
+    takes max_iter steps at most, as its estimator promises.
     """
     from ._path import PathResult, _warm_path, geometric_grid, line_step, on_line
     tol_abs = tol * state.null_value
+    warm_steps = 0
     if not np.any(state.w):
-        state.fit_free(tol_abs, max(max_iter, 100))
+        # (a single fit's budget is max_iter in all; a path's first alpha
+        # counts these steps too)
+        warm_steps = state.fit_free(tol_abs, max_iter if single else max(max_iter, 100))
     amax = np.nan
     if isinstance(alphas, (int, np.integer)):
         amax = state.alpha_max(l1_ratio)
         grid = geometric_grid(amax, int(alphas), eps)
     else:
         grid = np.asarray(alphas, dtype=np.float64)
-    warm_steps = 0
     warm_tol = max(tol, min(_WARM_TOL * tol, _WARM_TOL_MAX))
     if single and l1_ratio > 0 and not np.any(state.w):
         for alpha in _warm_path(state.alpha_max(l1_ratio), grid[0]):
@@ -947,7 +953,7 @@ def newton_path(state, *, l1_ratio, alphas, eps, tol, max_iter, single=False):
             b = intercepts[..., i - 1] + step * (intercepts[..., i - 1]
                                                  - intercepts[..., i - 2])
             state.propose(pen, nz, on_line(state.w[nz], coefs[nz, i - 2], step), b)
-        budget = max_iter - warm_steps if i == 0 else max_iter
+        budget = max(max_iter - warm_steps, 0) if i == 0 and single else max_iter
         gaps[i], n_iters[i], converged[i] = state.solve(pen, tol_abs, budget, tol)
         if i == 0:
             n_iters[0] += warm_steps
