@@ -112,7 +112,8 @@ def logistic_path(X, y, *, l1_ratio=1.0, eps=None, n_alphas=100, alphas=None,
     tol : float, default=1e-4
         Duality-gap tolerance, relative to F(b0).
     max_iter : int, default=100
-        Proximal Newton steps per alpha.
+        Proximal Newton steps per alpha (the first alpha's count also holds
+        the unpenalised features' fit before it, budgeted apart).
     fit_intercept : bool, default=True
     sample_weight : array-like of shape (n_samples,), default=None
     penalty_factor : array-like of shape (n_features,), default=None

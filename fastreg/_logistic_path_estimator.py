@@ -67,7 +67,8 @@ class LogisticPath(KeywordHints, ClassifierMixin, BaseEstimator):
     tol : float, default=1e-4
         Duality-gap tolerance, relative to the intercept-only objective.
     max_iter : int, default=100
-        Proximal Newton steps per alpha.
+        Proximal Newton steps per alpha (the first alpha's count also holds
+        the unpenalised features' fit before it, budgeted apart).
     fit_intercept : bool, default=True
         Fit an unpenalised intercept.
     class_weight : dict, 'balanced' or None, default=None

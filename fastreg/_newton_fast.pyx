@@ -458,6 +458,13 @@ def softmax_cd(const floating[::1] data, const index_t[::1] indices,
                                 i = ip[t]
                                 x = dp[t] - mu
                                 q += c[i] * P[i, l] * (1.0 - P[i, l]) * x * x
+                        # (a column in the intercept's span, a constant one:
+                        # its centred curvature is rounding, (n eps)^2 of
+                        # the plain one, and so is its gradient: no step,
+                        # as _centred_curvature rules for binary newton_cd;
+                        # a column of 1e8 + x keeps 1e-16 of it)
+                        if q <= (4.0 * n * DBL_EPSILON) ** 2 * curv[k * K + l]:
+                            q = 0.0
                         curv[k * K + l] = q
                         cmu[k * K + l] = mu
             while epoch < opts.max_epochs:

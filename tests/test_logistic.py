@@ -1386,6 +1386,28 @@ def test_constant_unpenalised_column_leaves_the_intercept_its_fit(sparse, value)
         np.testing.assert_allclose(w[:5], alone.coef_.ravel(), atol=1e-7)
 
 
+@pytest.mark.parametrize("value", [0.1, 1.0, 3.0, 100.0, 2024.0])
+def test_constant_column_in_a_multinomial_fit_gets_no_step(value):
+    """A constant column beside the intercepts (three classes, unpenalised or
+    penalised): its centred curvature is rounding, so it takes no step and
+    the fit is the one without it.  (With the centred steps' first version a
+    constant of 100 left the null model and 2024 intercepts near 1e14.)"""
+    rng = np.random.default_rng(0)
+    y = np.arange(300) % 3
+    X = rng.standard_normal((300, 4))
+    X[:, 0] += 0.7 * y
+    Xc = np.column_stack([X, np.full(300, value)])
+    for kwargs in (dict(C=np.inf), dict(C=1.0, l1_ratio=0.5, penalty_factor=[1, 1, 1, 1, 0])):
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            fit = LogisticRegression(tol=1e-10, **kwargs).fit(Xc, y)
+            alone = LogisticRegression(tol=1e-10, **{**kwargs, "penalty_factor": None}
+                                       ).fit(X, y)
+        assert not np.any(fit.coef_[:, 4])
+        np.testing.assert_allclose(fit.coef_[:, :4], alone.coef_, atol=1e-7)
+        np.testing.assert_allclose(fit.intercept_, alone.intercept_, atol=1e-7)
+
+
 def test_unpenalised_model_on_separable_data_warns_by_name():
     """Separable classes: no finite minimiser.  The fit stops within
     max_iter steps and says why, naming C, not an internal alpha; C is
