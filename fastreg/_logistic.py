@@ -211,7 +211,7 @@ _ABSENT_SHARE = 1e-3
 _TINIEST = 1e-300
 
 
-def _with_absent(res, X, c, K, kept):
+def _with_absent(res, X, datafit, K, kept):
     """The path ``res`` of the classes ``kept`` (two or more) completed to
     K classes (``absent_classes``): each absent class's intercept is set,
     per alpha, so that every sample's added loss log1p(sum of the absent
@@ -224,12 +224,12 @@ def _with_absent(res, X, c, K, kept):
     coefs = np.zeros((K,) + res.coefs.shape[1:], dtype=res.coefs.dtype)
     coefs[kept] = res.coefs
     intercepts = np.empty((K, k))
+    c = datafit.c
     pos = c > 0
     for j in range(k):
         W = np.asarray(res.coefs[:, :, j], dtype=np.float64)
         eta = np.asarray(X @ W.T, dtype=np.float64) + res.intercepts[:, j]
-        top = eta.max(axis=1)
-        lse = top + np.log(np.exp(eta - top[:, None]).sum(axis=1))
+        lse = datafit._softmax(eta)[1]              # (log-sum-exp per sample)
         b_absent = float(lse[pos].min()) + np.log(q / n_absent)
         with np.errstate(under="ignore"):
             res.dual_gaps[j] += float(c @ np.log1p(n_absent * np.exp(b_absent - lse)))
@@ -338,5 +338,5 @@ def classifier_path(X, y, *, l1_ratio, eps, n_alphas, alphas, tol, max_iter,
         # multi-task coefs
         res.coefs = res.coefs.reshape(y01.shape[1], p, -1)
     if absent.any():
-        res = _with_absent(res, X, state.datafit.c, K, kept)
+        res = _with_absent(res, X, state.datafit, K, kept)
     return res, classes

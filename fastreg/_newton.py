@@ -231,6 +231,28 @@ def _extrapolate_model(design, ws, hist, r, table, start, coef, model, db):
     return b
 
 
+def metric_projection(theta, m, A, intercept):
+    """theta ((n,), or (n, K) column by column) less its components along
+    1 (with ``intercept``) and the columns of A (None: none), in the metric
+    m per sample: theta - m (1 mu + A lam), least squares on sqrt(m) [1, A]
+    with A centred in m (the normal equations of a column whose mean dwarfs
+    its spread are singular to rounding).  Linear in theta."""
+    mm = m if theta.ndim == 1 else m[:, None]
+    m_sum = float(m.sum())
+    if intercept and m_sum > 0:
+        theta = theta - mm * (theta.sum(axis=0) / m_sum)
+        if A is not None:
+            A = A - (m @ A) / m_sum          # centred: orthogonal to 1 in m
+    if A is None:
+        return theta
+    root = np.sqrt(mm)
+    # min over lam of ||(theta - m A lam) / sqrt(m)||
+    with np.errstate(divide="ignore", invalid="ignore"):
+        t = np.where(root > 0, theta / root, 0.0)
+    lam = np.linalg.lstsq(np.sqrt(m)[:, None] * A, t, rcond=None)[0]
+    return theta - mm * (A @ lam)
+
+
 def armijo(decrease, total_change):
     """The first t in 1, 1/2, 1/4, ... whose ``total_change(t)`` (the true
     objective's change at t times the step) is at most _ARMIJO t decrease
@@ -384,22 +406,8 @@ class ProxNewton:
         (the normal equations of a column whose mean dwarfs its spread are
         singular to rounding)."""
         _, r, h = self.fit
-        theta = -r
-        h_sum = float(h.sum())
-        if self.fit_intercept and h_sum > 0:
-            theta = theta - h * (float(theta.sum()) / h_sum)
-        if not free.size:
-            return theta
-        A = self._free_cols[:, np.searchsorted(self.free, free)]
-        if self.fit_intercept and h_sum > 0:
-            A = A - (h @ A) / h_sum          # centred: orthogonal to 1 in h
-        root = np.sqrt(h)
-        # min over lam of ||(theta - h A lam) / sqrt(h)||: theta's component
-        # along h A removed, keeping sum(theta) = 0
-        with np.errstate(divide="ignore", invalid="ignore"):
-            t = np.where(root > 0, theta / root, 0.0)
-        lam = np.linalg.lstsq(root[:, None] * A, t, rcond=None)[0]
-        return theta - h * (A @ lam)
+        A = self._free_cols[:, np.searchsorted(self.free, free)] if free.size else None
+        return metric_projection(-r, h, A, self.fit_intercept)
 
     def certificate(self, pen):
         """(gap, v): the duality gap, and ``v = X^T theta`` before scaling
@@ -672,23 +680,13 @@ class SoftmaxNewton:
         softmax's own metric is tried (``_softmax_projected``); where that
         fails too, the datafit's conjugate is infinite and the point not
         certified."""
-        given = theta
         m = self.datafit.c * self.datafit.probabilities(self.eta).min(axis=1)
-        A = self._free_cols
-        m_sum = float(m.sum())
-        if self.fit_intercept and m_sum > 0:
-            theta = theta - np.outer(m, theta.sum(axis=0) / m_sum)
-            A = A - (m @ A) / m_sum          # centred: orthogonal to 1 in m
-        root = np.sqrt(m)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            t = np.where(root[:, None] > 0, theta / root[:, None], 0.0)
-        lam = np.linalg.lstsq(root[:, None] * A, t, rcond=None)[0]
-        out = theta - m[:, None] * (A @ lam)
+        out = metric_projection(theta, m, self._free_cols, self.fit_intercept)
         c = self.datafit.c
         pos = c > 0
         if np.all(self.datafit.y[pos] - out[pos] / c[pos, None] >= 0):
             return out
-        exact = self._softmax_projected(given)
+        exact = self._softmax_projected(theta)
         return out if exact is None else exact
 
     def _softmax_projected(self, theta):

@@ -400,20 +400,23 @@ def softmax_cd(const floating[::1] data, const index_t[::1] indices,
     cdef index_t start, end
     cdef int epoch = 0
     cdef bint full = True
-    cdef double g, gb, z0, z, delta, change, x, q, mu, hin, work = 0.0
+    cdef double g, gb, z0, z, delta, change, x, q, mu, work = 0.0
     if coef.shape[0] != m or coef.shape[1] != K or pen.shape[0] != m or \
             pen.shape[1] != 4 or R.shape[0] != n or R.shape[1] != K or \
             P.shape[0] != n or P.shape[1] != K or c.shape[0] != n or db.shape[0] != K:
         raise ValueError("softmax_cd: coef (m, K), pen (m, 4), R, P, D (n, K), "
                          "c (n,) and db (K,) must agree")
     # curvature of every (feature, class) and of every intercept; s = P_i @ D_i;
-    # per (feature, class) the mean of a centred column (NaN: not centred)
-    cdef double *curv = <double *> malloc(max(2 * m * K + K + n, 1) * sizeof(double))
+    # per (feature, class) the mean of a centred column (NaN: not centred);
+    # h_l = c P_l (1 - P_l) per class (class-major)
+    cdef double *curv = <double *> malloc(max(2 * m * K + K + n + n * K, 1)
+                                          * sizeof(double))
     if curv == NULL:
         raise MemoryError("softmax_cd: no memory for the curvatures")
     cdef double *hb = curv + m * K
     cdef double *s = hb + K
     cdef double *cmu = s + n
+    cdef double *h = cmu + m * K
     try:
         with nogil:
             for i in range(n):
@@ -421,51 +424,31 @@ def softmax_cd(const floating[::1] data, const index_t[::1] indices,
             for l in range(K):
                 hb[l] = 0.0
                 for i in range(n):
-                    hb[l] += c[i] * P[i, l] * (1.0 - P[i, l])
+                    h[l * n + i] = c[i] * P[i, l] * (1.0 - P[i, l])
+                    hb[l] += h[l * n + i]
             for k in range(m):
                 _span(pp, n, ws[k], &start, &end)
                 for l in range(K):
                     q = 0.0
                     g = 0.0         # (the column's moment X[:, j] @ h_l)
-                    hin = 0.0       # (h_l summed over the column's entries)
                     if ip == NULL:
                         for t in range(end - start):
                             x = dp[start + t]
-                            z = c[t] * P[t, l] * (1.0 - P[t, l])
-                            q += z * x * x
-                            g += z * x
-                            hin += z
+                            q += h[l * n + t] * x * x
+                            g += h[l * n + t] * x
                     else:
                         for t in range(start, end):
-                            i = ip[t]
                             x = dp[t]
-                            z = c[i] * P[i, l] * (1.0 - P[i, l])
-                            q += z * x * x
-                            g += z * x
-                            hin += z
+                            q += h[l * n + ip[t]] * x * x
+                            g += h[l * n + ip[t]] * x
                     curv[k * K + l] = q
                     cmu[k * K + l] = NAN
                     if opts.h_sum > 0 and hb[l] > 0.0 and g * g > 0.5 * q * hb[l]:
-                        # centred: its curvature from a second, exact pass
+                        # centred, its curvature exact (none for a constant
+                        # column, as binary newton_cd's)
                         mu = g / hb[l]
-                        q = mu * mu * (hb[l] - hin)
-                        if ip == NULL:
-                            for t in range(end - start):
-                                x = dp[start + t] - mu
-                                q += c[t] * P[t, l] * (1.0 - P[t, l]) * x * x
-                        else:
-                            for t in range(start, end):
-                                i = ip[t]
-                                x = dp[t] - mu
-                                q += c[i] * P[i, l] * (1.0 - P[i, l]) * x * x
-                        # (a column in the intercept's span, a constant one:
-                        # its centred curvature is rounding, (n eps)^2 of
-                        # the plain one, and so is its gradient: no step,
-                        # as _centred_curvature rules for binary newton_cd;
-                        # a column of 1e8 + x keeps 1e-16 of it)
-                        if q <= (4.0 * n * DBL_EPSILON) ** 2 * curv[k * K + l]:
-                            q = 0.0
-                        curv[k * K + l] = q
+                        curv[k * K + l] = _centred_curvature(dp, ip, start, end, n,
+                                                             &h[l * n], mu, hb[l])
                         cmu[k * K + l] = mu
             while epoch < opts.max_epochs:
                 epoch += 1
