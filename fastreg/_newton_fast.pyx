@@ -15,7 +15,7 @@ from cython cimport floating
 from libc.float cimport DBL_EPSILON
 from libc.math cimport fabs, INFINITY, NAN
 from libc.stdint cimport int32_t, int64_t
-from libc.stdlib cimport malloc, free
+from libc.stdlib cimport malloc, free, qsort
 from cpython.exc cimport PyErr_CheckSignals
 
 ctypedef fused index_t:
@@ -199,6 +199,60 @@ cdef inline int _poll(double *work) except -1 nogil:
         with gil:
             PyErr_CheckSignals()
     return 0
+
+
+cdef inline bint _all_zero(const double *w, Py_ssize_t K) noexcept nogil:
+    cdef Py_ssize_t l
+    for l in range(K):
+        if w[l] != 0.0:
+            return False
+    return True
+
+
+cdef int _ascending(const void *x, const void *y) noexcept nogil:
+    cdef double a = (<const double *> x)[0], b = (<const double *> y)[0]
+    return (a > b) - (a < b)
+
+
+cdef double _common_shift(const double *w, Py_ssize_t K, double a, double c, double lo,
+                          double hi, double *t) noexcept nogil:
+    """argmin over delta of sum_l a |w_l + delta| + c/2 (w_l + delta)^2 with
+    every w_l + delta in [lo, hi]: the softmax ignores a shift common to a
+    feature's K coefficients, so only the penalty decides it.  Unpenalised
+    (a = c = 0; softmax_cd leaves those alone): the shift to sum 0.  Pure L1: the median, nearest 0 where
+    even K leaves an interval.  Else the root of the increasing derivative
+    a (2 q - K) + c (sum(w) + K delta), q the terms above 0, between or at
+    the sorted breakpoints -w_l (t: K doubles of scratch)."""
+    cdef Py_ssize_t l, q
+    cdef double S = 0.0, wmin = INFINITY, wmax = -INFINITY, d = 0.0, g, left, right, low
+    for l in range(K):
+        S += w[l]
+        wmin = min(wmin, w[l])
+        wmax = max(wmax, w[l])
+    if a <= 0.0:
+        d = -S / K
+    else:
+        for l in range(K):
+            t[l] = -w[l]
+        qsort(t, K, sizeof(double), _ascending)
+        if c <= 0.0:
+            d = t[K // 2] if K % 2 else min(max(0.0, t[K // 2 - 1]), t[K // 2])
+        else:
+            for q in range(K + 1):
+                g = a * (2 * q - K)
+                left = t[q - 1] if q > 0 else -INFINITY
+                right = t[q] if q < K else INFINITY
+                d = -(g + c * S) / (c * K)
+                if left < d < right:
+                    break
+                # at the breakpoint: the derivative jumps by 2 a there
+                low = g + c * (S + K * right)
+                if q < K and low <= 0.0 <= low + 2.0 * a:
+                    d = right
+                    break
+            else:
+                d = 0.0
+    return min(max(d, lo - wmin), hi - wmax)
 
 
 cdef inline double _coordinate(double z0, double g, double H, double a, double c,
@@ -440,9 +494,16 @@ def softmax_cd(const floating[::1] data, const index_t[::1] indices,
     intercept's and crawl) steps along itself centred in that metric, with
     class l's intercept replying exactly (binary ``newton_cd`` centres every
     column so, implicitly; here the reply costs a pass over the samples,
-    which such a column's own entries nearly are).  Stops after a full sweep
-    whose largest curvature * |step| is at most opts.tol.  Returns the
-    sweeps."""
+    which such a column's own entries nearly are).
+
+    After its K classes, each feature moves along the direction the
+    softmax ignores, a shift common to its K coefficients, to the
+    penalty's minimum there (``_common_shift``; D moves too, the model
+    does not).  Class-by-class steps see that direction's curvature only
+    through the L2 penalty: an L2 fit (5000 x 40, 5 classes, C = 1)
+    crawled 1000 sweeps per Newton step without it.  Stops after a full
+    sweep whose largest curvature * |step| is at most opts.tol.  Returns
+    the sweeps."""
     cdef Py_ssize_t m = ws.shape[0], n = D.shape[0], K = D.shape[1], k, i, l, t
     cdef const floating *dp = &data[0] if data.shape[0] else NULL
     cdef const index_t *ip = &indices[0] if indices.shape[0] else NULL
@@ -459,7 +520,7 @@ def softmax_cd(const floating[::1] data, const index_t[::1] indices,
     # curvature of every (feature, class) and of every intercept; s = P_i @ D_i;
     # per (feature, class) the mean of a centred column (NaN: not centred);
     # h_l = c P_l (1 - P_l) per class (class-major)
-    cdef double *curv = <double *> malloc(max(2 * m * K + K + n + n * K, 1)
+    cdef double *curv = <double *> malloc(max(2 * m * K + 2 * K + n + n * K, 1)
                                           * sizeof(double))
     if curv == NULL:
         raise MemoryError("softmax_cd: no memory for the curvatures")
@@ -467,6 +528,7 @@ def softmax_cd(const floating[::1] data, const index_t[::1] indices,
     cdef double *s = hb + K
     cdef double *cmu = s + n
     cdef double *h = cmu + m * K
+    cdef double *tsort = h + n * K
     try:
         with nogil:
             for i in range(n):
@@ -570,6 +632,33 @@ def softmax_cd(const floating[::1] data, const index_t[::1] indices,
                                 D[i, l] += x
                                 s[i] += P[i, l] * x
                         change = max(change, q * fabs(delta))
+                    if K < 2 or (pen[k, 0] <= 0.0 and pen[k, 1] <= 0.0) or (
+                            not full and _all_zero(&coef[k, 0], K)):
+                        # (an unpenalised feature's shift is free: _recentre
+                        # in Python centres it between steps)
+                        continue
+                    delta = _common_shift(&coef[k, 0], K, pen[k, 0], pen[k, 1],
+                                          pen[k, 2], pen[k, 3], tsort)
+                    if delta == 0.0:
+                        continue
+                    # every class's predictor moves by delta X[:, j], and s
+                    # by as much (the rows of P sum to 1)
+                    for l in range(K):
+                        coef[k, l] += delta
+                    if ip == NULL:
+                        for t in range(end - start):
+                            x = delta * dp[start + t]
+                            s[t] += x
+                            for l in range(K):
+                                D[t, l] += x
+                    else:
+                        for t in range(start, end):
+                            i = ip[t]
+                            x = delta * dp[t]
+                            s[i] += x
+                            for l in range(K):
+                                D[i, l] += x
+                    work += K * (end - start)
                 if _sweep_settled(change, opts.tol, &full):
                     break
                 _poll(&work)
