@@ -49,6 +49,7 @@ _HALVINGS = 40              # line-search halvings at most
 # scikit-learn's estimator checks want them equal to that)
 _WARM_TOL, _WARM_TOL_MAX = 10.0, 1e-2
 _JOINT_STEPS = 5            # multinomial steps between two certificates at most
+_QN_EVERY = 5               # L-BFGS iterations between two certificates
 _STALL_WINDOW, _STALL_MARGIN = 10, 2.0      # see stalled
 # the window after an alpha of the path ended unconverged: at a smaller
 # alpha the next one nearly always stalls too (LogisticRegressionCV on
@@ -847,6 +848,55 @@ class SoftmaxNewton:
         self.b += t * db
         return -decrease
 
+    def _quasi_newton(self, pen, tol_abs, tol_grad, max_iter):
+        """L-BFGS-B (scipy's) on every coefficient and intercept at once,
+        for a smooth penalty, certified every _QN_EVERY iterations (it stops
+        once certified).  Class-by-class coordinate descent on the Newton
+        model crawls on correlated dense columns, where a quasi-Newton step
+        costs two products with X: scikit-learn's default fit (L2, C=1) of
+        a 20,000 x 100 make_classification with 5 classes took 74 s by
+        joint Newton steps against scikit-learn's 0.2 s.  Returns the
+        iterations."""
+        from scipy.optimize import Bounds, minimize
+        p, K = self.p, self.K
+        X, kp = self.design.X, self.K * self.p
+        nb = K if self.fit_intercept else 0
+
+        def split(z):
+            return z[:kp], (z[kp:] if nb else np.zeros(K))
+
+        def fun(z):
+            w, b = split(z)
+            eta = np.asarray(X @ w.reshape(K, p).T) + b
+            value, r, _ = self.datafit.evaluate(eta)
+            grad = np.asarray(X.T @ r).T.ravel() + pen.c * w
+            if nb:
+                grad = np.concatenate([grad, r.sum(axis=0)])
+            return value + pen.value(w), grad
+
+        count = [0]
+
+        def check(intermediate_result):
+            count[0] += 1
+            if count[0] % _QN_EVERY == 0:
+                self.set_start(*split(intermediate_result.x))
+                gap, v = self.certificate(pen)
+                if gap <= tol_abs and self.residual(pen, v) <= tol_grad:
+                    raise StopIteration
+
+        z0 = np.concatenate([self.w, self.b[:nb]])
+        bounds = Bounds(np.concatenate([self.lo, np.full(nb, -np.inf)]),
+                        np.concatenate([self.hi, np.full(nb, np.inf)]))
+        res = minimize(fun, z0, jac=True, method="L-BFGS-B", bounds=bounds, callback=check,
+                       options=dict(maxiter=max_iter, ftol=0.0, gtol=0.0))
+        self.set_start(*split(res.x))
+        self._recentre(pen)
+        if self.fit_intercept:
+            shift = self.b.mean()
+            self.b -= shift
+            self._move_to(self.eta - shift, self.fit)
+        return max(int(res.nit), 1)
+
     def _recentre(self, pen):
         """Shift each feature's K coefficients by the common delta that
         minimises its penalty (``common_shift``): the softmax ignores a shift
@@ -877,10 +927,23 @@ class SoftmaxNewton:
     def solve(self, pen, tol_abs, max_steps, tol_grad=np.inf):
         """One alpha: up to _JOINT_STEPS joint steps between two
         certificates, until the model's decrease reaches the inner target
-        (see ProxNewton.solve)."""
+        (see ProxNewton.solve).  A smooth penalty (L2, no L1 weight) on
+        dense X is first solved by L-BFGS-B (``_quasi_newton``) with up to
+        half the steps, each of its iterations counted as a step.  (Not on
+        sparse X: on npm_text's 20,000 rows with 4 classes, C = 1 and 10,
+        the joint steps alone took 0.69 and 2.41 s, 0.90 and 2.66 s after
+        L-BFGS.  Nor with under 2 _QN_EVERY steps: such budgets step a fit
+        a few Newton steps at a time, and warm starts continue Newton steps
+        exactly, not L-BFGS's, whose memory is lost.)"""
         gap, v = self.certificate(pen)
         resid = self.residual(pen, v)
         steps, gaps = 0, [gap]
+        smooth = not np.any(pen.a) and np.any(pen.c > 0)
+        if smooth and not sp.issparse(self.design.X) and max_steps >= 2 * _QN_EVERY and not (gap <= tol_abs and resid <= tol_grad):
+            steps = self._quasi_newton(pen, tol_abs, tol_grad, max(1, max_steps // 2))
+            gap, v = self.certificate(pen)
+            resid = self.residual(pen, v)
+            gaps.append(gap)
         while steps < max_steps and not (gap <= tol_abs and resid <= tol_grad) \
                 and not stalled(gaps, tol_abs, max_steps - steps, self._window):
             target = inner_target(gap, resid, tol_abs, tol_grad, self.w)

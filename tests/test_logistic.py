@@ -509,6 +509,38 @@ def test_multinomial_common_shift_with_bounds_meets_the_oracle(l1_ratio, monkeyp
     assert max(sweeps) < 200
 
 
+def test_smooth_multinomial_on_correlated_dense_columns_by_quasi_newton(monkeypatch):
+    """scikit-learn's default (L2, C=1) on dense, strongly correlated
+    columns: L-BFGS-B first, then joint Newton steps if needed.  Before, the
+    class-by-class coordinate descent of the Newton model crawled (a
+    20,000 x 100, 5-class make_classification took 74 s against
+    scikit-learn's 0.2 s).  The fit is certified, meets the oracle's
+    stationarity and matches scikit-learn's lbfgs; its Newton models, if
+    any, take few sweeps (before: 1000 per step here)."""
+    from sklearn.datasets import make_classification
+    from fastreg import _newton
+    X, y = make_classification(2000, 30, n_informative=8, n_redundant=18, n_classes=4,
+                               random_state=3)
+    sweeps = []
+    kernel = _newton._newton_fast.softmax_cd
+
+    def counting(*args):
+        sweeps.append(kernel(*args))
+        return sweeps[-1]
+
+    monkeypatch.setattr(_newton._newton_fast, "softmax_cd", counting)
+    tol = 1e-6
+    fit = LogisticRegression(tol=tol).fit(X, y)
+    assert fit.dual_gap_ <= tol * np.log(4)
+    assert fit.n_iter_[0] <= 100 and sum(sweeps) < 500
+    gW, gb = softmax_gradient(X, y, fit.coef_, fit.intercept_, np.ones(2000))
+    alpha = 1.0 / 2000
+    assert np.abs(gW + alpha * fit.coef_).max() < 1e-5 and np.abs(gb).max() < 1e-5
+    sk = SkLogisticRegression(tol=1e-12, max_iter=10000).fit(X, y)
+    np.testing.assert_allclose(fit.coef_, sk.coef_, atol=1e-3)
+    np.testing.assert_allclose(fit.predict_proba(X), sk.predict_proba(X), atol=1e-4)
+
+
 def softmax_gradient(X, y, W, b, sw):
     """The weighted mean softmax loss's gradient in (W, b): ((K, p), (K,))."""
     eta = dense(X) @ W.T + b
