@@ -447,6 +447,20 @@ def test_multinomial_against_scikit_learn_and_the_oracle(sparse, l1_ratio):
         clf.predict_proba(X), axis=1)])
 
 
+def _count_softmax_sweeps(monkeypatch):
+    """The sweeps of every softmax_cd call, appended as they return."""
+    from fastreg import _newton
+    sweeps = []
+    kernel = _newton._newton_fast.softmax_cd
+
+    def counting(*args):
+        sweeps.append(kernel(*args))
+        return sweeps[-1]
+
+    monkeypatch.setattr(_newton._newton_fast, "softmax_cd", counting)
+    return sweeps
+
+
 @pytest.mark.parametrize("l1_ratio", [0.0, 0.5])
 def test_multinomial_common_shift_with_bounds_meets_the_oracle(l1_ratio, monkeypatch):
     """Class-by-class coordinate steps see the direction the softmax ignores
@@ -457,20 +471,12 @@ def test_multinomial_common_shift_with_bounds_meets_the_oracle(l1_ratio, monkeyp
     L-BFGS-B oracle (L1 split into two bounded parts), with bounds that
     hold some coefficients, in few sweeps."""
     from scipy.optimize import minimize
-    from fastreg import _newton
     X, y = make_multiclass(n=400, p=6, K=4, seed=29)
     X = X + 0.5                          # (a shift makes the direction matter more)
     n, p, K = 400, 6, 4
     lo, hi = np.full(p, -0.3), np.full(p, 0.5)
     alpha, tol = 1e-3, 1e-10
-    sweeps = []
-    kernel = _newton._newton_fast.softmax_cd
-
-    def counting(*args):
-        sweeps.append(kernel(*args))
-        return sweeps[-1]
-
-    monkeypatch.setattr(_newton._newton_fast, "softmax_cd", counting)
+    sweeps = _count_softmax_sweeps(monkeypatch)
     _, coefs, gaps, b = logistic_path(X, y, l1_ratio=l1_ratio, alphas=[alpha], tol=tol,
                                       lower_bounds=lo, upper_bounds=hi,
                                       return_intercept=True)
@@ -518,17 +524,9 @@ def test_smooth_multinomial_on_correlated_dense_columns_by_quasi_newton(monkeypa
     stationarity and matches scikit-learn's lbfgs; its Newton models, if
     any, take few sweeps (before: 1000 per step here)."""
     from sklearn.datasets import make_classification
-    from fastreg import _newton
     X, y = make_classification(2000, 30, n_informative=8, n_redundant=18, n_classes=4,
                                random_state=3)
-    sweeps = []
-    kernel = _newton._newton_fast.softmax_cd
-
-    def counting(*args):
-        sweeps.append(kernel(*args))
-        return sweeps[-1]
-
-    monkeypatch.setattr(_newton._newton_fast, "softmax_cd", counting)
+    sweeps = _count_softmax_sweeps(monkeypatch)
     tol = 1e-6
     fit = LogisticRegression(tol=tol).fit(X, y)
     assert fit.dual_gap_ <= tol * np.log(4)
