@@ -207,7 +207,7 @@ class LogisticRegression(KeywordHints, ClassifierMixin, BaseEstimator):
         Proximal Newton steps, or multinomial rounds of up to 5 joint
         steps (including the warm path of a fit from zero); a multinomial
         L2 fit of dense X counts its L-BFGS iterations too (it starts by
-        L-BFGS with up to half of max_iter, then takes Newton steps).
+        L-BFGS with up to max_iter - 10 iterations, then takes Newton steps).
     dual_gap_ : float
         The certified duality gap on ``logistic_path``'s scale.
     n_features_in_ : int

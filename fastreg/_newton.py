@@ -930,8 +930,10 @@ class SoftmaxNewton:
         """One alpha: up to _JOINT_STEPS joint steps between two
         certificates, until the model's decrease reaches the inner target
         (see ProxNewton.solve).  A smooth penalty (L2, no L1 weight) on
-        dense X is first solved by L-BFGS-B (``_quasi_newton``) with up to
-        half the steps, each of its iterations counted as a step.  (Not on
+        dense X is first solved by L-BFGS-B (``_quasi_newton``) with all but
+        _STEPWISE of the steps, each of its iterations counted as a step (with
+        half of them, the Newton rounds after it crawled on correlated
+        columns: standardised digits 0.21 s against 0.075 s).  (Not on
         sparse X: on npm_text's 20,000 rows with 4 classes, C = 1 and 10,
         the joint steps alone took 0.69 and 2.41 s, 0.90 and 2.66 s after
         L-BFGS.)  With a budget under _STEPWISE steps, plain rounds: such
@@ -941,30 +943,34 @@ class SoftmaxNewton:
         gap, v = self.certificate(pen)
         resid = self.residual(pen, v)
         steps, gaps = 0, [gap]
-        tighten = 1.0
+        tighten, progressed = 1.0, True
         smooth = not np.any(pen.a) and np.any(pen.c > 0)
         stepwise = max_steps < _STEPWISE
         if smooth and not sp.issparse(self.design.X) and not stepwise \
                 and not (gap <= tol_abs and resid <= tol_grad):
-            steps = self._quasi_newton(pen, tol_abs, tol_grad, max(1, max_steps // 2))
+            steps = self._quasi_newton(pen, tol_abs, tol_grad, max_steps - _STEPWISE)
             gap, v = self.certificate(pen)
             resid = self.residual(pen, v)
             gaps.append(gap)
         while steps < max_steps and not (gap <= tol_abs and resid <= tol_grad) \
                 and not stalled(gaps, tol_abs, max_steps - steps, self._window):
             target = inner_target(gap, resid, tol_abs, tol_grad, self.w)
-            if not stepwise and len(gaps) > 1 and not gaps[-1] < _SLOW_ROUND * gaps[-2]:
+            if not stepwise and progressed and len(gaps) > 1 \
+                    and not gaps[-1] < _SLOW_ROUND * gaps[-2]:
                 # the last round barely moved the gap: its models were
                 # solved too loosely for the gradient residual the gap is
                 # made of (an L1 fit of 5,000 x 50 dense with 5 classes:
                 # decreases of 1e-8 against a target of 2e-3, one sweep
-                # each, until the stall rule stopped it at gap 25 x tol)
+                # each, until the stall rule stopped it at gap 25 x tol);
+                # not after a round without descent (nothing to tighten)
                 tighten = max(tighten * _TIGHTEN, _EPS)
-            else:
+            elif progressed:
                 tighten = 1.0
             target *= tighten
+            progressed = False
             for _ in range(_JOINT_STEPS):
                 decrease = self._joint_step(pen, v, target)
+                progressed = progressed or decrease is not None
                 if decrease is None or decrease <= target:
                     break
             self._recentre(pen)

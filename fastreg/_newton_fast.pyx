@@ -214,6 +214,16 @@ cdef int _ascending(const void *x, const void *y) noexcept nogil:
     return (a > b) - (a < b)
 
 
+cdef double _shift_penalty(const double *w, Py_ssize_t K, double a, double c,
+                           double d) noexcept nogil:
+    """sum_l a |w_l + d| + c/2 (w_l + d)^2"""
+    cdef double acc = 0.0
+    cdef Py_ssize_t l
+    for l in range(K):
+        acc += a * fabs(w[l] + d) + 0.5 * c * (w[l] + d) * (w[l] + d)
+    return acc
+
+
 cdef double _common_shift(const double *w, Py_ssize_t K, double a, double c, double lo,
                           double hi, double *t) noexcept nogil:
     """argmin over delta of sum_l a |w_l + delta| + c/2 (w_l + delta)^2 with
@@ -251,7 +261,13 @@ cdef double _common_shift(const double *w, Py_ssize_t K, double a, double c, dou
                     d = right
                     break
             else:
-                d = 0.0
+                # (rounding at a breakpoint that is also a piece's
+                # stationary point missed both tests: the best breakpoint)
+                d, low = 0.0, _shift_penalty(w, K, a, c, 0.0)
+                for q in range(K):
+                    g = _shift_penalty(w, K, a, c, t[q])
+                    if g < low:
+                        d, low = t[q], g
     return min(max(d, lo - wmin), hi - wmax)
 
 
@@ -641,24 +657,29 @@ def softmax_cd(const floating[::1] data, const index_t[::1] indices,
                                           pen[k, 2], pen[k, 3], tsort)
                     if delta == 0.0:
                         continue
-                    # every class's predictor moves by delta X[:, j], and s
-                    # by as much (the rows of P sum to 1)
+                    # every class's predictor moves by its coefficient's
+                    # realised change (fl(w + delta) - w, not delta: D must
+                    # stay X dW to the last bit, or near the optimum its
+                    # rounding outweighs the model's decrease and every
+                    # step is refused) times X[:, j]
                     for l in range(K):
-                        coef[k, l] += delta
+                        z = coef[k, l] + delta
+                        tsort[l] = z - coef[k, l]
+                        coef[k, l] = z
                     if ip == NULL:
                         for t in range(end - start):
-                            x = delta * dp[start + t]
-                            s[t] += x
+                            x = dp[start + t]
                             for l in range(K):
-                                D[t, l] += x
+                                D[t, l] += tsort[l] * x
+                                s[t] += P[t, l] * (tsort[l] * x)
                     else:
                         for t in range(start, end):
                             i = ip[t]
-                            x = delta * dp[t]
-                            s[i] += x
+                            x = dp[t]
                             for l in range(K):
-                                D[i, l] += x
-                    work += K * (end - start)
+                                D[i, l] += tsort[l] * x
+                                s[i] += P[i, l] * (tsort[l] * x)
+                    work += 2 * K * (end - start)
                 if _sweep_settled(change, opts.tol, &full):
                     break
                 _poll(&work)

@@ -560,6 +560,21 @@ def test_l1_multinomial_on_correlated_dense_columns_converges():
     assert np.abs(gW[W != 0] + alpha * np.sign(W[W != 0])).max() <= 2e-4
 
 
+def test_common_shift_keeps_the_step_exact_at_tight_tol():
+    """The common shift moved D by delta X[:, j] while each coefficient moved
+    by fl(w + delta) - w: near the optimum that rounding outweighed the
+    model's decrease, every joint step was refused, and a tight L2 fit
+    ended by the stall rule with a ConvergenceWarning at gap 4e-16 (the
+    code before the shift: 2 rounds).  (Found by review.)"""
+    rng = np.random.default_rng(2)
+    X = rng.standard_normal((3000, 10))
+    y = np.argmax(X @ rng.standard_normal((3, 10)).T + rng.gumbel(size=(3000, 3)), axis=1)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        fit = LogisticRegression(C=0.1, tol=1e-10, max_iter=300).fit(X, y)
+    assert fit.dual_gap_ <= 1e-10 * np.log(3) and fit.n_iter_[0] < 100
+
+
 def softmax_gradient(X, y, W, b, sw):
     """The weighted mean softmax loss's gradient in (W, b): ((K, p), (K,))."""
     eta = dense(X) @ W.T + b
