@@ -946,7 +946,7 @@ class SoftmaxNewton:
         tighten, progressed = 1.0, True
         smooth = not np.any(pen.a) and np.any(pen.c > 0)
         stepwise = max_steps < _STEPWISE
-        if smooth and not sp.issparse(self.design.X) and not stepwise \
+        if smooth and not sp.issparse(self.design.X) and max_steps > _STEPWISE \
                 and not (gap <= tol_abs and resid <= tol_grad):
             steps = self._quasi_newton(pen, tol_abs, tol_grad, max_steps - _STEPWISE)
             gap, v = self.certificate(pen)

@@ -229,8 +229,9 @@ cdef double _common_shift(const double *w, Py_ssize_t K, double a, double c, dou
     """argmin over delta of sum_l a |w_l + delta| + c/2 (w_l + delta)^2 with
     every w_l + delta in [lo, hi]: the softmax ignores a shift common to a
     feature's K coefficients, so only the penalty decides it.  Unpenalised
-    (a = c = 0; softmax_cd leaves those alone): the shift to sum 0.  Pure L1: the median, nearest 0 where
-    even K leaves an interval.  Else the root of the increasing derivative
+    (a = c = 0; softmax_cd leaves those alone): the shift to sum 0.  Pure
+    L1: the median, nearest 0 where even K leaves an interval.  Else the
+    root of the increasing derivative
     a (2 q - K) + c (sum(w) + K delta), q the terms above 0, between or at
     the sorted breakpoints -w_l (t: K doubles of scratch)."""
     cdef Py_ssize_t l, q

@@ -1412,8 +1412,8 @@ def test_design_matvec_of_some_columns_matches_numpy(sparse, dtype):
 def test_scikit_learns_other_parameters():
     """penalty maps to l1_ratio (with scikit-learn 1.9's FutureWarning);
     dual=True is refused by name but with liblinear's L2 model, and the
-    unpenalised model beyond two classes; the parameters that act only on solvers fastreg does not run are accepted
-    and change nothing."""
+    unpenalised model beyond two classes; the parameters that act only on
+    solvers fastreg does not run are accepted and change nothing."""
     X, y = make(n=120, p=8, seed=21)
     base = LogisticRegression(C=0.5, l1_ratio=1.0, tol=1e-10).fit(X, y)
     with pytest.warns(FutureWarning, match="'penalty' was deprecated"):
