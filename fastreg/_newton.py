@@ -671,9 +671,11 @@ class SoftmaxNewton:
     def set_start(self, w, b):
         self.w = np.array(w, dtype=np.float64).ravel()
         self.b = np.array(b, dtype=np.float64) if self.fit_intercept else np.zeros(self.K)
-        eta = np.column_stack([self.design.matvec(self.w[k * self.p:(k + 1) * self.p])
-                               for k in range(self.K)]) + self.b
-        self._move_to(eta)
+        self._move_to(self._predictor(self.w, self.b))
+
+    def _predictor(self, w, b):
+        """eta = X W^T + b (n, K) for w flattened class-major, in float64."""
+        return np.asarray(self.design.X @ w.reshape(self.K, self.p).T, dtype=np.float64) + b
 
     def _dual_point(self):
         """theta = -r with each class's column sum removed (weights c, which
@@ -860,8 +862,7 @@ class SoftmaxNewton:
         joint Newton steps against scikit-learn's 0.2 s.  Returns the
         iterations."""
         from scipy.optimize import Bounds, minimize
-        p, K = self.p, self.K
-        X, kp = self.design.X, self.K * self.p
+        K, X, kp = self.K, self.design.X, self.K * self.p
         nb = K if self.fit_intercept else 0
 
         def split(z):
@@ -869,8 +870,7 @@ class SoftmaxNewton:
 
         def fun(z):
             w, b = split(z)
-            eta = np.asarray(X @ w.reshape(K, p).T) + b
-            value, r, _ = self.datafit.evaluate(eta)
+            value, r, _ = self.datafit.evaluate(self._predictor(w, b))
             grad = np.asarray(X.T @ r).T.ravel() + pen.c * w
             if nb:
                 grad = np.concatenate([grad, r.sum(axis=0)])
@@ -893,10 +893,6 @@ class SoftmaxNewton:
                        options=dict(maxiter=max_iter, ftol=0.0, gtol=0.0))
         self.set_start(*split(res.x))
         self._recentre(pen)
-        if self.fit_intercept:
-            shift = self.b.mean()
-            self.b -= shift
-            self._move_to(self.eta - shift, self.fit)
         return max(int(res.nit), 1)
 
     def _recentre(self, pen):
@@ -905,7 +901,12 @@ class SoftmaxNewton:
         common to all classes, so the loss is unchanged, but class-by-class
         steps cannot move along that direction (without it they crawl).
         Unpenalised features are shifted to sum 0.  Features with a finite
-        bound keep their coefficients."""
+        bound keep their coefficients.  The intercepts, defined up to a
+        constant too, are shifted to sum 0."""
+        if self.fit_intercept:
+            shift = self.b.mean()
+            self.b -= shift
+            self._move_to(self.eta - shift, self.fit)
         p, K = self.p, self.K
         W = self.w.reshape(K, p).T
         free = np.isinf(self.lo[:p]) & np.isinf(self.hi[:p]) & np.any(W != 0, axis=1)
@@ -974,12 +975,6 @@ class SoftmaxNewton:
                 if decrease is None or decrease <= target:
                     break
             self._recentre(pen)
-            if self.fit_intercept:
-                # the intercepts are defined up to a constant: sum 0
-                # (the softmax ignores a common shift: same fit)
-                shift = self.b.mean()
-                self.b -= shift
-                self._move_to(self.eta - shift, self.fit)
             steps += 1
             gap, v = self.certificate(pen)
             resid = self.residual(pen, v)
