@@ -11,7 +11,7 @@ from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ._logistic import absent_classes, check_free_columns, classifier_path, prepare
-from ._path import _caller_stacklevel, one_thread, warn_not_converged
+from ._path import _caller_stacklevel, warn_not_converged
 from ._validation import (KeywordHints, check_bool, check_bounds, check_choice,
                           check_penalty_factor, check_sample_weight, check_scalar_param)
 
@@ -806,7 +806,6 @@ def _labelled_scorer(scoring, classes):
                        labels=classes, **extra)
 
 
-@one_thread
 def _path_once(X, y, sw, l1_ratio, alphas, tol, max_iter, fit_intercept, pf, lower,
                upper, scale, classes):
     """One fold's certified path over ``alphas`` (decreasing), for the

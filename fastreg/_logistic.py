@@ -65,7 +65,6 @@ def prepare(X, y, *, sample_weight, penalty_factor, lower_bounds, upper_bounds,
     return X, classes, y01, sw, pf, lo, hi
 
 
-@one_thread
 def logistic_path(X, y, *, l1_ratio=1.0, eps=None, n_alphas=100, alphas=None,
                   tol=1e-4, max_iter=100, fit_intercept=True, sample_weight=None,
                   penalty_factor=None, lower_bounds=None, upper_bounds=None,
@@ -263,6 +262,7 @@ def _one_class(classes, present, grid, p, dtype, tol):
                       np.full(k, q <= gap_tol), gap_tol)
 
 
+@one_thread
 def classifier_path(X, y, *, l1_ratio, eps, n_alphas, alphas, tol, max_iter,
                   fit_intercept, sample_weight, penalty_factor, lower_bounds,
                   upper_bounds, positive, coef_init=None, intercept_init=0.0,

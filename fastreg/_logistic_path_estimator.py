@@ -11,7 +11,7 @@ from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ._logistic import classifier_path
-from ._path import one_thread, warn_not_converged
+from ._path import warn_not_converged
 from ._path_estimator import interpolation_weights
 from ._classifier import class_sample_weight, validate_classes
 from ._validation import KeywordHints, check_penalty_factor
@@ -164,7 +164,7 @@ class LogisticPath(KeywordHints, ClassifierMixin, BaseEstimator):
         n, p = X.shape
         sw = class_sample_weight(self.class_weight, y, sample_weight)
         # (classifier_path checks every other parameter)
-        res, classes = _fit_path(
+        res, classes = classifier_path(
             X, y, l1_ratio=self.l1_ratio, eps=self.eps, n_alphas=self.n_alphas,
             alphas=self.alphas, tol=self.tol, max_iter=self.max_iter,
             fit_intercept=self.fit_intercept, sample_weight=sw,
@@ -335,8 +335,3 @@ class LogisticPath(KeywordHints, ClassifierMixin, BaseEstimator):
         tags = super().__sklearn_tags__()
         tags.input_tags.sparse = True
         return tags
-
-
-@one_thread
-def _fit_path(X, y, **params):
-    return classifier_path(X, y, **params)

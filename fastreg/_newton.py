@@ -52,6 +52,7 @@ _JOINT_STEPS = 5            # multinomial steps between two certificates at most
 _SLOW_ROUND, _TIGHTEN = 0.7, 0.1  # a round that keeps 70% of the gap: 10x tighter
 _QN_EVERY = 5               # L-BFGS iterations between two certificates
 _STEPWISE = 10              # budgets below: plain rounds (see SoftmaxNewton.solve)
+_QN_DENSITY = 0.25          # X denser than this: L-BFGS for smooth fits (quasi_newton_first)
 _STALL_WINDOW, _STALL_MARGIN = 10, 2.0      # see stalled
 # the window after an alpha of the path ended unconverged: at a smaller
 # alpha the next one nearly always stalls too (LogisticRegressionCV on
@@ -314,6 +315,87 @@ def working_set(pen, v, w, lo, hi, norms, free, size):
     return np.sort(ws[score[ws] < np.inf]).astype(np.int32)
 
 
+def quasi_newton_first(state, pen, max_steps):
+    """Whether an alpha is first solved by ``quasi_newton``: a smooth
+    penalty (some L2, no L1 weight) on dense data (X holding over
+    _QN_DENSITY of its entries, however stored: the same data stored dense
+    or sparse is solved the same way), without unpenalised features (a
+    column nearly constant beside the intercept needs the Newton steps'
+    centred moves), with a budget beyond the _STEPWISE steps kept for the
+    Newton rounds (see SoftmaxNewton.solve).  (Not on sparse text: on
+    npm_text's first 50,000 rows, binary, C = 0.1, 1, 10, the Newton steps
+    alone took 0.04, 0.08, 0.21 s, L-BFGS 0.07, 0.17, 0.41 s.)"""
+    n, p = state.design.shape
+    return (not np.any(pen.a) and bool(np.any(pen.c > 0)) and not state.free.size
+            and state.design.entries() > _QN_DENSITY * n * p and max_steps > _STEPWISE)
+
+
+def quasi_newton(state, pen, tol_abs, tol_grad, max_iter):
+    """L-BFGS-B (scipy's) on every coefficient and intercept of ``state``
+    at once, for a smooth penalty (no L1 weight), bounds kept, until
+    certified; the state is left at its last point.  On correlated dense
+    columns, coordinate descent of the Newton model crawls where a
+    quasi-Newton step costs two products with X: scikit-learn's default fit
+    (L2, C=1) of a 20,000 x 100 make_classification took 74 s with 5
+    classes (scikit-learn's lbfgs: 0.2 s) and 0.24 s with 2 (0.05 s).
+
+    The certificate is computed every _QN_EVERY iterations, and at every
+    iteration whose gradient predicts it met (the L2 gap is
+    sum_j g_j^2 / (2 c_j) + b . g_b before the dual point's projection), at
+    no cost beyond the iteration's own products.  Returns the iterations."""
+    from scipy.optimize import Bounds, minimize
+    m = state.w.shape[0]
+    b_shape = np.shape(state.b)
+    nb = int(np.prod(b_shape)) if state.fit_intercept else 0
+    c = pen.c
+    last = {}
+
+    def split(z):
+        return z[:m], (z[m:].reshape(b_shape) if nb else np.zeros(b_shape))
+
+    def fun(z):
+        w, b = split(z)
+        eta = state.predictor(w, b)
+        evaluated = state.datafit.evaluate(eta)
+        grad_w, grad_b = state.gradient(evaluated[1])
+        grad_w = grad_w + c * w
+        last.update(z=z.copy(), eta=eta, evaluated=evaluated, grad_w=grad_w, grad_b=grad_b)
+        return evaluated[0] + pen.value(w), np.concatenate([grad_w, np.ravel(grad_b)[:nb]])
+
+    def predicted_met(z):
+        # (the gap at (w, b) is sum_j g_j^2 / (2 c_j) + b . g_b; a
+        # coefficient held at a bound by its gradient is optimal)
+        w, b = split(z)
+        g = last["grad_w"]
+        g = np.where(((w <= state.lo) & (g > 0)) | ((w >= state.hi) & (g < 0)), 0.0, g)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            gap = np.sum(np.where(c > 0, g * g / (2 * c), 0.0))
+        gap += abs(float(np.sum(b * last["grad_b"])))
+        return gap <= tol_abs and np.abs(g).max(initial=0.0) <= tol_grad
+
+    count = [0]
+
+    def check(intermediate_result):
+        count[0] += 1
+        z = intermediate_result.x
+        known = np.array_equal(z, last["z"])
+        if count[0] % _QN_EVERY and not (known and predicted_met(z)):
+            return
+        state.move(*split(z), *((last["eta"], last["evaluated"]) if known else ()))
+        gap, v = state.certificate(pen)
+        if gap <= tol_abs and state.residual(pen, v) <= tol_grad:
+            raise StopIteration
+
+    z0 = np.concatenate([state.w, np.ravel(state.b)[:nb]])
+    bounds = Bounds(np.concatenate([state.lo, np.full(nb, -np.inf)]),
+                    np.concatenate([state.hi, np.full(nb, np.inf)]))
+    res = minimize(fun, z0, jac=True, method="L-BFGS-B", bounds=bounds, callback=check,
+                   options=dict(maxiter=max_iter, ftol=0.0, gtol=0.0))
+    known = np.array_equal(res.x, last["z"])
+    state.move(*split(res.x), *((last["eta"], last["evaluated"]) if known else ()))
+    return max(int(res.nit), 1)
+
+
 class Design:
     """X as the kernels read it: dense Fortran (flattened) or canonical CSC.
 
@@ -342,6 +424,10 @@ class Design:
             sq = np.einsum("ij,ij->j", Xk, Xk, dtype=np.float64)
         self.norms = np.sqrt(sq)
         self.all = np.arange(self.shape[1], dtype=np.int32)
+        # whole products with dense float64 X by BLAS (gemv: 1.5-5 times
+        # the kernels' speed, 20,000 x 100 to 569 x 30); the kernels
+        # accumulate float32 X in float64
+        self._blas = not sp.issparse(Xk) and Xk.dtype == np.float64
         self._col_entries = (np.diff(Xk.indptr).astype(np.int64) if sp.issparse(Xk)
                              else np.full(self.shape[1], self.shape[0], np.int64))
 
@@ -350,6 +436,8 @@ class Design:
         return int(self._col_entries.sum() if cols is None else self._col_entries[cols].sum())
 
     def dots(self, v, cols=None):
+        if cols is None and self._blas:
+            return self.X.T @ v
         cols = self.all if cols is None else cols
         out = np.empty(cols.shape[0])
         _newton_fast.column_dots(*self.parts, cols, v, out)
@@ -363,6 +451,8 @@ class Design:
     def matvec(self, w):
         """X @ w (w of length p, float64)."""
         nz = np.flatnonzero(w)
+        if self._blas and 2 * nz.shape[0] > self.shape[1]:
+            return self.X @ w
         return self.matvec_cols(nz, w[nz])
 
     def matvec_cols(self, cols, v):
@@ -407,9 +497,21 @@ class ProxNewton:
         """Warm start at coefficients ``w`` (float64, length p) and intercept b."""
         self._guess = None
         self._skip_len, self._skip_ended = _SKIP_RUN, False
+        self.move(w, b)
+
+    def move(self, w, b, eta=None, evaluated=None):
+        """Move to coefficients ``w`` and intercept ``b`` (``eta``: the
+        predictor there, with the datafit's evaluation, when known)."""
         self.w = np.array(w, dtype=np.float64)
         self.b = float(b) if self.fit_intercept else 0.0
-        self._move_to(self.design.matvec(self.w) + self.b)
+        self._move_to(self.predictor(self.w, self.b) if eta is None else eta, evaluated)
+
+    def predictor(self, w, b):
+        return self.design.matvec(w) + b
+
+    def gradient(self, r):
+        """The datafit's gradients in w and b from its gradient r in eta."""
+        return self.design.dots(r), r.sum()
 
     def _move_to(self, eta, evaluated=None):
         """Set the linear predictor, with the datafit's (value, r, h) there."""
@@ -586,7 +688,12 @@ class ProxNewton:
         npm_text's L1 path most alphas' first certificates fail by 5-250
         times tol, though the objective is then within 0.05 tol of its
         minimum: the warm start's dual point is poor.  Its elastic-net
-        alphas fail every third by at most 1.3 times, and compute them.)"""
+        alphas fail every third by at most 1.3 times, and compute them.)
+
+        A smooth penalty on dense data (``quasi_newton_first``) is first
+        solved by L-BFGS-B (``quasi_newton``), as SoftmaxNewton.solve does
+        (scikit-learn's default fit of a 20,000 x 100 make_classification:
+        0.24 s by Newton steps, 0.08 s; scikit-learn's lbfgs 0.05 s)."""
         guess, self._guess = self._guess, None
         skipped = guess is not None and max_steps > 0
         if skipped:
@@ -603,6 +710,12 @@ class ProxNewton:
                 self._skip_len = min(2 * self._skip_len, _SKIP_RUN_MAX)
             guess = (gap, resid) if decisive else None
         steps = 0
+        if quasi_newton_first(self, pen, max_steps) \
+                and not (gap <= tol_abs and resid <= tol_grad):
+            steps = quasi_newton(self, pen, tol_abs, tol_grad, max_steps - _STEPWISE)
+            gap, v = self.certificate(pen)
+            resid = self.residual(pen, v)
+            gaps.append(gap)
         while steps < max_steps and not (gap <= tol_abs and resid <= tol_grad) \
                 and not stalled(gaps, tol_abs, max_steps - steps, self._window):
             size = min(max(_WS_MIN, 2 * np.count_nonzero(self.w)), self.w.shape[0])
@@ -669,13 +782,22 @@ class SoftmaxNewton:
         self.fit = self.datafit.evaluate(eta) if evaluated is None else evaluated
 
     def set_start(self, w, b):
+        self.move(w, b)
+
+    def move(self, w, b, eta=None, evaluated=None):
+        """See ProxNewton.move."""
         self.w = np.array(w, dtype=np.float64).ravel()
         self.b = np.array(b, dtype=np.float64) if self.fit_intercept else np.zeros(self.K)
-        self._move_to(self._predictor(self.w, self.b))
+        self._move_to(self.predictor(self.w, self.b) if eta is None else eta, evaluated)
 
-    def _predictor(self, w, b):
+    def predictor(self, w, b):
         """eta = X W^T + b (n, K) for w flattened class-major, in float64."""
         return np.asarray(self.design.X @ w.reshape(self.K, self.p).T, dtype=np.float64) + b
+
+    def gradient(self, r):
+        """The datafit's gradients in w (flattened class-major) and b from
+        its gradient r in eta."""
+        return np.asarray(self.design.X.T @ r).T.ravel(), r.sum(axis=0)
 
     def _dual_point(self):
         """theta = -r with each class's column sum removed (weights c, which
@@ -852,49 +974,6 @@ class SoftmaxNewton:
         self.b += t * db
         return -decrease
 
-    def _quasi_newton(self, pen, tol_abs, tol_grad, max_iter):
-        """L-BFGS-B (scipy's) on every coefficient and intercept at once,
-        for a smooth penalty, certified every _QN_EVERY iterations (it stops
-        once certified).  Class-by-class coordinate descent on the Newton
-        model crawls on correlated dense columns, where a quasi-Newton step
-        costs two products with X: scikit-learn's default fit (L2, C=1) of
-        a 20,000 x 100 make_classification with 5 classes took 74 s by
-        joint Newton steps against scikit-learn's 0.2 s.  Returns the
-        iterations."""
-        from scipy.optimize import Bounds, minimize
-        K, X, kp = self.K, self.design.X, self.K * self.p
-        nb = K if self.fit_intercept else 0
-
-        def split(z):
-            return z[:kp], (z[kp:] if nb else np.zeros(K))
-
-        def fun(z):
-            w, b = split(z)
-            value, r, _ = self.datafit.evaluate(self._predictor(w, b))
-            grad = np.asarray(X.T @ r).T.ravel() + pen.c * w
-            if nb:
-                grad = np.concatenate([grad, r.sum(axis=0)])
-            return value + pen.value(w), grad
-
-        count = [0]
-
-        def check(intermediate_result):
-            count[0] += 1
-            if count[0] % _QN_EVERY == 0:
-                self.set_start(*split(intermediate_result.x))
-                gap, v = self.certificate(pen)
-                if gap <= tol_abs and self.residual(pen, v) <= tol_grad:
-                    raise StopIteration
-
-        z0 = np.concatenate([self.w, self.b[:nb]])
-        bounds = Bounds(np.concatenate([self.lo, np.full(nb, -np.inf)]),
-                        np.concatenate([self.hi, np.full(nb, np.inf)]))
-        res = minimize(fun, z0, jac=True, method="L-BFGS-B", bounds=bounds, callback=check,
-                       options=dict(maxiter=max_iter, ftol=0.0, gtol=0.0))
-        self.set_start(*split(res.x))
-        self._recentre(pen)
-        return max(int(res.nit), 1)
-
     def _recentre(self, pen):
         """Shift each feature's K coefficients by the common delta that
         minimises its penalty (``common_shift``): the softmax ignores a shift
@@ -930,14 +1009,15 @@ class SoftmaxNewton:
     def solve(self, pen, tol_abs, max_steps, tol_grad=np.inf):
         """One alpha: up to _JOINT_STEPS joint steps between two
         certificates, until the model's decrease reaches the inner target
-        (see ProxNewton.solve).  A smooth penalty (L2, no L1 weight) on
-        dense X is first solved by L-BFGS-B (``_quasi_newton``) with all but
-        _STEPWISE of the steps, each of its iterations counted as a step (with
-        half of them, the Newton rounds after it crawled on correlated
-        columns: standardised digits 0.21 s against 0.075 s).  (Not on
-        sparse X: on npm_text's 20,000 rows with 4 classes, C = 1 and 10,
-        the joint steps alone took 0.69 and 2.41 s, 0.90 and 2.66 s after
-        L-BFGS.)  With a budget under _STEPWISE steps, plain rounds: such
+        (see ProxNewton.solve).  A smooth penalty on dense data
+        (``quasi_newton_first``) is first solved by L-BFGS-B
+        (``quasi_newton``) with all but _STEPWISE of the steps, each of its
+        iterations counted as a step (with half of them, the Newton rounds
+        after it crawled on correlated columns: standardised digits 0.21 s
+        against 0.075 s).  (Not on sparse text: on npm_text's 20,000 rows
+        with 4 classes, C = 1 and 10, the joint steps alone took 0.69 and
+        2.41 s, 0.90 and 2.66 s after L-BFGS.)  With a budget under
+        _STEPWISE steps, plain rounds: such
         budgets step a fit a few rounds at a time, and a warm start must
         continue them exactly (scikit-learn's test_warm_start_newton_solver),
         which L-BFGS's lost memory and the rounds' tightening would not."""
@@ -945,11 +1025,11 @@ class SoftmaxNewton:
         resid = self.residual(pen, v)
         steps, gaps = 0, [gap]
         tighten, progressed = 1.0, True
-        smooth = not np.any(pen.a) and np.any(pen.c > 0)
         stepwise = max_steps < _STEPWISE
-        if smooth and not sp.issparse(self.design.X) and max_steps > _STEPWISE \
+        if quasi_newton_first(self, pen, max_steps) \
                 and not (gap <= tol_abs and resid <= tol_grad):
-            steps = self._quasi_newton(pen, tol_abs, tol_grad, max_steps - _STEPWISE)
+            steps = quasi_newton(self, pen, tol_abs, tol_grad, max_steps - _STEPWISE)
+            self._recentre(pen)
             gap, v = self.certificate(pen)
             resid = self.residual(pen, v)
             gaps.append(gap)
