@@ -622,19 +622,26 @@ def compute_path(X, y, *, l1_ratio=0.5, eps=1e-3, n_alphas=100, alphas=None,
 
 
 def warn_not_converged(res, scale="||y_c||^2 / n"):
-    """One ConvergenceWarning naming the alphas whose gap stayed above tol
-    (``scale``: what tol is relative to, as the message says)."""
+    """One ConvergenceWarning naming the alphas that missed tol
+    (``scale``: what tol is relative to, as the message says): their gap,
+    or, where the gap met its bound (logistic fits), their optimality
+    residual."""
     bad = np.flatnonzero(~res.converged)
     if bad.size == 0:
         return
-    shown = ", ".join(f"alpha={res.alphas[i]:.4g} (gap {res.dual_gaps[i]:.3g})"
-                      for i in bad[:5])
+    met = res.dual_gaps <= res.gap_tol
+    shown = ", ".join(
+        f"alpha={res.alphas[i]:.4g} (gap {res.dual_gaps[i]:.3g}"
+        + (", met; its optimality residual not)" if met[i] else ")") for i in bad[:5])
     more = f" and {bad.size - 5} more" if bad.size > 5 else ""
+    residual = ("; the optimality residual (the gradient's largest distance from the "
+                "penalty's subdifferential: scikit-learn's lbfgs rule) must be at most tol"
+                if met[bad].any() else "")
     warnings.warn(
         f"Objective did not converge. You might want to increase the number of "
         f"iterations. It did not converge for {bad.size} of {res.alphas.size} alphas: "
         f"{shown}{more}; the duality gap must reach tol * {scale} = "
-        f"{res.gap_tol:.3g}. Increase max_iter, or loosen tol.",
+        f"{res.gap_tol:.3g}{residual}. Increase max_iter, or loosen tol.",
         ConvergenceWarning, stacklevel=_caller_stacklevel())
 
 

@@ -4,6 +4,7 @@ The oracle objective, KKT residual and reference minimiser below are plain
 NumPy / SciPy (L-BFGS-B on the split w = w+ - w-), sharing nothing with
 fastreg's solver.
 """
+import re
 import warnings
 
 import numpy as np
@@ -238,6 +239,22 @@ def test_convergence_warning_names_the_alphas():
     X, y = make()
     with pytest.warns(ConvergenceWarning, match=r"did not converge for \d+ of 5 alphas.*alpha="):
         logistic_path(X, y, n_alphas=5, eps=0.01, tol=1e-14, max_iter=1)
+
+
+def test_convergence_warning_says_which_criterion_was_missed():
+    """An alpha whose gap met its bound but whose optimality residual did
+    not is named with that reason (the message named only the gap, which
+    read as met), beside alphas whose gap missed."""
+    X, y = make(seed=0)
+    with pytest.warns(ConvergenceWarning) as record:
+        res = logistic_path(X, y, n_alphas=5, eps=0.01, tol=1e-4, max_iter=2,
+                            l1_ratio=0.5)
+    msg = str(record[0].message)
+    gaps, bound = res[2], 1e-4 * Binomial(y).null_model(True)[1]
+    assert np.any(gaps <= bound) and np.any(gaps > bound)
+    assert re.search(r"\(gap [\d.e-]+, met; its optimality residual not\)", msg), msg
+    assert re.search(r"\(gap [\d.e-]+\)", msg), msg
+    assert "optimality residual (the gradient's largest distance" in msg
 
 
 @pytest.mark.parametrize("kwargs, match", [
