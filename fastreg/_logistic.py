@@ -266,12 +266,13 @@ def _one_class(classes, present, grid, p, dtype, tol):
 def classifier_path(X, y, *, l1_ratio, eps, n_alphas, alphas, tol, max_iter,
                   fit_intercept, sample_weight, penalty_factor, lower_bounds,
                   upper_bounds, positive, coef_init=None, intercept_init=0.0,
-                  single=False, classes=None):
+                  single=False, classes=None, quasi_newton=True):
     """(PathResult, classes) of the checked problem (no warning).  A
     ``coef_init`` (with ``intercept_init``) warm-starts the first alpha;
     ``single`` is ``newton_path``'s.  ``classes`` (default: y's) are the
     model's; one without a sample of positive weight is fitted in its
-    limit (``absent_classes``)."""
+    limit (``absent_classes``).  ``quasi_newton``: L-BFGS-B may start smooth
+    fits of dense data (see ``_newton.quasi_newton_first``)."""
     X, classes, y01, sw, pf, lo, hi = prepare(
         X, y, sample_weight=sample_weight, penalty_factor=penalty_factor,
         lower_bounds=lower_bounds, upper_bounds=upper_bounds, positive=positive,
@@ -315,9 +316,10 @@ def classifier_path(X, y, *, l1_ratio, eps, n_alphas, alphas, tol, max_iter,
                 f"{int(np.flatnonzero(bounded)[0])} has bounds "
                 f"({float(lo[bounded][0])!r}, {float(hi[bounded][0])!r})")
         state = SoftmaxNewton(Design(X), Multinomial(y01, sw), pf, lo, hi,
-                              fit_intercept)
+                              fit_intercept, quasi_newton)
     else:
-        state = ProxNewton(Design(X), Binomial(y01, sw), pf, lo, hi, fit_intercept)
+        state = ProxNewton(Design(X), Binomial(y01, sw), pf, lo, hi, fit_intercept,
+                           quasi_newton)
     if coef_init is not None:
         w0 = np.asarray(coef_init, dtype=np.float64).ravel()
         intercept_init = np.asarray(intercept_init, dtype=np.float64)
