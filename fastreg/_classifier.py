@@ -502,7 +502,9 @@ class LogisticRegressionCV(KeywordHints, ClassifierMixin, BaseEstimator):
         None: 5 stratified folds (scikit-learn's ``check_cv``).
     scoring : str or callable, default=None
         A scikit-learn scorer name ('accuracy', 'neg_log_loss', 'roc_auc',
-        ...) or callable; None is accuracy.
+        ...) or callable; None is accuracy.  The ROC AUC names need every
+        class in every test fold (a ValueError names the fold otherwise,
+        where scikit-learn's scores are NaN).
     solver : str, default='lbfgs'
         As :class:`LogisticRegression`.
     tol : float, default=1e-4
@@ -661,6 +663,7 @@ class LogisticRegressionCV(KeywordHints, ClassifierMixin, BaseEstimator):
         scorer = _labelled_scorer(self.scoring, classes) or \
             check_scoring(template, scoring=self.scoring or "accuracy")
         folds = list(check_cv(self.cv, y, classifier=True).split(X, y))
+        _check_ranking_folds(self.scoring, folds, y, classes)
         check_liblinear(self.solver, classes.shape[0])
         # (Cs are finite: liblinear's model, when asked, for every C)
         X_fit, pf, lower, upper, fit_intercept = penalised_intercept(self, X, 1.0)
@@ -801,6 +804,22 @@ class LogisticRegressionCV(KeywordHints, ClassifierMixin, BaseEstimator):
         tags = super().__sklearn_tags__()
         tags.input_tags.sparse = True
         return tags
+
+
+def _check_ranking_folds(scoring, folds, y, classes):
+    """ROC AUC is undefined on a test fold that misses a class (for two
+    classes, one that holds only one): refused by name, where scikit-learn
+    scores such folds NaN and chooses C among NaNs."""
+    if not (isinstance(scoring, str) and scoring.startswith("roc_auc")):
+        return
+    for f, (_, test) in enumerate(folds):
+        missing = np.setdiff1d(classes, y[test])
+        if missing.size:
+            raise ValueError(
+                f"scoring={scoring!r} is undefined on cv's fold {f}: its test rows "
+                f"hold no sample of class {missing.tolist()[0]!r}; use folds that "
+                f"keep every class (StratifiedKFold, scikit-learn's default for an "
+                f"int cv) or scoring='neg_log_loss'")
 
 
 def _labelled_scorer(scoring, classes):

@@ -640,6 +640,28 @@ def test_solver_names_choose_the_smooth_dense_start(solver, used, monkeypatch):
     assert cv.coef_.shape == fit.coef_.shape
 
 
+@pytest.mark.parametrize("K, scoring", [(2, "roc_auc"), (2, "roc_auc_ovr"),
+                                        (3, "roc_auc_ovr"), (3, "roc_auc_ovo"),
+                                        (3, "roc_auc_ovr_weighted")])
+def test_roc_auc_on_a_fold_missing_a_class_is_refused_by_name(K, scoring):
+    """A test fold without some class has no ROC AUC: scikit-learn scores it
+    NaN and picks C among NaNs; fastreg raised scikit-learn's internal
+    message.  Now a ValueError naming scoring, the fold and the class; with
+    stratified folds the same data is scored."""
+    from sklearn.model_selection import KFold
+    rng = np.random.default_rng(0)
+    y = np.repeat(np.arange(K), 30)
+    X = rng.standard_normal((30 * K, 4))
+    X[:, 0] += y
+    with pytest.raises(ValueError, match=rf"scoring='{scoring}' is undefined on cv's "
+                                         rf"fold 0: its test rows hold no sample of "
+                                         rf"class 1"):
+        LogisticRegressionCV(Cs=2, cv=KFold(K), scoring=scoring).fit(X, y)
+    fit = LogisticRegressionCV(Cs=2, cv=3, scoring=scoring,
+                               use_legacy_attributes=False).fit(X, y)
+    assert np.all(np.isfinite(fit.scores_)) and np.all(fit.scores_ > 0.5)
+
+
 def test_dense_data_is_solved_alike_dense_or_sparse():
     """The solver's choice (L-BFGS-B for smooth fits of dense data) reads
     the data, not its storage: half-dense X fitted dense and as CSR agrees
@@ -1265,11 +1287,11 @@ def test_cv_folds_missing_a_class():
     Xb, yb = make(n=90, p=4, seed=25)
     yb = np.r_[np.zeros(10), np.ones(80)].astype(int)
     from sklearn.model_selection import KFold
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", UserWarning)      # (roc_auc of one class)
-        for scoring in ("roc_auc", "neg_brier_score", "accuracy"):
-            cvb = LogisticRegressionCV(Cs=3, cv=KFold(3), scoring=scoring).fit(Xb, yb)
-            assert np.all(np.isfinite(cvb.coef_)) and np.all(np.isfinite(cvb.intercept_))
+    # (roc_auc, undefined on a test fold of one class, is refused: see
+    # test_roc_auc_on_a_fold_missing_a_class_is_refused_by_name)
+    for scoring in ("neg_brier_score", "accuracy"):
+        cvb = LogisticRegressionCV(Cs=3, cv=KFold(3), scoring=scoring).fit(Xb, yb)
+        assert np.all(np.isfinite(cvb.coef_)) and np.all(np.isfinite(cvb.intercept_))
     # without an unpenalised intercept: refused, naming cv and the fold
     for kw in (dict(fit_intercept=False), dict(solver="liblinear")):
         with pytest.raises(ValueError, match="cv: fold 0's training rows hold no sample "
