@@ -668,14 +668,13 @@ class LogisticRegressionCV(KeywordHints, ClassifierMixin, BaseEstimator):
         # (Cs are finite: liblinear's model, when asked, for every C)
         X_fit, pf, lower, upper, fit_intercept = penalised_intercept(self, X, 1.0)
         penalised = X_fit.shape[1] > X.shape[1]
-        for f, (train, _) in enumerate(folds if not fit_intercept else ()):
-            missing = np.setdiff1d(classes, y[train])
-            if missing.size:
-                raise ValueError(
-                    f"cv: fold {f}'s training rows hold no sample of class "
-                    f"{missing.tolist()[0]!r}; without an unpenalised intercept "
-                    f"(fit_intercept=False, or solver='liblinear') every training "
-                    f"fold must hold every class")
+        missing = None if fit_intercept else _first_missing(folds, y, classes, 0)
+        if missing:
+            raise ValueError(
+                f"cv: fold {missing[0]}'s training rows hold no sample of class "
+                f"{missing[1]!r}; without an unpenalised intercept "
+                f"(fit_intercept=False, or solver='liblinear') every training "
+                f"fold must hold every class")
 
         def path(train, test, l1_ratio):
             # (a class missing from the training rows is fitted in its
@@ -812,14 +811,23 @@ def _check_ranking_folds(scoring, folds, y, classes):
     scores such folds NaN and chooses C among NaNs."""
     if not (isinstance(scoring, str) and scoring.startswith("roc_auc")):
         return
-    for f, (_, test) in enumerate(folds):
-        missing = np.setdiff1d(classes, y[test])
+    missing = _first_missing(folds, y, classes, 1)
+    if missing:
+        raise ValueError(
+            f"scoring={scoring!r} is undefined on cv's fold {missing[0]}: its test "
+            f"rows hold no sample of class {missing[1]!r}; use folds that keep every "
+            f"class (StratifiedKFold, scikit-learn's default for an int cv) or "
+            f"scoring='neg_log_loss'")
+
+
+def _first_missing(folds, y, classes, side):
+    """(fold, class) of the first fold whose training (side 0) or test
+    (side 1) rows hold no sample of some class, or None."""
+    for f, rows in enumerate(folds):
+        missing = np.setdiff1d(classes, y[rows[side]])
         if missing.size:
-            raise ValueError(
-                f"scoring={scoring!r} is undefined on cv's fold {f}: its test rows "
-                f"hold no sample of class {missing.tolist()[0]!r}; use folds that "
-                f"keep every class (StratifiedKFold, scikit-learn's default for an "
-                f"int cv) or scoring='neg_log_loss'")
+            return f, missing.tolist()[0]
+    return None
 
 
 def _labelled_scorer(scoring, classes):
