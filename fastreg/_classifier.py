@@ -612,8 +612,11 @@ class LogisticRegressionCV(KeywordHints, ClassifierMixin, BaseEstimator):
         -------
         self : object
         """
-        from joblib import Parallel, delayed
+        from contextlib import nullcontext
+
+        from joblib import Parallel, delayed, effective_n_jobs
         from sklearn.metrics import check_scoring
+        from threadpoolctl import threadpool_limits
         from sklearn.model_selection import check_cv
 
         check_choice(self.selection_rule, "selection_rule", ["min", "1se"])
@@ -702,8 +705,14 @@ class LogisticRegressionCV(KeywordHints, ClassifierMixin, BaseEstimator):
             return scores, fitted, np.maximum(res.n_iters, 1)
 
         jobs = [(f, r) for f in range(len(folds)) for r in range(l1_ratios.size)]
-        out = Parallel(n_jobs=self.n_jobs, prefer="threads")(
-            delayed(path)(*folds[f], l1_ratios[r]) for f, r in jobs)
+        # (each path limits BLAS to one thread, a process-wide count: paths
+        # in several threads would restore it out of order, and leave it at
+        # 1 after the fit; the limit around them all restores it last)
+        limit = (threadpool_limits(limits=1, user_api="blas")
+                 if effective_n_jobs(self.n_jobs) > 1 else nullcontext())
+        with limit:
+            out = Parallel(n_jobs=self.n_jobs, prefer="threads")(
+                delayed(path)(*folds[f], l1_ratios[r]) for f, r in jobs)
         scores = np.empty((len(folds), Cs.size, l1_ratios.size))
         n_iter = np.empty((len(folds), Cs.size, l1_ratios.size), dtype=np.int32)
         fitted = {}

@@ -699,6 +699,11 @@ def test_logistic_fits_run_on_one_thread_and_restore_the_pools(monkeypatch):
     LogisticRegressionCV(Cs=2, cv=2).fit(X, y)
     assert len(seen) >= 5 and all(s == {1} for s in seen), seen
     assert [(i["filepath"], i["num_threads"]) for i in threadpool_info()] == before
+    # folds in threads: each limits the process-wide BLAS count, and ends
+    # in any order; the counts still come back (they were left at 1)
+    for _ in range(3):
+        LogisticRegressionCV(Cs=3, cv=4, n_jobs=2).fit(X, y)
+        assert [(i["filepath"], i["num_threads"]) for i in threadpool_info()] == before
 
 
 def test_l1_multinomial_on_correlated_dense_columns_converges():
