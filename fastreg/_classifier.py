@@ -156,7 +156,8 @@ class LogisticRegression(KeywordHints, ClassifierMixin, BaseEstimator):
     tol : float, default=1e-4
         Duality-gap tolerance relative to the intercept-only objective.
     max_iter : int, default=100
-        Proximal Newton steps at most.  0 takes none: ``coef_`` and
+        Proximal Newton steps (and L-BFGS iterations, see ``solver``) at
+        most.  0 takes none: ``coef_`` and
         ``intercept_`` are the starting point (zero, or the previous fit's
         with ``warm_start``), with a ``ConvergenceWarning`` (``dual_gap_``
         is NaN: not computed).
@@ -217,9 +218,10 @@ class LogisticRegression(KeywordHints, ClassifierMixin, BaseEstimator):
     intercept_ : ndarray of shape (1,) or (n_classes,)
     n_iter_ : ndarray of shape (1,)
         Proximal Newton steps, or multinomial rounds of up to 5 joint
-        steps (including the warm path of a fit from zero); a multinomial
-        L2 fit of dense X counts its L-BFGS iterations too (it starts by
-        L-BFGS with up to max_iter - 10 iterations, then takes Newton steps).
+        steps (including the warm path of a fit from zero); an L2 fit of
+        dense data with 'lbfgs' or 'auto' counts its L-BFGS iterations too
+        (it starts by L-BFGS with up to max_iter - 10 iterations, then takes
+        Newton steps).
     dual_gap_ : float
         The certified duality gap on ``logistic_path``'s scale.
     n_features_in_ : int
@@ -545,8 +547,9 @@ class LogisticRegressionCV(KeywordHints, ClassifierMixin, BaseEstimator):
         each class as scores_ to (n_folds, n_Cs, n_l1_ratios, n_dof), or
         (n_folds, n_l1_ratios, n_Cs, 1 or n_classes, n_dof).
     n_iter_ : ndarray of shape (1, n_folds, n_Cs, n_l1_ratios)
-        Proximal Newton steps of each fold, C and l1_ratio (1 where the
-        warm start was certified as it stood); (n_folds, n_l1_ratios, n_Cs)
+        Proximal Newton steps (and L-BFGS iterations, see
+        LogisticRegression's ``solver``) of each fold, C and l1_ratio (1
+        where the warm start was certified as it stood); (n_folds, n_l1_ratios, n_Cs)
         without legacy attributes.
 
     Examples

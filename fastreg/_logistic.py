@@ -112,7 +112,10 @@ def logistic_path(X, y, *, l1_ratio=1.0, eps=None, n_alphas=100, alphas=None,
         Duality-gap tolerance, relative to F(b0).
     max_iter : int, default=100
         Proximal Newton steps per alpha (the first alpha's count also holds
-        the unpenalised features' fit before it, budgeted apart).
+        the unpenalised features' fit before it, budgeted apart).  An L2
+        alpha (l1_ratio=0) of dense data (over a quarter of X's entries
+        nonzero) without unpenalised features starts by L-BFGS-B with up to
+        max_iter - 10 iterations, each counted as a step.
     fit_intercept : bool, default=True
     sample_weight : array-like of shape (n_samples,), default=None
     penalty_factor : array-like of shape (n_features,), default=None

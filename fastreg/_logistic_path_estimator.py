@@ -68,7 +68,8 @@ class LogisticPath(KeywordHints, ClassifierMixin, BaseEstimator):
         Duality-gap tolerance, relative to the intercept-only objective.
     max_iter : int, default=100
         Proximal Newton steps per alpha (the first alpha's count also holds
-        the unpenalised features' fit before it, budgeted apart).
+        the unpenalised features' fit before it, budgeted apart; L2 alphas
+        of dense data count L-BFGS iterations: see ``logistic_path``).
     fit_intercept : bool, default=True
         Fit an unpenalised intercept.
     class_weight : dict, 'balanced' or None, default=None
@@ -96,7 +97,7 @@ class LogisticPath(KeywordHints, ClassifierMixin, BaseEstimator):
         Certified duality gap per alpha, on the objective above.
     n_iters_ : ndarray of shape (n_alphas,)
         Proximal Newton steps per alpha (rounds of one step per class with
-        more than two classes).
+        more than two classes; and L-BFGS iterations, see ``max_iter``).
     n_iter_ : int
         Steps over the whole path.
     n_features_in_ : int

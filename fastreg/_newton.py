@@ -318,18 +318,17 @@ def working_set(pen, v, w, lo, hi, norms, free, size):
 def quasi_newton_first(state, pen, max_steps):
     """Whether an alpha is first solved by ``quasi_newton``: for a state
     that allows it (``state.quasi_newton``), a smooth
-    penalty (some L2, no L1 weight) on dense data (X holding over
-    _QN_DENSITY of its entries, however stored: the same data stored dense
+    penalty (some L2, no L1 weight) on dense data (over _QN_DENSITY of X's
+    entries nonzero, however stored: the same data stored dense
     or sparse is solved the same way), without unpenalised features (a
     column nearly constant beside the intercept needs the Newton steps'
     centred moves), with a budget beyond the _STEPWISE steps kept for the
     Newton rounds (see SoftmaxNewton.solve).  (Not on sparse text: on
     npm_text's first 50,000 rows, binary, C = 0.1, 1, 10, the Newton steps
     alone took 0.04, 0.08, 0.21 s, L-BFGS 0.07, 0.17, 0.41 s.)"""
-    n, p = state.design.shape
     return (state.quasi_newton and not np.any(pen.a) and bool(np.any(pen.c > 0))
-            and not state.free.size
-            and state.design.entries() > _QN_DENSITY * n * p and max_steps > _STEPWISE)
+            and not state.free.size and state.design.density > _QN_DENSITY
+            and max_steps > _STEPWISE)
 
 
 def quasi_newton(state, pen, tol_abs, tol_grad, max_iter):
@@ -350,7 +349,13 @@ def quasi_newton(state, pen, tol_abs, tol_grad, max_iter):
     The certificate is computed every _QN_EVERY iterations, and at every
     iteration whose gradient predicts it met (the L2 gap is
     sum_j g_j^2 / (2 c_j) + b . g_b before the dual point's projection), at
-    no cost beyond the iteration's own products.  Returns the iterations."""
+    no cost beyond the iteration's own products.  (Where it stalls, on
+    columns in mixed units, X * 10^U(-2, 2), it runs its budget: handing
+    over to the Newton rounds when the gap did not halve in 10 iterations
+    took 1.4-30 s instead of 1.2-5 s with 3 classes, their coordinate
+    descent crawling there too, and gained nothing with 2.)  Returns the
+    iterations and the last point's (gap, v) when it was certified, else
+    None."""
     from scipy.optimize import Bounds, minimize
     m = state.w.shape[0]
     b_shape = np.shape(state.b)
@@ -393,6 +398,7 @@ def quasi_newton(state, pen, tol_abs, tol_grad, max_iter):
         return gap <= tol_abs and np.abs(g).max(initial=0.0) <= tol_grad
 
     count = [0]
+    certified = []     # (z, gap, v) of each certificate
 
     def check(intermediate_result):
         count[0] += 1
@@ -402,6 +408,7 @@ def quasi_newton(state, pen, tol_abs, tol_grad, max_iter):
             return
         state.move(*split(z), *((last["eta"], last["evaluated"]) if known else ()))
         gap, v = state.certificate(pen)
+        certified.append((z.copy(), gap, v))
         if gap <= tol_abs and state.residual(pen, v) <= tol_grad:
             raise StopIteration
 
@@ -412,7 +419,8 @@ def quasi_newton(state, pen, tol_abs, tol_grad, max_iter):
                    options=dict(maxiter=max_iter, ftol=0.0, gtol=0.0))
     known = np.array_equal(res.x, last["z"])
     state.move(*split(res.x), *((last["eta"], last["evaluated"]) if known else ()))
-    return max(int(res.nit), 1)
+    here = certified and np.array_equal(res.x, certified[-1][0])
+    return max(int(res.nit), 1), (certified[-1][1:] if here else None)
 
 
 class Design:
@@ -447,6 +455,9 @@ class Design:
         # the kernels' speed, 20,000 x 100 to 569 x 30); the kernels
         # accumulate float32 X in float64
         self._blas = not sp.issparse(Xk) and Xk.dtype == np.float64
+        # the share of X's entries that are nonzero, however stored
+        self.density = ((Xk.nnz if sp.issparse(Xk) else np.count_nonzero(Xk))
+                        / max(Xk.shape[0] * Xk.shape[1], 1))
         self._col_entries = (np.diff(Xk.indptr).astype(np.int64) if sp.issparse(Xk)
                              else np.full(self.shape[1], self.shape[0], np.int64))
 
@@ -734,8 +745,9 @@ class ProxNewton:
         steps = 0
         if quasi_newton_first(self, pen, max_steps) \
                 and not (gap <= tol_abs and resid <= tol_grad):
-            steps = quasi_newton(self, pen, tol_abs, tol_grad, max_steps - _STEPWISE)
-            gap, v = self.certificate(pen)
+            steps, certified = quasi_newton(self, pen, tol_abs, tol_grad,
+                                            max_steps - _STEPWISE)
+            gap, v = certified or self.certificate(pen)
             resid = self.residual(pen, v)
             gaps.append(gap)
         while steps < max_steps and not (gap <= tol_abs and resid <= tol_grad) \
@@ -1052,7 +1064,8 @@ class SoftmaxNewton:
         stepwise = max_steps < _STEPWISE
         if quasi_newton_first(self, pen, max_steps) \
                 and not (gap <= tol_abs and resid <= tol_grad):
-            steps = quasi_newton(self, pen, tol_abs, tol_grad, max_steps - _STEPWISE)
+            # (the intercepts recentred: a new point to certify)
+            steps = quasi_newton(self, pen, tol_abs, tol_grad, max_steps - _STEPWISE)[0]
             self._recentre(pen)
             gap, v = self.certificate(pen)
             resid = self.residual(pen, v)
