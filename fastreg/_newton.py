@@ -1127,6 +1127,17 @@ def common_shift(W, a, c):
     return np.where(obj.min(axis=1) < base * (1 - 1e-15), best, 0.0)
 
 
+def stored(w, lo, hi, dtype):
+    """w in ``dtype`` (float32 for float32 X), rounded towards 0 where the
+    nearest value would leave the bounds (float32(0.1) > 0.1: a coefficient
+    at its bound came back 1.5e-9 beyond it)."""
+    out = w.astype(dtype)
+    if out.dtype != w.dtype:
+        wide = out.astype(w.dtype)
+        out = np.where((wide > hi) | (wide < lo), np.nextafter(out, dtype.type(0)), out)
+    return out
+
+
 def newton_path(state, *, l1_ratio, alphas, eps, tol, max_iter, single=False):
     """The warm-started path of ``state`` over ``alphas`` (an int: a grid of
     that many alphas built from alpha_max by ``geometric_grid``).  Returns a
@@ -1181,6 +1192,6 @@ def newton_path(state, *, l1_ratio, alphas, eps, tol, max_iter, single=False):
         if i == 0:
             n_iters[0] += warm_steps
         nz = np.flatnonzero(state.w)
-        coefs[nz, i] = state.w[nz]
+        coefs[nz, i] = stored(state.w[nz], state.lo[nz], state.hi[nz], coefs.dtype)
         intercepts[..., i] = state.b
     return PathResult(grid, coefs, intercepts, gaps, n_iters, converged, tol_abs, amax)

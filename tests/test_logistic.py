@@ -662,6 +662,23 @@ def test_roc_auc_on_a_fold_missing_a_class_is_refused_by_name(K, scoring):
     assert np.all(np.isfinite(fit.scores_)) and np.all(fit.scores_ > 0.5)
 
 
+@pytest.mark.parametrize("solver", ["lbfgs", "newton-cholesky"])
+@pytest.mark.parametrize("K", [2, 3])
+def test_float32_coefficients_stay_within_the_bounds(solver, K):
+    """float32 X keeps float32 coefficients; one at a bound that float32
+    cannot represent (0.1, -0.05) is rounded inwards, not to the nearest
+    float32 beyond it (1.5e-9 beyond before)."""
+    from sklearn.datasets import make_classification
+    X, y = make_classification(600, 30, n_informative=10, n_redundant=10, n_classes=K,
+                               random_state=0)
+    fit = LogisticRegression(lower_bounds=-0.05, upper_bounds=0.1, solver=solver).fit(
+        X.astype(np.float32), y)
+    assert fit.coef_.dtype == np.float32
+    c = fit.coef_.astype(np.float64)
+    assert c.max() <= 0.1 and c.min() >= -0.05
+    assert np.any(c > 0.1 - 1e-7) and np.any(c < -0.05 + 1e-7)     # (bounds reached)
+
+
 def test_dense_data_is_solved_alike_dense_or_sparse():
     """The solver's choice (L-BFGS-B for smooth fits of dense data) reads
     the data, not its storage: half-dense X fitted dense and as CSR agrees
