@@ -342,9 +342,11 @@ def quasi_newton(state, pen, tol_abs, tol_grad, max_iter):
 
     With an intercept, the variables are w and b + W mu (mu: X's weighted
     column means), the model of X's centred columns: the same fit, but
-    columns with a mean no longer couple with the intercept (raw digits,
-    pixels 0-16: 89 iterations did not certify it, then Newton rounds
-    took 0.85 s).
+    columns with a mean no longer couple with the intercept (5,000 x 40
+    Gaussian columns plus 1 in 5 classes: 81 iterations left it
+    uncertified, now 19; iris 91 and 20).  (Scaling the columns by their
+    spread too took 14 instead of 29 iterations on one set, but 90 instead
+    of 33 on columns with exact linear dependences.)
 
     The certificate is computed every _QN_EVERY iterations, and at every
     iteration whose gradient predicts it met (the L2 gap is
@@ -398,7 +400,7 @@ def quasi_newton(state, pen, tol_abs, tol_grad, max_iter):
         return gap <= tol_abs and np.abs(g).max(initial=0.0) <= tol_grad
 
     count = [0]
-    certified = []     # (z, gap, v) of each certificate
+    certified = {}     # the last certificate's z, gap and v
 
     def check(intermediate_result):
         count[0] += 1
@@ -408,7 +410,7 @@ def quasi_newton(state, pen, tol_abs, tol_grad, max_iter):
             return
         state.move(*split(z), *((last["eta"], last["evaluated"]) if known else ()))
         gap, v = state.certificate(pen)
-        certified.append((z.copy(), gap, v))
+        certified.update(z=z.copy(), gap=gap, v=v)
         if gap <= tol_abs and state.residual(pen, v) <= tol_grad:
             raise StopIteration
 
@@ -419,8 +421,8 @@ def quasi_newton(state, pen, tol_abs, tol_grad, max_iter):
                    options=dict(maxiter=max_iter, ftol=0.0, gtol=0.0))
     known = np.array_equal(res.x, last["z"])
     state.move(*split(res.x), *((last["eta"], last["evaluated"]) if known else ()))
-    here = certified and np.array_equal(res.x, certified[-1][0])
-    return max(int(res.nit), 1), (certified[-1][1:] if here else None)
+    here = certified and np.array_equal(res.x, certified["z"])
+    return max(int(res.nit), 1), ((certified["gap"], certified["v"]) if here else None)
 
 
 class Design:
@@ -1064,8 +1066,8 @@ class SoftmaxNewton:
         stepwise = max_steps < _STEPWISE
         if quasi_newton_first(self, pen, max_steps) \
                 and not (gap <= tol_abs and resid <= tol_grad):
-            # (the intercepts recentred: a new point to certify)
             steps = quasi_newton(self, pen, tol_abs, tol_grad, max_steps - _STEPWISE)[0]
+            # (the intercepts recentred: a new point to certify)
             self._recentre(pen)
             gap, v = self.certificate(pen)
             resid = self.residual(pen, v)
