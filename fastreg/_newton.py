@@ -1129,17 +1129,6 @@ def common_shift(W, a, c):
     return np.where(obj.min(axis=1) < base * (1 - 1e-15), best, 0.0)
 
 
-def stored(w, lo, hi, dtype):
-    """w in ``dtype`` (float32 for float32 X), rounded towards 0 where the
-    nearest value would leave the bounds (float32(0.1) > 0.1: a coefficient
-    at its bound came back 1.5e-9 beyond it)."""
-    out = w.astype(dtype)
-    if out.dtype != w.dtype:
-        wide = out.astype(w.dtype)
-        out = np.where((wide > hi) | (wide < lo), np.nextafter(out, dtype.type(0)), out)
-    return out
-
-
 def newton_path(state, *, l1_ratio, alphas, eps, tol, max_iter, single=False):
     """The warm-started path of ``state`` over ``alphas`` (an int: a grid of
     that many alphas built from alpha_max by ``geometric_grid``).  Returns a
@@ -1153,7 +1142,8 @@ def newton_path(state, *, l1_ratio, alphas, eps, tol, max_iter, single=False):
     first alpha's max_iter and count in its ``n_iters``, so a single fit
     takes max_iter steps at most, as its estimator promises.
     """
-    from ._path import PathResult, _warm_path, geometric_grid, line_step, on_line
+    from ._path import (PathResult, _warm_path, geometric_grid, inside_bounds, line_step,
+                        on_line)
     tol_abs = tol * state.null_value
     warm_steps = 0
     if not np.any(state.w):
@@ -1194,6 +1184,7 @@ def newton_path(state, *, l1_ratio, alphas, eps, tol, max_iter, single=False):
         if i == 0:
             n_iters[0] += warm_steps
         nz = np.flatnonzero(state.w)
-        coefs[nz, i] = stored(state.w[nz], state.lo[nz], state.hi[nz], coefs.dtype)
+        coefs[nz, i] = inside_bounds(state.w[nz].astype(coefs.dtype), state.lo[nz],
+                                     state.hi[nz])
         intercepts[..., i] = state.b
     return PathResult(grid, coefs, intercepts, gaps, n_iters, converged, tol_abs, amax)

@@ -74,6 +74,20 @@ class PathResult:
             n_iters=self.n_iters[one], converged=self.converged[one])
 
 
+def inside_bounds(values, lo, hi):
+    """``values`` (float32 or float64), each moved one ulp towards 0 where
+    it lies beyond its bound lo or hi (float64): a bound float32 cannot
+    represent rounds to the nearest float32, possibly beyond it
+    (float32(0.1) > 0.1: coefficients held at 0.1 came back 1.5e-9
+    beyond).  Powers of 2 keep the result inside: the kernels' scale
+    2^-y_exp maps it back exactly."""
+    wide = values.astype(np.float64)
+    out = (wide > hi) | (wide < lo)
+    if not out.any():
+        return values
+    return np.where(out, np.nextafter(values, values.dtype.type(0)), values)
+
+
 def lazy_zeros(shape, dtype):
     """A zero array whose pages the OS maps only when first written.
 
@@ -563,7 +577,8 @@ def run_path(prob, spec, grid, amax, warm_epochs, tol_abs, shift):
                                        trust_start=i == 0 and spec.coef_init is not None,
                                        start=path_start(prob, coefs, grid, i))
         nz = prob.support()
-        coefs[nz, i] = prob.w[nz]
+        coefs[nz, i] = (inside_bounds(prob.w[nz].astype(coefs.dtype), *spec.box[:, nz])
+                        if spec.box.size else prob.w[nz])
         intercepts[i] = prob.intercept()
         if shift is not None:
             intercepts[i] -= float(shift[nz] @ prob.w[nz].astype(np.float64))

@@ -157,3 +157,29 @@ def test_relax_refuses_bounds():
         LassoCV(cv=3, alphas=5, relax=True, lower_bounds=lo).fit(X, y)
     with pytest.raises(ValueError, match="relax=True cannot keep"):
         ElasticNetPath(n_alphas=5, relax=True, gamma=0.5, upper_bounds=hi).fit(X, y)
+
+
+@pytest.mark.parametrize("sparse", [False, True])
+@pytest.mark.parametrize("fit_intercept", [False, True])
+@pytest.mark.parametrize("scale", [1.0, 1e6])
+def test_float32_coefficients_stay_within_the_bounds(sparse, fit_intercept, scale):
+    """float32 X keeps float32 coefficients; one held at a bound that
+    float32 cannot represent (0.1, -0.05) is rounded inwards, not to the
+    nearest float32 beyond it (float32(0.1) > 0.1: 1.5e-9 beyond before),
+    also where y's scale moves the kernels' scale (2^-y_exp)."""
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((500, 30))
+    y = (X @ rng.standard_normal(30) * 3 + rng.standard_normal(500)) * scale
+    Xf = X.astype(np.float32)
+    Xf = sp.csc_matrix(Xf) if sparse else Xf
+    lo, hi = -0.05 * scale, 0.1 * scale
+    # (the lasso: its solution scales with y, alpha and the bounds)
+    m = ElasticNet(alpha=0.01 * scale, l1_ratio=1.0, lower_bounds=lo, upper_bounds=hi,
+                   fit_intercept=fit_intercept).fit(Xf, y.astype(np.float32))
+    _, coefs, _ = enet_path(Xf, y.astype(np.float32), l1_ratio=1.0, lower_bounds=lo,
+                            upper_bounds=hi, n_alphas=5)
+    for c in (m.coef_, coefs):
+        assert c.dtype == np.float32
+        wide = c.astype(np.float64)
+        assert wide.max() <= hi and wide.min() >= lo
+    assert np.any(m.coef_.astype(np.float64) > hi * (1 - 1e-6))    # (a bound reached)
