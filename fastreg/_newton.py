@@ -24,6 +24,7 @@ import scipy.sparse as sp
 
 from . import _newton_fast
 from ._anderson import anderson_weights
+from ._datafits import row_reduce
 from ._penalties import ElasticNetPenalty, penalised_alpha_max
 from ._validation import as_kernel_X
 
@@ -870,7 +871,7 @@ class SoftmaxNewton:
         softmax's own metric is tried (``_softmax_projected``); where that
         fails too, the datafit's conjugate is infinite and the point not
         certified."""
-        m = self.datafit.c * self.datafit.probabilities(self.eta).min(axis=1)
+        m = self.datafit.c * row_reduce(np.minimum, self.datafit.probabilities(self.eta))
         out = metric_projection(theta, m, self._free_cols, self.fit_intercept)
         c = self.datafit.c
         pos = c > 0
