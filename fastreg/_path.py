@@ -80,7 +80,10 @@ def inside_bounds(values, lo, hi):
     represent rounds to the nearest float32, possibly beyond it
     (float32(0.1) > 0.1: coefficients held at 0.1 came back 1.5e-9
     beyond).  Powers of 2 keep the result inside: the kernels' scale
-    2^-y_exp maps it back exactly."""
+    2^-y_exp maps it back exactly.  float64 values, clipped by the
+    kernels, are returned as they are."""
+    if values.dtype == np.float64:
+        return values
     wide = values.astype(np.float64)
     out = (wide > hi) | (wide < lo)
     if not out.any():
