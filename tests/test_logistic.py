@@ -2168,3 +2168,64 @@ def test_a_single_fits_warm_path_is_solved_loosely(tol, warm, monkeypatch):
     np.testing.assert_allclose(last, tol, rtol=1e-12)
     # (the gap on logistic_path's scale: at most tol times F(b0) <= log 2)
     assert est.dual_gap_ <= tol * np.log(2.0)
+
+
+@pytest.mark.parametrize("sparse", [False, True])
+def test_a_newton_step_is_certified_by_its_models_dual_point(sparse, monkeypatch):
+    """After a Newton step taken whole, the dual point is the model's
+    gradient r + h d.  Along a path its gap is never over 1.1 times the
+    datafit's own gradient's and somewhere under a tenth of it (the reason
+    for it: the own gradient meets the support's optimality only to first
+    order in the step, and the worst violation sets the dual point's
+    scale); it bounds the suboptimality against the reference minimiser,
+    and the optimality residual with its slack bounds the one the
+    datafit's own dual point gives."""
+    X, y = make(n=400, p=60, seed=0, sparse=sparse)
+    certificate = ProxNewton.certificate
+    seen = []                    # (alpha, w, b, model's gap, own gap)
+
+    def both(self, pen):
+        if self._model_r is None:
+            return certificate(self, pen)
+        model_r = self._model_r
+        self._model_r = None
+        own = certificate(self, pen)
+        own_resid = self.residual(pen, own[1])
+        self._model_r = model_r
+        out = certificate(self, pen)
+        assert self.residual(pen, out[1]) >= own_resid
+        seen.append((pen.a[0], self.w.copy(), self.b, out[0], own[0]))
+        return out
+
+    monkeypatch.setattr(ProxNewton, "certificate", both)
+    logistic_path(X, y, l1_ratio=1.0, n_alphas=30, eps=1e-3, tol=1e-8)
+    model, own = np.array([s[3] for s in seen]), np.array([s[4] for s in seen])
+    assert len(seen) >= 10
+    assert np.all(model <= 1.1 * own)
+    assert np.any(model < 0.1 * own)
+    for k in np.argsort(model / own)[:3]:
+        alpha, w, b, gap, _ = seen[k]
+        _, _, best = reference(X, y, alpha, 1.0)
+        assert objective(X, y, w, b, alpha, 1.0) - best <= gap + 1e-12
+
+
+def test_a_models_dual_point_failing_the_residual_by_its_slack_gives_way():
+    """A point whose gap is met by the model's dual point, but whose
+    residual fails only by that point's slack, is certified by the
+    datafit's own gradient instead."""
+    X, y = make(n=300, p=20, seed=3)
+    design, datafit = Design(X), Binomial(y)
+    p = X.shape[1]
+    state = ProxNewton(design, datafit, np.ones(p), np.full(p, -np.inf),
+                       np.full(p, np.inf), True)
+    pen = ElasticNetPenalty.of(0.01, 1.0, np.ones(p), state.lo, state.hi)
+    tol_abs = 1e-10 * state.null_value
+    gap, _, converged = state.solve(pen, tol_abs, 100, 1e-8)
+    assert converged
+    # a model's gradient r + h d for a step d of +-0.01 per sample
+    _, r, h = state.fit
+    state._model_r = r + h * 0.01 * np.where(np.arange(300) % 2, 1.0, -1.0)
+    gap_m, v = state.certificate(pen)
+    assert np.max(state._slack) > 1e-6 and state.residual(pen, v) > 1e-6
+    gap, v, resid = state._certify(pen, 1.0, 1e-6)
+    assert state._model_r is None and not np.any(state._slack) and resid <= 1e-6
