@@ -30,14 +30,7 @@ from ._penalties import ElasticNetPenalty, penalised_alpha_max
 from ._validation import as_kernel_X
 
 _WS_MIN = 10                # smallest working set
-# a working set is solved to this fraction of the gap, but to tol_abs at
-# least: the first certificate of an alpha (the datafit's own dual point at
-# the warm start) overstates its suboptimality, at pypi_text's smallest
-# alphas by 50-400 times with the objective within tol of its minimum
-# (100-alpha L1 paths, with the model's dual point (ProxNewton.certificate):
-# pypi_text's first 200k rows 6.2 -> 5.1-5.4 s, 152 -> 129 Newton steps;
-# npm_text 2.5 -> 2.3 s; capped at 0.5 tol_abs: 6.0 s, at 3: 5.8 s)
-_INNER_RATIO, _TARGET_CAP = 0.1, 1.0
+_INNER_RATIO = 0.1          # a working set is solved to this fraction of the gap
 # model CD stops when its largest gradient move max H_j |dw_j| is at most
 # this multiple of target / (||w_ws||_1 + 1): the gap is about the gradient's
 # error times the coefficients' size (measured, 100-alpha L1 paths: 3.0 took
@@ -103,12 +96,20 @@ def stalled(gaps, tol_abs, left, window=_STALL_WINDOW):
 
 def inner_target(gap, resid, tol_abs, tol_grad, w):
     """How far an inner solve goes (in objective units): a fraction of the
-    gap, within tol_abs but not far below it (a point not yet certified, gap
-    inf: to that floor, else its steps barely move); and, while the
-    optimality residual exceeds tol_grad, a model solved to that gradient
-    precision."""
-    target = (max(min(_INNER_RATIO * gap, _TARGET_CAP * tol_abs), 0.3 * tol_abs)
-              if np.isfinite(gap) else 0.3 * tol_abs)
+    gap, not far below tol (a point not yet certified, gap inf: to that
+    floor, else its steps barely move); and, while the optimality residual
+    exceeds tol_grad, a model solved to that gradient precision.
+
+    (An alpha's first certificate, the datafit's own dual point at the warm
+    start, overstates the suboptimality: at pypi_text's smallest alphas
+    50-400 times tol with the objective within tol of its minimum.  Aiming
+    every inner solve within tol_abs took its L1 path from 5.7-6.0 to
+    5.1-5.4 s, but LogisticRegressionCV on npm_text's first 50k rows from 11
+    to 64 s: at its nearly separable largest Cs each such step took
+    hundreds of sweeps, where the loose steps stall within a few and end
+    the alpha unconverged.  Aiming only the first step of an alpha so cost
+    the same.)"""
+    target = max(_INNER_RATIO * gap, 0.3 * tol_abs) if np.isfinite(gap) else 0.3 * tol_abs
     if resid > tol_grad:
         target = min(target, 0.3 * tol_grad * (np.abs(w).sum() + 1.0))
     return target
