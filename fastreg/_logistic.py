@@ -14,7 +14,7 @@ from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_array
 
 from ._datafits import Binomial, Multinomial
-from ._newton import Design, ProxNewton, SoftmaxNewton, newton_path
+from ._newton import Design, ProxNewton, SoftmaxNewton, local_samples, newton_path
 from ._path import one_thread, warn_not_converged
 from ._validation import (check_alphas, check_bounds, check_penalty_factor,
                           check_sample_weight, check_scalar_param)
@@ -309,6 +309,9 @@ def classifier_path(X, y, *, l1_ratio, eps, n_alphas, alphas, tol, max_iter,
             return _one_class(classes, kept[0], grid, p, X.dtype, tol), classes
         # (the rest, two or more, fitted as a multinomial model of their own)
         y01 = y01[:, kept]
+    X, order = local_samples(X, grid if isinstance(grid, int) else grid.shape[0])
+    if order is not None:
+        y01, sw = y01[order], (None if sw is None else sw[order])
     if y01.ndim == 2:
         bounded = (pf == 0) & (np.isfinite(lo) | np.isfinite(hi))
         if np.any(bounded):

@@ -65,6 +65,9 @@ _SKIP_MARGIN, _SKIP_RUN, _SKIP_RUN_MAX = 2.0, 3, 24   # see ProxNewton.solve
 _SCREEN_AT, _SCREEN_SHARE = 0.8, 0.6      # see ProxNewton._correlations
 _SOFTMAX_WORK = 2e10        # n (f K)^2 at most, see SoftmaxNewton._softmax_projected
 _WIDE_MAX_BYTES = 512 * 2 ** 20   # a float64 copy of float32 X at most (SoftmaxNewton._wide)
+# sparse X with this many samples or more, for a path of _LOCAL_ALPHAS
+# alphas or more, is solved with its samples reordered (local_order)
+_LOCAL_SAMPLES, _LOCAL_ALPHAS, _LOCAL_COLUMNS = 2 ** 16, 10, 126
 _EPS = np.finfo(np.float64).eps
 _INT32_ENTRIES = np.iinfo(np.int32).max   # dense X larger than this: 64-bit offsets
 
@@ -440,6 +443,56 @@ def quasi_newton(state, pen, tol_abs, tol_grad, max_iter):
     state.move(*split(res.x), *((last["eta"], last["evaluated"]) if known else ()))
     here = certified and np.array_equal(res.x, certified["z"])
     return max(int(res.nit), 1), ((certified["gap"], certified["v"]) if here else None)
+
+
+def local_order(X, columns=_LOCAL_COLUMNS):
+    """An order of the samples (rows of CSC X) in which each frequent
+    column's samples lie near each other: descending, lexicographically, by
+    their presence in the ``columns`` most frequent columns.
+
+    Coordinate descent reads and writes the per-sample model at a column's
+    rows; on text, the working set's columns are the frequent ones, and
+    with n above the cache (200,000 samples: 4.8 MB of model) those rows'
+    entries are scattered cache misses.  In this order a frequent column's
+    rows fall in a few runs.  (Four sweeps over the 550 most frequent
+    columns: pypi_text's first 200k rows 17.6 -> 12.9 ms, npm_text 18.3 ->
+    15.1 ms; at 50k rows, no change; 12 keys by rank instead of presence
+    bits: 12.1 and 14.7 ms, but 0.17 s to order instead of 0.03.)"""
+    n = X.shape[0]
+    counts = np.diff(X.indptr)
+    top = np.argsort(-counts, kind="stable")[:columns]
+    keys = np.zeros((-(-top.shape[0] // 63), n), np.uint64)
+    for t, j in enumerate(top):
+        word, bit = divmod(t, 63)
+        keys[word, X.indices[X.indptr[j]:X.indptr[j + 1]]] |= np.uint64(1 << (62 - bit))
+    # (lexsort's last key is its first; ~ sorts descending)
+    return np.lexsort(~keys[::-1]) if keys.shape[0] else np.arange(n)
+
+
+def rows_in_order(X, order):
+    """CSC X with its rows taken in ``order`` (X[order]), indices sorted,
+    without converting X to rows."""
+    inv = np.empty(X.shape[0], X.indices.dtype)
+    inv[order] = np.arange(X.shape[0], dtype=X.indices.dtype)
+    out = sp.csc_matrix((X.data.copy(), inv[X.indices], X.indptr), shape=X.shape)
+    out.sort_indices()
+    return out
+
+
+def local_samples(X, n_alphas):
+    """(X, order): sparse X with _LOCAL_SAMPLES samples or more, for a path
+    of _LOCAL_ALPHAS alphas or more, as CSC with its samples in
+    ``local_order`` (the order returned, for y and the weights); else X as
+    it is and None.  The order changes no result but the rounding; it costs
+    about 45 passes over X, 0.09 s on pypi_text's first 200k rows, not worth
+    it for a few alphas.  (100-alpha L1 paths, one thread: pypi_text's first
+    200k rows, coordinate descent 3.75 -> 2.79 s, the path 6.5 -> 5.4 s;
+    npm_text 0.91-0.99 -> 0.72-0.78 s and 2.4-2.7 -> 2.3-2.5 s.)"""
+    if not sp.issparse(X) or X.shape[0] < _LOCAL_SAMPLES or n_alphas < _LOCAL_ALPHAS:
+        return X, None
+    X = X.tocsc()
+    order = local_order(X)
+    return rows_in_order(X, order), order
 
 
 class Design:

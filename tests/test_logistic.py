@@ -2229,3 +2229,66 @@ def test_a_models_dual_point_failing_the_residual_by_its_slack_gives_way():
     assert np.max(state._slack) > 1e-6 and state.residual(pen, v) > 1e-6
     gap, v, resid = state._certify(pen, 1.0, 1e-6)
     assert state._model_r is None and not np.any(state._slack) and resid <= 1e-6
+
+
+def test_local_order_puts_a_frequent_columns_samples_together():
+    """local_order is a permutation that sorts the samples by their
+    presence in the most frequent columns (the most frequent first);
+    rows_in_order is X[order] with sorted indices and leaves X as it was."""
+    from fastreg._newton import local_order, rows_in_order
+    rng = np.random.default_rng(5)
+    X = sp.random(500, 200, density=0.03, format="csc", random_state=6).toarray()
+    X[:, 7] = (rng.random(500) < 0.6) * 1.0             # the most frequent
+    X[:, 3] = (rng.random(500) < 0.4) * 2.0             # the second
+    X = sp.csc_matrix(X)
+    before = X.data.copy(), X.indices.copy(), X.indptr.copy()
+    order = local_order(X)
+    assert np.array_equal(np.sort(order), np.arange(500))
+    has7, has3 = X[:, 7].toarray()[order, 0] != 0, X[:, 3].toarray()[order, 0] != 0
+    assert np.all(np.diff(has7.astype(int)) <= 0)        # column 7's samples first
+    n7 = int(has7.sum())
+    for part in (has3[:n7], has3[n7:]):                  # then column 3's, in each part
+        assert np.all(np.diff(part.astype(int)) <= 0)
+    Y = rows_in_order(X, order)
+    assert Y.has_sorted_indices
+    np.testing.assert_array_equal(Y.toarray(), X.toarray()[order])
+    for a, b in zip(before, (X.data, X.indices, X.indptr)):
+        np.testing.assert_array_equal(a, b)
+    # (fewer frequent columns than the keys hold; none at all)
+    assert np.array_equal(np.sort(local_order(X, columns=1000)), np.arange(500))
+    assert np.array_equal(local_order(sp.csc_matrix((4, 0))), np.arange(4))
+
+
+@pytest.mark.parametrize("K", [2, 3])
+def test_a_path_in_local_sample_order_is_the_same_path(K, monkeypatch):
+    """Large sparse paths are solved with their samples reordered
+    (local_samples): the same coefficients, intercepts and certified gaps
+    as in the given order, with sample weights, and X and the weights as
+    they were."""
+    import fastreg._newton as newton_module
+    rng = np.random.default_rng(8)
+    X = sp.random(600, 40, density=0.1, format="csc", random_state=9).toarray()
+    X[:, 0] = (rng.random(600) < 0.5) * 1.0
+    X = sp.csc_matrix(X)
+    y = (X @ rng.standard_normal(40) + 0.3 * rng.standard_normal(600) > 0).astype(int)
+    if K == 3:
+        y = y + (X[:, 0].toarray()[:, 0] > 0) * (rng.random(600) < 0.5)
+    sw = rng.uniform(0.5, 2.0, 600)
+    kept = X.data.copy(), X.indices.copy(), sw.copy()
+    results, orders = [], []
+    local_samples = newton_module.local_samples
+    for threshold in (10 ** 9, 100):
+        monkeypatch.setattr(newton_module, "_LOCAL_SAMPLES", threshold)
+        monkeypatch.setattr("fastreg._logistic.local_samples",
+                            lambda X, n: orders.append(threshold) or local_samples(X, n))
+        results.append(logistic_path(X, y, l1_ratio=0.8, n_alphas=12, eps=1e-2, tol=1e-10,
+                                     sample_weight=sw, return_intercept=True))
+    (a0, c0, g0, b0), (a1, c1, g1, b1) = results
+    np.testing.assert_allclose(a1, a0, rtol=1e-12)
+    np.testing.assert_allclose(c1, c0, rtol=1e-6, atol=1e-8)
+    np.testing.assert_allclose(b1, b0, rtol=1e-6, atol=1e-8)
+    assert np.all(np.asarray(g1) <= 1e-10 * 10) and np.all(np.isfinite(g0))
+    for a, b in zip(kept, (X.data, X.indices, sw)):
+        np.testing.assert_array_equal(a, b)
+    # (the order was applied: the threshold reached local_samples)
+    assert orders == [10 ** 9, 100]
