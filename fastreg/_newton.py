@@ -66,8 +66,10 @@ _SCREEN_AT, _SCREEN_SHARE = 0.8, 0.6      # see ProxNewton._correlations
 _SOFTMAX_WORK = 2e10        # n (f K)^2 at most, see SoftmaxNewton._softmax_projected
 _WIDE_MAX_BYTES = 512 * 2 ** 20   # a float64 copy of float32 X at most (SoftmaxNewton._wide)
 # sparse X with this many samples or more, for a path of _LOCAL_ALPHAS
-# alphas or more, is solved with its samples reordered (local_order)
+# alphas or more, is solved with its samples reordered (local_order), in a
+# copy of at most _LOCAL_MAX_BYTES
 _LOCAL_SAMPLES, _LOCAL_ALPHAS, _LOCAL_COLUMNS = 2 ** 16, 10, 126
+_LOCAL_MAX_BYTES = 512 * 2 ** 20
 _EPS = np.finfo(np.float64).eps
 _INT32_ENTRIES = np.iinfo(np.int32).max   # dense X larger than this: 64-bit offsets
 
@@ -482,13 +484,14 @@ def rows_in_order(X, order):
 def local_samples(X, n_alphas):
     """(X, order): sparse X with _LOCAL_SAMPLES samples or more, for a path
     of _LOCAL_ALPHAS alphas or more, as CSC with its samples in
-    ``local_order`` (the order returned, for y and the weights); else X as
-    it is and None.  The order changes no result but the rounding; it costs
+    ``local_order`` (the order returned, for y and the weights), a copy
+    taken for speed only (``speed_copy_fits``); else X as it is and None.  The order changes no result but the rounding; it costs
     about 45 passes over X, 0.09 s on pypi_text's first 200k rows, not worth
     it for a few alphas.  (100-alpha L1 paths, one thread: pypi_text's first
     200k rows, coordinate descent 3.75 -> 2.79 s, the path 6.5 -> 5.4 s;
     npm_text 0.91-0.99 -> 0.72-0.78 s and 2.4-2.7 -> 2.3-2.5 s.)"""
-    if not sp.issparse(X) or X.shape[0] < _LOCAL_SAMPLES or n_alphas < _LOCAL_ALPHAS:
+    if not sp.issparse(X) or X.shape[0] < _LOCAL_SAMPLES or n_alphas < _LOCAL_ALPHAS \
+            or not speed_copy_fits(X.data.nbytes + X.indices.nbytes, _LOCAL_MAX_BYTES):
         return X, None
     X = X.tocsc()
     order = local_order(X)

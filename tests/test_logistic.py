@@ -2292,3 +2292,8 @@ def test_a_path_in_local_sample_order_is_the_same_path(K, monkeypatch):
         np.testing.assert_array_equal(a, b)
     # (the order was applied: the threshold reached local_samples)
     assert orders == [10 ** 9, 100]
+    # (no copy for speed with low_memory)
+    from fastreg import config_context
+    with config_context(low_memory=True):
+        assert local_samples(X, 12)[1] is None
+    assert local_samples(X, 12)[1] is not None and local_samples(X, 9)[1] is None
