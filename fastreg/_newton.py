@@ -485,9 +485,10 @@ def local_samples(X, n_alphas):
     """(X, order): sparse X with _LOCAL_SAMPLES samples or more, for a path
     of _LOCAL_ALPHAS alphas or more, as CSC with its samples in
     ``local_order`` (the order returned, for y and the weights), a copy
-    taken for speed only (``speed_copy_fits``); else X as it is and None.  The order changes no result but the rounding; it costs
-    about 45 passes over X, 0.09 s on pypi_text's first 200k rows, not worth
-    it for a few alphas.  (100-alpha L1 paths, one thread: pypi_text's first
+    taken for speed only (``speed_copy_fits``); else X as it is and None.
+    The order changes no result but the rounding; it costs about 45 passes
+    over X, 0.09 s on pypi_text's first 200k rows, not worth it for a few
+    alphas.  (100-alpha L1 paths, one thread: pypi_text's first
     200k rows, coordinate descent 3.75 -> 2.79 s, the path 6.5 -> 5.4 s;
     npm_text 0.91-0.99 -> 0.72-0.78 s and 2.4-2.7 -> 2.3-2.5 s.)"""
     if not sp.issparse(X) or X.shape[0] < _LOCAL_SAMPLES or n_alphas < _LOCAL_ALPHAS \
@@ -880,6 +881,9 @@ class ProxNewton:
         return gap, steps, converged
 
     def alpha_max(self, l1_ratio):
+        # (from the datafit's own gradient: the model's of fit_free's last
+        # step is not the point where w = 0 is optimal)
+        self._model_r = None
         _, v = self.certificate(ElasticNetPenalty.of(0.0, 1.0, self.pf, self.lo, self.hi))
         v[self.free] = 0.0
         return penalised_alpha_max(v, self.pf, self.lo, self.hi, l1_ratio)

@@ -2297,3 +2297,27 @@ def test_a_path_in_local_sample_order_is_the_same_path(K, monkeypatch):
     with config_context(low_memory=True):
         assert local_samples(X, 12)[1] is None
     assert local_samples(X, 12)[1] is not None and local_samples(X, 9)[1] is None
+
+
+@pytest.mark.parametrize("sparse", [False, True])
+def test_alpha_max_with_unpenalised_features_against_the_oracle(sparse):
+    """alpha_max is max_j |x_j . r0| / pf_j over the penalised features, r0
+    the loss's gradient at the fit of the intercept and the unpenalised
+    features (oracle: scipy's BFGS on those alone)."""
+    X, y = make(n=200, p=12, seed=11, sparse=sparse)
+    pf = np.ones(12)
+    pf[[0, 3]] = 0.0
+    Xd = dense(X)
+    A = np.column_stack([np.ones(200), Xd[:, [0, 3]]])
+
+    def f(z):
+        eta = A @ z
+        return (np.mean(np.logaddexp(0.0, eta) - y * eta),
+                A.T @ (expit(eta) - y) / 200)
+
+    z = minimize(f, np.zeros(3), jac=True, method="BFGS", options=dict(gtol=1e-14)).x
+    r0 = (expit(A @ z) - y) / 200
+    pen = pf > 0
+    expected = np.max(np.abs(Xd[:, pen].T @ r0) / pf[pen])
+    alphas = logistic_path(X, y, n_alphas=2, eps=0.5, penalty_factor=pf, tol=1e-10)[0]
+    assert alphas[0] == pytest.approx(expected, rel=1e-9)
