@@ -177,9 +177,9 @@ class LogisticRegression(KeywordHints, ClassifierMixin, BaseEstimator):
         goes (its iterations count in ``n_iter_``): on correlated dense
         columns it is many times faster.  The Newton names take Newton
         steps throughout, whose quadratic convergence leaves fits at a
-        tight ``tol`` nearer the exact minimiser.  'liblinear' gives the minimiser of
-        liblinear's objective (two classes): the intercept is the
-        coefficient of an extra feature of constant value
+        tight ``tol`` nearer the exact minimiser.  'liblinear' gives the
+        minimiser of liblinear's objective (two classes): the intercept is
+        the coefficient of an extra feature of constant value
         ``intercept_scaling``, penalised as the others (times
         intercept_scaling), so it shrinks with C as they do.  Its duality
         gap is measured against ``tol`` times F(0) = log 2 (there is no
@@ -549,8 +549,8 @@ class LogisticRegressionCV(KeywordHints, ClassifierMixin, BaseEstimator):
     n_iter_ : ndarray of shape (1, n_folds, n_Cs, n_l1_ratios)
         Proximal Newton steps (and L-BFGS iterations, see
         LogisticRegression's ``solver``) of each fold, C and l1_ratio (1
-        where the warm start was certified as it stood); (n_folds, n_l1_ratios, n_Cs)
-        without legacy attributes.
+        where the warm start was certified as it stood); (n_folds,
+        n_l1_ratios, n_Cs) without legacy attributes.
 
     Examples
     --------
@@ -619,8 +619,8 @@ class LogisticRegressionCV(KeywordHints, ClassifierMixin, BaseEstimator):
 
         from joblib import Parallel, delayed, effective_n_jobs
         from sklearn.metrics import check_scoring
-        from threadpoolctl import threadpool_limits
         from sklearn.model_selection import check_cv
+        from threadpoolctl import threadpool_limits
 
         check_choice(self.selection_rule, "selection_rule", ["min", "1se"])
         check_bool(self.refit, "refit")

@@ -64,12 +64,11 @@ _STALL_WINDOW_AFTER = 3
 _SKIP_MARGIN, _SKIP_RUN, _SKIP_RUN_MAX = 2.0, 3, 24   # see ProxNewton.solve
 _SCREEN_AT, _SCREEN_SHARE = 0.8, 0.6      # see ProxNewton._correlations
 _SOFTMAX_WORK = 2e10        # n (f K)^2 at most, see SoftmaxNewton._softmax_projected
-_WIDE_MAX_BYTES = 512 * 2 ** 20   # a float64 copy of float32 X at most (SoftmaxNewton._wide)
+# a copy of X taken for speed only at most (SoftmaxNewton._wide, local_samples)
+_SPEED_COPY_MAX_BYTES = 512 * 2 ** 20
 # sparse X with this many samples or more, for a path of _LOCAL_ALPHAS
-# alphas or more, is solved with its samples reordered (local_order), in a
-# copy of at most _LOCAL_MAX_BYTES
+# alphas or more, is solved with its samples reordered (local_order)
 _LOCAL_SAMPLES, _LOCAL_ALPHAS, _LOCAL_COLUMNS = 2 ** 16, 10, 126
-_LOCAL_MAX_BYTES = 512 * 2 ** 20
 _EPS = np.finfo(np.float64).eps
 _INT32_ENTRIES = np.iinfo(np.int32).max   # dense X larger than this: 64-bit offsets
 
@@ -496,7 +495,7 @@ def local_samples(X, n_alphas):
     # the copy, a CSC copy of other formats, and the sort's keys and order
     copy = X.data.nbytes + X.indices.nbytes + X.indptr.nbytes
     if not speed_copy_fits(copy * (1 if X.format == "csc" else 2) + 56 * X.shape[0],
-                           _LOCAL_MAX_BYTES):
+                           _SPEED_COPY_MAX_BYTES):
         return X, None
     X = X.tocsc()
     order = local_order(X)
@@ -965,7 +964,7 @@ class SoftmaxNewton:
         if self._X64 is None:
             self._X64 = X
             if not sp.issparse(X) and X.dtype != np.float64 \
-                    and speed_copy_fits(X.size * 8, _WIDE_MAX_BYTES):
+                    and speed_copy_fits(X.size * 8, _SPEED_COPY_MAX_BYTES):
                 self._X64 = np.asfortranarray(X, dtype=np.float64)
         return self._X64
 
