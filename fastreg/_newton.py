@@ -129,7 +129,7 @@ def rounding_floor(design, theta, r, fit_intercept):
     level instead of spending max_iter steps there; per column, so one
     column of huge values does not hide the others' violations."""
     n = theta.shape[0]
-    theta_norms = np.atleast_1d(np.sqrt(np.sum(theta * theta, axis=0)))
+    theta_norms = np.atleast_1d(np.sqrt(np.einsum("i...,i...->...", theta, theta)))
     features = 2.0 * n * _EPS * np.concatenate([design.norms * t for t in theta_norms])
     intercept = (n * _EPS * float(np.max(np.sum(np.abs(r), axis=0), initial=0.0))
                  if fit_intercept else 0.0)
@@ -281,18 +281,26 @@ def _extrapolate_model(design, ws, hist, r, table, start, coef, model, db):
     return b
 
 
-def metric_projection(theta, m, A, intercept):
+def metric_projection(theta, m, A, intercept, sign=1.0):
     """theta ((n,), or (n, K) column by column) less its components along
     1 (with ``intercept``) and the columns of A (None: none), in the metric
     m per sample: theta - m (1 mu + A lam), least squares on sqrt(m) [1, A]
     with A centred in m (the normal equations of a column whose mean dwarfs
-    its spread are singular to rounding).  Linear in theta."""
+    its spread are singular to rounding).  Linear in theta; times ``sign``
+    (+1 or -1: the dual point of a gradient is its negative's projection,
+    in the intercept's two passes over the samples)."""
     mm = m if theta.ndim == 1 else m[:, None]
     m_sum = float(m.sum())
     if intercept and m_sum > 0:
-        theta = theta - mm * (theta.sum(axis=0) / m_sum)
+        along = mm * (theta.sum(axis=0) / m_sum)
+        if sign > 0:
+            theta = np.subtract(theta, along, out=along)
+        else:
+            theta, sign = np.subtract(along, theta, out=along), 1.0
         if A is not None:
             A = A - (m @ A) / m_sum          # centred: orthogonal to 1 in m
+    if sign < 0:
+        theta = -theta
     if A is None:
         return theta
     root = np.sqrt(mm)
@@ -648,8 +656,12 @@ class ProxNewton:
         least squares on sqrt(h) [1, X_free] with the free columns centred in
         that metric (the normal equations of a column whose mean dwarfs its
         spread are singular to rounding)."""
-        A = self._free_cols[:, np.searchsorted(self.free, free)] if free.size else None
-        return metric_projection(-r, self.fit[2], A, self.fit_intercept)
+        return metric_projection(r, self.fit[2], self._free_part(free),
+                                 self.fit_intercept, sign=-1.0)
+
+    def _free_part(self, free):
+        """The columns of the projected unpenalised features (None: none)."""
+        return self._free_cols[:, np.searchsorted(self.free, free)] if free.size else None
 
     def certificate(self, pen):
         """(gap, v): the duality gap, and ``v = X^T theta`` before scaling
@@ -674,7 +686,9 @@ class ProxNewton:
         if self._model_r is not None:
             gap, v = self._gap(pen, free, self._dual_point(free, self._model_r))
             if np.isfinite(gap):
-                shift = self._dual_point(free, r - self._model_r)
+                # (theta_F - theta, projected as one)
+                shift = metric_projection(np.subtract(self._model_r, r), self.fit[2],
+                                          self._free_part(free), self.fit_intercept)
                 self._slack = self.design.norms * float(np.linalg.norm(shift))
                 return gap, v
         return self._gap(pen, free, self._dual_point(free, r))
@@ -689,8 +703,7 @@ class ProxNewton:
         v_dual = v.copy()
         if free.size:
             # |x_j . theta| as computed is exact to n eps sum_i |x_ij theta_i|
-            cols = self._free_cols[:, np.searchsorted(self.free, free)]
-            bound = np.abs(cols).T @ np.abs(theta)
+            bound = np.abs(self._free_part(free)).T @ np.abs(theta)
             if np.any(np.abs(v_dual[free]) > 64 * theta.shape[0] * _EPS * bound):
                 return np.inf, v
             v_dual[free] = 0.0

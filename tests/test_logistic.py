@@ -18,7 +18,8 @@ from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from fastreg import LogisticRegression, LogisticRegressionCV, enet_path, logistic_path
 from fastreg._datafits import Binomial, Multinomial, Quadratic
-from fastreg._newton import _SKIP_RUN, _SKIP_RUN_MAX, Design, ProxNewton, newton_path, stalled
+from fastreg._newton import (_SKIP_RUN, _SKIP_RUN_MAX, Design, ProxNewton, metric_projection,
+                             newton_path, stalled)
 from fastreg._penalties import ElasticNetPenalty
 
 
@@ -2168,6 +2169,33 @@ def test_a_single_fits_warm_path_is_solved_loosely(tol, warm, monkeypatch):
     np.testing.assert_allclose(last, tol, rtol=1e-12)
     # (the gap on logistic_path's scale: at most tol times F(b0) <= log 2)
     assert est.dual_gap_ <= tol * np.log(2.0)
+
+
+@pytest.mark.parametrize("K", [None, 3])
+@pytest.mark.parametrize("free", [0, 2])
+@pytest.mark.parametrize("intercept", [True, False])
+@pytest.mark.parametrize("sign", [1.0, -1.0])
+def test_metric_projection_against_weighted_least_squares(K, free, intercept, sign):
+    # the projection of theta in the metric m onto {sum = 0 (intercept),
+    # A^T . = 0}: theta - m B lam with B = [1, A], lam from the weighted
+    # normal equations B^T M B lam = B^T theta (an independent oracle), times
+    # sign; the input is left as it was
+    rng = np.random.default_rng(3 + free + 5 * intercept)
+    n = 40
+    theta = rng.standard_normal((n,) if K is None else (n, K))
+    m = rng.uniform(0.1, 2.0, n)
+    A = rng.standard_normal((n, free)) + 3.0 if free else None
+    B = np.column_stack([np.ones(n)] * intercept + [A] * bool(free) + [np.empty((n, 0))])
+    before = theta.copy()
+    got = metric_projection(theta, m, A, intercept, sign=sign)
+    np.testing.assert_array_equal(theta, before)
+    if B.shape[1]:
+        lam = np.linalg.solve(B.T @ (m[:, None] * B), B.T @ theta)
+        want = theta - (m[:, None] if K else m) * (B @ lam)
+        np.testing.assert_allclose(B.T @ got, 0.0, atol=1e-12)
+    else:
+        want = theta
+    np.testing.assert_allclose(got, sign * want, rtol=1e-12, atol=1e-12)
 
 
 @pytest.mark.parametrize("sparse", [False, True])
