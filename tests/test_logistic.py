@@ -1451,6 +1451,20 @@ def test_anderson_weights_give_a_linear_maps_fixed_point():
     assert anderson_weights([np.ones(3)] * 4) is None
 
 
+def ill_conditioned_model(seed, sparse, n=400, p=30):
+    """(X dense, the design, r, h): a binomial model at a random predictor
+    on near-duplicate columns (6 columns, each repeated with 0.2 noise)."""
+    rng = np.random.default_rng(seed)
+    base = rng.standard_normal((n, 6))
+    Xd = base[:, rng.integers(0, 6, p)] + 0.2 * rng.standard_normal((n, p))
+    if sparse:
+        Xd[rng.random((n, p)) < 0.3] = 0.0
+    design = Design(sp.csc_matrix(Xd) if sparse else Xd)
+    y = (rng.random(n) < 0.4).astype(float)
+    _, r, h = Binomial(y).evaluate(0.3 * rng.standard_normal(n))
+    return Xd, design, r, h
+
+
 @pytest.mark.parametrize("sparse", [False, True])
 def test_model_cd_extrapolation_reaches_the_minimiser_with_an_exact_step(sparse):
     """On an ill-conditioned quadratic model (near-duplicate columns) the
@@ -1460,16 +1474,8 @@ def test_model_cd_extrapolation_reaches_the_minimiser_with_an_exact_step(sparse)
     from fastreg._newton import model_cd
     from fastreg._newton_fast import newton_cd
     from fastreg._penalties import ElasticNetPenalty
-    rng = np.random.default_rng(31)
-    n, p = 400, 30
-    base = rng.standard_normal((n, 6))
-    X = base[:, rng.integers(0, 6, p)] + 0.2 * rng.standard_normal((n, p))
-    if sparse:
-        X[rng.random((n, p)) < 0.3] = 0.0
-        X = sp.csc_matrix(X)
-    design = Design(X)
-    y = (rng.random(n) < 0.4).astype(float)
-    _, r, h = Binomial(y).evaluate(0.3 * rng.standard_normal(n))
+    X, design, r, h = ill_conditioned_model(31, sparse)
+    n, p = X.shape
     ws = np.arange(p, dtype=np.int32)
     pen = ElasticNetPenalty.of(1e-3, 0.9, np.ones(p), np.full(p, -np.inf), np.full(p, np.inf))
     table = pen.table(ws)
@@ -1494,6 +1500,65 @@ def test_model_cd_extrapolation_reaches_the_minimiser_with_an_exact_step(sparse)
     np.testing.assert_allclose(m_acc[2], step, rtol=1e-9, atol=1e-12 * np.abs(step).max())
     np.testing.assert_allclose(m_acc[0], r + h * m_acc[2], rtol=1e-9,
                                atol=1e-12 * np.abs(r).max())
+
+
+@pytest.mark.parametrize("sparse", [False, True])
+@pytest.mark.parametrize("intercept", [True, False])
+@pytest.mark.parametrize("bounded", [False, True])
+def test_the_models_support_step_lowers_the_model_and_keeps_its_step_exact(
+        sparse, intercept, bounded):
+    """support_step after a few sweeps on an ill-conditioned model
+    (near-duplicate columns, elastic net): taken, it lowers the model's
+    value (computed here from X, r and h), flips no sign, keeps the bounds,
+    and leaves d = X_ws (coef - start) + db and v = r + h d exact; model_cd
+    with a target (support steps) reaches the plain solve's minimiser."""
+    from fastreg._newton import model_cd, support_step
+    from fastreg._newton_fast import newton_cd
+    Xd, design, r, h = ill_conditioned_model(37, sparse)
+    n, p = Xd.shape
+    h_sum = float(h.sum()) if intercept else 0.0
+    ws = np.arange(p, dtype=np.int32)
+    lo, hi = np.full(p, -np.inf), np.full(p, np.inf)
+    if bounded:
+        lo[::3], hi[1::3] = -0.05, 0.05
+    pen = ElasticNetPenalty.of(1e-3, 0.9, np.ones(p), lo, hi)
+    table = pen.table(ws)
+
+    def value(coef, db):
+        d = Xd @ coef + db
+        return (r @ d + 0.5 * d @ (h * d) + table[:, 0] @ np.abs(coef)
+                + 0.5 * table[:, 1] @ (coef * coef))
+
+    coef = np.zeros(p)
+    model = np.stack([r, h, np.zeros(n)])
+    sweeps, db, folded = newton_cd(*design.parts, ws, coef, table, model,
+                                   dict(max_epochs=12, tol=1e-12, h_sum=h_sum))
+    assert sweeps == 12 and folded == 0.0
+    model[2] += db
+    model[0] += h * db
+    before, old = value(coef, db), coef.copy()
+    moved = support_step(design, ws, coef, table, model, h_sum, 1e-12)
+    assert moved is not None
+    db += moved
+    assert value(coef, db) < before
+    assert np.all(np.sign(coef) * np.sign(old) >= 0)
+    assert np.all((coef >= lo) & (coef <= hi))
+    if not intercept:
+        assert db == 0.0
+    step = Xd @ coef + db
+    np.testing.assert_allclose(model[2], step, rtol=1e-9, atol=1e-12 * np.abs(step).max())
+    np.testing.assert_allclose(model[0], r + h * model[2], rtol=1e-9,
+                               atol=1e-12 * np.abs(r).max())
+
+    runs = []
+    for target in (1e-14, None):
+        coef = np.zeros(p)
+        model = np.stack([r, h, np.zeros(n)])
+        runs.append((model_cd(design, ws, coef, table, model, 1e-10, h_sum, target), coef))
+    (_, db_s), c_s = runs[0]
+    (_, db_p), c_p = runs[1]
+    np.testing.assert_allclose(c_s, c_p, atol=1e-6 * np.abs(c_p).max())
+    assert value(c_s, db_s) <= value(c_p, db_p) + 1e-12 * abs(value(c_p, db_p))
 
 
 @pytest.mark.parametrize("variant", ["plain", "weights_bounds", "enet_pf"])
@@ -1550,10 +1615,11 @@ def test_a_skipped_first_certificate_leaves_every_alpha_certified(
     monkeypatch.setattr(newton_module, "_SKIP_RUN_MAX", cap)
     X, y = make(n=300, p=30, seed=seed)
     calls = []                       # ("C", w, b, gap), ("N",) a round, ("S", gap)
-    certificate, solve, newton = ProxNewton.certificate, ProxNewton.solve, ProxNewton._newton
+    # (a certification may compute a second certificate: _certify's fallback)
+    certify, solve, newton = ProxNewton._certify, ProxNewton.solve, ProxNewton._newton
 
-    def certifying(self, pen):
-        out = certificate(self, pen)
+    def certifying(self, *args):
+        out = certify(self, *args)
         calls.append(("C", self.w.copy(), float(self.b), out[0]))
         return out
 
@@ -1567,7 +1633,7 @@ def test_a_skipped_first_certificate_leaves_every_alpha_certified(
         return newton(self, *args)
 
     monkeypatch.setattr(ProxNewton, "_newton", stepping)
-    monkeypatch.setattr(ProxNewton, "certificate", certifying)
+    monkeypatch.setattr(ProxNewton, "_certify", certifying)
     monkeypatch.setattr(ProxNewton, "solve", solving)
     alphas, coefs, gaps, b = logistic_path(X, y, l1_ratio=l1_ratio, n_alphas=n_alphas,
                                            eps=eps, tol=tol, return_intercept=True)
@@ -1621,6 +1687,9 @@ def test_design_matvec_of_some_columns_matches_numpy(sparse, dtype):
     w = np.zeros(12)
     w[cols] = v
     np.testing.assert_allclose(design.matvec(w), expect, rtol=1e-12)
+    h = np.random.default_rng(2).uniform(0.0, 1.0, 50)
+    np.testing.assert_allclose(design.weighted_squares(h, cols),
+                               (dense(X).astype(np.float64)[:, cols] ** 2).T @ h, rtol=1e-12)
 
 
 def test_scikit_learns_other_parameters():
