@@ -238,8 +238,8 @@ def model_cd(design, ws, coef, table, model, tol, h_sum, target=None):
     its row d leaves as the whole predictor step, the intercept's db
     included.  Returns (sweeps, db).  With a ``target`` (objective units),
     slow solves also try Newton steps on the support (``support_step``)
-    after _SUPPORT_AFTER chunks, and twice as many chunks after each
-    refused one.
+    after _SUPPORT_AFTER chunks, and twice as many chunks after each try
+    that took none.
 
     The model's curvature falls with the fitted probabilities' spread, so
     near-separable folds at large C have ill-conditioned models: on
@@ -290,30 +290,37 @@ def support_step(design, ws, coef, table, model, h_sum, target):
     (coefficients whose sign it would flip set to 0, clipped to the
     bounds) is taken, with the intercept's reply, when it lowers the model.
     Tried only when the support's violations cost over _SUPPORT_FROM of
-    the target.  Returns the intercept's move, or None when not taken.
+    the target, and not while an unpenalised feature is nonzero (as the
+    least-squares engine's).  Returns the intercept's move, or None when
+    not taken.
 
     Coordinate descent on a near-separable model crawls: its curvature
     vanishes on the well-fitted samples, and thousands of correlated
     features share the rest (LogisticRegressionCV on npm_text's first 50k
     rows: 150-580 sweeps an alpha at its large Cs)."""
     a, c, lo, hi = table[:, 0], table[:, 1], table[:, 2], table[:, 3]
-    k = np.flatnonzero((coef != 0) & (coef > lo) & (coef < hi) & (a > 0))
+    if np.any((a == 0) & (coef != 0)):
+        # (an unpenalised feature would stay fixed and only the intercept
+        # reply: on correlated columns each step then lowers the model a
+        # little, is taken, and keeps the extrapolation from ever running)
+        return None
+    k = np.flatnonzero((coef != 0) & (coef > lo) & (coef < hi))
     if not k.size:
         return None
-    S = ws[k].astype(np.int32)
+    S = ws[k]
     v, h = model[0], model[1]
-    plain = design.weighted_squares(h, S)
     # the columns' means in the metric h, which the intercept's reply removes
     mu = design.dots(h, S) / h_sum if h_sum > 0 else np.zeros(k.size)
-    diag = plain - mu * mu * h_sum
-    # (no curvature, or a nearly constant column's, which is rounding: left out)
-    keep = diag > 1e-4 * plain
-    k, S, mu, diag = k[keep], S[keep], mu[keep], diag[keep]
-    if not k.size:
-        return None
     w = coef[k]
     g = design.dots(v, S) - mu * float(v.sum()) + a[k] * np.sign(w) + c[k] * w
     if violation_cost(g, a[k], w) <= _SUPPORT_FROM * target:
+        return None
+    plain = design.weighted_squares(h, S)
+    diag = plain - mu * mu * h_sum
+    # (no curvature, or a nearly constant column's, which is rounding: left out)
+    keep = diag > 1e-4 * plain
+    k, S, mu, diag, w, g = k[keep], S[keep], mu[keep], diag[keep], w[keep], g[keep]
+    if not k.size:
         return None
 
     def centred_move(p):
@@ -325,6 +332,8 @@ def support_step(design, ws, coef, table, model, h_sum, target):
 
     d, _ = newton_direction(hv, g, diag + c[k], a[k], w, _SUPPORT_STOP * target,
                             _SUPPORT_MAX_ITER)
+    if not np.any(d):
+        return None
     for t in 0.5 ** np.arange(_SUPPORT_HALVINGS + 1):
         new = np.clip(signed_step(w, t * d), lo[k], hi[k])
         delta = new - w

@@ -442,11 +442,16 @@ def newton_cd(const floating[::1] data, const index_t[::1] indices,
 cdef inline double _square_dot(const floating *dp, const index_t *ip, index_t start,
                                index_t end, const double *v) noexcept nogil:
     """X[:, j]**2 @ v"""
-    cdef double acc = 0.0, x
+    cdef double acc = 0.0, x          # (squared in float64: float32 underflows)
     cdef index_t t
-    for t in range(start, end):
-        x = dp[t]
-        acc += x * x * v[t - start if ip == NULL else ip[t]]
+    if ip == NULL:
+        for t in range(end - start):
+            x = dp[start + t]
+            acc += x * x * v[t]
+    else:
+        for t in range(start, end):
+            x = dp[t]
+            acc += x * x * v[ip[t]]
     return acc
 
 

@@ -1536,7 +1536,17 @@ def test_the_models_support_step_lowers_the_model_and_keeps_its_step_exact(
     assert sweeps == 12 and folded == 0.0
     model[2] += db
     model[0] += h * db
-    before, old = value(coef, db), coef.copy()
+    if intercept:
+        # the intercept off its optimum: the step replies to its own moves only
+        model[2] += 0.05
+        model[0] += h * 0.05
+        db += 0.05
+    before, old, v_sum = value(coef, db), coef.copy(), float(model[0].sum())
+    # an unpenalised nonzero feature (which would stay fixed): no step
+    free = table.copy()
+    free[np.flatnonzero(old)[0], 0] = 0.0
+    assert support_step(design, ws, coef, free, model.copy(), h_sum, 1e-12) is None
+    np.testing.assert_array_equal(coef, old)
     moved = support_step(design, ws, coef, table, model, h_sum, 1e-12)
     assert moved is not None
     db += moved
@@ -1545,6 +1555,22 @@ def test_the_models_support_step_lowers_the_model_and_keeps_its_step_exact(
     assert np.all((coef >= lo) & (coef <= hi))
     if not intercept:
         assert db == 0.0
+    K = np.flatnonzero(old)
+    if sparse and not bounded:
+        # (on this data no sign changes) the step is the Newton step of the
+        # support's quadratic with its signs fixed, the intercept replying;
+        # the oracle solves that quadratic with the intercept free, whose
+        # optimum is lower by sum(v)^2 / (2 h_sum)
+        assert np.all(np.sign(coef[K]) == np.sign(old[K]))
+        B = np.column_stack([Xd[:, K]] + [np.ones(n)] * intercept)
+        ridge = np.concatenate([table[K, 1], np.zeros(int(intercept))])
+        lin = B.T @ r + np.concatenate([table[K, 0] * np.sign(old[K]),
+                                        np.zeros(int(intercept))])
+        z = np.linalg.solve(B.T @ (h[:, None] * B) + np.diag(ridge), -lin)
+        best = value(np.where(np.isin(np.arange(p), K), 0.0, old)
+                     + np.bincount(K, z[:K.size], minlength=p), z[K.size:].sum())
+        want = best + (v_sum ** 2 / (2 * h_sum) if intercept else 0.0)
+        assert value(coef, db) == pytest.approx(want, rel=1e-9, abs=1e-12)
     step = Xd @ coef + db
     np.testing.assert_allclose(model[2], step, rtol=1e-9, atol=1e-12 * np.abs(step).max())
     np.testing.assert_allclose(model[0], r + h * model[2], rtol=1e-9,
@@ -2291,6 +2317,13 @@ def test_a_newton_step_is_certified_by_its_models_dual_point(sparse, monkeypatch
         self._model_r = model_r
         out = certificate(self, pen)
         assert self.residual(pen, out[1]) >= own_resid
+        if np.isfinite(out[0]):
+            # the slack: ||x_j|| ||theta_own - theta_model||
+            free = self._projected()
+            apart = np.linalg.norm(self._dual_point(free, self.fit[1])
+                                   - self._dual_point(free, model_r))
+            np.testing.assert_allclose(self._slack, self.design.norms * apart,
+                                       rtol=1e-9, atol=1e-15)
         seen.append((pen.a[0], self.w.copy(), self.b, out[0], own[0]))
         return out
 
