@@ -379,25 +379,25 @@ def _extrapolate_model(design, ws, hist, r, table, start, coef, model, db):
     return b
 
 
-def metric_projection(theta, m, A, intercept, sign=1.0):
+def metric_projection(theta, m, A, intercept, negate=False):
     """theta ((n,), or (n, K) column by column) less its components along
     1 (with ``intercept``) and the columns of A (None: none), in the metric
     m per sample: theta - m (1 mu + A lam), least squares on sqrt(m) [1, A]
     with A centred in m (the normal equations of a column whose mean dwarfs
-    its spread are singular to rounding).  Linear in theta; times ``sign``
-    (+1 or -1: the dual point of a gradient is its negative's projection,
+    its spread are singular to rounding).  Linear in theta; ``negate``: its
+    negative (the dual point of a gradient is its negative's projection,
     in the intercept's two passes over the samples)."""
     mm = m if theta.ndim == 1 else m[:, None]
     m_sum = float(m.sum())
     if intercept and m_sum > 0:
         along = mm * (theta.sum(axis=0) / m_sum)
-        if sign > 0:
-            theta = np.subtract(theta, along, out=along)
+        if negate:
+            theta, negate = np.subtract(along, theta, out=along), False
         else:
-            theta, sign = np.subtract(along, theta, out=along), 1.0
+            theta = np.subtract(theta, along, out=along)
         if A is not None:
             A = A - (m @ A) / m_sum          # centred: orthogonal to 1 in m
-    if sign < 0:
+    if negate:
         theta = -theta
     if A is None:
         return theta
@@ -761,7 +761,7 @@ class ProxNewton:
         that metric (the normal equations of a column whose mean dwarfs its
         spread are singular to rounding)."""
         return metric_projection(r, self.fit[2], self._free_part(free),
-                                 self.fit_intercept, sign=-1.0)
+                                 self.fit_intercept, negate=True)
 
     def _free_part(self, free):
         """The columns of the projected unpenalised features (None: none)."""

@@ -2269,12 +2269,12 @@ def test_a_single_fits_warm_path_is_solved_loosely(tol, warm, monkeypatch):
 @pytest.mark.parametrize("K", [None, 3])
 @pytest.mark.parametrize("free", [0, 2])
 @pytest.mark.parametrize("intercept", [True, False])
-@pytest.mark.parametrize("sign", [1.0, -1.0])
-def test_metric_projection_against_weighted_least_squares(K, free, intercept, sign):
+@pytest.mark.parametrize("negate", [False, True])
+def test_metric_projection_against_weighted_least_squares(K, free, intercept, negate):
     # the projection of theta in the metric m onto {sum = 0 (intercept),
     # A^T . = 0}: theta - m B lam with B = [1, A], lam from the weighted
-    # normal equations B^T M B lam = B^T theta (an independent oracle), times
-    # sign; the input is left as it was
+    # normal equations B^T M B lam = B^T theta (an independent oracle), negated
+    # with negate; the input is left as it was
     rng = np.random.default_rng(3 + free + 5 * intercept)
     n = 40
     theta = rng.standard_normal((n,) if K is None else (n, K))
@@ -2282,7 +2282,7 @@ def test_metric_projection_against_weighted_least_squares(K, free, intercept, si
     A = rng.standard_normal((n, free)) + 3.0 if free else None
     B = np.column_stack([np.ones(n)] * intercept + [A] * bool(free) + [np.empty((n, 0))])
     before = theta.copy()
-    got = metric_projection(theta, m, A, intercept, sign=sign)
+    got = metric_projection(theta, m, A, intercept, negate=negate)
     np.testing.assert_array_equal(theta, before)
     if B.shape[1]:
         lam = np.linalg.solve(B.T @ (m[:, None] * B), B.T @ theta)
@@ -2290,7 +2290,7 @@ def test_metric_projection_against_weighted_least_squares(K, free, intercept, si
         np.testing.assert_allclose(B.T @ got, 0.0, atol=1e-12)
     else:
         want = theta
-    np.testing.assert_allclose(got, sign * want, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(got, -want if negate else want, rtol=1e-12, atol=1e-12)
 
 
 @pytest.mark.parametrize("sparse", [False, True])
