@@ -16,7 +16,11 @@ interface below, so a new loss (Poisson, say) is one more class here:
 - ``dual(theta)``: ``-sum_i F_i^*(-theta_i)``, the datafit's part of the
   dual objective, at a dual point theta in its domain (else -inf);
 - ``null_model(fit_intercept)``: the intercept-only fit ``(b0, F(b0))``;
-  F(b0) is the scale of the stopping rule (gap <= tol * F(b0)).
+  F(b0) is the scale of the stopping rule (gap <= tol * F(b0));
+- ``curvature_bound``: the largest h_i / c_i over every eta (None where there
+  is none): a quadratic model with that curvature lies above F, so its
+  steps always descend (the solvers' fallback where the Newton model
+  fails, see ``_newton.newton_step``).
 
 The dual point used is ``theta = -r`` (scaled and projected by the
 certificate); weak duality makes ``P(w) - D(theta)`` a certified bound on
@@ -34,6 +38,7 @@ class Datafit(Protocol):
     """What the solvers and certificates rely on (see the module docstring)."""
 
     c: np.ndarray           # per-sample weights sw_i / W (sum to 1)
+    curvature_bound: float | None
 
     def evaluate(self, eta): ...
 
@@ -88,6 +93,8 @@ class Quadratic:
     tests, and the oracles.
     """
 
+    curvature_bound = 1.0
+
     def __init__(self, y, sw=None):
         self.y = np.asarray(y, dtype=np.float64)
         self.c = _sample_scale(self.y.shape[0], sw)
@@ -123,6 +130,8 @@ class Binomial:
     F_i^*(s) = c_i [pi log pi + (1 - pi) log(1 - pi)] with pi = y_i + s / c_i
     in [0, 1]: at theta = -r, pi is the fitted probability.
     """
+
+    curvature_bound = 0.25     # p (1 - p)
 
     def __init__(self, y, sw=None):
         self.y = np.asarray(y, dtype=np.float64)
@@ -205,6 +214,11 @@ class Multinomial:
     needs).  F_i^*(s) = c_i sum_k pi_k log pi_k with pi = Y_i + s / c_i on the
     simplex: at theta = -r, pi is the row of fitted probabilities.
     """
+
+    # the joint Hessian is at most (I - 1 1^T / K) / 2 per sample (Boehning's
+    # bound), each class's block at most 1/4; the joint steps
+    # (SoftmaxNewton._joint_step) do not use it yet
+    curvature_bound = 0.5
 
     def __init__(self, Y, sw=None):
         self.y = np.asarray(Y, dtype=np.float64)

@@ -2460,3 +2460,50 @@ def test_alpha_max_with_unpenalised_features_against_the_oracle(sparse):
     expected = np.max(np.abs(Xd[:, pen].T @ r0) / pf[pen])
     alphas = logistic_path(X, y, n_alphas=2, eps=0.5, penalty_factor=pf, tol=1e-10)[0]
     assert alphas[0] == pytest.approx(expected, rel=1e-12)
+
+
+@pytest.mark.parametrize("intercept", [False, True])
+def test_a_newton_step_where_the_model_sees_no_curvature_is_damped(intercept, monkeypatch):
+    """A column on a misfit sample (y = 1, eta = -40: gradient -c, curvature
+    ~1e-18 c) and a sample fitted to rounding (y = 0, eta = -40): the Newton
+    model's coordinate step is ~1e17, no halving of it descends, and the
+    plain step finds none (a path then stayed at that point for every
+    smaller alpha).  The damped retry takes a step that lowers the
+    objective, computed here independently, and keeps it within the
+    bounds; each damping alone is enough, the last (the datafit's bound, a
+    model above the loss) at t = 1."""
+    from fastreg import _newton
+    from fastreg._newton import newton_step
+    y = np.array([1.0, 0.0, 1.0, 0.0, 1.0, 0.0])
+    eta = np.array([-40.0, -40.0, 0.3, -0.2, 0.1, -0.5])
+    X = np.zeros((6, 2))
+    X[:2, 0] = 1.0
+    X[2:, 1] = [0.5, -0.4, 0.8, -0.1]
+    design = Design(sp.csc_matrix(X))
+    datafit = Binomial(y)
+    fit = datafit.evaluate(eta)
+    assert fit[2][:2].max() < 1e-17 * datafit.c[0]
+    ws = np.arange(2, dtype=np.int32)
+    pen = ElasticNetPenalty.of(1e-3, 1.0, np.ones(2), np.full(2, -np.inf), np.full(2, np.inf))
+    old = np.zeros(2)
+
+    def objective(w, b):
+        e = eta + X @ (w - old) + b
+        return np.mean(np.logaddexp(0.0, e) - y * e) + 1e-3 * np.abs(w).sum()
+
+    def step(damping, halvings=10):
+        monkeypatch.setattr(_newton, "_DAMPING", damping)
+        monkeypatch.setattr(_newton, "_HALVINGS_UNDAMPED", halvings)
+        return newton_step(design, ws, pen.table(ws), pen.restricted(ws), datafit, eta,
+                           fit, old, intercept, 1e-8)
+
+    assert step((), halvings=40) is None
+    for damping in [(1e-4, 1e-2, 1.0), (1e-4,), (1.0,)]:
+        done = step(damping)
+        assert done is not None, damping
+        assert objective(done.coef, done.t * done.db) < objective(old, 0.0) - 1e-3
+        assert done.coef[0] > 0 and np.isfinite(done.d).all()
+        # (the damped model's gradient is no dual point: the own one certifies)
+        assert done.model_r is None
+        if damping == (1.0,):
+            assert done.t == 1.0
