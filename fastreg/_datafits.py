@@ -216,8 +216,7 @@ class Multinomial:
     """
 
     # the joint Hessian is at most (I - 1 1^T / K) / 2 per sample (Boehning's
-    # bound), each class's block at most 1/4; the joint steps
-    # (SoftmaxNewton._joint_step) do not use it yet
+    # bound; each class's block at most 1/4), see SoftmaxNewton._joint_step
     curvature_bound = 0.5
 
     def __init__(self, Y, sw=None):
@@ -248,7 +247,8 @@ class Multinomial:
         # exact for small moves; where the sum nears -1 (a class with p ~ 1
         # moved far down) the change is large and the plain difference exact
         P, lse = self._softmax(eta)
-        s = np.einsum("ik,ik->i", P, np.expm1(d))
+        with np.errstate(over="ignore"):       # (a step to infinity: change inf)
+            s = np.einsum("ik,ik->i", P, np.expm1(d))
         moved = np.log1p(np.maximum(s, -0.5))
         far = s < -0.5
         if far.any():

@@ -1258,7 +1258,16 @@ class SoftmaxNewton:
         """One proximal Newton step on every class at once (see the class
         docstring), on the union of the classes' working sets (or on the
         features ``ws``).  Returns the model's predicted decrease, or None
-        when it sees no descent."""
+        when it sees no descent.
+
+        Where the line search finds no descent within _HALVINGS_UNDAMPED
+        halvings, the step is solved again on damped models, as binary
+        ``newton_step``'s: the curvature at probabilities mixed with the
+        uniform, (1 - beta) P + beta / K for each beta in _DAMPING, times
+        1 + beta (K / 2 - 1) (at beta = 1, Boehning's bound
+        (I - 1 1^T / K) / 2, the datafit's ``curvature_bound``: a model
+        above the loss).  It keeps the softmax's indifference to a shift
+        common to the classes."""
         p, K = self.p, self.K
         W = self.w.reshape(K, p).T                     # (p, K)
         one = pen.restricted(np.arange(p))             # every class's is the same
@@ -1272,28 +1281,37 @@ class SoftmaxNewton:
         if not ws.size and not self.fit_intercept:
             return None
         old = np.ascontiguousarray(W[ws])
-        coef = old.copy()
         R = np.ascontiguousarray(self.fit[1])
         P = self.datafit.probabilities(self.eta)
-        D = np.zeros_like(self.eta)
-        db = np.zeros(K)
+        c = self.datafit.c
         sub = one.restricted(ws)
-        epochs = _newton_fast.softmax_cd(
-            *self.design.parts, ws, coef, one.table(ws), R, P, self.datafit.c, D, db,
-            dict(max_epochs=_CD_EPOCHS, tol=_CD_RATIO * target / (np.abs(self.w).sum() + 1),
-                 h_sum=1.0 if self.fit_intercept else 0.0))
-        self.epochs += epochs
 
         def pen_change(new):
             return sum(sub.change(old[:, k], new[:, k]) for k in range(K))
 
-        step = coef - old
-        decrease = float(np.sum(R * D)) + pen_change(coef)
-        if not (np.isfinite(decrease) and np.all(np.isfinite(D))) or decrease >= 0:
-            return None
-        t = armijo(decrease, lambda t: self.datafit.change(self.eta, t * D)
-                   + pen_change(old + t * step))
-        if t is None:
+        betas = (0.0,) + _DAMPING
+        for beta in betas:
+            if beta:
+                P = (1.0 - beta) * self.datafit.probabilities(self.eta) + beta / K
+                c = self.datafit.c * (1.0 + beta * (self.datafit.curvature_bound * K - 1.0))
+            coef = old.copy()
+            D = np.zeros_like(self.eta)
+            db = np.zeros(K)
+            self.epochs += _newton_fast.softmax_cd(
+                *self.design.parts, ws, coef, one.table(ws), R, P, c, D, db,
+                dict(max_epochs=_CD_EPOCHS, tol=_CD_RATIO * target / (np.abs(self.w).sum() + 1),
+                     h_sum=1.0 if self.fit_intercept else 0.0))
+            step = coef - old
+            decrease = float(np.sum(R * D)) + pen_change(coef)
+            finite = np.all(np.isfinite(D))
+            if finite and not (np.isfinite(decrease) and decrease < 0):
+                return None
+            t = armijo(decrease, lambda t: self.datafit.change(self.eta, t * D)
+                       + pen_change(old + t * step),
+                       _HALVINGS if beta == betas[-1] else _HALVINGS_UNDAMPED) if finite else None
+            if t is not None:
+                break
+        else:
             return None
         self._move_to(self.eta + t * D)
         for k in range(K):

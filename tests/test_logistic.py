@@ -2507,3 +2507,52 @@ def test_a_newton_step_where_the_model_sees_no_curvature_is_damped(intercept, mo
         assert done.model_r is None
         if damping == (1.0,):
             assert done.t == 1.0
+
+
+@pytest.mark.parametrize("intercept", [False, True])
+def test_a_multinomial_step_where_the_model_sees_no_curvature_is_damped(
+        intercept, monkeypatch):
+    """The multinomial form of the case above (class 0's predictor at -40
+    on a sample of class 0 and one of class 1): the plain joint step finds
+    no descent (and says so without an overflow warning); the damped one
+    lowers the objective, computed here independently, and the predictor
+    stays X W + b."""
+    from fastreg import _newton
+    from fastreg._newton import SoftmaxNewton
+    labels = np.array([0, 1, 0, 1, 2, 2])
+    Y = np.eye(3)[labels]
+    X = np.zeros((6, 2))
+    X[:2, 0] = 1.0
+    X[2:, 1] = [0.5, -0.4, 0.8, -0.1]
+    eta = np.zeros((6, 3))
+    eta[:2, 0] = -40.0
+    eta[2:] = np.random.default_rng(0).standard_normal((4, 3)) * 0.3
+    pen = ElasticNetPenalty.of(1e-3, 1.0, np.ones(6), np.full(6, -np.inf), np.full(6, np.inf))
+
+    def objective(state):
+        e = eta + X @ state.w.reshape(3, 2).T + state.b - state.b0
+        lse = np.logaddexp.reduce(e, axis=1)
+        return np.mean(lse - e[np.arange(6), labels]) + 1e-3 * np.abs(state.w).sum()
+
+    def step(damping, halvings=10):
+        monkeypatch.setattr(_newton, "_DAMPING", damping)
+        monkeypatch.setattr(_newton, "_HALVINGS_UNDAMPED", halvings)
+        state = SoftmaxNewton(Design(sp.csc_matrix(X)), Multinomial(Y), np.ones(2),
+                              np.full(2, -np.inf), np.full(2, np.inf), intercept)
+        state.b0 = state.b.copy()
+        state._move_to(eta)
+        before = objective(state)
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            done = state._joint_step(pen, None, 1e-8, ws=np.arange(2, dtype=np.int32))
+        return done, state, before
+
+    done, state, before = step((), halvings=40)
+    assert done is None and not np.any(state.w)
+    for damping in [(1e-4, 1e-2, 1.0), (1e-4,), (1.0,)]:
+        done, state, before = step(damping)
+        assert done is not None, damping
+        assert objective(state) < before - 1e-3
+        assert state.w[0] > 0 and np.isfinite(state.eta).all()
+        np.testing.assert_allclose(state.eta, eta + X @ state.w.reshape(3, 2).T
+                                   + state.b - state.b0, atol=1e-9)
