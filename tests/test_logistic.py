@@ -1512,7 +1512,7 @@ def test_the_models_support_step_lowers_the_model_and_keeps_its_step_exact(
     value (computed here from X, r and h), flips no sign, keeps the bounds,
     and leaves d = X_ws (coef - start) + db and v = r + h d exact; model_cd
     with a target (support steps) reaches the plain solve's minimiser."""
-    from fastreg._newton import model_cd, support_step
+    from fastreg._newton import _model_change, model_cd, support_step
     from fastreg._newton_fast import newton_cd
     Xd, design, r, h = ill_conditioned_model(37, sparse)
     n, p = Xd.shape
@@ -1547,10 +1547,17 @@ def test_the_models_support_step_lowers_the_model_and_keeps_its_step_exact(
     free[np.flatnonzero(old)[0], 0] = 0.0
     assert support_step(design, ws, coef, free, model.copy(), h_sum, 1e-12) is None
     np.testing.assert_array_equal(coef, old)
-    moved = support_step(design, ws, coef, table, model, h_sum, 1e-12)
-    assert moved is not None
+    taken = support_step(design, ws, coef, table, model, h_sum, 1e-12)
+    assert taken is not None
+    moved, change, read = taken
     db += moved
     assert value(coef, db) < before
+    # (the change it reports, which model_cd weighs against the sweeps')
+    np.testing.assert_allclose(change, value(coef, db) - before, rtol=1e-9)
+    assert read >= 3 * design.entries(np.flatnonzero(old))
+    # model_cd's own reading of the model's change from the start (0, 0)
+    np.testing.assert_allclose(_model_change(r, model, table, np.zeros(p), coef),
+                               value(coef, db), rtol=1e-9)
     assert np.all(np.sign(coef) * np.sign(old) >= 0)
     assert np.all((coef >= lo) & (coef <= hi))
     if not intercept:
