@@ -17,8 +17,9 @@ interface below, so a new loss (Poisson, say) is one more class here:
   dual objective, at a dual point theta in its domain (else -inf);
 - ``null_model(fit_intercept)``: the intercept-only fit ``(b0, F(b0))``;
   F(b0) is the scale of the stopping rule (gap <= tol * F(b0));
-- ``curvature_bound``: the largest h_i / c_i over every eta (None where there
-  is none): a quadratic model with that curvature lies above F, so its
+- ``curvature_bound``: a B with F_i'' <= B c_i at every eta (for the
+  multinomial, per sample F_i'' <= B c_i (I - 1 1^T / K)), None where there
+  is none: a quadratic model with that curvature lies above F, so its
   steps always descend (the solvers' fallback where the Newton model
   fails, see ``_newton.newton_step``).
 
@@ -247,10 +248,11 @@ class Multinomial:
         # exact for small moves; where the sum nears -1 (a class with p ~ 1
         # moved far down) the change is large and the plain difference exact
         P, lse = self._softmax(eta)
-        with np.errstate(over="ignore"):       # (a step to infinity: change inf)
+        with np.errstate(over="ignore", invalid="ignore"):
             s = np.einsum("ik,ik->i", P, np.expm1(d))
-        moved = np.log1p(np.maximum(s, -0.5))
-        far = s < -0.5
+            moved = np.log1p(np.maximum(s, -0.5))
+        # (and where expm1 overflowed, a move over 709: s inf or NaN)
+        far = ~((s >= -0.5) & (s < np.inf))
         if far.any():
             moved[far] = self._softmax(eta[far] + d[far])[1] - lse[far]
         return float(self.c @ (moved - np.einsum("ik,ik->i", self.y, d)))

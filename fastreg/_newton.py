@@ -45,7 +45,7 @@ _CD_CHUNK, _CD_DEPTH = 6, 4  # Anderson: sweeps per snapshot, snapshots per poin
 # target; conjugate gradients to _SUPPORT_STOP of it, in at most
 # _SUPPORT_MAX_ITER products; the step halved at most _SUPPORT_HALVINGS
 # times (LogisticRegressionCV on npm_text's first 50k rows: 10.1-10.6 s
-# without, 8.4-8.8 s; with 10 products 9.4-9.6 s, with 50 twice the time in
+# without, 8.4-8.8 s, 8.9-9.0 s with model_cd's rate rule; with 10 products 9.4-9.6 s, with 50 twice the time in
 # the steps; tried after 1 or 3 chunks 9.7 or 8.8-8.9 s; without halvings
 # 87 of 152 steps were refused, 10.5 s; pypi_text's 200k-row L1 path takes
 # 13 such steps, its time unchanged)
@@ -237,9 +237,12 @@ def _model_step(design, ws, table, sub, datafit, eta, fit, old, fit_intercept, t
                 floor, halvings):
     """``newton_step`` with each sample's curvature at least ``floor`` c_i:
     a Step, None when the model sees no descent, or the sweeps spent when
-    the line search found none."""
+    its step is not finite or the line search found none (0 when the floor
+    changes no curvature: the same model would fail the same way)."""
     value, r, h = fit
     if floor:
+        if np.all(h >= floor * datafit.c):
+            return 0
         h = np.maximum(h, floor * datafit.c)
     model = np.empty((3, r.shape[0]))
     model[0] = r
@@ -251,10 +254,12 @@ def _model_step(design, ws, table, sub, datafit, eta, fit, old, fit_intercept, t
     epochs, db = model_cd(design, ws, coef, table, model, cd_tol, h_sum, target)
     d = model[2]
     dw = coef - old
-    decrease = float(r @ d) + sub.change(old, coef)
-    if not np.all(np.isfinite(d)):
+    with np.errstate(all="ignore"):
+        decrease = float(r @ d) + sub.change(old, coef)
+    if not (np.isfinite(decrease) and np.all(np.isfinite(d))):
+        # (a step of 1e300: the next damping's)
         return epochs
-    if not np.isfinite(decrease) or decrease >= 0:
+    if decrease >= 0:
         return None
 
     def along(t):
@@ -283,8 +288,8 @@ def model_cd(design, ws, coef, table, model, tol, h_sum, target=None):
     that took none or lowered the model less per entry read than the
     sweeps since the last try did (on pypi_text's 50k-row CV folds at the
     largest Cs the steps, each taken, cost more than they saved: a fold
-    took 39.8 s with them at every second chunk, 32.3 s without, 29.0 s
-    so; npm_text's CV 8.4-8.7 s before, 8.9-9.2 s).
+    took 39.8 s with them at every second chunk, 32.3 s without, 26.2 s
+    so, the whole CV 85 -> 68 s; npm_text's CV 8.4-8.7 -> 8.9-9.0 s).
 
     The model's curvature falls with the fitted probabilities' spread, so
     near-separable folds at large C have ill-conditioned models: on
@@ -313,7 +318,9 @@ def model_cd(design, ws, coef, table, model, tol, h_sum, target=None):
             return sweeps, db
         if target is not None:
             slow += 1
-            cd_work += e * ws_entries
+            # (a chunk's first sweep reads every column, the rest mostly
+            # the nonzero ones)
+            cd_work += ws_entries + (e - 1) * design.entries(ws[coef != 0])
             if slow >= wait:
                 slow = 0
                 # the model's decrease per entry read: the sweeps' since
@@ -1316,8 +1323,8 @@ class SoftmaxNewton:
         betas = (0.0,) + _DAMPING
         for beta in betas:
             if beta:
-                P = (1.0 - beta) * self.datafit.probabilities(self.eta) + beta / K
-                c = self.datafit.c * (1.0 + beta * (self.datafit.curvature_bound * K - 1.0))
+                P, c = damped_softmax(self.datafit.probabilities(self.eta), self.datafit.c,
+                                      beta, self.datafit.curvature_bound)
             coef = old.copy()
             D = np.zeros_like(self.eta)
             db = np.zeros(K)
@@ -1326,13 +1333,15 @@ class SoftmaxNewton:
                 dict(max_epochs=_CD_EPOCHS, tol=_CD_RATIO * target / (np.abs(self.w).sum() + 1),
                      h_sum=1.0 if self.fit_intercept else 0.0))
             step = coef - old
-            decrease = float(np.sum(R * D)) + pen_change(coef)
-            finite = np.all(np.isfinite(D))
-            if finite and not (np.isfinite(decrease) and decrease < 0):
+            with np.errstate(all="ignore"):
+                decrease = float(np.sum(R * D)) + pen_change(coef)
+            if not (np.isfinite(decrease) and np.all(np.isfinite(D))):
+                continue
+            if decrease >= 0:
                 return None
             t = armijo(decrease, lambda t: self.datafit.change(self.eta, t * D)
                        + pen_change(old + t * step),
-                       _HALVINGS if beta == betas[-1] else _HALVINGS_UNDAMPED) if finite else None
+                       _HALVINGS if beta == betas[-1] else _HALVINGS_UNDAMPED)
             if t is not None:
                 break
         else:
@@ -1432,6 +1441,18 @@ class SoftmaxNewton:
         converged = gap <= tol_abs and resid <= tol_grad
         self._window = _STALL_WINDOW if converged else _STALL_WINDOW_AFTER
         return gap, steps, converged
+
+
+def damped_softmax(P, c, beta, bound):
+    """(P', c') whose softmax curvature c'_i (diag(P'_i) - P'_i P'_i^T) is
+    the damped model of SoftmaxNewton._joint_step: the probabilities mixed
+    with the uniform, P' = (1 - beta) P + beta / K, and c' = c (1 + beta
+    (bound K - 1)).  It is at least the plain curvature (the map is concave
+    in P) and still ignores a common shift (P' rows sum to 1); at beta = 1
+    it is c bound (I - 1 1^T / K), above the loss for bound = 1/2
+    (Boehning)."""
+    K = P.shape[1]
+    return (1.0 - beta) * P + beta / K, c * (1.0 + beta * (bound * K - 1.0))
 
 
 def common_shift(W, a, c):

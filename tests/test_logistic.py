@@ -2469,20 +2469,23 @@ def test_alpha_max_with_unpenalised_features_against_the_oracle(sparse):
     assert alphas[0] == pytest.approx(expected, rel=1e-12)
 
 
+@pytest.mark.parametrize("depth", [40.0, 700.0])
 @pytest.mark.parametrize("intercept", [False, True])
-def test_a_newton_step_where_the_model_sees_no_curvature_is_damped(intercept, monkeypatch):
+def test_a_newton_step_where_the_model_sees_no_curvature_is_damped(intercept, depth,
+                                                                   monkeypatch):
     """A column on a misfit sample (y = 1, eta = -40: gradient -c, curvature
     ~1e-18 c) and a sample fitted to rounding (y = 0, eta = -40): the Newton
     model's coordinate step is ~1e17, no halving of it descends, and the
     plain step finds none (a path then stayed at that point for every
-    smaller alpha).  The damped retry takes a step that lowers the
-    objective, computed here independently, and keeps it within the
-    bounds; each damping alone is enough, the last (the datafit's bound, a
-    model above the loss) at t = 1."""
+    smaller alpha; at eta = -700 the step is 1e303 and its penalty
+    overflows).  The damped retry takes a step that lowers the
+    objective, computed here independently, on the first damped model;
+    each damping alone is enough, the last (the datafit's bound, a model
+    above the loss) at t = 1."""
     from fastreg import _newton
     from fastreg._newton import newton_step
     y = np.array([1.0, 0.0, 1.0, 0.0, 1.0, 0.0])
-    eta = np.array([-40.0, -40.0, 0.3, -0.2, 0.1, -0.5])
+    eta = np.array([-depth, -depth, 0.3, -0.2, 0.1, -0.5])
     X = np.zeros((6, 2))
     X[:2, 0] = 1.0
     X[2:, 1] = [0.5, -0.4, 0.8, -0.1]
@@ -2498,29 +2501,48 @@ def test_a_newton_step_where_the_model_sees_no_curvature_is_damped(intercept, mo
         e = eta + X @ (w - old) + b
         return np.mean(np.logaddexp(0.0, e) - y * e) + 1e-3 * np.abs(w).sum()
 
+    model_cd = _newton.model_cd
+    curvatures = []             # each model's h, as model_cd saw it
+
+    def spy(design, ws, coef, table, model, *args):
+        curvatures.append(model[1].copy())
+        return model_cd(design, ws, coef, table, model, *args)
+
+    monkeypatch.setattr(_newton, "model_cd", spy)
+
     def step(damping, halvings=10):
         monkeypatch.setattr(_newton, "_DAMPING", damping)
         monkeypatch.setattr(_newton, "_HALVINGS_UNDAMPED", halvings)
+        curvatures.clear()
         return newton_step(design, ws, pen.table(ws), pen.restricted(ws), datafit, eta,
                            fit, old, intercept, 1e-8)
 
-    assert step((), halvings=40) is None
-    for damping in [(1e-4, 1e-2, 1.0), (1e-4,), (1.0,)]:
-        done = step(damping)
-        assert done is not None, damping
-        assert objective(done.coef, done.t * done.db) < objective(old, 0.0) - 1e-3
-        assert done.coef[0] > 0 and np.isfinite(done.d).all()
-        # (the damped model's gradient is no dual point: the own one certifies)
-        assert done.model_r is None
-        if damping == (1.0,):
-            assert done.t == 1.0
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert step((), halvings=40) is None
+        for damping in [(1e-4, 1e-2, 1.0), (1e-4,), (1.0,)]:
+            done = step(damping)
+            assert done is not None, damping
+            # the plain model, then the first damping's: h floored at 1e-4 (or
+            # 1) times the bound p (1 - p) <= 1/4, per sample weight c_i
+            assert len(curvatures) == 2
+            np.testing.assert_array_equal(curvatures[0], fit[2])
+            np.testing.assert_allclose(
+                curvatures[1], np.maximum(fit[2], damping[0] * 0.25 * datafit.c), rtol=1e-15)
+            assert objective(done.coef, done.t * done.db) < objective(old, 0.0) - 1e-3
+            assert done.coef[0] > 0 and np.isfinite(done.d).all()
+            # (the damped model's gradient is no dual point: the own one certifies)
+            assert done.model_r is None
+            if damping == (1.0,):
+                assert done.t == 1.0
 
 
+@pytest.mark.parametrize("depth", [40.0, 700.0])
 @pytest.mark.parametrize("intercept", [False, True])
 def test_a_multinomial_step_where_the_model_sees_no_curvature_is_damped(
-        intercept, monkeypatch):
+        intercept, depth, monkeypatch):
     """The multinomial form of the case above (class 0's predictor at -40
-    on a sample of class 0 and one of class 1): the plain joint step finds
+    or -700 on a sample of class 0 and one of class 1): the plain joint step finds
     no descent (and says so without an overflow warning); the damped one
     lowers the objective, computed here independently, and the predictor
     stays X W + b."""
@@ -2532,7 +2554,7 @@ def test_a_multinomial_step_where_the_model_sees_no_curvature_is_damped(
     X[:2, 0] = 1.0
     X[2:, 1] = [0.5, -0.4, 0.8, -0.1]
     eta = np.zeros((6, 3))
-    eta[:2, 0] = -40.0
+    eta[:2, 0] = -depth
     eta[2:] = np.random.default_rng(0).standard_normal((4, 3)) * 0.3
     pen = ElasticNetPenalty.of(1e-3, 1.0, np.ones(6), np.full(6, -np.inf), np.full(6, np.inf))
 
@@ -2563,3 +2585,74 @@ def test_a_multinomial_step_where_the_model_sees_no_curvature_is_damped(
         assert state.w[0] > 0 and np.isfinite(state.eta).all()
         np.testing.assert_allclose(state.eta, eta + X @ state.w.reshape(3, 2).T
                                    + state.b - state.b0, atol=1e-9)
+
+
+@pytest.mark.parametrize("K", [2, 3, 5])
+def test_the_damped_softmax_curvature_lies_between_the_loss_and_its_bound(K):
+    """damped_softmax's curvature c' (diag(P') - P' P'^T), per sample: at
+    least the plain one, still blind to a common shift, and at beta = 1
+    Boehning's bound c (I - 1 1^T / K) / 2, which is above every plain
+    curvature."""
+    from fastreg._newton import damped_softmax
+    rng = np.random.default_rng(K)
+    P = rng.dirichlet(np.full(K, 0.3), size=200)
+    c = rng.random(200) / 200
+
+    def curvature(P, c):
+        return c[:, None, None] * (np.einsum("ik,kl->ikl", P, np.eye(K))
+                                   - np.einsum("ik,il->ikl", P, P))
+
+    H = curvature(P, c)
+    bound = c[:, None, None] * 0.5 * (np.eye(K) - 1.0 / K)
+    assert np.linalg.eigvalsh(bound - H).min() > -1e-15
+    for beta in [1e-4, 1e-2, 0.5, 1.0]:
+        Hb = curvature(*damped_softmax(P, c, beta, 0.5))
+        assert np.linalg.eigvalsh(Hb - H).min() > -1e-15, beta
+        np.testing.assert_allclose(Hb @ np.ones(K), 0.0, atol=1e-15)
+    np.testing.assert_allclose(Hb, bound, atol=1e-15)
+
+
+def test_the_multinomial_change_where_a_move_overflows_expm1():
+    """Multinomial.change against the plain difference of the losses where
+    a class's move exceeds expm1's range (709.8): the true change, neither
+    inf nor NaN, and no warning."""
+    Y = np.eye(3)[[0, 0, 1]]
+    eta = np.array([[0.0, 0.0, -700.0], [0.0, 0.0, -800.0], [0.2, -0.1, 0.0]])
+    d = np.array([[0.0, 0.0, 720.0], [0.0, 0.0, 720.0], [0.1, -0.2, 0.3]])
+
+    def loss(e):
+        return np.mean(np.logaddexp.reduce(e, axis=1) - np.sum(Y * e, axis=1))
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        change = Multinomial(Y).change(eta, d)
+    assert change == pytest.approx(loss(eta + d) - loss(eta), rel=1e-12)
+
+
+def test_model_cd_waits_longer_for_support_steps_that_lower_the_model_less_than_sweeps(
+        monkeypatch):
+    """model_cd tries a support step after _SUPPORT_AFTER chunks of sweeps;
+    one reported taken at a worse rate (model decrease per entry read) than
+    the sweeps since the last try doubles the wait, one at a better rate
+    keeps it."""
+    from fastreg import _newton
+    from fastreg._newton import model_cd
+    Xd, design, r, h = ill_conditioned_model(11, sparse=True)
+    p = Xd.shape[1]
+    ws = np.arange(p, dtype=np.int32)
+    pen = ElasticNetPenalty.of(1e-4, 1.0, np.ones(p), np.full(p, -np.inf), np.full(p, np.inf))
+    monkeypatch.setattr(_newton, "_CD_EPOCHS", 6 * 40)
+
+    def tries(change, read):
+        calls = []
+        monkeypatch.setattr(_newton, "support_step",
+                            lambda *a: calls.append(1) or (0.0, change, read))
+        model = np.stack([r, h, np.zeros_like(r)])
+        sweeps, _ = model_cd(design, ws, np.zeros(p), pen.table(ws), model, 0.0, 0.0, 1.0)
+        assert sweeps == 6 * 40
+        return len(calls)
+
+    # after every second chunk (2, 4, ..., 38: the 40th ends the solve),
+    # against after chunks 2, 6, 14, 30
+    assert tries(-1e3, 1) == 19
+    assert tries(-1e-300, 10 ** 9) == 4
