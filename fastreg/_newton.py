@@ -45,10 +45,10 @@ _CD_CHUNK, _CD_DEPTH = 6, 4  # Anderson: sweeps per snapshot, snapshots per poin
 # target; conjugate gradients to _SUPPORT_STOP of it, in at most
 # _SUPPORT_MAX_ITER products; the step halved at most _SUPPORT_HALVINGS
 # times (LogisticRegressionCV on npm_text's first 50k rows: 10.1-10.6 s
-# without, 8.4-8.8 s, 8.9-9.0 s with model_cd's rate rule; with 10 products 9.4-9.6 s, with 50 twice the time in
-# the steps; tried after 1 or 3 chunks 9.7 or 8.8-8.9 s; without halvings
-# 87 of 152 steps were refused, 10.5 s; pypi_text's 200k-row L1 path takes
-# 13 such steps, its time unchanged)
+# without, 8.4-8.8 s, 8.9-9.0 s with model_cd's rate rule; with 10 products
+# 9.4-9.6 s, with 50 twice the time in the steps; tried after 1 or 3 chunks
+# 9.7 or 8.8-8.9 s; without halvings 87 of 152 steps were refused, 10.5 s;
+# pypi_text's 200k-row L1 path takes 13 such steps, its time unchanged)
 _SUPPORT_AFTER, _SUPPORT_FROM, _SUPPORT_STOP, _SUPPORT_MAX_ITER = 2, 0.1, 0.01, 25
 _SUPPORT_HALVINGS = 3
 _ARMIJO = 1e-4              # sufficient decrease of the line search
@@ -1295,9 +1295,9 @@ class SoftmaxNewton:
         halvings, the step is solved again on damped models, as binary
         ``newton_step``'s: the curvature at probabilities mixed with the
         uniform, (1 - beta) P + beta / K for each beta in _DAMPING, times
-        1 + beta (K / 2 - 1) (at beta = 1, Boehning's bound
-        (I - 1 1^T / K) / 2, the datafit's ``curvature_bound``: a model
-        above the loss).  It keeps the softmax's indifference to a shift
+        1 + beta (K B - 1) (``damped_softmax``; at beta = 1 the datafit's
+        ``curvature_bound`` B (I - 1 1^T / K), Boehning's bound for B = 1/2:
+        a model above the loss).  It keeps the softmax's indifference to a shift
         common to the classes."""
         p, K = self.p, self.K
         W = self.w.reshape(K, p).T                     # (p, K)
