@@ -244,6 +244,11 @@ def _model_step(design, ws, table, sub, datafit, eta, fit, old, fit_intercept, t
         if np.all(h >= floor * datafit.c):
             return 0
         h = np.maximum(h, floor * datafit.c)
+    elif datafit.curvature_bound and not np.all(h > 0):
+        # curvature underflowed to 0 (|eta| > 745): a column on such samples
+        # would be left out of the model, never moved, where at rounding
+        # level it steps far and calls for the damping
+        h = np.maximum(h, _EPS * datafit.curvature_bound * datafit.c)
     model = np.empty((3, r.shape[0]))
     model[0] = r
     model[1] = h
@@ -1315,6 +1320,9 @@ class SoftmaxNewton:
         R = np.ascontiguousarray(self.fit[1])
         P = self.datafit.probabilities(self.eta)
         c = self.datafit.c
+        if not np.all(P > 0):
+            # (as binary newton_step's: no curvature underflowed to 0)
+            P, c = damped_softmax(P, c, _EPS, self.datafit.curvature_bound)
         sub = one.restricted(ws)
 
         def pen_change(new):

@@ -2469,7 +2469,7 @@ def test_alpha_max_with_unpenalised_features_against_the_oracle(sparse):
     assert alphas[0] == pytest.approx(expected, rel=1e-12)
 
 
-@pytest.mark.parametrize("depth", [40.0, 700.0])
+@pytest.mark.parametrize("depth", [40.0, 700.0, 800.0])
 @pytest.mark.parametrize("intercept", [False, True])
 def test_a_newton_step_where_the_model_sees_no_curvature_is_damped(intercept, depth,
                                                                    monkeypatch):
@@ -2478,7 +2478,8 @@ def test_a_newton_step_where_the_model_sees_no_curvature_is_damped(intercept, de
     model's coordinate step is ~1e17, no halving of it descends, and the
     plain step finds none (a path then stayed at that point for every
     smaller alpha; at eta = -700 the step is 1e303 and its penalty
-    overflows).  The damped retry takes a step that lowers the
+    overflows; at -800 the curvature underflows to 0, and the column was
+    left out of every model).  The damped retry takes a step that lowers the
     objective, computed here independently, on the first damped model;
     each damping alone is enough, the last (the datafit's bound, a model
     above the loss) at t = 1."""
@@ -2523,10 +2524,12 @@ def test_a_newton_step_where_the_model_sees_no_curvature_is_damped(intercept, de
         for damping in [(1e-4, 1e-2, 1.0), (1e-4,), (1.0,)]:
             done = step(damping)
             assert done is not None, damping
-            # the plain model, then the first damping's: h floored at 1e-4 (or
-            # 1) times the bound p (1 - p) <= 1/4, per sample weight c_i
+            # the plain model (at -800 its zero curvatures at eps times the
+            # bound), then the first damping's: h floored at 1e-4 (or 1)
+            # times the bound p (1 - p) <= 1/4, per sample weight c_i
             assert len(curvatures) == 2
-            np.testing.assert_array_equal(curvatures[0], fit[2])
+            underflowed = np.finfo(float).eps * 0.25 * datafit.c if depth > 745 else 0.0
+            np.testing.assert_array_equal(curvatures[0], np.maximum(fit[2], underflowed))
             np.testing.assert_allclose(
                 curvatures[1], np.maximum(fit[2], damping[0] * 0.25 * datafit.c), rtol=1e-15)
             assert objective(done.coef, done.t * done.db) < objective(old, 0.0) - 1e-3
@@ -2537,7 +2540,7 @@ def test_a_newton_step_where_the_model_sees_no_curvature_is_damped(intercept, de
                 assert done.t == 1.0
 
 
-@pytest.mark.parametrize("depth", [40.0, 700.0])
+@pytest.mark.parametrize("depth", [40.0, 700.0, 800.0])
 @pytest.mark.parametrize("intercept", [False, True])
 def test_a_multinomial_step_where_the_model_sees_no_curvature_is_damped(
         intercept, depth, monkeypatch):
