@@ -218,12 +218,10 @@ def newton_step(design, ws, table, sub, datafit, eta, fit, old, fit_intercept,
     first 50k rows: 3 of 5 folds stuck at 5,000 times tol from C = 3.4 on,
     every smaller alpha too)."""
     bound = datafit.curvature_bound
-    floors = (0.0,) + (tuple(f * bound for f in _DAMPING) if bound else ())
     epochs = 0
-    for k, floor in enumerate(floors):
-        last = k == len(floors) - 1
+    for fraction, halvings in damping_levels(bound is not None):
         done = _model_step(design, ws, table, sub, datafit, eta, fit, old, fit_intercept,
-                           target, floor, _HALVINGS if last else _HALVINGS_UNDAMPED)
+                           target, fraction * (bound or 0.0), halvings)
         if isinstance(done, Step):
             done.epochs += epochs
             return done
@@ -231,6 +229,15 @@ def newton_step(design, ws, table, sub, datafit, eta, fit, old, fit_intercept,
             return None
         epochs += done
     return None
+
+
+def damping_levels(damped=True):
+    """(fraction of the curvature bound, line-search halvings) of each
+    model a Newton step tries in turn: the plain one (0), then each
+    damping's, the last with the whole search."""
+    levels = (0.0,) + (_DAMPING if damped else ())
+    return [(f, _HALVINGS if i == len(levels) - 1 else _HALVINGS_UNDAMPED)
+            for i, f in enumerate(levels)]
 
 
 def _model_step(design, ws, table, sub, datafit, eta, fit, old, fit_intercept, target,
@@ -352,7 +359,9 @@ def model_cd(design, ws, coef, table, model, tol, h_sum, target=None):
 def _model_change(r, model, table, start, coef):
     """The model's change from ``start``: (r + v) . d / 2 plus the penalty's."""
     a, c = table[:, 0], table[:, 1]
-    return (0.5 * float((r + model[0]) @ model[2]) + float(a @ (np.abs(coef) - np.abs(start)))
+    d = model[2]
+    return (0.5 * (float(r @ d) + float(model[0] @ d))
+            + float(a @ (np.abs(coef) - np.abs(start)))
             + 0.5 * float(c @ (coef * coef - start * start)))
 
 
@@ -1318,7 +1327,7 @@ class SoftmaxNewton:
             return None
         old = np.ascontiguousarray(W[ws])
         R = np.ascontiguousarray(self.fit[1])
-        P = self.datafit.probabilities(self.eta)
+        P0 = P = self.datafit.probabilities(self.eta)
         c = self.datafit.c
         if not np.all(P > 0):
             # (as binary newton_step's: no curvature underflowed to 0)
@@ -1328,11 +1337,9 @@ class SoftmaxNewton:
         def pen_change(new):
             return sum(sub.change(old[:, k], new[:, k]) for k in range(K))
 
-        betas = (0.0,) + _DAMPING
-        for beta in betas:
+        for beta, halvings in damping_levels():
             if beta:
-                P, c = damped_softmax(self.datafit.probabilities(self.eta), self.datafit.c,
-                                      beta, self.datafit.curvature_bound)
+                P, c = damped_softmax(P0, self.datafit.c, beta, self.datafit.curvature_bound)
             coef = old.copy()
             D = np.zeros_like(self.eta)
             db = np.zeros(K)
@@ -1348,8 +1355,7 @@ class SoftmaxNewton:
             if decrease >= 0:
                 return None
             t = armijo(decrease, lambda t: self.datafit.change(self.eta, t * D)
-                       + pen_change(old + t * step),
-                       _HALVINGS if beta == betas[-1] else _HALVINGS_UNDAMPED)
+                       + pen_change(old + t * step), halvings)
             if t is not None:
                 break
         else:
