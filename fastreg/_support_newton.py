@@ -29,11 +29,13 @@ def violation_cost(g, pf, w):
 
 
 def newton_direction(hv, g, diag, pf, w, stop, max_iter):
-    """(d, iterations): an approximate solution of H d = -g by conjugate
+    """(d, products): an approximate solution of H d = -g by conjugate
     gradients preconditioned by ``diag`` (H's diagonal), where ``hv(v)`` is
-    H v.  It stops once ``violation_cost(g + H d, pf, w + d)`` is at most
-    ``stop``, at 1e-10 of the first residual's (preconditioned) norm, or after
-    ``max_iter`` products (all pf_j > 0)."""
+    H v, and the products made (the callers weigh the step's cost by them).
+    It stops once ``violation_cost(g + H d, pf, w + d)`` is at most
+    ``stop``, at 1e-10 of the first residual's (preconditioned) norm, at a
+    direction of no positive curvature, or after ``max_iter`` products (all
+    pf_j > 0)."""
     d = np.zeros_like(g)
     res = -g                        # -(g + H d), the Newton system's residual
     z = res / diag
@@ -44,6 +46,7 @@ def newton_direction(hv, g, diag, pf, w, stop, max_iter):
         if violation_cost(res, pf, w + d) <= stop:
             break
         hp = hv(p)
+        k += 1
         curv = float(p @ hp)
         if not curv > 0:
             break
@@ -54,7 +57,6 @@ def newton_direction(hv, g, diag, pf, w, stop, max_iter):
         rz, rz_old = float(res @ z), rz
         p *= rz / rz_old
         p += z
-        k += 1
     return d, k
 
 

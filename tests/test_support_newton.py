@@ -79,6 +79,16 @@ def test_newton_direction_solves_the_system_and_stops_on_the_violation():
     assert k == 0 and not d.any()
     d, k = newton_direction(lambda v: H @ v, g, np.diag(H).copy(), pf, w, 1e-3 * cost0, 100)
     assert k > 0 and violation_cost(g + H @ d, pf, w + d) <= 1e-3 * cost0
+    # k counts the products made, the one that met no curvature included
+    calls = []
+    flat = np.zeros((m, m))
+    d, k = newton_direction(lambda v: calls.append(1) or flat @ v, g, np.ones(m), pf, w,
+                            0.0, 100)
+    assert k == len(calls) == 1 and not d.any()
+    calls.clear()
+    d, k = newton_direction(lambda v: calls.append(1) or H @ v, g, np.diag(H).copy(), pf,
+                            w, 1e-3 * cost0, 100)
+    assert k == len(calls)
 
 
 def test_signed_step_stays_on_the_orthant():
