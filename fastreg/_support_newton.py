@@ -31,7 +31,8 @@ def violation_cost(g, pf, w):
 def newton_direction(hv, g, diag, pf, w, stop, max_iter):
     """(d, products): an approximate solution of H d = -g by conjugate
     gradients preconditioned by ``diag`` (H's diagonal), where ``hv(v)`` is
-    H v, and the products made (the callers weigh the step's cost by them).
+    H v, and the products made (the logistic support step weighs its cost
+    by them).
     It stops once ``violation_cost(g + H d, pf, w + d)`` is at most
     ``stop``, at 1e-10 of the first residual's (preconditioned) norm, at a
     direction of no positive curvature, or after ``max_iter`` products (all
