@@ -1311,8 +1311,8 @@ class SoftmaxNewton:
         uniform, (1 - beta) P + beta / K for each beta in _DAMPING, times
         1 + beta (K B - 1) (``damped_softmax``; at beta = 1 the datafit's
         ``curvature_bound`` B (I - 1 1^T / K), Boehning's bound for B = 1/2:
-        a model above the loss).  It keeps the softmax's indifference to a shift
-        common to the classes."""
+        a model above the loss).  It keeps the softmax's indifference to a
+        shift common to the classes."""
         p, K = self.p, self.K
         W = self.w.reshape(K, p).T                     # (p, K)
         one = pen.restricted(np.arange(p))             # every class's is the same
@@ -1334,6 +1334,11 @@ class SoftmaxNewton:
             P, c = damped_softmax(P, c, _EPS, self.datafit.curvature_bound)
         sub = one.restricted(ws)
 
+        table = one.table(ws)
+        cd_opts = dict(max_epochs=_CD_EPOCHS,
+                       tol=_CD_RATIO * target / (np.abs(self.w).sum() + 1),
+                       h_sum=1.0 if self.fit_intercept else 0.0)
+
         def pen_change(new):
             return sum(sub.change(old[:, k], new[:, k]) for k in range(K))
 
@@ -1343,10 +1348,8 @@ class SoftmaxNewton:
             coef = old.copy()
             D = np.zeros_like(self.eta)
             db = np.zeros(K)
-            self.epochs += _newton_fast.softmax_cd(
-                *self.design.parts, ws, coef, one.table(ws), R, P, c, D, db,
-                dict(max_epochs=_CD_EPOCHS, tol=_CD_RATIO * target / (np.abs(self.w).sum() + 1),
-                     h_sum=1.0 if self.fit_intercept else 0.0))
+            self.epochs += _newton_fast.softmax_cd(*self.design.parts, ws, coef, table,
+                                                   R, P, c, D, db, cd_opts)
             step = coef - old
             with np.errstate(all="ignore"):
                 decrease = float(np.sum(R * D)) + pen_change(coef)
