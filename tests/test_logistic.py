@@ -1372,6 +1372,51 @@ def test_a_stalled_alpha_stops_before_its_step_budget():
     assert not stalled(flat[:3], 1.0, left=97, window=3)
 
 
+def test_inner_target_with_a_residual_ratio_solves_models_below_the_residual():
+    """The gap is about the optimality residual times ||w||_1: where ||w||_1
+    is large, a tenth of the gap asks the model for less than the residual
+    it starts from, and a residual ratio asks for that fraction of it."""
+    from fastreg._newton import inner_target
+    w = np.r_[999.0, 0.0]                                   # ||w||_1 + 1 = 1000
+    assert inner_target(1.0, 1e-6, 1e-4, 1e-4, w) == pytest.approx(0.1)
+    assert inner_target(1.0, 1e-6, 1e-4, 1e-4, w, 0.1) == pytest.approx(1e-4)
+    # not below 1e-2 tol, nor looser than the gap's own target
+    assert inner_target(1.0, 1e-12, 1e-4, 1e-4, w, 0.1) == pytest.approx(1e-6)
+    assert inner_target(1e-3, 1e-3, 1e-4, 1e-2, w, 0.1) == pytest.approx(1e-4)
+    # an uncomputed residual (inf) leaves the other rules
+    assert inner_target(1.0, np.inf, 1e-4, np.inf, w, 0.1) == pytest.approx(0.1)
+
+
+def test_binary_newton_steps_aim_at_a_tenth_of_the_residual(monkeypatch):
+    """Every inner solve of the binary solver is aimed at most at
+    _RESIDUAL_RATIO of the optimality residual certified before it (times
+    ||w||_1 + 1), not only at a fraction of the gap."""
+    import fastreg._newton as nw
+    X, y = make(n=120, p=40, seed=3)
+    state = ProxNewton(Design(X), Binomial(y), np.ones(40), np.full(40, -np.inf),
+                       np.full(40, np.inf), True)
+    pen = ElasticNetPenalty.of(1e-4, 1.0, np.ones(40), state.lo, state.hi)
+    seen, last = [], {}
+    certify, newton = nw.ProxNewton._certify, nw.ProxNewton._newton
+
+    def record_certify(self, *a):
+        out = certify(self, *a)
+        last["resid"] = out[2]
+        return out
+
+    def record_newton(self, ws, pen, target, max_steps):
+        seen.append((target, last["resid"], np.abs(self.w).sum() + 1.0))
+        return newton(self, ws, pen, target, max_steps)
+
+    monkeypatch.setattr(nw.ProxNewton, "_certify", record_certify)
+    monkeypatch.setattr(nw.ProxNewton, "_newton", record_newton)
+    tol_abs = 1e-10
+    gap, steps, converged = state.solve(pen, tol_abs, 100, 1e-8)
+    assert converged and len(seen) >= 2
+    for target, resid, scale in seen:
+        assert target <= max(nw._RESIDUAL_RATIO * resid * scale, 1e-2 * tol_abs) * (1 + 1e-12)
+
+
 def test_after_an_unconverged_alpha_the_next_stalls_within_a_short_window(monkeypatch):
     """An alpha that ends unconverged gives the next one the short stall
     window (along a path they stall one after another); a converged alpha
