@@ -168,7 +168,7 @@ def rounding_floor(design, theta, r, fit_intercept):
     return features, intercept
 
 
-def unconstrained_slack(w_free, v_free, b, theta, fit_intercept):
+def unconstrained_slack(w_free, v_free, b, theta, fit_intercept, A=None, budget=0.0):
     """What the dual's constraints on the unconstrained variables leave
     unmet, priced at the iterate's values: sum |w_j| |x_j . theta| over the
     projected unpenalised features and |b| |sum_i theta_i| per intercept.
@@ -181,10 +181,30 @@ def unconstrained_slack(w_free, v_free, b, theta, fit_intercept):
     their suboptimality).  Negligible unless the values are huge: a column
     nearly constant next to the intercept (100 + 1e-4 z) takes |w| ~ 1e3,
     and without this term 12 of 32 such fits reported a gap below their
-    suboptimality (by up to 3e-13; 1e-10 at 100 + 1e-7 z)."""
-    slack = float(np.sum(np.abs(w_free) * np.abs(v_free)))
+    suboptimality (by up to 3e-13; 1e-10 at 100 + 1e-7 z).
+
+    A float64 sum or dot product of n terms may err by n eps times the sum
+    of their magnitudes, and may round to 0 what is not: where that error,
+    priced at |b| or |w_j|, could exceed 1e-3 of ``budget`` (the gap
+    without this term), the sum (and, given the free columns ``A``, the
+    dot products) is taken again in extended precision (at 100 + 1e-8 z,
+    |b| = 1.3e10: a computed sum of 0 certified a gap of 6e-17 at a point
+    1.9e-9 from the optimum).  theta is (n,) or (n, K), w_free and v_free
+    (f,) or (K, f) alike, b a scalar or (K,)."""
+    n = theta.shape[0]
+    err = (n + 2) * _EPS
+    w_abs, v_abs = np.abs(w_free), np.abs(v_free)
+    if A is not None and w_free.size:
+        bound = err * (np.abs(A).T @ np.abs(theta)).T           # as v_free
+        if np.any(w_abs * bound > 1e-3 * budget):
+            exact = A.astype(np.longdouble).T @ theta.astype(np.longdouble)
+            v_abs = np.abs(exact.T.astype(np.float64)).reshape(v_abs.shape)
+    slack = float(np.sum(w_abs * v_abs))
     if fit_intercept:
-        slack += float(np.sum(np.abs(b) * np.abs(theta.sum(axis=0))))
+        sums = theta.sum(axis=0)
+        if np.any(np.abs(b) * err * np.abs(theta).sum(axis=0) > 1e-3 * budget):
+            sums = theta.astype(np.longdouble).sum(axis=0).astype(np.float64)
+        slack += float(np.sum(np.abs(b) * np.abs(sums)))
     return slack
 
 
@@ -915,8 +935,10 @@ class ProxNewton:
             v_dual[free] = 0.0
         s = pen.feasible_scale(v_dual)
         dual = self.datafit.dual(s * theta) - pen.conjugate(s * v_dual)
-        slack = unconstrained_slack(self.w[free], v[free], self.b, theta, self.fit_intercept)
-        return max(self.fit[0] + pen.value(self.w) - dual + s * slack, 0.0), v
+        gap = self.fit[0] + pen.value(self.w) - dual
+        slack = unconstrained_slack(self.w[free], v[free], self.b, theta, self.fit_intercept,
+                                    self._free_part(free), max(gap, 0.0))
+        return max(gap + s * slack, 0.0), v
 
     def _correlations(self, theta, pen):
         """``X^T theta``, computed where the certificate can tell: for the
@@ -1281,9 +1303,10 @@ class SoftmaxNewton:
         s = pen.feasible_scale(v_dual)
         dual = self.datafit.dual(s * theta) - pen.conjugate(s * v_dual)
         W, V = self.w.reshape(self.K, self.p), v.reshape(self.K, self.p)
+        gap = self.fit[0] + pen.value(self.w) - dual
         slack = unconstrained_slack(W[:, self.free], V[:, self.free], self.b, theta,
-                                    self.fit_intercept)
-        return max(self.fit[0] + pen.value(self.w) - dual + s * slack, 0.0), v
+                                    self.fit_intercept, self._free_cols, max(gap, 0.0))
+        return max(gap + s * slack, 0.0), v
 
     def residual(self, pen, v):
         return optimality_residual(pen, self.w, v, self.fit[1], self._rounding,

@@ -1372,6 +1372,28 @@ def test_a_stalled_alpha_stops_before_its_step_budget():
     assert not stalled(flat[:3], 1.0, left=97, window=3)
 
 
+def test_unconstrained_slack_prices_what_a_float_sum_rounds_away():
+    """sum(theta) and x_j . theta may round to 0 in float64 where they are
+    not; priced at a huge intercept or coefficient (a column 100 + 1e-8 z
+    beside the intercept takes |b| ~ 1e10) that rounding is the gap's
+    (a computed 0 certified 6e-17 at a point 1.9e-9 from the optimum)."""
+    from fastreg._newton import unconstrained_slack
+    theta = np.array([1.0, 1e-16, -1.0])
+    assert theta.sum() == 0.0                                 # rounded away
+    none = np.zeros(0)
+    assert unconstrained_slack(none, none, 1e10, theta, True, None, 0.0) == \
+        pytest.approx(1e-6, rel=1e-3)
+    A = np.ones((3, 1))
+    assert unconstrained_slack(np.array([1e10]), np.array([0.0]), 0.0, theta, True, A,
+                               0.0) == pytest.approx(1e-6, rel=1e-3)
+    # (n, K) theta with (K, f) coefficients, as the multinomial's
+    T = np.column_stack([theta, -theta])
+    assert unconstrained_slack(np.full((2, 1), 1e10), np.zeros((2, 1)), np.zeros(2), T,
+                               True, A, 0.0) == pytest.approx(2e-6, rel=1e-3)
+    # where the rounding is far below the gap, the float64 values are priced
+    assert unconstrained_slack(none, none, 1e10, theta, True, None, 1.0) == 0.0
+
+
 def test_inner_target_with_a_residual_ratio_solves_models_below_the_residual():
     """The gap is about the optimality residual times ||w||_1: where ||w||_1
     is large, a tenth of the gap asks the model for less than the residual
