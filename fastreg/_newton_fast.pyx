@@ -24,6 +24,8 @@ ctypedef fused index_t:
 
 # how much work (multiply-adds) between two checks for Ctrl-C
 cdef double SIGNAL_WORK = 2e7
+# hot sweeps in a row at most (see newton_cd)
+cdef int _HOT_SWEEPS = 20
 
 
 cdef struct NewtonOptions:
@@ -308,8 +310,18 @@ def newton_cd(const floating[::1] data, const index_t[::1] indices,
     more), and v's rounding then swamps the gradients: such a fit's
     coordinate descent diverged to 1e300.  Returns ``(sweeps, db,
     folded)``: the intercept's whole step is db + folded.
+
+    Between the sweeps over the nonzero coefficients, where few of them
+    moved beyond tol (at most a quarter of those swept), sweeps over just
+    those ("hot" sweeps, up to _HOT_SWEEPS in a row, not counted in the
+    sweeps returned) until they settle: on nearly separable text the
+    ill-conditioned model keeps a few coefficients moving while thousands
+    are settled (npm_text's folds at C = 546: a median of 2 of 12,585
+    beyond tol per sweep).  The solve still ends only on a full sweep
+    within tol.
     """
-    cdef Py_ssize_t m = ws.shape[0], n = model.shape[1], k, i
+    cdef Py_ssize_t m = ws.shape[0], n = model.shape[1], k, i, t, count
+    cdef Py_ssize_t nhot = 0, nnext = 0, visited, hot_run = 0
     cdef const floating *dp = &data[0] if data.shape[0] else NULL
     cdef const index_t *ip = &indices[0] if indices.shape[0] else NULL
     cdef const index_t *pp = &indptr[0] if indptr.shape[0] else NULL
@@ -320,8 +332,12 @@ def newton_cd(const floating[::1] data, const index_t[::1] indices,
     cdef index_t start, end
     cdef int32_t j
     cdef int epoch = 0
-    cdef bint full = True
+    cdef bint full = True, hot = False, first
     cdef double g, z0, z, delta, change, mu, V = 0.0, db = 0.0, folded = 0.0, work = 0.0
+    cdef double moved
+    cdef int32_t *hot_list
+    cdef int32_t *next_list
+    cdef int32_t *swap
     if pen.shape[0] != m or pen.shape[1] != 4 or coef.shape[0] != m:
         raise ValueError(f"pen must have shape ({m}, 4) and coef ({m},), got "
                          f"({pen.shape[0]}, {pen.shape[1]}) and ({coef.shape[0]},)")
@@ -336,9 +352,17 @@ def newton_cd(const floating[::1] data, const index_t[::1] indices,
     cdef double *curv = mom + 2 * m
     cdef double *cmean = mom + 3 * m
     cdef double *cx = mom + 4 * m
+    # the coefficients that moved beyond tol in the last sweep, and those of
+    # the sweep under way
+    hot_list = <int32_t *> malloc(2 * max(m, 1) * sizeof(int32_t))
+    if hot_list == NULL:
+        free(mom)
+        raise MemoryError("newton_cd: no memory for the working set's indices")
+    next_list = hot_list + max(m, 1)
     S = <Sample *> malloc(max(n, 1) * sizeof(Sample))
     if S == NULL:
         free(mom)
+        free(hot_list)
         raise MemoryError("newton_cd: no memory for the model's samples")
     try:
         with nogil:
@@ -353,17 +377,23 @@ def newton_cd(const floating[::1] data, const index_t[::1] indices,
             # nonzero coefficients until they settle, then a full one again;
             # a full sweep within tol ends the solve
             while epoch < opts.max_epochs:
-                epoch += 1
+                if not hot:
+                    epoch += 1
+                first = epoch == 1 and not hot
                 change = 0.0
+                nnext = 0
+                visited = 0
                 if opts.h_sum > 0:
                     # the intercept to its optimum: its model gradient is
                     # sum(v + h * db); the coordinate steps below keep it 0
                     delta = -(V + db * opts.h_sum) / opts.h_sum
                     db += delta
                     change = max(change, opts.h_sum * fabs(delta))
-                for k in range(m):
+                count = nhot if hot else m
+                for t in range(count):
+                    k = hot_list[t] if hot else t
                     j = ws[k]
-                    if epoch == 1:
+                    if first:
                         # (the first sweep is full: each column's moments
                         # are read with its first gradient)
                         _span(pp, n, j, &start, &end)
@@ -387,12 +417,14 @@ def newton_cd(const floating[::1] data, const index_t[::1] indices,
                         if curv[k] + pen[k, 1] <= 0.0:
                             continue
                     else:
-                        if curv[k] + pen[k, 1] <= 0.0 or (not full and coef[k] == 0.0):
+                        if curv[k] + pen[k, 1] <= 0.0 or (not full and not hot
+                                                          and coef[k] == 0.0):
                             continue
                         _span(pp, n, j, &start, &end)
                         work += end - start
                         if cmean[k] != cmean[k]:
                             g = _dot_v(dp, ip, start, end, S)
+                    visited += 1
                     mu = cmean[k]
                     if mu == mu:
                         # the model gradient along the centred column
@@ -416,7 +448,6 @@ def newton_cd(const floating[::1] data, const index_t[::1] indices,
                         for i in range(n):
                             S[i].d += delta * cx[i]
                             S[i].v += S[i].h * (delta * cx[i])
-                        change = max(change, curv[k] * fabs(delta))
                     elif delta != 0.0:
                         coef[k] = z
                         _move_vd(dp, ip, start, end, delta, S)
@@ -426,9 +457,28 @@ def newton_cd(const floating[::1] data, const index_t[::1] indices,
                             # with the intercept's exact reply: the step is
                             # along the column centred in the metric h
                             db -= delta * mom[2 * k + 1] / opts.h_sum
-                        change = max(change, curv[k] * fabs(delta))
-                if _sweep_settled(change, opts.tol, &full):
-                    break
+                    if delta != 0.0:
+                        moved = curv[k] * fabs(delta)
+                        change = max(change, moved)
+                        if moved > opts.tol:
+                            next_list[nnext] = <int32_t> k
+                            nnext += 1
+                if hot:
+                    hot_run += 1
+                    if change <= opts.tol or hot_run >= _HOT_SWEEPS:
+                        # settled (or long enough): the nonzero ones again
+                        hot = False
+                        full = False
+                else:
+                    if _sweep_settled(change, opts.tol, &full):
+                        break
+                    hot_run = 0
+                    hot = not full and 0 < nnext and 4 * nnext <= visited
+                if hot:
+                    swap = hot_list
+                    hot_list = next_list
+                    next_list = swap
+                    nhot = nnext
                 _poll(&work)
     finally:
         for i in range(n):
@@ -436,6 +486,7 @@ def newton_cd(const floating[::1] data, const index_t[::1] indices,
             d[i] = S[i].d
         free(S)
         free(mom)
+        free(hot_list if hot_list < next_list else next_list)
     return epoch, db, folded
 
 
