@@ -752,31 +752,25 @@ def cd_sparse(const floating[::1] data, const index_t[::1] indices,
                         next_list[count] = next_list[c]
                         count += 1
                 if hot:
-                    if (dmax <= opts.dw_tol * wmax or count == 0
-                            or hot_work >= _HOT_WORK * swept):
-                        hot = False
-                    else:
-                        swap = hot_list
-                        hot_list = next_list
-                        next_list = swap
-                        nhot = count
-                    continue
-                wmax_epoch = wmax
-                settled = _settled(dmax, wmax, &opts)
-                if settled or _check_now(dmax, wmax, epoch, &opts):
-                    for k in range(m):
-                        j = ws[k]
-                        u[k] = _grad_sparse(dp, ip, indptr[j], indptr[j + 1],
-                                            swp, has_sw, &rs[0],
-                                            scal[0] * W * mu[j])
-                    gap = _ws_gap(m, &ws[0], &w[0], u, &pf[0], &norms[0], &opts,
-                                  has_box, box, &scal[0])
-                    if gap <= opts.tol and (settled or opts.dw_tol < 0):
-                        break
-                if (opts.dw_tol >= 0 and not settled and 0 < count
-                        and 4 * count <= m and epoch < opts.max_epochs):
-                    hot = True
+                    hot = not (dmax <= opts.dw_tol * wmax or count == 0
+                               or hot_work >= _HOT_WORK * swept)
+                else:
+                    wmax_epoch = wmax
+                    settled = _settled(dmax, wmax, &opts)
+                    if settled or _check_now(dmax, wmax, epoch, &opts):
+                        for k in range(m):
+                            j = ws[k]
+                            u[k] = _grad_sparse(dp, ip, indptr[j], indptr[j + 1],
+                                                swp, has_sw, &rs[0],
+                                                scal[0] * W * mu[j])
+                        gap = _ws_gap(m, &ws[0], &w[0], u, &pf[0], &norms[0], &opts,
+                                      has_box, box, &scal[0])
+                        if gap <= opts.tol and (settled or opts.dw_tol < 0):
+                            break
+                    hot = (opts.dw_tol >= 0 and not settled and 0 < count
+                           and 4 * count <= m and epoch < opts.max_epochs)
                     hot_work = 0.0
+                if hot:
                     swap = hot_list
                     hot_list = next_list
                     next_list = swap

@@ -168,7 +168,8 @@ def rounding_floor(design, theta, r, fit_intercept):
     return features, intercept
 
 
-def unconstrained_slack(w_free, v_free, b, theta, fit_intercept, A=None, budget=0.0):
+def unconstrained_slack(w_free, v_free, b, theta, fit_intercept, A=None, magnitudes=None,
+                        budget=0.0):
     """What the dual's constraints on the unconstrained variables leave
     unmet, priced at the iterate's values: sum |w_j| |x_j . theta| over the
     projected unpenalised features and |b| |sum_i theta_i| per intercept.
@@ -186,17 +187,17 @@ def unconstrained_slack(w_free, v_free, b, theta, fit_intercept, A=None, budget=
     A float64 sum or dot product of n terms may err by n eps times the sum
     of their magnitudes, and may round to 0 what is not: where that error,
     priced at |b| or |w_j|, could exceed 1e-3 of ``budget`` (the gap
-    without this term), the sum (and, given the free columns ``A``, the
-    dot products) is taken again in extended precision (at 100 + 1e-8 z,
-    |b| = 1.3e10: a computed sum of 0 certified a gap of 6e-17 at a point
-    1.9e-9 from the optimum).  theta is (n,) or (n, K), w_free and v_free
-    (f,) or (K, f) alike, b a scalar or (K,)."""
+    without this term), the sum (and, given the free columns ``A`` and the
+    certificate's ``magnitudes`` |A|^T |theta|, the dot products) is taken
+    again in extended precision (at 100 + 1e-8 z, |b| = 1.3e10: a computed
+    sum of 0 certified a gap of 6e-17 at a point 1.9e-9 from the optimum).
+    theta is (n,) or (n, K), w_free and v_free (f,) or (K, f) alike,
+    magnitudes (f,) or (f, K), b a scalar or (K,)."""
     n = theta.shape[0]
     err = (n + 2) * _EPS
     w_abs, v_abs = np.abs(w_free), np.abs(v_free)
     if A is not None and w_free.size:
-        bound = err * (np.abs(A).T @ np.abs(theta)).T           # as v_free
-        if np.any(w_abs * bound > 1e-3 * budget):
+        if np.any(w_abs * (err * magnitudes.T) > 1e-3 * budget):
             exact = A.astype(np.longdouble).T @ theta.astype(np.longdouble)
             v_abs = np.abs(exact.T.astype(np.float64)).reshape(v_abs.shape)
     slack = float(np.sum(w_abs * v_abs))
@@ -927,9 +928,11 @@ class ProxNewton:
         v = self._correlations(theta, pen)
         self._rounding = rounding_floor(self.design, theta, self.fit[1], self.fit_intercept)
         v_dual = v.copy()
+        A = bound = None
         if free.size:
             # |x_j . theta| as computed is exact to n eps sum_i |x_ij theta_i|
-            bound = np.abs(self._free_part(free)).T @ np.abs(theta)
+            A = self._free_part(free)
+            bound = np.abs(A).T @ np.abs(theta)
             if np.any(np.abs(v_dual[free]) > 64 * theta.shape[0] * _EPS * bound):
                 return np.inf, v
             v_dual[free] = 0.0
@@ -937,7 +940,7 @@ class ProxNewton:
         dual = self.datafit.dual(s * theta) - pen.conjugate(s * v_dual)
         gap = self.fit[0] + pen.value(self.w) - dual
         slack = unconstrained_slack(self.w[free], v[free], self.b, theta, self.fit_intercept,
-                                    self._free_part(free), max(gap, 0.0))
+                                    A, bound, max(gap, 0.0))
         return max(gap + s * slack, 0.0), v
 
     def _correlations(self, theta, pen):
@@ -1291,7 +1294,7 @@ class SoftmaxNewton:
         v = np.concatenate([self.design.dots(np.ascontiguousarray(theta[:, k]))
                             for k in range(self.K)])
         self._rounding = rounding_floor(self.design, theta, self.fit[1], self.fit_intercept)
-        v_dual = v
+        v_dual, bound = v, None
         if self.free.size:
             V = v.reshape(self.K, self.p)
             bound = np.abs(self._free_cols).T @ np.abs(theta)      # (free, K)
@@ -1305,7 +1308,8 @@ class SoftmaxNewton:
         W, V = self.w.reshape(self.K, self.p), v.reshape(self.K, self.p)
         gap = self.fit[0] + pen.value(self.w) - dual
         slack = unconstrained_slack(W[:, self.free], V[:, self.free], self.b, theta,
-                                    self.fit_intercept, self._free_cols, max(gap, 0.0))
+                                    self.fit_intercept, self._free_cols, bound,
+                                    max(gap, 0.0))
         return max(gap + s * slack, 0.0), v
 
     def residual(self, pen, v):

@@ -1381,17 +1381,19 @@ def test_unconstrained_slack_prices_what_a_float_sum_rounds_away():
     theta = np.array([1.0, 1e-16, -1.0])
     assert theta.sum() == 0.0                                 # rounded away
     none = np.zeros(0)
-    assert unconstrained_slack(none, none, 1e10, theta, True, None, 0.0) == \
+    assert unconstrained_slack(none, none, 1e10, theta, True, None, None, 0.0) == \
         pytest.approx(1e-6, rel=1e-3)
     A = np.ones((3, 1))
+    mags = np.abs(A).T @ np.abs(theta)
     assert unconstrained_slack(np.array([1e10]), np.array([0.0]), 0.0, theta, True, A,
-                               0.0) == pytest.approx(1e-6, rel=1e-3)
+                               mags, 0.0) == pytest.approx(1e-6, rel=1e-3)
     # (n, K) theta with (K, f) coefficients, as the multinomial's
     T = np.column_stack([theta, -theta])
     assert unconstrained_slack(np.full((2, 1), 1e10), np.zeros((2, 1)), np.zeros(2), T,
-                               True, A, 0.0) == pytest.approx(2e-6, rel=1e-3)
+                               True, A, np.abs(A).T @ np.abs(T), 0.0) == \
+        pytest.approx(2e-6, rel=1e-3)
     # where the rounding is far below the gap, the float64 values are priced
-    assert unconstrained_slack(none, none, 1e10, theta, True, None, 1.0) == 0.0
+    assert unconstrained_slack(none, none, 1e10, theta, True, None, None, 1.0) == 0.0
 
 
 def test_inner_target_with_a_residual_ratio_solves_models_below_the_residual():
