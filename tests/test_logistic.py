@@ -18,8 +18,8 @@ from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from fastreg import LogisticRegression, LogisticRegressionCV, enet_path, logistic_path
 from fastreg._datafits import Binomial, Multinomial, Quadratic
-from fastreg._newton import (_SKIP_RUN, _SKIP_RUN_MAX, Design, ProxNewton, metric_projection,
-                             newton_path, stalled)
+from fastreg._newton import (_SETTLED, _SKIP_RUN, _SKIP_RUN_MAX, Design, ProxNewton,
+                             metric_projection, newton_path, stalled)
 from fastreg._penalties import ElasticNetPenalty
 
 
@@ -1462,6 +1462,46 @@ def test_after_an_unconverged_alpha_the_next_stalls_within_a_short_window(monkey
     assert state._window == nw._STALL_WINDOW
 
 
+def test_a_settled_solve_stops_after_the_round_that_barely_lowers_the_objective():
+    """With ``settled`` an alpha ends, uncertified, after the first round
+    whose objective decrease (NumPy's, from X) is at most that much, and the
+    next alpha keeps the full stall window; without it the same rounds go
+    on to tol."""
+    import fastreg._newton as nw
+    X, y = make(n=150, p=20, seed=4)
+
+    def objective(state, alpha):
+        eta = X @ state.w + state.b
+        return np.mean(np.logaddexp(0.0, eta) - y * eta) + alpha * np.abs(state.w).sum()
+
+    alpha = 2e-3
+    runs = {}
+    for settled in (None, 1e-6):
+        state = ProxNewton(Design(X), Binomial(y), np.ones(20), np.full(20, -np.inf),
+                           np.full(20, np.inf), True)
+        pen = ElasticNetPenalty.of(alpha, 1.0, np.ones(20), state.lo, state.hi)
+        values, newton = [objective(state, alpha)], nw.ProxNewton._newton
+
+        def record(self, *a, newton=newton, values=values):
+            out = newton(self, *a)
+            values.append(objective(self, alpha))
+            return out
+
+        nw.ProxNewton._newton = record
+        try:
+            gap, steps, converged = state.solve(pen, 1e-14, 100, settled=settled)
+        finally:
+            nw.ProxNewton._newton = newton
+        runs[settled] = values, converged, state._window
+    loose, converged, window = runs[1e-6]
+    drops = -np.diff(loose)
+    assert not converged and window == nw._STALL_WINDOW
+    assert drops[-1] <= 1e-6 * (1 + 1e-9) + 1e-15 and np.all(drops[:-1] > 1e-6)
+    full = runs[None][0]
+    assert len(full) > len(loose)
+    np.testing.assert_allclose(full[:len(loose)], loose, rtol=1e-12)
+
+
 @pytest.mark.parametrize("sparse", [False, True])
 def test_a_proposed_start_is_taken_only_when_the_objective_falls(sparse):
     """ProxNewton.propose moves to the proposed coefficients and intercept
@@ -2363,16 +2403,20 @@ def test_a_single_fits_warm_path_is_solved_loosely(tol, warm, monkeypatch):
     asked = []
     solve = ProxNewton.solve
 
-    def recording(self, pen, tol_abs, max_steps, tol_grad=np.inf):
-        asked.append((tol_abs / self.null_value, tol_grad))
-        return solve(self, pen, tol_abs, max_steps, tol_grad)
+    def recording(self, pen, tol_abs, max_steps, tol_grad=np.inf, settled=None):
+        asked.append((tol_abs / self.null_value, tol_grad,
+                      np.inf if settled is None else settled / self.null_value))
+        return solve(self, pen, tol_abs, max_steps, tol_grad, settled)
 
     monkeypatch.setattr(ProxNewton, "solve", recording)
     est = LogisticRegression(l1_ratio=1.0, C=5.0, tol=tol).fit(X, y)
     assert len(asked) >= 3
     *path, last = asked
-    np.testing.assert_allclose(path, warm, rtol=1e-12)
-    np.testing.assert_allclose(last, tol, rtol=1e-12)
+    # (the warm alphas also end once a round lowers the objective by at
+    # most _SETTLED times the fit's own tol_abs)
+    np.testing.assert_allclose([a[:2] for a in path], warm, rtol=1e-12)
+    np.testing.assert_allclose([a[2] for a in path], _SETTLED * tol, rtol=1e-12)
+    np.testing.assert_allclose(last, [tol, tol, np.inf], rtol=1e-12)
     # (the gap on logistic_path's scale: at most tol times F(b0) <= log 2)
     assert est.dual_gap_ <= tol * np.log(2.0)
 
