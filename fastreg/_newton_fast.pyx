@@ -194,6 +194,57 @@ cdef inline bint _sweep_settled(double change, double tol, bint *full) noexcept 
     return False
 
 
+cdef struct HotSweeps:
+    # the hot sweeps between two sweeps over the nonzero coefficients (see
+    # newton_cd): the indices of the one under way and of the movers it
+    # finds (two halves of one block, from ``base``), whether one is under
+    # way, and the work they did against the last full-length sweep's
+    int32_t *base
+    int32_t *list
+    int32_t *next
+    Py_ssize_t n_list, n_next, run, budget
+    bint on
+
+
+cdef int _hot_init(HotSweeps *hs, Py_ssize_t m) noexcept nogil:
+    """Room for m indices in each list; -1 when there is no memory."""
+    hs.base = <int32_t *> malloc(2 * max(m, 1) * sizeof(int32_t))
+    hs.list = hs.base
+    hs.next = hs.base + max(m, 1)
+    hs.n_list = hs.n_next = hs.run = hs.budget = 0
+    hs.on = False
+    return -1 if hs.base == NULL else 0
+
+
+cdef inline bint _after_sweep(HotSweeps *hs, double change, double tol, bint *full,
+                              Py_ssize_t visited, Py_ssize_t swept) noexcept nogil:
+    """After a sweep that visited ``visited`` coefficients of ``swept``
+    features, its largest curvature * |step| ``change``: whether the solve
+    ends (``_sweep_settled``), and the next sweep's kind.  Hot sweeps run
+    after a sweep over the nonzero coefficients whose movers are at most a
+    quarter of the features swept, each over the last one's movers, until
+    one is within tol or they visited _HOT_WORK times the coefficients of
+    that sweep; then the nonzero ones again."""
+    cdef int32_t *swap
+    if hs.on:
+        hs.run += visited
+        if change <= tol or hs.run >= _HOT_WORK * hs.budget:
+            hs.on = False
+            full[0] = False
+    else:
+        if _sweep_settled(change, tol, full):
+            return True
+        hs.run = 0
+        hs.budget = visited
+        hs.on = not full[0] and 0 < hs.n_next and 4 * hs.n_next <= swept
+    if hs.on:
+        swap = hs.list
+        hs.list = hs.next
+        hs.next = swap
+        hs.n_list = hs.n_next
+    return False
+
+
 cdef inline int _poll(double *work) except -1 nogil:
     """Check for Ctrl-C once SIGNAL_WORK multiply-adds were done since the
     last check."""
@@ -324,7 +375,7 @@ def newton_cd(const floating[::1] data, const index_t[::1] indices,
     solve still ends only on a full sweep within tol.
     """
     cdef Py_ssize_t m = ws.shape[0], n = model.shape[1], k, i, t, count
-    cdef Py_ssize_t nhot = 0, nnext = 0, visited, hot_run = 0, hot_budget = 0
+    cdef Py_ssize_t visited
     cdef const floating *dp = &data[0] if data.shape[0] else NULL
     cdef const index_t *ip = &indices[0] if indices.shape[0] else NULL
     cdef const index_t *pp = &indptr[0] if indptr.shape[0] else NULL
@@ -335,12 +386,10 @@ def newton_cd(const floating[::1] data, const index_t[::1] indices,
     cdef index_t start, end
     cdef int32_t j
     cdef int epoch = 0
-    cdef bint full = True, hot = False, first
+    cdef bint full = True, first
     cdef double g, z0, z, delta, change, mu, V = 0.0, db = 0.0, folded = 0.0, work = 0.0
     cdef double moved
-    cdef int32_t *hot_list
-    cdef int32_t *next_list
-    cdef int32_t *swap
+    cdef HotSweeps hs
     if pen.shape[0] != m or pen.shape[1] != 4 or coef.shape[0] != m:
         raise ValueError(f"pen must have shape ({m}, 4) and coef ({m},), got "
                          f"({pen.shape[0]}, {pen.shape[1]}) and ({coef.shape[0]},)")
@@ -355,17 +404,14 @@ def newton_cd(const floating[::1] data, const index_t[::1] indices,
     cdef double *curv = mom + 2 * m
     cdef double *cmean = mom + 3 * m
     cdef double *cx = mom + 4 * m
-    # the coefficients that moved beyond tol / 10 in the last sweep, and those of
-    # the sweep under way
-    hot_list = <int32_t *> malloc(2 * max(m, 1) * sizeof(int32_t))
-    if hot_list == NULL:
+    # the hot sweeps' lists: the coefficients that moved beyond tol / 10
+    if _hot_init(&hs, m) < 0:
         free(mom)
         raise MemoryError("newton_cd: no memory for the working set's indices")
-    next_list = hot_list + max(m, 1)
     S = <Sample *> malloc(max(n, 1) * sizeof(Sample))
     if S == NULL:
         free(mom)
-        free(hot_list)
+        free(hs.base)
         raise MemoryError("newton_cd: no memory for the model's samples")
     try:
         with nogil:
@@ -380,11 +426,11 @@ def newton_cd(const floating[::1] data, const index_t[::1] indices,
             # nonzero coefficients until they settle, then a full one again;
             # a full sweep within tol ends the solve
             while epoch < opts.max_epochs:
-                if not hot:
+                if not hs.on:
                     epoch += 1
-                first = epoch == 1 and not hot
+                first = epoch == 1 and not hs.on
                 change = 0.0
-                nnext = 0
+                hs.n_next = 0
                 visited = 0
                 if opts.h_sum > 0:
                     # the intercept to its optimum: its model gradient is
@@ -392,9 +438,9 @@ def newton_cd(const floating[::1] data, const index_t[::1] indices,
                     delta = -(V + db * opts.h_sum) / opts.h_sum
                     db += delta
                     change = max(change, opts.h_sum * fabs(delta))
-                count = nhot if hot else m
+                count = hs.n_list if hs.on else m
                 for t in range(count):
-                    k = hot_list[t] if hot else t
+                    k = hs.list[t] if hs.on else t
                     j = ws[k]
                     if first:
                         # (the first sweep is full: each column's moments
@@ -420,7 +466,7 @@ def newton_cd(const floating[::1] data, const index_t[::1] indices,
                         if curv[k] + pen[k, 1] <= 0.0:
                             continue
                     else:
-                        if curv[k] + pen[k, 1] <= 0.0 or (not full and not hot
+                        if curv[k] + pen[k, 1] <= 0.0 or (not full and not hs.on
                                                           and coef[k] == 0.0):
                             continue
                         _span(pp, n, j, &start, &end)
@@ -464,25 +510,10 @@ def newton_cd(const floating[::1] data, const index_t[::1] indices,
                         moved = curv[k] * fabs(delta)
                         change = max(change, moved)
                         if moved > 0.1 * opts.tol:
-                            next_list[nnext] = <int32_t> k
-                            nnext += 1
-                if hot:
-                    hot_run += nhot
-                    if change <= opts.tol or hot_run >= _HOT_WORK * hot_budget:
-                        # settled (or worked enough): the nonzero ones again
-                        hot = False
-                        full = False
-                else:
-                    if _sweep_settled(change, opts.tol, &full):
-                        break
-                    hot_run = 0
-                    hot_budget = visited
-                    hot = not full and 0 < nnext and 4 * nnext <= visited
-                if hot:
-                    swap = hot_list
-                    hot_list = next_list
-                    next_list = swap
-                    nhot = nnext
+                            hs.next[hs.n_next] = <int32_t> k
+                            hs.n_next += 1
+                if _after_sweep(&hs, change, opts.tol, &full, visited, visited):
+                    break
                 _poll(&work)
     finally:
         for i in range(n):
@@ -490,7 +521,7 @@ def newton_cd(const floating[::1] data, const index_t[::1] indices,
             d[i] = S[i].d
         free(S)
         free(mom)
-        free(hot_list if hot_list < next_list else next_list)
+        free(hs.base)
     return epoch, db, folded
 
 
@@ -595,8 +626,26 @@ def softmax_cd(const floating[::1] data, const index_t[::1] indices,
     through the L2 penalty: an L2 fit (5000 x 40, 5 classes, C = 1)
     crawled 1000 sweeps per Newton step without it.  Stops after a full
     sweep whose largest curvature * |step| is at most opts.tol.  Returns
-    the sweeps."""
+    the sweeps.
+
+    Hot sweeps as ``newton_cd``'s, by feature (its K classes and its
+    shift; the intercepts' steps too): the features with an L1 weight that
+    moved beyond tol in the last sweep, where they are at most a quarter
+    of the features swept, until no step exceeds tol or they have visited
+    _HOT_WORK times the coefficients of the last full-length sweep.
+    (npm_text's first 20,000 rows in 4 classes, one thread: L1 at C = 100
+    43 -> 19.8 s, at C = 10 3.4 -> 3.1 s; l1_ratio 0.5 at C = 100 7.9 ->
+    6.5 s, at C = 10 2.0 -> 1.7 s.  Movers beyond tol / 10, as
+    newton_cd's: L1 at C = 10 4.5 s, the sweeps over the nonzero features
+    of a step up from 214 to 243; 3 tol: C = 100 31 s.  Without the
+    intercepts' steps L1 at C = 10 took 3.8 s.  With L2 features too, an
+    L2 fit at C = 10 took 2.0-2.7 s against 1.6: its error is spread over
+    every feature, and the hot sweeps' fewer full ones did not pay for
+    them.)"""
     cdef Py_ssize_t m = ws.shape[0], n = D.shape[0], K = D.shape[1], k, i, l, t
+    cdef Py_ssize_t visited, swept, count
+    cdef double moved
+    cdef HotSweeps hs
     cdef const floating *dp = &data[0] if data.shape[0] else NULL
     cdef const index_t *ip = &indices[0] if indices.shape[0] else NULL
     cdef const index_t *pp = &indptr[0] if indptr.shape[0] else NULL
@@ -621,6 +670,10 @@ def softmax_cd(const floating[::1] data, const index_t[::1] indices,
     cdef double *cmu = s + n
     cdef double *h = cmu + m * K
     cdef double *tsort = h + n * K
+    # the hot sweeps' lists: the features that moved beyond tol
+    if _hot_init(&hs, m) < 0:
+        free(curv)
+        raise MemoryError("softmax_cd: no memory for the working set's indices")
     try:
         with nogil:
             for i in range(n):
@@ -655,8 +708,12 @@ def softmax_cd(const floating[::1] data, const index_t[::1] indices,
                                                              &h[l * n], mu, hb[l])
                         cmu[k * K + l] = mu
             while epoch < opts.max_epochs:
-                epoch += 1
+                if not hs.on:
+                    epoch += 1
                 change = 0.0
+                hs.n_next = 0
+                visited = 0
+                swept = 0
                 if opts.h_sum > 0:
                     for l in range(K):
                         if hb[l] <= 0.0:
@@ -672,12 +729,19 @@ def softmax_cd(const floating[::1] data, const index_t[::1] indices,
                             s[i] += P[i, l] * delta
                         change = max(change, hb[l] * fabs(delta))
                         work += 2 * n
-                for k in range(m):
+                count = hs.n_list if hs.on else m
+                for t in range(count):
+                    k = hs.list[t] if hs.on else t
                     _span(pp, n, ws[k], &start, &end)
+                    moved = -1.0        # (no coefficient of the feature visited yet)
                     for l in range(K):
                         q = curv[k * K + l]
                         if q + pen[k, 1] <= 0.0 or (not full and coef[k, l] == 0.0):
                             continue
+                        if moved < 0.0:
+                            moved = 0.0
+                            swept += 1
+                        visited += 1
                         work += end - start
                         g = 0.0
                         if ip == NULL:
@@ -723,7 +787,11 @@ def softmax_cd(const floating[::1] data, const index_t[::1] indices,
                                 x = delta * dp[t]
                                 D[i, l] += x
                                 s[i] += P[i, l] * x
-                        change = max(change, q * fabs(delta))
+                        moved = max(moved, q * fabs(delta))
+                    change = max(change, moved)
+                    if moved > opts.tol and pen[k, 0] > 0.0:
+                        hs.next[hs.n_next] = <int32_t> k
+                        hs.n_next += 1
                     if K < 2 or (pen[k, 0] <= 0.0 and pen[k, 1] <= 0.0) or (
                             not full and _all_zero(&coef[k, 0], K)):
                         # (an unpenalised feature's shift is free: _recentre
@@ -756,9 +824,10 @@ def softmax_cd(const floating[::1] data, const index_t[::1] indices,
                                 D[i, l] += tsort[l] * x
                                 s[i] += P[i, l] * (tsort[l] * x)
                     work += 2 * K * (end - start)
-                if _sweep_settled(change, opts.tol, &full):
+                if _after_sweep(&hs, change, opts.tol, &full, visited, swept):
                     break
                 _poll(&work)
     finally:
         free(curv)
+        free(hs.base)
     return epoch

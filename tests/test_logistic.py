@@ -1610,6 +1610,48 @@ def test_newton_cd_ends_on_the_models_optimality_on_an_ill_conditioned_model(spa
 
 
 @pytest.mark.parametrize("sparse", [False, True])
+@pytest.mark.parametrize("intercept", [True, False])
+@pytest.mark.parametrize("l1_ratio", [1.0, 0.5])
+def test_softmax_cd_ends_on_the_models_optimality_on_an_ill_conditioned_model(
+        sparse, intercept, l1_ratio):
+    """The multinomial's coordinate descent (with its hot sweeps between
+    full-length ones) on an ill-conditioned joint model stops where every
+    coefficient meets the model's optimality to about its tol, its
+    intercepts' gradients vanish, and D = X W + db: all by NumPy from X."""
+    from fastreg._datafits import Multinomial
+    from fastreg._newton_fast import softmax_cd
+    from fastreg._penalties import ElasticNetPenalty
+    Xd, design, _, _ = ill_conditioned_model(43, sparse, n=500, p=50)
+    n, p = Xd.shape
+    K = 3
+    rng = np.random.default_rng(7)
+    Y = np.eye(K)[rng.integers(0, K, n)]
+    datafit = Multinomial(Y)
+    eta = 0.5 * rng.standard_normal((n, K))
+    _, R, _ = datafit.evaluate(eta)
+    P, c = datafit.probabilities(eta), datafit.c
+    ws = np.arange(p, dtype=np.int32)
+    table = ElasticNetPenalty.of(1e-3, l1_ratio, np.ones(p), np.full(p, -np.inf),
+                                 np.full(p, np.inf)).table(ws)
+    coef, D, db = np.zeros((p, K)), np.zeros((n, K)), np.zeros(K)
+    tol = 1e-10
+    sweeps = softmax_cd(*design.parts, ws, coef, table, R, P, c, D, db,
+                        dict(max_epochs=100_000, tol=tol, h_sum=1.0 if intercept else 0.0))
+    assert sweeps < 100_000 and np.count_nonzero(coef) > 10
+    np.testing.assert_allclose(D, Xd @ coef + db, atol=1e-12 * np.abs(D).max())
+    if not intercept:
+        assert not np.any(db)
+    # the model's gradient in eta: R + H_i D_i, H_i = c_i (diag(P_i) - P_i P_i^T)
+    V = R + c[:, None] * P * (D - np.sum(P * D, axis=1, keepdims=True))
+    if intercept:
+        assert np.abs(V.sum(axis=0)).max() <= 10 * tol
+    G = Xd.T @ V + table[:, [1]] * coef
+    a = table[:, [0]]
+    viol = np.where(coef != 0, np.abs(G + a * np.sign(coef)), np.maximum(np.abs(G) - a, 0))
+    assert viol.max() <= 20 * tol
+
+
+@pytest.mark.parametrize("sparse", [False, True])
 def test_model_cd_extrapolation_reaches_the_minimiser_with_an_exact_step(sparse):
     """On an ill-conditioned quadratic model (near-duplicate columns) the
     extrapolated sweeps reach the plain solve's minimiser in fewer sweeps,
