@@ -1609,6 +1609,16 @@ def test_newton_cd_ends_on_the_models_optimality_on_an_ill_conditioned_model(spa
     assert viol.max() <= 20 * tol
 
 
+def softmax_model(n, K, seed, scale):
+    """(R, P, c): a multinomial datafit's gradient, probabilities and sample
+    weights at a random predictor (scale) for random labels."""
+    from fastreg._datafits import Multinomial
+    rng = np.random.default_rng(seed)
+    datafit = Multinomial(np.eye(K)[rng.integers(0, K, n)])
+    eta = scale * rng.standard_normal((n, K))
+    return datafit.evaluate(eta)[1], datafit.probabilities(eta), datafit.c
+
+
 @pytest.mark.parametrize("sparse", [False, True])
 @pytest.mark.parametrize("intercept", [True, False])
 @pytest.mark.parametrize("l1_ratio", [1.0, 0.5])
@@ -1618,18 +1628,12 @@ def test_softmax_cd_ends_on_the_models_optimality_on_an_ill_conditioned_model(
     full-length ones) on an ill-conditioned joint model stops where every
     coefficient meets the model's optimality to about its tol, its
     intercepts' gradients vanish, and D = X W + db: all by NumPy from X."""
-    from fastreg._datafits import Multinomial
     from fastreg._newton_fast import softmax_cd
     from fastreg._penalties import ElasticNetPenalty
     Xd, design, _, _ = ill_conditioned_model(43, sparse, n=500, p=50)
     n, p = Xd.shape
     K = 3
-    rng = np.random.default_rng(7)
-    Y = np.eye(K)[rng.integers(0, K, n)]
-    datafit = Multinomial(Y)
-    eta = 0.5 * rng.standard_normal((n, K))
-    _, R, _ = datafit.evaluate(eta)
-    P, c = datafit.probabilities(eta), datafit.c
+    R, P, c = softmax_model(n, K, 7, 0.5)
     ws = np.arange(p, dtype=np.int32)
     table = ElasticNetPenalty.of(1e-3, l1_ratio, np.ones(p), np.full(p, -np.inf),
                                  np.full(p, np.inf)).table(ws)
@@ -1649,6 +1653,52 @@ def test_softmax_cd_ends_on_the_models_optimality_on_an_ill_conditioned_model(
     a = table[:, [0]]
     viol = np.where(coef != 0, np.abs(G + a * np.sign(coef)), np.maximum(np.abs(G) - a, 0))
     assert viol.max() <= 20 * tol
+
+
+@pytest.mark.parametrize("intercept", [True, False])
+def test_softmax_cg_solves_the_joint_model_the_kernel_solves(intercept):
+    """On a smooth penalty (L2 on every feature, dense X), conjugate
+    gradients end where the joint model's gradient (NumPy, from X) is
+    within _CG_RATIO tol, at the coordinate-descent kernel's minimiser, with
+    D = X dW + db; the intercepts' steps sum to 0 (the model is blind to a
+    common shift)."""
+    from fastreg._newton import _CG_RATIO, softmax_cg
+    from fastreg._newton_fast import softmax_cd
+    from fastreg._penalties import ElasticNetPenalty
+    rng = np.random.default_rng(5)
+    n, p, K = 400, 12, 4
+    base = rng.standard_normal((n, 3))
+    X = base[:, rng.integers(0, 3, p)] + 0.1 * rng.standard_normal((n, p)) + 2.0
+    R, P, c = softmax_model(n, K, 6, 0.7)
+    ws = np.arange(p, dtype=np.int32)
+    table = ElasticNetPenalty.of(0.01, 0.0, rng.uniform(0.5, 2.0, p), np.full(p, -np.inf),
+                                 np.full(p, np.inf)).table(ws)
+    W0 = 0.1 * rng.standard_normal((p, K))
+    tol = 1e-11
+    opts = dict(max_epochs=100_000, tol=tol, h_sum=1.0 if intercept else 0.0)
+    got, ref = {}, {}
+    for out, cg in [(got, True), (ref, False)]:
+        coef, D, db = W0.copy(), np.zeros((n, K)), np.zeros(K)
+        if cg:
+            softmax_cg(X, coef, table[:, 1], R, P, c, D, db, opts)
+        else:
+            softmax_cd(*Design(X).parts, ws, coef, table, R, P, c, D, db, opts)
+        out.update(coef=coef, D=D, db=db)
+    np.testing.assert_allclose(got["D"], X @ (got["coef"] - W0) + got["db"],
+                               atol=1e-12 * np.abs(got["D"]).max())
+    V = R + c[:, None] * P * (got["D"] - np.sum(P * got["D"], axis=1, keepdims=True))
+    G = X.T @ V + table[:, [1]] * got["coef"]
+    assert np.abs(G).max() <= 1.01 * _CG_RATIO * tol
+    if intercept:
+        assert np.abs(V.sum(axis=0)).max() <= 1.01 * _CG_RATIO * tol
+        assert abs(got["db"].sum()) <= 1e-12 * np.abs(got["db"]).max()
+    else:
+        assert not np.any(got["db"])
+    # the same minimiser (unique: L2 on every feature), up to the
+    # intercepts' common shift, which the kernel leaves uncentred
+    np.testing.assert_allclose(got["coef"], ref["coef"], atol=1e-8)
+    np.testing.assert_allclose(got["db"], ref["db"] - ref["db"].mean(), atol=1e-8)
+    np.testing.assert_allclose(got["D"], ref["D"] - ref["db"].mean(), atol=1e-8)
 
 
 @pytest.mark.parametrize("sparse", [False, True])
