@@ -1655,9 +1655,10 @@ def test_softmax_cd_ends_on_the_models_optimality_on_an_ill_conditioned_model(
     assert viol.max() <= 20 * tol
 
 
+@pytest.mark.parametrize("sparse", [False, True])
 @pytest.mark.parametrize("intercept", [True, False])
-def test_softmax_cg_solves_the_joint_model_the_kernel_solves(intercept):
-    """On a smooth penalty (L2 on every feature, dense X), conjugate
+def test_softmax_cg_solves_the_joint_model_the_kernel_solves(intercept, sparse):
+    """On a smooth penalty (L2 on every feature, dense or sparse X), conjugate
     gradients end where the joint model's gradient (NumPy, from X) is
     within _CG_RATIO tol, at the coordinate-descent kernel's minimiser, with
     D = X dW + db; the intercepts' steps sum to 0 (the model is blind to a
@@ -1680,7 +1681,8 @@ def test_softmax_cg_solves_the_joint_model_the_kernel_solves(intercept):
     for out, cg in [(got, True), (ref, False)]:
         coef, D, db = W0.copy(), np.zeros((n, K)), np.zeros(K)
         if cg:
-            softmax_cg(X, coef, table[:, 1], R, P, c, D, db, opts)
+            softmax_cg(sp.csc_matrix(X) if sparse else X, coef, table[:, 1], R, P, c, D, db,
+                       opts)
         else:
             softmax_cd(*Design(X).parts, ws, coef, table, R, P, c, D, db, opts)
         out.update(coef=coef, D=D, db=db)
