@@ -1385,10 +1385,10 @@ class SoftmaxNewton:
         With ``cg``, a model with an L2 penalty on every feature of the
         working set and no L1 part or bounds is solved by conjugate
         gradients (``softmax_cg``; float32 X as a float64 copy of the
-        columns when dense).  (Not with unpenalised
-        features: the kernel keeps D = X dW to the last bit, which their
-        huge coefficients beside a nearly constant column need, and it
-        gives them no step along a constant one.)"""
+        columns when dense).  (Not with unpenalised features: the kernel
+        keeps D = X dW to the last bit, which their huge coefficients
+        beside a nearly constant column need, and it gives them no step
+        along a constant one.)"""
         p, K = self.p, self.K
         W = self.w.reshape(K, p).T                     # (p, K)
         one = pen.restricted(np.arange(p))             # every class's is the same
@@ -1552,11 +1552,13 @@ def softmax_cg(Xs, coef, l2, R, P, c, D, db, opts):
     penalty (no L1 part, no bounds) on the working set's columns ``Xs`` (n,
     m; dense float64, or sparse): the model's Hessian-vector products are
     two matrix products with Xs (BLAS for dense X), preconditioned by its
-    diagonal.  The same arguments as the
-    kernel's but Xs for the data and ``l2`` (m,) for the penalty's table;
-    stops where no entry of the model's gradient exceeds _CG_RATIO
-    opts["tol"] (the kernel's unit), or after opts["max_epochs"] products.
-    Returns the products.
+    diagonal.  The kernel's arguments, but Xs for the data and ``l2`` (m,)
+    for the penalty's table; stops where no entry of the model's gradient
+    exceeds _CG_RATIO opts["tol"] (the kernel's unit), or after
+    opts["max_epochs"] products.  Returns the products.  (The loop is
+    ``_support_newton.newton_direction``'s, but that one also stops at
+    1e-10 of its first residual: sharing it, a solve asked for 1e-12 ended
+    at 7e-12.)
 
     The model is singular along a shift common to the classes' intercepts
     (the preconditioned iterates take one: the intercepts' curvatures
