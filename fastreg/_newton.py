@@ -877,6 +877,10 @@ class ProxNewton:
         """The datafit's gradients in w and b from its gradient r in eta."""
         return self.design.dots(r), r.sum()
 
+    def objective(self, pen):
+        """The primal objective at the current point, under ``pen``."""
+        return self.fit[0] + pen.value(self.w)
+
     def _move_to(self, eta, evaluated=None):
         """Set the linear predictor, with the datafit's (value, r, h) there."""
         self.eta = eta
@@ -954,7 +958,7 @@ class ProxNewton:
             v_dual[free] = 0.0
         s = pen.feasible_scale(v_dual)
         dual = self.datafit.dual(s * theta) - pen.conjugate(s * v_dual)
-        gap = self.fit[0] + pen.value(self.w) - dual
+        gap = self.objective(pen) - dual
         slack = unconstrained_slack(self.w[free], v[free], self.b, theta, self.fit_intercept,
                                     A, bound, max(gap, 0.0))
         return max(gap + s * slack, 0.0), v
@@ -1137,10 +1141,10 @@ class ProxNewton:
             size = min(max(_WS_MIN, 2 * np.count_nonzero(self.w)), self.w.shape[0])
             ws = self._working_set(pen, v, size)
             target = inner_target(gap, resid, tol_abs, tol_grad, self.w, _RESIDUAL_RATIO)
-            before = None if settled is None else self.fit[0] + pen.value(self.w)
+            before = None if settled is None else self.objective(pen)
             taken = self._newton(ws, pen, target, max_steps - steps)
             steps += max(taken, 1)
-            if before is not None and before - (self.fit[0] + pen.value(self.w)) <= settled:
+            if before is not None and before - self.objective(pen) <= settled:
                 done = True
                 break
             gap, v, resid = self._certify(pen, tol_abs, tol_grad)
