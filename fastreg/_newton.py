@@ -618,7 +618,12 @@ def quasi_newton(state, pen, tol_abs, tol_grad, max_iter):
     The certificate is computed every _QN_EVERY iterations, and at every
     iteration whose gradient predicts it met (the L2 gap is
     sum_j g_j^2 / (2 c_j) + b . g_b before the dual point's projection), at
-    no cost beyond the iteration's own products.  (Where it stalls, on
+    no cost beyond the iteration's own products.  The projection can make
+    the gap several times the prediction: once a certificate fails, the
+    prediction is taken times that certificate's gap over its own
+    prediction (standardised digits, 10 classes: 31 certificates in 58
+    iterations, each costing two of the iterations' function calls; 15 in
+    59, 0.066 -> 0.054 s).  (Where it stalls, on
     columns in mixed units, X * 10^U(-2, 2), it runs its budget: handing
     over to the Newton rounds when the gap did not halve in 10 iterations
     took 1.4-30 s instead of 1.2-5 s with 3 classes, their coordinate
@@ -654,7 +659,7 @@ def quasi_newton(state, pen, tol_abs, tol_grad, max_iter):
         grad_z = (grad_w.reshape(-1, p) - np.outer(np.ravel(grad_b), mu)).ravel()
         return evaluated[0] + pen.value(w), np.concatenate([grad_z, np.ravel(grad_b)])
 
-    def predicted_met(z):
+    def predicted(z):
         # (the gap at (w, b) is sum_j g_j^2 / (2 c_j) + b . g_b; a
         # coefficient held at a bound by its gradient is optimal)
         w, b = split(z)
@@ -663,22 +668,27 @@ def quasi_newton(state, pen, tol_abs, tol_grad, max_iter):
         with np.errstate(divide="ignore", invalid="ignore"):
             gap = np.sum(np.where(c > 0, g * g / (2 * c), 0.0))
         gap += abs(float(np.sum(b * last["grad_b"])))
-        return gap <= tol_abs and np.abs(g).max(initial=0.0) <= tol_grad
+        return gap, np.abs(g).max(initial=0.0)
 
     count = [0]
     certified = {}     # the last certificate's z, gap and v
+    excess = [1.0]     # the last failed certificate's gap over its prediction
 
     def check(intermediate_result):
         count[0] += 1
         z = intermediate_result.x
         known = np.array_equal(z, last["z"])
-        if count[0] % _QN_EVERY and not (known and predicted_met(z)):
+        gap_p, g_max = predicted(z) if known else (np.inf, np.inf)
+        met = gap_p * excess[0] <= tol_abs and g_max <= tol_grad
+        if count[0] % _QN_EVERY and not met:
             return
         state.move(*split(z), *((last["eta"], last["evaluated"]) if known else ()))
         gap, v = state.certificate(pen)
         certified.update(z=z.copy(), gap=gap, v=v)
         if gap <= tol_abs and state.residual(pen, v) <= tol_grad:
             raise StopIteration
+        if 0 < gap_p < np.inf:
+            excess[0] = max(1.0, gap / gap_p)
 
     z0 = np.concatenate([state.w, (np.ravel(state.b) + state.w.reshape(-1, p) @ mu)[:nb]])
     bounds = Bounds(np.concatenate([state.lo, np.full(nb, -np.inf)]),
