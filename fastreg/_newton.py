@@ -813,6 +813,15 @@ class Design:
         _newton_fast.column_dots(*self.parts, cols, v, out)
         return out
 
+    def dots_columns(self, V):
+        """``X^T V`` (p, K) for V (n, K): one product for float64 dense X
+        (K products with X's columns read K times: the multinomial
+        certificate of a 20,000 x 100 fit in 5 classes, 3.0 -> 1.4 ms)."""
+        if self.dense64:
+            return self.X.T @ V
+        return np.column_stack([self.dots(np.ascontiguousarray(V[:, k]))
+                                for k in range(V.shape[1])])
+
     def columns(self, cols):
         """X[:, cols] as a dense float64 array."""
         sub = self.X[:, cols]
@@ -1330,8 +1339,7 @@ class SoftmaxNewton:
         """(gap, v) with v = X^T theta flattened class-major (see ProxNewton);
         the free features' entries zeroed as ProxNewton's are."""
         theta = self._dual_point()
-        v = np.concatenate([self.design.dots(np.ascontiguousarray(theta[:, k]))
-                            for k in range(self.K)])
+        v = self.design.dots_columns(theta).T.ravel()
         self._rounding = rounding_floor(self.design, theta, self.fit[1], self.fit_intercept)
         v_dual, bound = v, None
         if self.free.size:
