@@ -13,8 +13,18 @@ certificate what they need of it:
 - ``violation(w, grad)``: each coefficient's distance from optimality
   (0 when -grad_j is in the subdifferential), to rank working-set entrants;
 - ``table(ws)``: the (m, 4) array (a, c, lo, hi) the kernel takes.
+
+The three a certificate calls over every coefficient run in one pass each
+(``_penalty_fast``); ``tests/test_penalties.py`` pins them to oracles
+written from their definitions.
 """
 import numpy as np
+
+from . import _penalty_fast
+
+
+def _f64(x):
+    return np.ascontiguousarray(x, dtype=np.float64)
 
 
 class ElasticNetPenalty:
@@ -43,44 +53,33 @@ class ElasticNetPenalty:
         return float(self.a @ (np.abs(new) - np.abs(old))
                      + 0.5 * (self.c @ ((new - old) * (new + old))))
 
+    def _kernel_args(self):
+        """(a, c, lo, hi) as the kernels take them: contiguous float64."""
+        if getattr(self, "_args", None) is None:
+            self._args = tuple(_f64(x) for x in (self.a, self.c, self.lo, self.hi))
+        return self._args
+
     def conjugate(self, v):
-        """sum_j sup_{lo_j <= z <= hi_j} v_j z - a_j |z| - c_j z^2 / 2."""
-        a, c, lo, hi = self.a, self.c, self.lo, self.hi
-        # (an excess within rounding of a is none: feasible_scale's product
-        # s * v may land an ulp beyond a)
-        over = np.abs(v) - a
-        excess = np.sign(v) * np.where(over > 4 * np.finfo(float).eps * a, over, 0.0)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            # c_j > 0: the clipped soft-threshold; c_j = 0: the bound the
-            # excess points to (0 without excess)
-            z = np.where(c > 0, excess / np.where(c > 0, c, 1.0),
-                         np.where(excess > 0, hi, np.where(excess < 0, lo, 0.0)))
-        z = np.clip(z, lo, hi)
-        if not np.all(np.isfinite(z)):
-            return np.inf
-        return float(np.sum(v * z - a * np.abs(z) - 0.5 * c * z * z))
+        """sum_j sup_{lo_j <= z <= hi_j} v_j z - a_j |z| - c_j z^2 / 2: for
+        c_j > 0 the clipped soft-threshold maximises, for c_j = 0 the bound
+        the excess |v_j| - a_j points to (0 without excess; an excess within
+        4 eps a_j, which feasible_scale's product s * v may leave, is none).
+        inf when a maximiser is infinite."""
+        return _penalty_fast.conjugate(_f64(v), *self._kernel_args())
 
     def feasible_scale(self, v):
         """Largest s in [0, 1] with every ``g_j^*(s v_j)`` finite: a
         coefficient with c_j = 0 and an open side needs |v_j| <= a_j there."""
-        open_up = (self.c == 0) & np.isinf(self.hi) & (v > self.a)
-        open_down = (self.c == 0) & np.isinf(self.lo) & (v < -self.a)
-        bad = open_up | open_down
-        if not bad.any():
-            return 1.0
-        return float(np.min(self.a[bad] / np.abs(v[bad])))
+        return _penalty_fast.feasible_scale(_f64(v), *self._kernel_args())
 
     def violation(self, w, grad):
-        """|grad_j + s| minimised over the subdifferential s of g_j + box at w_j."""
-        g = grad + self.c * w
-        a = self.a
-        dist = np.where(w > 0, np.abs(g + a), np.where(w < 0, np.abs(g - a),
-                                                       np.maximum(np.abs(g) - a, 0.0)))
-        # at a bound the normal cone absorbs the gradient pushing outwards
-        at_hi = (w >= self.hi) & (g + np.where(w > 0, a, -a) < 0)
-        at_lo = (w <= self.lo) & (g + np.where(w < 0, -a, a) > 0)
-        # (w = 0 at a bound of 0 is covered: the sign of a then follows the cone)
-        return np.where(at_hi | at_lo, 0.0, dist)
+        """|grad_j + c_j w_j + s| minimised over the subdifferential s of
+        a_j |.| at w_j; 0 at a bound whose normal cone absorbs a gradient
+        pushing outwards (w = 0 at a bound of 0 included: the sign of a then
+        follows the cone)."""
+        out = np.empty(np.shape(w)[0])
+        _penalty_fast.violation(_f64(w), _f64(grad), *self._kernel_args(), out)
+        return out
 
     def table(self, ws):
         return np.ascontiguousarray(
