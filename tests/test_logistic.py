@@ -19,7 +19,7 @@ from sklearn.utils.estimator_checks import parametrize_with_checks
 from fastreg import LogisticRegression, LogisticRegressionCV, enet_path, logistic_path
 from fastreg._datafits import Binomial, Multinomial, Quadratic
 from fastreg._newton import (_SETTLED, _SKIP_RUN, _SKIP_RUN_MAX, Design, ProxNewton,
-                             metric_projection, newton_path, stalled)
+                             metric_projection, model_direct, newton_path, stalled)
 from fastreg._penalties import ElasticNetPenalty
 
 
@@ -613,6 +613,70 @@ def test_quasi_newton_skips_its_periodic_certificates_far_from_tol(monkeypatch):
     np.testing.assert_allclose(fit.predict_proba(X), tight.predict_proba(X), atol=1e-2)
     gW, gb = softmax_gradient(X, y, tight.coef_, tight.intercept_, np.ones(4000))
     assert np.abs(gW + tight.coef_ / 4000).max() < 1e-6 and np.abs(gb).max() < 1e-6
+
+
+@pytest.mark.parametrize("intercept", [False, True])
+def test_model_direct_is_the_models_exact_minimiser(intercept, monkeypatch):
+    """A Newton model with an L2 weight on every feature, no L1 and no
+    bound, on dense X, is solved by one Cholesky solve: the step is the
+    minimiser of r . d + d . (h d) / 2 + sum_j c_j ((w_j + dw_j)^2 - w_j^2) / 2
+    over dw (and db), which NumPy's solve of the full system gives, with
+    d = X dw + db and the model's gradient r + h d.  Where the model is not
+    smooth, bounded, sparse or too large it declines (None)."""
+    from fastreg import _newton
+    rng = np.random.default_rng(3)
+    n, m = 300, 9
+    Z = rng.standard_normal((n, m))
+    X = np.asfortranarray(Z + 0.9 * Z[:, :1] + 2.0)      # correlated, with a mean
+    design = Design(X)
+    ws = np.arange(m, dtype=np.int32)
+    c = rng.uniform(0.01, 0.1, m)
+    table = np.column_stack([np.zeros(m), c, np.full(m, -np.inf), np.full(m, np.inf)])
+    r, h = 0.1 * rng.standard_normal(n), rng.uniform(0.0, 0.25, n)
+    old = rng.standard_normal(m)
+
+    def run(tab, dsg=design):
+        model = np.stack([r, h, np.zeros(n)])
+        coef = old.copy()
+        out = model_direct(dsg, ws, coef, tab, model, float(h.sum()) if intercept else 0.0,
+                           intercept)
+        return out, coef, model
+
+    (sweeps, db), coef, model = run(table)
+    assert sweeps == 1
+    A = np.column_stack([X, np.ones(n)]) if intercept else X
+    reg = np.concatenate([c, [0.0]]) if intercept else c
+    grad = A.T @ r + reg * np.concatenate([old, [0.0]])[:A.shape[1]]
+    step = -np.linalg.solve(A.T @ (h[:, None] * A) + np.diag(reg), grad)
+    np.testing.assert_allclose(coef - old, step[:m], rtol=1e-9, atol=1e-12)
+    assert db == pytest.approx(step[m] if intercept else 0.0, rel=1e-9, abs=1e-12)
+    np.testing.assert_allclose(model[2], A @ step, rtol=1e-9, atol=1e-12)
+    np.testing.assert_allclose(model[0], r + h * model[2], rtol=1e-12, atol=1e-15)
+    # declined: an L1 weight, a finite bound, sparse X, more work than allowed
+    l1, bound = table.copy(), table.copy()
+    l1[2, 0], bound[4, 3] = 1e-3, 5.0
+    assert run(l1)[0] is None and run(bound)[0] is None
+    assert run(table, Design(sp.csc_matrix(X)))[0] is None
+    monkeypatch.setattr(_newton, "_DIRECT_WORK", n * m * m - 1)
+    assert run(table)[0] is None
+
+
+def test_stalled_quasi_newton_hands_a_binary_fit_to_direct_newton_steps():
+    """Columns in mixed units (X * 10^U(-2, 2)) stall L-BFGS: it ran its
+    budget of 90 iterations before the Newton rounds certified the fit.
+    Where those rounds' steps are direct solves it hands over once 10
+    iterations have not halved its predicted gap.  The fit is certified,
+    meets the oracle's optimality and matches scikit-learn's tight fit."""
+    from sklearn.datasets import make_classification
+    X, y = make_classification(3000, 40, n_informative=10, random_state=2)
+    X = X * 10 ** np.random.default_rng(0).uniform(-2, 2, 40)
+    fit = LogisticRegression().fit(X, y)
+    assert fit.dual_gap_ <= 1e-4 * np.log(2)
+    assert fit.n_iter_[0] <= 50
+    w, b = fit.coef_.ravel(), float(fit.intercept_[0])
+    assert kkt_residual(X, y, w, b, 1 / 3000, 0.0) < 1e-3
+    sk = SkLogisticRegression(tol=1e-12, max_iter=100000).fit(X, y)
+    np.testing.assert_allclose(fit.predict_proba(X), sk.predict_proba(X), atol=1e-3)
 
 
 @pytest.mark.parametrize("bounded, tol", [(False, 1e-6), (True, 1e-4)])
