@@ -41,7 +41,7 @@ _RESIDUAL_RATIO = 0.1       # a binary step's model: to this fraction of the res
 # and 4.2 s)
 _CD_RATIO = 3.0
 _CD_EPOCHS = 1000           # CD epochs per Newton step at most
-_DIRECT_WORK = 2e8          # n |ws|^2 at most for a Newton step's direct solve
+_DIRECT_WORK = 2e8          # |ws|^2 (n + |ws| / 3) at most for a direct Newton step
 # softmax_cg solves to this fraction of the kernel's tol (its gradient
 # criterion stops earlier than the kernel's last sweep, whose steps overshoot
 # it: at the kernel's tol, iris's fold fit at C = 21.5, tol 1e-8, ended
@@ -351,9 +351,12 @@ def _model_step(design, ws, table, sub, datafit, eta, fit, old, fit_intercept, t
 def direct_applies(design, a, c, lo, hi):
     """Whether a Newton model on features with these penalty weights and
     bounds is solved directly (``model_direct``): dense X, an L2 weight on
-    every one, no L1, no bound, n m^2 at most _DIRECT_WORK."""
+    every one, no L1, no bound, and m^2 (n + m / 3), the system's product
+    and factorisation, at most _DIRECT_WORK (which also bounds the m x m
+    system's memory: wide X, 20 x 3,000, would factor 3,000 x 3,000 at
+    every step)."""
     n, m = design.shape[0], a.shape[0]
-    return (not sp.issparse(design.X) and 0 < m and n * m * m <= _DIRECT_WORK
+    return (not sp.issparse(design.X) and 0 < m and m * m * (n + m / 3) <= _DIRECT_WORK
             and not np.any(a != 0) and bool(np.all(c > 0))
             and not np.any(np.isfinite(lo)) and not np.any(np.isfinite(hi)))
 
@@ -361,7 +364,7 @@ def direct_applies(design, a, c, lo, hi):
 def model_direct(design, ws, coef, table, model, h_sum, fit_intercept):
     """The model's exact minimiser on ``ws``, by a Cholesky solve, where
     its penalty is smooth there (an L2 weight on every feature, no L1, no
-    bound) and X is dense with n |ws|^2 at most _DIRECT_WORK: (coef,
+    bound) and X is dense and small (``direct_applies``): (coef,
     model) moved as ``model_cd`` moves them, and (1, db) returned; None
     where it does not apply, or the system is not numerically positive
     definite (the intercept's curvature gone: every sample fitted).  With
@@ -374,10 +377,9 @@ def model_direct(design, ws, coef, table, model, h_sum, fit_intercept):
     uncertified after its budget, took 546 and 1,671 sweeps in a Newton
     step there (22 ms), where this system is 31 x 31 (0.2-0.4 ms a step;
     that CV 0.34 -> 0.23 s, then 0.15 s with quasi_newton's handover)."""
-    c = table[:, 1]
     if not direct_applies(design, *table.T) or (fit_intercept and not h_sum > 0):
         return None
-    m = ws.shape[0]
+    c, m = table[:, 1], ws.shape[0]
     r, h = model[0], model[1]
     Xs = design.columns(ws)
     g = Xs.T @ r + c * coef
@@ -779,12 +781,12 @@ def quasi_newton(state, pen, tol_abs, tol_grad, max_iter):
             certified.update(z=z.copy(), gap=gap, v=v)
             if gap <= tol_abs and state.residual(pen, v) <= tol_grad:
                 raise StopIteration
-            if 0 < gap_p < np.inf:
+            if 0 < gap_p < np.inf and np.isfinite(gap):
                 ratio[0] = gap / gap_p
         # (not once the gap is predicted met: what is left is the gradient,
         # at rounding level, where L-BFGS's steps follow the gradient and
         # a Newton step's descent test is lost in the objective's rounding)
-        if direct and len(preds) > _QN_HANDOVER and preds[-1] > tol_abs \
+        if direct and len(preds) > _QN_HANDOVER and tol_abs < preds[-1] < np.inf \
                 and not preds[-1] < 0.5 * preds[-1 - _QN_HANDOVER]:
             raise StopIteration
 

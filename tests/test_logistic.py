@@ -657,8 +657,18 @@ def test_model_direct_is_the_models_exact_minimiser(intercept, monkeypatch):
     l1[2, 0], bound[4, 3] = 1e-3, 5.0
     assert run(l1)[0] is None and run(bound)[0] is None
     assert run(table, Design(sp.csc_matrix(X)))[0] is None
-    monkeypatch.setattr(_newton, "_DIRECT_WORK", n * m * m - 1)
+    monkeypatch.setattr(_newton, "_DIRECT_WORK", m * m * (n + m / 3) - 1)
     assert run(table)[0] is None
+    # the system's product and factorisation both count: wide X declines
+    # where n m^2 alone would pass (20 x 3,000: a 3,000 x 3,000 factor)
+    monkeypatch.setattr(_newton, "_DIRECT_WORK", 2e8)
+    wide = Design(np.asfortranarray(rng.standard_normal((20, 3000))))
+    assert not _newton.direct_applies(wide, np.zeros(3000), np.ones(3000),
+                                      np.full(3000, -np.inf), np.full(3000, np.inf))
+    if intercept:
+        # every sample fitted: the intercept has no curvature to reply with
+        model = np.stack([r, np.zeros(n), np.zeros(n)])
+        assert model_direct(design, ws, old.copy(), table, model, 0.0, True) is None
 
 
 def test_stalled_quasi_newton_hands_a_binary_fit_to_direct_newton_steps():
