@@ -783,9 +783,8 @@ def quasi_newton(state, pen, tol_abs, tol_grad, max_iter):
                 raise StopIteration
             if 0 < gap_p < np.inf and np.isfinite(gap):
                 ratio[0] = gap / gap_p
-        # (not once the gap is predicted met: what is left is the gradient,
-        # at rounding level, where L-BFGS's steps follow the gradient and
-        # a Newton step's descent test is lost in the objective's rounding)
+        # (not once the gap is predicted met: a stall there is L-BFGS
+        # refining the gradient at rounding level, which its steps do)
         if direct and len(preds) > _QN_HANDOVER and tol_abs < preds[-1] < np.inf \
                 and not preds[-1] < 0.5 * preds[-1 - _QN_HANDOVER]:
             raise StopIteration

@@ -14,9 +14,10 @@ certificate what they need of it:
   (0 when -grad_j is in the subdifferential), to rank working-set entrants;
 - ``table(ws)``: the (m, 4) array (a, c, lo, hi) the kernel takes.
 
-The three a certificate calls over every coefficient run in one pass each
-(``_penalty_fast``); ``tests/test_penalties.py`` pins them to oracles
-written from their definitions.
+``conjugate``, ``feasible_scale`` and ``violation``, which each certificate
+calls over every coefficient, run in one pass each (``_penalty_fast``);
+``tests/test_penalties.py`` pins them to oracles written from their
+definitions.
 """
 import numpy as np
 
@@ -32,6 +33,7 @@ class ElasticNetPenalty:
 
     def __init__(self, a, c, lo, hi):
         self.a, self.c, self.lo, self.hi = a, c, lo, hi
+        self._args = None          # (a, c, lo, hi) as the kernels take them
 
     @classmethod
     def of(cls, alpha, l1_ratio, pf, lo, hi):
@@ -55,7 +57,7 @@ class ElasticNetPenalty:
 
     def _kernel_args(self):
         """(a, c, lo, hi) as the kernels take them: contiguous float64."""
-        if getattr(self, "_args", None) is None:
+        if self._args is None:
             self._args = tuple(_f64(x) for x in (self.a, self.c, self.lo, self.hi))
         return self._args
 
