@@ -348,17 +348,24 @@ def _model_step(design, ws, table, sub, datafit, eta, fit, old, fit_intercept, t
                 model[0] if t == 1 and not floor else None)
 
 
+def smooth_unbounded(a, c, lo, hi):
+    """Whether a Newton model's penalty on features with these weights and
+    bounds is a plain quadratic: an L2 weight on every one, no L1, no
+    bound (its model is then solved as a linear system: ``model_direct``,
+    ``softmax_cg``)."""
+    return (not np.any(a != 0) and bool(np.all(c > 0))
+            and not np.any(np.isfinite(lo)) and not np.any(np.isfinite(hi)))
+
+
 def direct_applies(design, a, c, lo, hi):
     """Whether a Newton model on features with these penalty weights and
-    bounds is solved directly (``model_direct``): dense X, an L2 weight on
-    every one, no L1, no bound, and m^2 (n + m / 3), the system's product
-    and factorisation, at most _DIRECT_WORK (which also bounds the m x m
-    system's memory: wide X, 20 x 3,000, would factor 3,000 x 3,000 at
-    every step)."""
+    bounds is solved directly (``model_direct``): ``smooth_unbounded``,
+    dense X, and m^2 (n + m / 3), the system's product and factorisation,
+    at most _DIRECT_WORK (which also bounds the m x m system's memory:
+    wide X, 20 x 3,000, would factor 3,000 x 3,000 at every step)."""
     n, m = design.shape[0], a.shape[0]
     return (not sp.issparse(design.X) and 0 < m and m * m * (n + m / 3) <= _DIRECT_WORK
-            and not np.any(a != 0) and bool(np.all(c > 0))
-            and not np.any(np.isfinite(lo)) and not np.any(np.isfinite(hi)))
+            and smooth_unbounded(a, c, lo, hi))
 
 
 def model_direct(design, ws, coef, table, model, h_sum, fit_intercept):
@@ -922,9 +929,11 @@ class Design:
                                 for k in range(V.shape[1])])
 
     def columns(self, cols):
-        """X[:, cols] as a dense float64 array."""
+        """X[:, cols] as a dense float64 array (a new one: the gather is
+        the only copy)."""
         sub = self.X[:, cols]
-        return (sub.toarray() if sp.issparse(sub) else np.asarray(sub)).astype(np.float64)
+        return (sub.toarray() if sp.issparse(sub) else np.asarray(sub)).astype(
+            np.float64, copy=False)
 
     def matvec(self, w):
         """X @ w (w of length p, float64)."""
@@ -1536,8 +1545,7 @@ class SoftmaxNewton:
                        tol=_CD_RATIO * target / (np.abs(self.w).sum() + 1),
                        h_sum=1.0 if self.fit_intercept else 0.0)
         Xs = None
-        if (cg and not np.any(table[:, 0])
-                and np.all(table[:, 1] > 0) and np.all(np.isinf(table[:, 2:]))):
+        if cg and smooth_unbounded(*table.T):
             Xs = (self.design.X[:, ws].tocsc() if sp.issparse(self.design.X)
                   else self.design.columns(ws))
 
