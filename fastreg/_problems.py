@@ -1323,7 +1323,9 @@ class _GramProblem(_Problem):
         self._slot = np.full(self.p, -1, dtype=np.int64)
         if gram is not None or not lazy:
             cols = self.all_idx
-            C = gram if gram is not None else gram_columns(X, sw, mu, self.W, cols)
+            C = (gram if gram is not None else
+                 self.gram_source() if self.gram_source is not None else
+                 gram_columns(X, sw, mu, self.W, cols))
             self._C = np.asfortranarray(C, dtype=X.dtype)
             self._slot[:] = cols
             self._k = self.p

@@ -540,31 +540,35 @@ def test_single_fit_goes_through_a_warm_path(monkeypatch):
 
 def test_auto_picks_the_gram_form_for_paths_only():
     """Tall X: Gram forms repay themselves over a path, not a single fit.
-    Float64 dense X takes the tall form on paths of at most p / 3 alphas,
+    Float64 dense X takes the tall form on paths of at most p / 5 alphas,
     unless a box, an unpenalised feature or a given Xy call for the lazy
-    Gram form's full columns; longer paths take the Gram form too."""
+    Gram form's full columns; longer paths take the whole Gram matrix at
+    once (float32 X: lazy columns)."""
     from fastreg._path import make_problem
     from fastreg._problems import FormSettings, _DenseProblem, _GramProblem
     from fastreg._tall import _TallProblem
     X, y = make_regression(400, 150, seed=1)
     pf = np.ones(150)
-    assert isinstance(make_problem(X, y, None, pf, True, "auto", n_alphas=50),
+    assert isinstance(make_problem(X, y, None, pf, True, "auto", n_alphas=30),
                       _TallProblem)
-    assert isinstance(make_problem(X, y, None, pf, True, "auto", n_alphas=51),
-                      _GramProblem)
+    whole = make_problem(X, y, None, pf, True, "auto", n_alphas=31)
+    assert isinstance(whole, _GramProblem) and whole._k == 150
     assert isinstance(make_problem(X, y, None, pf, True, "auto", n_alphas=5),
                       _DenseProblem)
     assert isinstance(make_problem(X, y, None, pf, True, True, n_alphas=1),
                       _GramProblem)
     box = np.vstack([np.full(150, -1.0), np.full(150, np.inf)])
     for lazy in [dict(settings=FormSettings(box=box)), dict(Xy=X.T @ y)]:
-        assert isinstance(make_problem(X, y, None, pf, True, "auto", n_alphas=50,
-                                       **lazy), _GramProblem)
+        prob = make_problem(X, y, None, pf, True, "auto", n_alphas=30, **lazy)
+        assert isinstance(prob, _GramProblem) and prob._k == 0
     pf0 = pf.copy()
     pf0[3] = 0.0
     X32, y32 = make_regression(400, 150, seed=1, dtype=np.float32)
     for args in [(X, y, None, pf0), (X32, y32, None, pf)]:
-        assert isinstance(make_problem(*args, True, "auto", n_alphas=50), _GramProblem)
+        prob = make_problem(*args, True, "auto", n_alphas=30)
+        assert isinstance(prob, _GramProblem) and prob._k == 0
+    prob = make_problem(X32, y32, None, pf, True, "auto", n_alphas=31)
+    assert isinstance(prob, _GramProblem) and prob._k == 0
 
 
 def test_auto_takes_a_gram_form_for_sparse_x_only_when_dense_enough():
