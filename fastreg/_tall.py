@@ -71,6 +71,7 @@ class _TallProblem(_Problem):
     near_chunk = 32        # columns of X copied at once for exact correlations
     path_per_feature = 5   # chosen for paths of at most p / 5 alphas (``suits``)
     _shadow = None
+    _whole = None          # the inner problem on the whole Gram matrix, once complete
     _penalties = None      # (l1, l2) of the path's alphas, in order
 
     def __init__(self, X, y, sw, pf, fit_intercept, settings=None):
@@ -253,12 +254,13 @@ class _TallProblem(_Problem):
         self._current = None
 
     def solve(self, ws, opts, start=None):
-        # (its alphas are solved ahead, in batches: a proposed start is not used)
-        out = self._solve(ws, opts)
+        # alphas solved ahead, in batches, do not use a proposed start; once
+        # the Gram matrix is complete, each alpha's first inner solve does
+        out = self._solve(ws, opts, start if self._complete else None)
         self._supp = np.sort(self._S[self.w[self._S] != 0]).astype(np.int64)
         return out
 
-    def _solve(self, ws, opts, u=None):
+    def _solve(self, ws, opts, start=None):
         l1, l2 = opts["l1"], opts["l2"]
         self._note_certified()
         ahead = [(e.l1, e.l2) for e in self._ahead]
@@ -301,7 +303,7 @@ class _TallProblem(_Problem):
                 grow = min(room, max(self.grow_min, self._S.size))
                 todo = todo[:max(1, int(np.count_nonzero(due <= grow)))]
                 self._add(feats[:due[len(todo) - 1]])
-        solved = self._solve_batch(todo, opts["max_epochs"])
+        solved = self._solve_batch(todo, opts["max_epochs"], start)
         for i, entry in enumerate(solved[1:], start=1):
             if not self._certifies(entry):
                 # drop the alphas solved from an uncertified one; the next
@@ -350,37 +352,50 @@ class _TallProblem(_Problem):
                                 s.l1, s.l2, self.positive, s.A, s.B, s.B)
         return gap <= self._tol_abs
 
-    def _solve_on_S(self, todo, w_S, max_epochs):
+    def _solve_on_S(self, todo, w_S, max_epochs, start=None):
         """Solve each (l1, l2) of ``todo`` on S, each from the previous
         solution, the first from ``w_S``.  Returns (W_S, [(epochs, gap)])."""
         S = self._S
         k = S.size
-        inner = _GramProblem(np.empty((0, k)), self.y_c, self._sw_or_none(),
-                             self.pf[S], False, gram=self._G[:k, :k],
-                             xy=self.q[S], lazy=False,
-                             settings=FormSettings(positive=self.positive))
-        if self._complete:
-            # the whole Gram matrix: the inner gap is the certified one, and
-            # reads the gradient the epoch keeps (O(|ws|) against an epoch's
-            # O(|ws|^2)): every epoch checks it
-            inner.check_every = 1
-        inner.set_coef(w_S)
+        inner = self._whole
+        if inner is None:
+            inner = _GramProblem(np.empty((0, k)), self.y_c, self._sw_or_none(),
+                                 self.pf[S], False, gram=self._G[:k, :k],
+                                 xy=self.q[S], lazy=False,
+                                 settings=FormSettings(positive=self.positive))
+            if self._complete:
+                # the whole Gram matrix: the inner gap is the certified one,
+                # and reads the gradient the epoch keeps (O(|ws|) against an
+                # epoch's O(|ws|^2)): every epoch checks it.  One problem
+                # serves the rest of the path.
+                inner.check_every = 1
+                self._whole = inner
+        if not np.array_equal(inner.w, w_S):
+            inner.set_coef(w_S)
         W_S = np.empty((k, len(todo)))
         runs = []
         for i, (l1, l2) in enumerate(todo):
             opts = self._opts_with(max_epochs if i == 0 else self._opts.max_iter)
             gap, epochs, _ = _solve_alpha(inner, l1, l2, opts,
-                                          0.9 * self._retry * self._tol_abs)
+                                          0.9 * self._retry * self._tol_abs,
+                                          start=start if i == 0 else None)
             W_S[:, i] = inner.w
             runs.append((epochs, gap))
         return W_S, runs
 
-    def _solve_batch(self, todo, max_epochs):
+    def _solve_batch(self, todo, max_epochs, start=None):
         """Solve each (l1, l2) of ``todo`` on S from the current point, then
         certify all of them with one product with X."""
         S = self._S
-        W_S, runs = self._solve_on_S(todo, self.w[S], max_epochs)
-        if self._complete:
+        W_S, runs = self._solve_on_S(todo, self.w[S], max_epochs, start)
+        if self._whole is not None:
+            # one alpha (none is solved ahead now): its gradient, exact, from
+            # the inner problem
+            U = self._whole.grad().astype(np.float64)[:, None]
+            A = self.yy - self.q @ W_S
+            B = A - np.einsum("ij,ij->j", W_S, U)
+            T = self._magnitude(U)
+        elif self._complete:
             U = self.q[:, None] - self._G @ W_S
             A = self.yy - self.q @ W_S
             B = A - np.einsum("ij,ij->j", W_S, U)

@@ -92,7 +92,7 @@ def test_tall_failed_certificates_are_solved_again(monkeypatch):
     res = compute_path(X, y, l1_ratio=1.0, n_alphas=30, eps=0.01, tol=1e-8,
                        fit_intercept=True, precompute="auto")
     # some batches were cut short (fewer alphas certified than solved)
-    solved = sum(len(todo) for todo, _ in batches)
+    solved = sum(len(todo) for todo, *_ in batches)
     assert solved > 30
     _assert_certified(res, X, y, 1.0, None)
     ref = compute_path(X, y, l1_ratio=1.0, n_alphas=30, eps=0.01, tol=1e-8,
@@ -168,7 +168,7 @@ def test_tall_alphas_certified_without_a_solve_keep_the_batch(monkeypatch):
     res = compute_path(X, y, l1_ratio=1.0, n_alphas=60, eps=0.01, tol=1e-2,
                        fit_intercept=True)
     assert res.converged.all()
-    solved = sum(len(todo) for todo, _ in batches)
+    solved = sum(len(todo) for todo, *_ in batches)
     assert batches and solved <= 1.3 * 60, solved
 
 
