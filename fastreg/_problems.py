@@ -37,12 +37,15 @@ class FormSettings:
     empty.  gram_source: None, or a callable giving the whole Gram matrix
     Xc^T S Xc (kernel scale) to the forms that complete it (cross-validation
     folds share one).  long_run: the path has many alphas (a dense form's
-    float32 copy of X pays).
+    float32 copy of X pays).  path_end: the path's last l1 in the kernel's
+    scale, as ("l1", value), or ("ratio", eps) when it is eps times the l1
+    at which the first feature enters; None when unknown.
     """
     positive: bool = False
     box: np.ndarray = field(default_factory=lambda: np.empty((0, 0)))
     gram_source: Optional[Callable] = None
     long_run: bool = True
+    path_end: Optional[tuple] = None
 
 
 class KernelForm(Protocol):
@@ -95,6 +98,7 @@ class _Problem:
         self.box = settings.box
         self.gram_source = settings.gram_source
         self.long_run = settings.long_run
+        self.path_end = settings.path_end
         self.dtype = dtype
         self.pf = pf
         self.p = pf.shape[0]

@@ -57,6 +57,10 @@ def test_tall_path_is_certified_and_equals_the_full_gram_path(monkeypatch, k, ep
     rng = np.random.default_rng(0)
     sw = rng.uniform(0.5, 2.0, X.shape[0])
     pf = rng.uniform(0.5, 2.0, X.shape[1])
+    from fastreg import _path
+    # the tall form whatever the features expected to enter (that choice is
+    # tested below): here it completes the Gram matrix itself
+    monkeypatch.setattr(_path, "expected_entrants", lambda *args: 0.0)
     batches = _count(monkeypatch, "_solve_batch")
     completed = _count(monkeypatch, "_make_complete")
     kw = dict(l1_ratio=0.9, n_alphas=40, eps=eps, tol=1e-8, fit_intercept=True,
@@ -348,3 +352,109 @@ def test_gram_source_gives_the_whole_gram_matrix_when_a_path_completes(n_alphas)
     # a source that is wrong by a factor shows in the solution: it is used
     wrong = compute_path(X, y, gram_source=lambda: 2 * source(), **kw)
     assert np.abs(wrong.coefs - ref.coefs).max() > 1e-3
+
+
+@pytest.mark.parametrize("n, m", [(256, 128), (1000, 164), (20_000, 1125), (10 ** 6, 164), (300, 7)])
+def test_sample_rows_are_distinct_sorted_and_spread(n, m):
+    """m distinct rows in order, from the first row to the last run's
+    length from the end, in runs about evenly spread (at most 32)."""
+    rows = _tall.sample_rows(n, m, 32)
+    assert rows.size == m and rows[0] == 0 and rows[-1] < n
+    assert np.all(np.diff(rows) > 0)
+    assert rows[-1] >= n - 2 * -(-m // 32)
+    assert np.diff(rows).max() <= 1.25 * n / (min(32, m) - 1) + 1
+    runs = list(_tall._runs(rows))
+    assert np.array_equal(np.concatenate([np.arange(a, b) for a, b in runs]), rows)
+
+
+@pytest.mark.parametrize("weighted", [False, True])
+@pytest.mark.parametrize("z", [0.7, 1.5])
+def test_expected_entrants_on_pure_noise(weighted, z):
+    """y pure noise of deviation s, independent columns: at l1 = z s ||x_j||
+    for every j, each feature is expected to enter with probability
+    erfc(z / sqrt 2), and about that many do (the lasso's support at that
+    l1); a constant column is never counted.  The relative l1 (eps times
+    the largest correlation) gives the same count as the absolute one."""
+    from scipy.special import erfc
+    from fastreg._path import kernel_penalties
+    rng = np.random.default_rng(7)
+    n, p = 20_000, 400
+    X = np.asfortranarray(rng.standard_normal((n, p)) * rng.uniform(0.5, 2.0, p) + 1.0)
+    X[:, 5] = 2.0
+    s = 0.7
+    y = 3.0 + s * rng.standard_normal(n)
+    sw = rng.uniform(0.5, 1.5, n) if weighted else None
+    w = np.ones(n) if sw is None else sw
+    sw = None if sw is None else sw * n / sw.sum()       # the kernel's scale
+    W = float(n)
+    Xc = X - np.average(X, axis=0, weights=w)
+    norms = (w * n / w.sum())[:, None] * Xc ** 2
+    norms = norms.sum(axis=0)
+    l1 = z * s * np.sqrt(norms[0])
+    pf = np.sqrt(norms / norms[0])             # l1 pf_j = z s ||x_j|| for every j
+    pf[5] = 1.0
+    got = _tall.expected_entrants(X, y, sw, pf, True, False, ("l1", l1))
+    want = (p - 1) * erfc(z / np.sqrt(2))
+    # (the variance comes from 64 degrees of freedom: about 9% in s, 26% in
+    # the count at z = 1.5)
+    assert abs(got - want) <= 0.4 * want
+    res = compute_path(X, y, l1_ratio=1.0, alphas=[l1 / W], tol=1e-6, fit_intercept=True,
+                       sample_weight=None if sw is None else w, penalty_factor=pf,
+                       precompute=False)
+    assert abs(np.count_nonzero(res.coefs[:, 0]) - want) <= 0.25 * want
+    # at a larger l1 with y pure noise, the sampled largest correlation
+    # overstates the one of all rows (its noise is larger), so an end given
+    # relative to it predicts fewer entrants: the tall form is kept
+    yc = y - np.average(y, weights=w)
+    q = np.abs(Xc.T @ (w * n / w.sum() * yc)) / pf
+    rel = _tall.expected_entrants(X, y, sw, pf, True, False, ("ratio", l1 / q.max()))
+    assert rel < got
+
+
+def test_expected_entrants_relative_to_a_strong_largest_correlation():
+    """With a strong effect the sampled largest correlation is close to all
+    rows': the end given as a ratio of it predicts what the absolute end
+    does."""
+    rng = np.random.default_rng(8)
+    n, p = 20_000, 400
+    X = np.asfortranarray(rng.standard_normal((n, p)))
+    y = 2.0 * X[:, 0] + rng.standard_normal(n)
+    q = np.abs((X - X.mean(axis=0)).T @ (y - y.mean()))
+    for eps in [0.006, 0.003]:          # z about 1.7 and 0.85 for the rest
+        rel = _tall.expected_entrants(X, y, None, np.ones(p), True, False, ("ratio", eps))
+        got = _tall.expected_entrants(X, y, None, np.ones(p), True, False,
+                                      ("l1", eps * q.max()))
+        assert got > 10 and rel == pytest.approx(got, rel=0.3)
+
+
+@pytest.mark.parametrize("noise, whole", [(3.0, True), (0.01, False)])
+def test_auto_takes_the_whole_gram_matrix_when_most_features_will_enter(monkeypatch,
+                                                                        noise, whole):
+    """A noisy target down to 0.001 alpha_max: most features enter by the
+    end, so 'auto' computes the whole Gram matrix at once instead of the
+    tall form (which would pay for its subset and certificates first); a
+    nearly exact one to 0.05: the tall form.  Both paths are certified and
+    are the whole Gram form's."""
+    from fastreg import _path
+    from fastreg._problems import _GramProblem
+    rng = np.random.default_rng(5)
+    X, _ = _tall_problem(n=2000, p=300, seed=5)
+    w = np.zeros(300)
+    w[rng.choice(300, 10, replace=False)] = rng.standard_normal(10)
+    y = X @ w + noise * np.std(X @ w) * rng.standard_normal(2000)
+    eps = 0.001 if whole else 0.05
+    made = []
+    build = _path.make_problem
+    monkeypatch.setattr(_path, "make_problem", lambda *a, **k: made.append(build(*a, **k)) or made[-1])
+    kw = dict(l1_ratio=1.0, n_alphas=40, eps=eps, tol=1e-8, fit_intercept=True)
+    res = compute_path(X, y, precompute="auto", **kw)
+    prob, = made
+    if whole:
+        assert isinstance(prob, _GramProblem) and prob._k == 300
+        assert np.count_nonzero(res.coefs[:, -1]) > 300 / 4
+    else:
+        assert isinstance(prob, _tall._TallProblem)
+        assert np.count_nonzero(res.coefs[:, -1]) <= 20
+    _assert_certified(res, X, y, 1.0, None)
+    ref = compute_path(X, y, precompute=True, **kw)
+    np.testing.assert_allclose(res.coefs, ref.coefs, atol=1e-4 * np.abs(ref.coefs).max())
