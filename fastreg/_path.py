@@ -125,7 +125,7 @@ _GRAM_DENSITY = 0.1
 # (expected_entrants).  On dense_tall (20,000 x 1,000) to 0.01 alpha_max,
 # 142 features enter (79 predicted) and the tall form takes 0.21 s against
 # the whole matrix's 0.31 s; to 0.001, 822 enter (861 predicted) and the
-# whole matrix takes 0.38 s against the tall form's 0.54 s.
+# whole matrix takes 0.38 s against the tall form's 0.53 s.
 _WHOLE_ENTRANTS = 0.25
 
 

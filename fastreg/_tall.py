@@ -69,26 +69,40 @@ _SAMPLE_RUNS = 32           # runs of consecutive rows the samples come in
 
 def expected_entrants(X, y, sw, pf, fit_intercept, positive, end):
     """How many features of dense X are expected to be nonzero at a path's
-    last l1, ``end`` (see FormSettings.path_end); 0 when X has too few rows
-    to tell.  From a sample of rows only: X is not read.
+    last l1, ``end`` (see FormSettings.path_end); 0 when the sample cannot
+    tell (too few rows, or of positive weight, or no finite fit).  From a
+    sample of rows only: X is not read.
 
     A feature meets its constraint |x_j^T S r| <= l1 pf_j about when the part
     of y that the model leaves unexplained, of variance s^2 per unit weight,
     gives it a correlation of that size: of standard deviation s ||x_j||_S.
     So sum_j erfc(l1 pf_j / (sqrt(2) s ||x_j||_S)) features are expected
     (half with ``positive``), with s^2 the residual variance of least
-    squares on m = f + max(64, f / 8) rows and the f = max(64, p / 10) (at
-    most 512) features most correlated with y on ``_SELECT_ROWS`` rows: what
+    squares on m = f + max(128, f / 4) rows and the f = max(64, p / 10) (at
+    most 512) features most correlated with y on ``_SELECT_ROWS`` rows (at
+    most half of X): what
     those leave unexplained, weak effects and noise, is what enters as alpha
     falls.  Columns and y are centred by the sample's weighted means (a
     column whose spread there is within 1e-5 of its mean counts as none).  On
     AR(1) designs (400-2,000 features, 10-600 true ones, noise 0.02 to 3
     times the signal) the count was 0.9-2 times the features nonzero at 0.01
     and 0.001 alpha_max once they numbered over p / 10.
+
+    An end relative to the largest correlation (eps grids) takes it from the
+    sample, scaled to all rows: right for a strong effect, but noise in the
+    sample's correlations grows it by up to sqrt(n / 2048), so on targets
+    with no strong effect fewer features are predicted and the tall form is
+    kept (it completes the Gram matrix itself as they enter).
     """
+    with np.errstate(all="ignore"):
+        count = _expected_entrants(X, y, sw, pf, fit_intercept, positive, end)
+    return count if np.isfinite(count) else 0.0
+
+
+def _expected_entrants(X, y, sw, pf, fit_intercept, positive, end):
     n, p = X.shape
     f = min(p, max(_FIT_FEATURES[0], p // 10), _FIT_FEATURES[1])
-    m = f + max(64, f // 8)
+    m = f + max(128, f // 4)
     if 2 * m > n:
         return 0.0
     rows = sample_rows(n, min(n // 2, max(m, _SELECT_ROWS)), _SAMPLE_RUNS)
@@ -105,6 +119,8 @@ def expected_entrants(X, y, sw, pf, fit_intercept, positive, end):
         sxy += (wk * yk) @ block
         at += last - first
     W_s, sy = float(w.sum()), float(w @ ys)
+    if not W_s > 0:
+        return 0.0
     if fit_intercept:
         q = sxy - sx * (sy / W_s)
         norms = sxx - sx * sx / W_s
@@ -116,7 +132,12 @@ def expected_entrants(X, y, sw, pf, fit_intercept, positive, end):
     if act.size == 0:
         return 0.0
     F = np.sort(act[np.argsort(-np.abs(q[act]) / np.sqrt(norms[act]), kind="stable")[:f]])
-    fit = rows[sample_rows(rows.size, m, _SAMPLE_RUNS)]
+    # the fit's rows: m of the sample's of positive weight, evenly spread
+    # (a row of zero weight would fit nothing)
+    pos = rows[w > 0]
+    if pos.size < m:
+        return 0.0
+    fit = pos[np.linspace(0, pos.size - 1, m).astype(np.intp)]
     root = np.sqrt(np.ones(m) if sw is None else np.asarray(sw, dtype=np.float64)[fit])
     Z = (np.asarray(X[np.ix_(fit, F)], dtype=np.float64) - means[F]) * root[:, None]
     t = (np.asarray(y, dtype=np.float64)[fit] - ybar) * root

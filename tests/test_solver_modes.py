@@ -543,7 +543,7 @@ def test_auto_picks_the_gram_form_for_paths_only():
     Float64 dense X takes the tall form on paths of at most p / 5 alphas,
     unless a box, an unpenalised feature or a given Xy call for the lazy
     Gram form's full columns; longer paths take the whole Gram matrix at
-    once (float32 X: lazy columns)."""
+    once, with or without them (float32 X: lazy columns)."""
     from fastreg._path import make_problem
     from fastreg._problems import FormSettings, _DenseProblem, _GramProblem
     from fastreg._tall import _TallProblem
@@ -569,6 +569,9 @@ def test_auto_picks_the_gram_form_for_paths_only():
         assert isinstance(prob, _GramProblem) and prob._k == 0
     prob = make_problem(X32, y32, None, pf, True, "auto", n_alphas=31)
     assert isinstance(prob, _GramProblem) and prob._k == 0
+    for args in [(X, y, None, pf0), (X, y, None, pf)]:
+        prob = make_problem(*args, True, "auto", n_alphas=31, Xy=X.T @ y)
+        assert isinstance(prob, _GramProblem) and prob._k == 150
 
 
 def test_auto_takes_a_gram_form_for_sparse_x_only_when_dense_enough():

@@ -328,11 +328,15 @@ def test_float32_basis_of_exact_low_rank_residuals():
         assert np.all(np.abs(X.T @ V - U) <= np.outer(shadow[1], radius))
 
 
-@pytest.mark.parametrize("n_alphas", [40, 200])      # the tall form; the Gram form
-def test_gram_source_gives_the_whole_gram_matrix_when_a_path_completes(n_alphas):
+@pytest.mark.parametrize("form", ["tall", "whole", "lazy"])
+def test_gram_source_gives_the_whole_gram_matrix_when_a_path_completes(monkeypatch, form):
     """A path that comes to need the whole Gram matrix takes it from
     ``gram_source`` (weighted and centred as a precomputed one, in the
-    user's weights' scale), once; the path is the same as without."""
+    user's weights' scale), once: the tall form when it completes (here
+    whatever is predicted to enter), the whole Gram form at once (a long
+    path), the lazy Gram form when it completes (an unpenalised feature).
+    The path is the same as without."""
+    from fastreg import _path
     X, y = _tall_problem(k=150)
     sw = np.random.default_rng(1).uniform(0.5, 2.0, X.shape[0])
     mu = np.average(X, axis=0, weights=sw)
@@ -342,11 +346,20 @@ def test_gram_source_gives_the_whole_gram_matrix_when_a_path_completes(n_alphas)
         calls.append(1)
         return (X - mu).T @ (sw[:, None] * (X - mu))
 
+    monkeypatch.setattr(_path, "expected_entrants", lambda *args: 0.0)
+    n_alphas = 200 if form == "whole" else 40
+    pf = np.ones(X.shape[1])
+    if form == "lazy":
+        pf[0] = 0.0
+    made = []
+    build = _path.make_problem
+    monkeypatch.setattr(_path, "make_problem", lambda *a, **k: made.append(build(*a, **k)) or made[-1])
     kw = dict(l1_ratio=1.0, n_alphas=n_alphas, eps=0.001, tol=1e-8,
-              fit_intercept=True, sample_weight=sw)
+              fit_intercept=True, sample_weight=sw, penalty_factor=pf)
     res = compute_path(X, y, gram_source=source, **kw)
     assert calls == [1]
-    _assert_certified(res, X, y, 1.0, sw)
+    assert type(made[0]).__name__ == ("_TallProblem" if form == "tall" else "_GramProblem")
+    _assert_certified(res, X, y, 1.0, sw, pf=pf)
     ref = compute_path(X, y, **kw)
     np.testing.assert_allclose(res.coefs, ref.coefs, atol=1e-6)
     # a source that is wrong by a factor shows in the solution: it is used
@@ -368,47 +381,69 @@ def test_sample_rows_are_distinct_sorted_and_spread(n, m):
 
 
 @pytest.mark.parametrize("weighted", [False, True])
+@pytest.mark.parametrize("positive", [False, True])
 @pytest.mark.parametrize("z", [0.7, 1.5])
-def test_expected_entrants_on_pure_noise(weighted, z):
-    """y pure noise of deviation s, independent columns: at l1 = z s ||x_j||
-    for every j, each feature is expected to enter with probability
-    erfc(z / sqrt 2), and about that many do (the lasso's support at that
-    l1); a constant column is never counted.  The relative l1 (eps times
-    the largest correlation) gives the same count as the absolute one."""
+def test_expected_entrants_on_pure_noise(weighted, positive, z):
+    """y pure noise of deviation s (per unit weight: rows of weight w_i have
+    deviation s / sqrt(w_i), weights 0.2 or 5, a third of them 0), columns
+    independent: at l1 = z s ||x_j|| for every j, each feature is expected
+    to enter with probability erfc(z / sqrt 2) (half with ``positive``),
+    and about that many do (the lasso's support at that l1); a constant
+    column is never counted.  An end relative to the largest correlation
+    overstates it on pure noise (the sample's noise is larger than all
+    rows'): fewer features are predicted."""
     from scipy.special import erfc
-    from fastreg._path import kernel_penalties
     rng = np.random.default_rng(7)
     n, p = 20_000, 400
     X = np.asfortranarray(rng.standard_normal((n, p)) * rng.uniform(0.5, 2.0, p) + 1.0)
     X[:, 5] = 2.0
     s = 0.7
-    y = 3.0 + s * rng.standard_normal(n)
-    sw = rng.uniform(0.5, 1.5, n) if weighted else None
-    w = np.ones(n) if sw is None else sw
-    sw = None if sw is None else sw * n / sw.sum()       # the kernel's scale
-    W = float(n)
+    w = np.ones(n)
+    if weighted:
+        w = rng.choice([0.2, 5.0], n)
+        w[::3] = 0.0
+    y = 3.0 + s / np.sqrt(np.where(w > 0, w, 1.0)) * rng.standard_normal(n)
+    ws = w * n / w.sum()                       # the kernel's weights (sum n)
+    s_k = s * np.sqrt(n / w.sum())             # ... and the noise per unit of them
     Xc = X - np.average(X, axis=0, weights=w)
-    norms = (w * n / w.sum())[:, None] * Xc ** 2
-    norms = norms.sum(axis=0)
-    l1 = z * s * np.sqrt(norms[0])
+    norms = (ws[:, None] * Xc ** 2).sum(axis=0)
+    l1 = z * s_k * np.sqrt(norms[0])
     pf = np.sqrt(norms / norms[0])             # l1 pf_j = z s ||x_j|| for every j
     pf[5] = 1.0
-    got = _tall.expected_entrants(X, y, sw, pf, True, False, ("l1", l1))
-    want = (p - 1) * erfc(z / np.sqrt(2))
-    # (the variance comes from 64 degrees of freedom: about 9% in s, 26% in
+    sw = ws if weighted else None
+    got = _tall.expected_entrants(X, y, sw, pf, True, positive, ("l1", l1))
+    want = (p - 1) * erfc(z / np.sqrt(2)) / (2 if positive else 1)
+    # (the variance comes from 128 degrees of freedom: about 6% in s, 18% in
     # the count at z = 1.5)
-    assert abs(got - want) <= 0.4 * want
-    res = compute_path(X, y, l1_ratio=1.0, alphas=[l1 / W], tol=1e-6, fit_intercept=True,
-                       sample_weight=None if sw is None else w, penalty_factor=pf,
+    assert abs(got - want) <= 0.5 * want
+    res = compute_path(X, y, l1_ratio=1.0, alphas=[l1 / n], tol=1e-6, fit_intercept=True,
+                       sample_weight=sw, penalty_factor=pf, positive=positive,
                        precompute=False)
-    assert abs(np.count_nonzero(res.coefs[:, 0]) - want) <= 0.25 * want
-    # at a larger l1 with y pure noise, the sampled largest correlation
-    # overstates the one of all rows (its noise is larger), so an end given
-    # relative to it predicts fewer entrants: the tall form is kept
+    assert abs(np.count_nonzero(res.coefs[:, 0]) - want) <= 0.3 * want
     yc = y - np.average(y, weights=w)
-    q = np.abs(Xc.T @ (w * n / w.sum() * yc)) / pf
-    rel = _tall.expected_entrants(X, y, sw, pf, True, False, ("ratio", l1 / q.max()))
+    q = np.abs(Xc.T @ (ws * yc)) / pf
+    rel = _tall.expected_entrants(X, y, sw, pf, True, positive, ("ratio", l1 / q.max()))
     assert rel < got
+
+
+def test_expected_entrants_without_rows_to_tell():
+    """Sampled rows all of zero weight, too few rows, a zero-weight half of
+    the sample: 0 or a finite count, never an error; the path is the same."""
+    X, y = _tall_problem(n=2000, p=300, seed=9)
+    rows = _tall.sample_rows(2000, 1000, 32)
+    sw = np.ones(2000)
+    sw[rows] = 0.0
+    sw *= 2000 / sw.sum()
+    assert _tall.expected_entrants(X, y, sw, np.ones(300), True, False, ("ratio", 1e-3)) == 0.0
+    assert _tall.expected_entrants(X[:200], y[:200], None, np.ones(300), True, False,
+                                   ("ratio", 1e-3)) == 0.0
+    kw = dict(l1_ratio=1.0, n_alphas=40, eps=1e-3, tol=1e-8, fit_intercept=True, sample_weight=sw)
+    res = compute_path(X, y, precompute="auto", **kw)
+    _assert_certified(res, X, y, 1.0, sw)
+    half = np.ones(2000)
+    half[::2] = 0.0
+    count = _tall.expected_entrants(X, y, half * 2, np.ones(300), True, False, ("ratio", 1e-3))
+    assert np.isfinite(count) and count > 0
 
 
 def test_expected_entrants_relative_to_a_strong_largest_correlation():
