@@ -80,13 +80,13 @@ def expected_entrants(X, y, sw, pf, fit_intercept, positive, end):
     (half with ``positive``), with s^2 the residual variance of least
     squares on m = f + max(128, f / 4) rows and the f = max(64, p / 10) (at
     most 512) features most correlated with y on ``_SELECT_ROWS`` rows (at
-    most half of X): what
-    those leave unexplained, weak effects and noise, is what enters as alpha
-    falls.  Columns and y are centred by the sample's weighted means (a
-    column whose spread there is within 1e-5 of its mean counts as none).  On
-    AR(1) designs (400-2,000 features, 10-600 true ones, noise 0.02 to 3
-    times the signal) the count was 0.9-2 times the features nonzero at 0.01
-    and 0.001 alpha_max once they numbered over p / 10.
+    most half of X): what those leave unexplained, weak effects and noise,
+    is what enters as alpha falls.  Columns and y are centred by the
+    sample's weighted means (a column whose spread there is within 1e-5 of
+    its mean counts as none).  On AR(1) designs (400-2,000 features, 10-600
+    true ones, noise 0.02 to 3 times the signal) the count was 0.9-2 times
+    the features nonzero at 0.01 and 0.001 alpha_max once they numbered
+    over p / 10.
 
     An end relative to the largest correlation (eps grids) takes it from the
     sample, scaled to all rows: right for a strong effect, but noise in the
@@ -250,9 +250,9 @@ class _TallProblem(_Problem):
         alpha's certificate costs about a product with X (n p), so a path
         of more than p / ``path_per_feature`` alphas costs about what the
         whole Gram matrix does (n p^2 / 2), which is then computed instead
-        (one thread, 20,000 rows: on 400 features with 10 entering, this
-        form took 0.075-0.10 s against 0.07 s for the whole Gram matrix; on
-        200 features, lazy Gram columns took 1.2-1.3 times as long)."""
+        (one thread, 20,000 rows, 100 alphas: on 400 features this form
+        took 0.07-0.14 s against 0.07 s for the whole Gram matrix; on 200,
+        lazy Gram columns took 1.3 times as long)."""
         return cls.fits(X) and X.shape[1] >= cls.path_per_feature * n_alphas
 
     # ------------------------------------------------------------ helpers
@@ -511,15 +511,10 @@ class _TallProblem(_Problem):
         certify all of them with one product with X."""
         S = self._S
         W_S, runs = self._solve_on_S(todo, self.w[S], max_epochs, start)
-        if self._whole is not None:
+        if self._complete:
             # one alpha (none is solved ahead now): its gradient, exact, from
-            # the inner problem
+            # the inner problem on the whole Gram matrix
             U = self._whole.grad().astype(np.float64)[:, None]
-            A = self.yy - self.q @ W_S
-            B = A - np.einsum("ij,ij->j", W_S, U)
-            T = self._magnitude(U)
-        elif self._complete:
-            U = self.q[:, None] - self._G @ W_S
             A = self.yy - self.q @ W_S
             B = A - np.einsum("ij,ij->j", W_S, U)
             T = self._magnitude(U)
