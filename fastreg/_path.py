@@ -123,8 +123,8 @@ _GRAM_DENSITY = 0.1
 # tall dense X: the whole Gram matrix at once, not the tall form, when more
 # than this share of the features is expected to enter by the path's end
 # (expected_entrants).  On dense_tall (20,000 x 1,000) to 0.01 alpha_max,
-# 142 features enter (79 predicted) and the tall form takes 0.21 s against
-# the whole matrix's 0.31 s; to 0.001, 822 enter (861 predicted) and the
+# 142 features enter (128 predicted) and the tall form takes 0.21 s against
+# the whole matrix's 0.30 s; to 0.001, 822 enter (879 predicted) and the
 # whole matrix takes 0.38 s against the tall form's 0.53 s.
 _WHOLE_ENTRANTS = 0.25
 
@@ -136,10 +136,10 @@ def make_problem(X, y, sw, pf, fit_intercept, precompute, Xy=None, n_alphas=100,
     'auto' picks a Gram form for tall X (n >= 2p, p <= 20,000) when the
     path has at least _LONG_PATH alphas: for float64 dense X the tall form
     (a Gram block of the features near the model, alphas certified in
-    batches) when the path has at most p / 5 alphas, else the whole Gram
-    matrix at once; otherwise lazy full Gram columns (2 n p each).  A few
-    alphas repay
-    neither: a single fit is faster on X itself.  Sparse X takes the Gram
+    batches) when the path has at most p / 5 alphas and at most
+    _WHOLE_ENTRANTS p features are expected to enter by its end, else the
+    whole Gram matrix at once; otherwise lazy full Gram columns (2 n p
+    each).  A few alphas repay neither: a single fit is faster on X itself.  Sparse X takes the Gram
     form only when it holds at least _GRAM_DENSITY n p entries: a gradient
     from Gram columns costs p per feature of the model, where a pass costs
     nnz(X), and the residual form already solves working sets on their Gram

@@ -39,7 +39,8 @@ class FormSettings:
     folds share one).  long_run: the path has many alphas (a dense form's
     float32 copy of X pays).  path_end: the path's last l1 in the kernel's
     scale, as ("l1", value), or ("ratio", eps) when it is eps times the l1
-    at which the first feature enters; None when unknown.
+    at which the first feature enters; None when unknown (read by
+    ``_path.make_problem`` to choose a form).
     """
     positive: bool = False
     box: np.ndarray = field(default_factory=lambda: np.empty((0, 0)))
@@ -98,7 +99,6 @@ class _Problem:
         self.box = settings.box
         self.gram_source = settings.gram_source
         self.long_run = settings.long_run
-        self.path_end = settings.path_end
         self.dtype = dtype
         self.pf = pf
         self.p = pf.shape[0]
