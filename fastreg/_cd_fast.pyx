@@ -932,6 +932,26 @@ def cd_gram(const floating[::1, :] G, const floating[::1] q,
     return epoch, gap
 
 
+def gather_block(const floating[::1, :] G, const int32_t[::1] slots,
+                 floating[::1, :] out):
+    """out[a, b] = G[slots[a], slots[b]]: a working set's block of the Gram
+    cache, copied contiguous (each column a gather from one column of G)."""
+    cdef Py_ssize_t m = slots.shape[0], a, b, k = G.shape[0]
+    cdef const floating *Gc
+    cdef floating *oc
+    if out.shape[0] != m or out.shape[1] != m:
+        raise ValueError(f"gather_block: out is {out.shape[0]} x {out.shape[1]}, not {m} x {m}")
+    for a in range(m):
+        if not 0 <= slots[a] < min(k, G.shape[1]):
+            raise ValueError(f"gather_block: slot {slots[a]} is outside G")
+    with nogil:
+        for b in range(m):
+            Gc = &G[0, slots[b]]
+            oc = &out[0, b]
+            for a in range(m):
+                oc[a] = Gc[slots[a]]
+
+
 # ------------------------------------------------------ residual updates
 
 def sub_columns_dense(const floating[::1, :] X, const int32_t[::1] cols,

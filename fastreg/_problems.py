@@ -740,6 +740,11 @@ class _ResidualProblem(_Problem):
     # entries per feature of ws
     block_ratio = 2.0
 
+    # a working set of at least compact_from features, in a block at least
+    # compact_ratio times as large, is solved on a contiguous copy of its rows
+    compact_from = 256
+    compact_ratio = 1.5
+
     def _use_block(self, ws):
         # an epoch of the residual kernel reads every nonzero of ws (twice
         # where a coefficient moves); the block costs at most |ws| per moved
@@ -784,10 +789,23 @@ class _ResidualProblem(_Problem):
         if new is not None and gram_jump(cache.G, slots, slots, H, old, new, self.q[ws],
                                          self.pf[ws], opts, self.scal):
             w_s[slots] = new
-        e, gap = _cd_fast.cd_gram(cache.G, self.q[feats], self.pf[feats], w_s, H,
-                                  self.scal, slots, opts, self._box_of(feats),
-                                  np.arange(cache.k, dtype=np.int64),
-                                  cache.k <= 2 * ws.size)
+        if ws.size >= self.compact_from and cache.k >= self.compact_ratio * ws.size:
+            # an epoch reads a column of the block per moved coordinate:
+            # copied contiguous, the working set's rows alone (m^2 entries
+            # an epoch, not m k), for one epoch's worth of copying
+            idx = np.arange(ws.size, dtype=np.int32)
+            w_ws, H_ws = w_s[slots], H[slots]
+            G_ws = np.empty((ws.size, ws.size), dtype=cache.G.dtype, order="F")
+            _cd_fast.gather_block(cache.G, slots, G_ws)
+            e, gap = _cd_fast.cd_gram(G_ws, self.q[ws], self.pf[ws], w_ws, H_ws,
+                                      self.scal, idx, opts, self._box_of(ws),
+                                      idx.astype(np.int64), True)
+            w_s[slots], H[slots] = w_ws, H_ws
+        else:
+            e, gap = _cd_fast.cd_gram(cache.G, self.q[feats], self.pf[feats], w_s, H,
+                                      self.scal, slots, opts, self._box_of(feats),
+                                      np.arange(cache.k, dtype=np.int64),
+                                      cache.k <= 2 * ws.size)
         self._move(ws, w_s[slots], old)
         if e and self.dtype == np.float64:
             # the kernel keeps H = q - G w exact on ws (float32 entries of G
