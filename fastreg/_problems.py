@@ -160,7 +160,7 @@ class _Problem:
         at a bound (w_j = 0 with positive, or a box bound) is not: its
         constraint is one-sided there, and the gap checks it.
         """
-        A, B = self.stats()
+        A, B = self._certificate_stats()
         if self.constant().size:
             # a constant column's centred correlation is 0: what was computed
             # (x^T r - mu_j sum r, in X's dtype) is cancellation residue
@@ -186,6 +186,10 @@ class _Problem:
         if self._acc is not None:
             gap = min(gap, self._extrapolated_gap(u, l1, l2, positive, B))
         return gap
+
+    def _certificate_stats(self):
+        """(A, B) of the current w for the certificate."""
+        return self.stats()
 
     def constant(self):
         """Features whose column is a nonzero constant (their centred column
@@ -331,7 +335,7 @@ class _Problem:
         u = self._u
         if u is not None and self._skipped is not None and self._skipped[ws].any():
             u = None
-        self._u = None
+        self._u = self._certified = None
         self._acc = self._known = None
         out = self._solve(ws, opts, u, start)
         # only coordinates of ws moved (a sort, not np.union1d: its hashing
@@ -539,6 +543,16 @@ class _ResidualProblem(_Problem):
         self._grad_cols(cols, out)
         self._u[cols] = out
 
+    _certified = None    # (A, B) of the last certificate, while w is unchanged
+
+    def _certificate_stats(self):
+        # each alpha's first certificate is at the last one's w: its O(n)
+        # pass is not repeated (w, the residual and its offset change only
+        # in solve() and set_coef(), which drop this)
+        if self._certified is None:
+            self._certified = self.stats()
+        return self._certified
+
     def stats(self):
         # A = sum sw (rs + o) y_c and B = sum sw (rs + o)^2, from one pass
         o, out = self.scal[0], self._stats_buf
@@ -550,7 +564,7 @@ class _ResidualProblem(_Problem):
     def set_coef(self, w):
         self.w[:] = w
         self._reset_support()
-        self._acc = self._known = None
+        self._acc = self._known = self._certified = None
         self.rs = self.y_c - np.asarray(self.X @ w.astype(np.float64), dtype=np.float64)
         self.scal[0] = float(np.dot(self.mu.astype(np.float64), self.w))
         self._u = None

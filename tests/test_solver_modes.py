@@ -923,3 +923,68 @@ def test_block_solves_on_a_contiguous_copy_match_solves_in_place(monkeypatch, dt
                                 fit_intercept=kw.get("fit_intercept", False),
                                 sample_weight=sw, penalty_factor=kw["penalty_factor"])
             assert gap <= bound * 1.0001
+
+
+@pytest.mark.parametrize("layout", ["F", "csc"])
+@pytest.mark.parametrize("variant", ["weights", "unpenalised", "ill_conditioned"])
+def test_certificates_reuse_statistics_only_of_the_same_residual(monkeypatch, layout,
+                                                                 variant):
+    """An alpha's first certificate reuses the last one's (A, B) (the same
+    w): at every certificate they must equal those of the residual computed
+    by NumPy from X and w, through weights, an intercept, unpenalised
+    features' exact steps, the residual kernel's extrapolation and Newton
+    steps; some certificates must have reused them."""
+    from fastreg import _problems
+    rng = np.random.default_rng(17)
+    n, p = 1000, 150
+    X = rng.standard_normal((n, p))
+    if variant == "ill_conditioned":
+        X[:, 1:] = X[:, :1] + 0.3 * X[:, 1:]        # strongly correlated columns
+    y = X[:, :10] @ rng.standard_normal(10) + 0.5 * rng.standard_normal(n)
+    Xk = np.asfortranarray(X) if layout == "F" else sp.csc_matrix(X)
+    kw = dict(l1_ratio=1.0, n_alphas=30, eps=1e-3, tol=1e-9, precompute=False,
+              fit_intercept=True, max_iter=100_000)
+    if variant == "weights":
+        kw["sample_weight"] = rng.uniform(0.0, 2.0, n)
+    if variant == "unpenalised":
+        pf = np.ones(p)
+        pf[:3] = 0.0
+        kw["penalty_factor"] = pf
+    _block_capacity(monkeypatch, 0)           # the residual kernel's own steps
+    seen = {"certificates": 0, "reused": 0}
+    certificate_stats = _problems._ResidualProblem._certificate_stats
+
+    def checked(self):
+        seen["reused"] += self._certified is not None
+        A, B = certificate_stats(self)
+        seen["certificates"] += 1
+        Xd = self.X.toarray() if sp.issparse(self.X) else np.asarray(self.X)
+        r = self.y_c - (Xd - self.mu) @ self.w
+        s = self.sw if self.sw.size else np.ones(n)
+        np.testing.assert_allclose([A, B], [np.sum(s * r * self.y_c), np.sum(s * r * r)],
+                                   rtol=1e-9, atol=1e-12 * self.yy)
+        return A, B
+
+    monkeypatch.setattr(_problems._ResidualProblem, "_certificate_stats", checked)
+    res = compute_path(Xk, y, **kw)
+    assert res.converged.all()
+    assert seen["reused"] >= 20 and seen["certificates"] > seen["reused"]
+
+
+@pytest.mark.parametrize("layout", ["F", "csc"])
+def test_a_warm_start_renews_the_certificates_statistics(layout):
+    """set_coef between two certificates (a warm start) changes the
+    residual: the second certificate's (A, B) are the new w's."""
+    from fastreg import _problems
+    rng = np.random.default_rng(2)
+    X = rng.standard_normal((60, 8))
+    y = X @ rng.standard_normal(8)
+    Xk = np.asfortranarray(X) if layout == "F" else sp.csc_matrix(X)
+    form = _problems._DenseProblem if layout == "F" else _problems._SparseProblem
+    prob = form(Xk, y, None, np.ones(8), False)
+    l1 = 0.1 * np.abs(prob.grad()).max()
+    prob.certified_gap(prob.grad(l1), l1, 0.0, False)
+    w = rng.standard_normal(8)
+    prob.set_coef(w)
+    r = y - X @ w
+    assert prob._certificate_stats() == pytest.approx((r @ y, r @ r), rel=1e-12)
