@@ -1128,24 +1128,43 @@ def ws_candidates(const double[::1] u, const floating[::1] w,
 
 
 def residual_stats(const double[::1] rs, const double[::1] y_c,
-                   const floating[::1] sw, double[::1] out):
-    """out = [sum sw rs, sum sw rs y_c, sum sw rs^2], one serial pass.
+                   const floating[::1] sw, double[::1] out,
+                   const double[::1] rs_ref=None, double shift=0.0):
+    """out = [sum sw rs, sum sw rs y_c, sum sw rs^2], one serial pass; with
+    ``rs_ref`` also out[3] = sum sw (rs - rs_ref + shift)^2 in the same pass
+    (the squared distance the screening's bounds take from a reference).
 
     (np.dot would hand these to a threaded BLAS, which costs more than it
     saves for a vector and stalls on a busy machine.)
     """
     cdef Py_ssize_t i, n = rs.shape[0]
     cdef bint has_sw = sw.shape[0] > 0
-    cdef double s = 0.0, sy = 0.0, ss = 0.0, r
+    cdef bint dist = rs_ref is not None
+    cdef double s = 0.0, sy = 0.0, ss = 0.0, dd = 0.0, r, d
+    if out.shape[0] < 3 + dist:
+        raise ValueError(f"residual_stats: out has {out.shape[0]} entries, needs {3 + dist}")
+    if y_c.shape[0] != n or (has_sw and sw.shape[0] != n) or (dist and rs_ref.shape[0] != n):
+        raise ValueError("residual_stats: vectors of different lengths")
     with nogil:
-        for i in range(n):
-            r = rs[i] * sw[i] if has_sw else rs[i]
-            s += r
-            sy += r * y_c[i]
-            ss += r * rs[i]
+        if dist:
+            for i in range(n):
+                r = rs[i] * sw[i] if has_sw else rs[i]
+                s += r
+                sy += r * y_c[i]
+                ss += r * rs[i]
+                d = rs[i] - rs_ref[i] + shift
+                dd += d * d * sw[i] if has_sw else d * d
+        else:
+            for i in range(n):
+                r = rs[i] * sw[i] if has_sw else rs[i]
+                s += r
+                sy += r * y_c[i]
+                ss += r * rs[i]
     out[0] = s
     out[1] = sy
     out[2] = ss
+    if dist:
+        out[3] = dd
 
 
 def grad_dense_cols(const floating[::1, :] X, const floating[::1] v,
@@ -1159,19 +1178,6 @@ def grad_dense_cols(const floating[::1, :] X, const floating[::1] v,
             j = cols[k]
             # X[:, j] @ v
             out[k] = _dot(<int> n, &X[0, j], 1, &v[0], 1) + offset * mu[j]
-
-
-def residual_distance(const double[::1] rs, const double[::1] rs_ref,
-                      double shift, const floating[::1] sw):
-    """sqrt(sum_i sw_i (rs_i - rs_ref_i + shift)^2), one serial pass."""
-    cdef Py_ssize_t i, n = rs.shape[0]
-    cdef bint has_sw = sw.shape[0] > 0
-    cdef double acc = 0.0, d
-    with nogil:
-        for i in range(n):
-            d = rs[i] - rs_ref[i] + shift
-            acc += d * d * sw[i] if has_sw else d * d
-    return sqrt(acc)
 
 
 def screen(const double[::1] u_ref, const double[::1] root, double delta,

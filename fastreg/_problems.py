@@ -420,7 +420,7 @@ class _ResidualProblem(_Problem):
         self.norms = np.empty(self.p, dtype=X.dtype)
         self._col_norms()
         self.rs = self.y_c.copy()           # float64 whatever the dtype of X
-        self._stats_buf = np.empty(3)
+        self._stats_buf = np.empty(4)
         self._sum_swy = float(np.sum(self.y_c if sw is None else sw * self.y_c))
         self.q = self._compute_grad().astype(X.dtype)
         self.active = self.all_idx[self.norms > 0]
@@ -486,8 +486,7 @@ class _ResidualProblem(_Problem):
         else:
             rs_ref, o_ref, u_ref = self._ref
             root = self.col_norms()[0]
-            delta = _cd_fast.residual_distance(self.rs, rs_ref, self.scal[0] - o_ref,
-                                               self.sw)
+            delta = self._distance(rs_ref, o_ref)
         bound, skip = np.empty(self.p), np.empty(self.p, dtype=bool)
         need = np.empty(self.p, dtype=np.int32)
         k = _cd_fast.screen(u_ref, root, delta, self.w, pf, 0.99 * l1, pos, bound,
@@ -555,11 +554,23 @@ class _ResidualProblem(_Problem):
 
     def stats(self):
         # A = sum sw (rs + o) y_c and B = sum sw (rs + o)^2, from one pass
+        _cd_fast.residual_stats(self.rs, self.y_c, self.sw, self._stats_buf)
+        return self._set_stats()
+
+    def _set_stats(self):
         o, out = self.scal[0], self._stats_buf
-        _cd_fast.residual_stats(self.rs, self.y_c, self.sw, out)
         self.scal[1] = out[1] + o * self._sum_swy
         self.scal[2] = out[2] + 2 * o * out[0] + o * o * self.W
         return self.scal[1], self.scal[2]
+
+    def _distance(self, rs_ref, o_ref):
+        """||r - r_ref||_S from the residual's pass that also gives the
+        certificate its (A, B) at this w (screened passes are followed by a
+        certificate at the same w)."""
+        _cd_fast.residual_stats(self.rs, self.y_c, self.sw, self._stats_buf, rs_ref,
+                                self.scal[0] - o_ref)
+        self._certified = self._set_stats()
+        return float(np.sqrt(self._stats_buf[3]))
 
     def set_coef(self, w):
         self.w[:] = w

@@ -988,3 +988,25 @@ def test_a_warm_start_renews_the_certificates_statistics(layout):
     prob.set_coef(w)
     r = y - X @ w
     assert prob._certificate_stats() == pytest.approx((r @ y, r @ r), rel=1e-12)
+
+
+@pytest.mark.parametrize("weighted", [False, True])
+def test_residual_stats_with_the_screening_distance_in_one_pass(weighted):
+    """residual_stats gives [sum sw r, sum sw r y, sum sw r^2] and, with a
+    reference, sum sw (r - r_ref + shift)^2; mismatched lengths are refused."""
+    from fastreg import _cd_fast
+    rng = np.random.default_rng(8)
+    rs, ref, yc = rng.standard_normal((3, 50))
+    sw = rng.uniform(0.0, 2.0, 50) if weighted else np.empty(0)
+    s = sw if weighted else np.ones(50)
+    out = np.full(4, np.nan)
+    _cd_fast.residual_stats(rs, yc, sw, out, ref, 0.3)
+    np.testing.assert_allclose(out, [s @ rs, s @ (rs * yc), s @ rs ** 2,
+                                     s @ (rs - ref + 0.3) ** 2], rtol=1e-13)
+    out3 = np.full(3, np.nan)
+    _cd_fast.residual_stats(rs, yc, sw, out3)
+    np.testing.assert_array_equal(out3, out[:3])
+    with pytest.raises(ValueError, match="needs 4"):
+        _cd_fast.residual_stats(rs, yc, sw, out3, ref, 0.0)
+    with pytest.raises(ValueError, match="different lengths"):
+        _cd_fast.residual_stats(rs, yc, sw, out, ref[:10], 0.0)
