@@ -91,6 +91,28 @@ def inside_bounds(values, lo, hi):
     return np.where(out, np.nextafter(values, values.dtype.type(0)), values)
 
 
+def representable_box(lo, hi, dtype):
+    """The bounds (float64) rounded inwards to values of ``dtype``.
+
+    The kernels store each coefficient in X's dtype but move the residual
+    by the step to the clipped value: a bound float32 cannot represent
+    moved the residual by the same rounding at every epoch while the
+    coefficient stayed put (float32 paths with bounds like 0.1 certified
+    points whose residual was off by up to 4% of ||y_c||^2).  Where a
+    box holds no value of the dtype (lo = hi between two of them), the
+    nearest one stands for both."""
+    if dtype == np.float64:
+        return lo, hi
+    lo_r = lo.astype(dtype).astype(np.float64)
+    hi_r = hi.astype(dtype).astype(np.float64)
+    lo_r = np.where(lo_r < lo, np.nextafter(lo_r.astype(dtype), dtype.type(np.inf)), lo_r)
+    hi_r = np.where(hi_r > hi, np.nextafter(hi_r.astype(dtype), dtype.type(-np.inf)), hi_r)
+    empty = lo_r > hi_r
+    if empty.any():
+        lo_r[empty] = hi_r[empty] = lo[empty].astype(dtype)
+    return lo_r.astype(np.float64), hi_r.astype(np.float64)
+
+
 def lazy_zeros(shape, dtype):
     """A zero array whose pages the OS maps only when first written.
 
@@ -445,7 +467,7 @@ def validate_path(X, y, *, l1_ratio, eps, n_alphas, alphas, sample_weight,
         if opts.positive:
             lo = np.maximum(lo, 0.0)
         if np.isfinite(lo).any() or np.isfinite(hi).any() or opts.positive:
-            box = np.ascontiguousarray(np.vstack([lo, hi]))
+            box = np.ascontiguousarray(np.vstack(representable_box(lo, hi, X.dtype)))
     if gram_source is not None and rescale is not None:
         # (in the kernel's scale, as a precomputed Gram matrix above)
         source = gram_source

@@ -93,6 +93,40 @@ def test_float32_bounds_certified(dtype):
         assert gap <= bound * (1.0001 if dtype == np.float64 else 1.5)
 
 
+@pytest.mark.parametrize("layout", ["csc", "F"])
+def test_float32_bounds_float32_cannot_represent_are_certified(layout):
+    """Per-feature bounds such as 0.1 and -0.3, which float32 cannot
+    represent: the kernels store float32 coefficients, and the residual must
+    follow what they store.  (It once moved by the bound's rounding at every
+    epoch while the coefficient stayed put: paths 'converged' at 5-6 times
+    the gap bound by the oracle.)"""
+    rng = np.random.default_rng(5)
+    n, p = 300, 800
+    X = sp.random(n, p, density=0.05, random_state=5, format="csc",
+                  data_rvs=lambda m: rng.uniform(0.1, 1.1, m))
+    w = np.zeros(p)
+    w[:40] = rng.standard_normal(40)
+    y = X @ w + 0.3 * rng.standard_normal(n)
+    lo, hi = -rng.choice([0.1, 0.3, 0.7], p), rng.choice([0.1, 0.2, 0.9], p)
+    X32 = X.astype(np.float32)
+    X32 = X32 if layout == "csc" else np.asfortranarray(X32.toarray())
+    tol = 1e-6
+    res = compute_path(X32, y, l1_ratio=1.0, n_alphas=25, eps=1e-2, tol=tol,
+                       lower_bounds=lo, upper_bounds=hi, fit_intercept=True,
+                       precompute=False)
+    assert res.converged.all() and res.coefs.dtype == np.float32
+    wide = res.coefs.astype(np.float64)
+    assert np.all(wide >= lo[:, None]) and np.all(wide <= hi[:, None])
+    held = np.count_nonzero((wide > 0.1 - 1e-7) & (wide <= 0.1) & (hi[:, None] == 0.1))
+    assert held > 0                                  # some coefficient at 0.1
+    bound = tol * np.mean((y - y.mean()) ** 2)
+    Xd = X32.astype(np.float64)
+    for i, a in enumerate(res.alphas):
+        gap = enet_dual_gap_box(Xd, y, wide[:, i], a, 1.0, lower_bounds=lo,
+                                upper_bounds=hi, fit_intercept=True)
+        assert gap <= 1.5 * bound
+
+
 def test_zero_lower_bound_equals_positive():
     X, y, _, _ = _data(1)
     a, pos, _ = enet_path(X, y, l1_ratio=0.9, n_alphas=10, tol=1e-10,
