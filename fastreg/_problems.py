@@ -91,6 +91,7 @@ class _Problem:
     hint = None            # (u, l1) of the last working set (Gram-column prefetching)
     last = None            # (u, l1) at the last certified alpha (Gram form)
     _acc = None            # (ws, u_acc[ws], A, B, ||r_acc - r||): last extrapolation
+    _certified = None      # residual forms: (A, B) of the current w, once known
     _constant = None       # features whose centred column is 0 (found once)
 
     def __init__(self, y, sw, pf, fit_intercept, dtype, settings=None):
@@ -355,7 +356,8 @@ class _BlockCache:
     ``slot[j]`` is feature j's row and column there (-1: not cached).  The
     storage doubles when it fills (up to ``capacity``, past which the cache
     starts afresh from the working set asking), so adding features never
-    copies the block, and working sets are solved on it in place.
+    copies the block, and working sets are solved on it in place (or, a
+    large one in a larger cache, on a contiguous copy: ``scratch``).
     """
 
     def __init__(self, p, dtype, capacity):
@@ -368,12 +370,19 @@ class _BlockCache:
         self.k = 0
         self._scratch = np.empty(0, dtype=dtype)
 
-    def scratch(self, m):
+    def scratch(self, m, max_bytes):
         """An m x m Fortran-ordered array on storage kept from call to call
-        (grown by a quarter more than asked): this machine took 2.5 ms to
-        first touch each MB of fresh memory, more than a copy into it."""
+        (grown by a quarter more than asked: this machine took 2.5 ms to
+        first touch each MB of fresh memory, more than a copy into it), or
+        None when ``speed_copy_fits`` refuses that storage (at most 0.69 of
+        a full block: the copy is taken for working sets of at most 1 / 1.5
+        of the capacity)."""
         if self._scratch.size < m * m:
-            self._scratch = np.empty(int(1.25 * m) ** 2, dtype=self.dtype)
+            size = int(1.25 * m) ** 2
+            self._scratch = np.empty(0, dtype=self.dtype)      # (freed first)
+            if not speed_copy_fits(size * self.G.itemsize, max_bytes):
+                return None
+            self._scratch = np.empty(size, dtype=self.dtype)
         return self._scratch[:m * m].reshape((m, m), order="F")
 
     def slots(self, ws, cross):
@@ -386,6 +395,7 @@ class _BlockCache:
             if k + new.size > self.capacity:
                 self.slot[self.feats[:k]] = -1
                 new, k = ws, 0
+                self._scratch = np.empty(0, dtype=self.dtype)
             need = k + new.size
             if need > self.G.shape[0]:
                 size = min(self.capacity, max(need, 2 * self.G.shape[0], 64))
@@ -551,12 +561,11 @@ class _ResidualProblem(_Problem):
         self._grad_cols(cols, out)
         self._u[cols] = out
 
-    _certified = None    # (A, B) of the last certificate, while w is unchanged
-
     def _certificate_stats(self):
         # each alpha's first certificate is at the last one's w: its O(n)
         # pass is not repeated (w, the residual and its offset change only
-        # in solve() and set_coef(), which drop this)
+        # in solve(), which drops this, and set_coef(), which renews it; a
+        # screened gradient pass sets it from its own pass, see _distance)
         if self._certified is None:
             self._certified = self.stats()
         return self._certified
@@ -588,7 +597,8 @@ class _ResidualProblem(_Problem):
         self.rs = self.y_c - np.asarray(self.X @ w.astype(np.float64), dtype=np.float64)
         self.scal[0] = float(np.dot(self.mu.astype(np.float64), self.w))
         self._u = None
-        self.stats()
+        # (the next certificate is at this w)
+        self._certified = self.stats()
 
     def free_columns(self, free):
         if self._free_cols is None:
@@ -823,13 +833,15 @@ class _ResidualProblem(_Problem):
         if new is not None and gram_jump(cache.G, slots, slots, H, old, new, self.q[ws],
                                          self.pf[ws], opts, self.scal):
             w_s[slots] = new
-        if ws.size >= self.compact_from and cache.k >= self.compact_ratio * ws.size:
-            # an epoch reads a column of the block per moved coordinate:
-            # copied contiguous, the working set's rows alone (m^2 entries
-            # an epoch, not m k), for one epoch's worth of copying
+        # an epoch reads a column of the block per moved coordinate: copied
+        # contiguous, the working set's rows alone (m^2 entries an epoch,
+        # not m k), for one epoch's worth of copying
+        G_ws = (cache.scratch(ws.size, self.block_max_bytes)
+                if ws.size >= self.compact_from and cache.k >= self.compact_ratio * ws.size
+                else None)
+        if G_ws is not None:
             idx = np.arange(ws.size, dtype=np.int32)
             w_ws, H_ws = w_s[slots], H[slots]
-            G_ws = cache.scratch(ws.size)
             _cd_fast.gather_block(cache.G, slots, G_ws)
             e, gap = _cd_fast.cd_gram(G_ws, self.q[ws], self.pf[ws], w_ws, H_ws,
                                       self.scal, idx, opts, self._box_of(ws),

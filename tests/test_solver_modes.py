@@ -894,7 +894,9 @@ def test_block_solves_on_a_contiguous_copy_match_solves_in_place(monkeypatch, dt
     if variant == "weights":
         kw.update(sample_weight=rng.uniform(0.5, 2.0, n), fit_intercept=True)
     if variant == "bounds":
-        kw.update(lower_bounds=-0.5, upper_bounds=2.0)
+        # per feature, so that a box indexed by slot instead of by feature shows
+        kw.update(lower_bounds=-rng.choice([0.05, 0.3, 1.0], p),
+                  upper_bounds=rng.choice([0.1, 0.5, 2.0], p))
     monkeypatch.setattr(_problems._SparseProblem, "block_ratio", 0.0)
     calls = {"n": 0}
     gather = _cd_fast.gather_block
@@ -912,23 +914,31 @@ def test_block_solves_on_a_contiguous_copy_match_solves_in_place(monkeypatch, dt
     copied = compute_path(X, y, **kw)
     assert calls["n"] >= 20
     assert copied.converged.all()
-    np.testing.assert_allclose(copied.coefs, in_place.coefs, rtol=1e-6 if dtype == np.float32 else 1e-10,
-                               atol=1e-12)
-    if dtype == np.float64 and variant != "bounds":
+    # (the same operations on the working set's rows, in the same order)
+    np.testing.assert_array_equal(copied.coefs, in_place.coefs)
+    if dtype == np.float64:
         sw = kw.get("sample_weight")
         yc = y - np.average(y, weights=sw)
         bound = 1e-8 * np.average(yc ** 2, weights=sw)
+        fi = kw.get("fit_intercept", False)
         for i, a in enumerate(copied.alphas):
-            gap = enet_dual_gap(X, y, copied.coefs[:, i], a, 0.9,
-                                fit_intercept=kw.get("fit_intercept", False),
-                                sample_weight=sw, penalty_factor=kw["penalty_factor"])
+            if variant == "bounds":
+                from fastreg._objectives import enet_dual_gap_box
+                gap = enet_dual_gap_box(X, y, copied.coefs[:, i], a, 0.9,
+                                        lower_bounds=kw["lower_bounds"],
+                                        upper_bounds=kw["upper_bounds"], fit_intercept=fi,
+                                        penalty_factor=kw["penalty_factor"])
+            else:
+                gap = enet_dual_gap(X, y, copied.coefs[:, i], a, 0.9, fit_intercept=fi,
+                                    sample_weight=sw, penalty_factor=kw["penalty_factor"])
             assert gap <= bound * 1.0001
 
 
+@pytest.mark.parametrize("form", ["residual", "block"])
 @pytest.mark.parametrize("layout", ["F", "csc"])
 @pytest.mark.parametrize("variant", ["weights", "unpenalised", "ill_conditioned"])
 def test_certificates_reuse_statistics_only_of_the_same_residual(monkeypatch, layout,
-                                                                 variant):
+                                                                 variant, form):
     """An alpha's first certificate reuses the last one's (A, B) (the same
     w): at every certificate they must equal those of the residual computed
     by NumPy from X and w, through weights, an intercept, unpenalised
@@ -950,7 +960,11 @@ def test_certificates_reuse_statistics_only_of_the_same_residual(monkeypatch, la
         pf = np.ones(p)
         pf[:3] = 0.0
         kw["penalty_factor"] = pf
-    _block_capacity(monkeypatch, 0)           # the residual kernel's own steps
+    if form == "residual":
+        _block_capacity(monkeypatch, 0)       # the residual kernel's own steps
+    else:
+        monkeypatch.setattr(_problems._ResidualProblem, "block_ratio", 0.0)
+        monkeypatch.setattr(_problems._SparseProblem, "block_ratio", 0.0)
     seen = {"certificates": 0, "reused": 0}
     certificate_stats = _problems._ResidualProblem._certificate_stats
 
@@ -1010,3 +1024,38 @@ def test_residual_stats_with_the_screening_distance_in_one_pass(weighted):
         _cd_fast.residual_stats(rs, yc, sw, out3, ref, 0.0)
     with pytest.raises(ValueError, match="different lengths"):
         _cd_fast.residual_stats(rs, yc, sw, out, ref[:10], 0.0)
+
+
+def test_screening_distance_is_the_residuals_own(monkeypatch):
+    """The screened pass's ||r - r_ref||_S (from the certificate's pass over
+    the residual) equals NumPy's, offsets included, at every screened pass,
+    and the pass's features skipped by the bound really are below it."""
+    from fastreg import _problems
+    n, p = 400, 3000
+    X, y, rng = _sparse_signal(11, n, p, 0.02, 30)
+    sw = rng.uniform(0.5, 2.0, n)
+    seen = {"passes": 0}
+    distance = _problems._ResidualProblem._distance
+
+    def checked(self, rs_ref, o_ref):
+        d = distance(self, rs_ref, o_ref)
+        diff = (self.rs + self.scal[0]) - (rs_ref + o_ref)
+        assert d == pytest.approx(np.sqrt(np.sum(self.sw * diff ** 2)), rel=1e-12)
+        seen["passes"] += 1
+        return d
+
+    grad = _problems._ResidualProblem.grad
+
+    def bounded(self, l1=None):
+        u = grad(self, l1)
+        if self._skipped is not None:
+            Xc = X.toarray() - self.mu
+            exact = Xc.T @ (self.sw * (self.y_c - Xc @ self.w))
+            assert np.all(np.abs(exact[self._skipped]) <= u[self._skipped] * (1 + 1e-12))
+        return u
+
+    monkeypatch.setattr(_problems._ResidualProblem, "_distance", checked)
+    monkeypatch.setattr(_problems._ResidualProblem, "grad", bounded)
+    res = compute_path(X, y, l1_ratio=0.9, n_alphas=40, eps=1e-2, tol=1e-7,
+                       fit_intercept=True, sample_weight=sw, precompute=False)
+    assert res.converged.all() and seen["passes"] >= 20
