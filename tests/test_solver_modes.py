@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 
-from fastreg._objectives import enet_dual_gap, enet_kkt_violation
+from fastreg._objectives import enet_dual_gap, enet_dual_gap_box, enet_kkt_violation
 from fastreg._path import compute_path
 
 from datasets import make_regression, reference_coefs
@@ -884,7 +884,7 @@ def test_block_solves_on_a_contiguous_copy_match_solves_in_place(monkeypatch, dt
                                                                  variant):
     """A working set solved on a contiguous copy of its block rows (every
     block solve here) takes the same steps as on the cache in place: the
-    same path to rounding, every alpha certified by the NumPy oracle."""
+    same path bit for bit, every alpha certified by the NumPy oracle."""
     from fastreg import _cd_fast, _problems
     n, p = 300, 1500
     X, y, rng = _sparse_signal(31, n, p, 0.05, 60)
@@ -923,7 +923,6 @@ def test_block_solves_on_a_contiguous_copy_match_solves_in_place(monkeypatch, dt
         fi = kw.get("fit_intercept", False)
         for i, a in enumerate(copied.alphas):
             if variant == "bounds":
-                from fastreg._objectives import enet_dual_gap_box
                 gap = enet_dual_gap_box(X, y, copied.coefs[:, i], a, 0.9,
                                         lower_bounds=kw["lower_bounds"],
                                         upper_bounds=kw["upper_bounds"], fit_intercept=fi,
