@@ -1146,20 +1146,14 @@ def residual_stats(const double[::1] rs, const double[::1] y_c,
     if y_c.shape[0] != n or (has_sw and sw.shape[0] != n) or (dist and rs_ref.shape[0] != n):
         raise ValueError("residual_stats: vectors of different lengths")
     with nogil:
-        if dist:
-            for i in range(n):
-                r = rs[i] * sw[i] if has_sw else rs[i]
-                s += r
-                sy += r * y_c[i]
-                ss += r * rs[i]
+        for i in range(n):
+            r = rs[i] * sw[i] if has_sw else rs[i]
+            s += r
+            sy += r * y_c[i]
+            ss += r * rs[i]
+            if dist:
                 d = rs[i] - rs_ref[i] + shift
                 dd += d * d * sw[i] if has_sw else d * d
-        else:
-            for i in range(n):
-                r = rs[i] * sw[i] if has_sw else rs[i]
-                s += r
-                sy += r * y_c[i]
-                ss += r * rs[i]
     out[0] = s
     out[1] = sy
     out[2] = ss

@@ -161,12 +161,13 @@ def make_problem(X, y, sw, pf, fit_intercept, precompute, Xy=None, n_alphas=100,
     batches) when the path has at most p / 5 alphas and at most
     _WHOLE_ENTRANTS p features are expected to enter by its end, else the
     whole Gram matrix at once; otherwise lazy full Gram columns (2 n p
-    each).  A few alphas repay neither: a single fit is faster on X itself.  Sparse X takes the Gram
-    form only when it holds at least _GRAM_DENSITY n p entries: a gradient
-    from Gram columns costs p per feature of the model, where a pass costs
-    nnz(X), and the residual form already solves working sets on their Gram
-    block (on TF-IDF text, 50,702 x 14,786 with 0.06% entries, the Gram form
-    was 20x slower to 0.01 alpha_max and 117x to 0.001).
+    each).  A few alphas repay neither: a single fit is faster on X itself.
+    Sparse X takes the Gram form only when it holds at least _GRAM_DENSITY
+    n p entries: a gradient from Gram columns costs p per feature of the
+    model, where a pass costs nnz(X), and the residual form already solves
+    working sets on their Gram block (on TF-IDF text, 50,702 x 14,786 with
+    0.06% entries, the Gram form was 20x slower to 0.01 alpha_max and 117x
+    to 0.001).
     """
     n, p = X.shape
     settings = dataclasses.replace(FormSettings() if settings is None else settings,
