@@ -18,8 +18,9 @@ from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from fastreg import LogisticRegression, LogisticRegressionCV, enet_path, logistic_path
 from fastreg._datafits import Binomial, Multinomial, Quadratic
-from fastreg._newton import (_SETTLED, _SKIP_RUN, _SKIP_RUN_MAX, Design, ProxNewton,
-                             metric_projection, model_direct, newton_path, stalled)
+from fastreg._newton import (_PRIVATE, _SETTLED, _SKIP_RUN, _SKIP_RUN_MAX, Design,
+                             ProxNewton, compact_model, metric_projection, model_direct,
+                             newton_path, stalled)
 from fastreg._penalties import ElasticNetPenalty
 
 
@@ -669,6 +670,93 @@ def test_model_direct_is_the_models_exact_minimiser(intercept, monkeypatch):
         # every sample fitted: the intercept has no curvature to reply with
         model = np.stack([r, np.zeros(n), np.zeros(n)])
         assert model_direct(design, ws, old.copy(), table, model, 0.0, True) is None
+
+
+@pytest.mark.parametrize("dtype, index", [(np.float64, np.int32), (np.float32, np.int64)])
+def test_compact_model_keeps_the_gradient_and_the_diagonal(dtype, index):
+    """The compacted Newton model (most samples' curvature below
+    _COMPACT_CURVATURE of the largest): its rows are the kept samples'
+    (renumbered) and one private row per column; at the start its gradient
+    X^T v, its diagonal curvature (X^2)^T h, its gradient sum (the
+    intercept's) and its total curvature are the full model's; between two
+    columns it keeps the kept samples' curvature exactly and drops the
+    others'; its column-intercept curvature X^T h misses the dropped
+    samples' part only, and holds the private rows' e_j / _PRIVATE."""
+    rng = np.random.default_rng(41)
+    n, p = 500, 60
+    X = sp.random(n, p, density=0.2, random_state=rng, format="csc", dtype=dtype)
+    X.indices, X.indptr = X.indices.astype(index), X.indptr.astype(index)
+    ws = np.array([3, 7, 8, 20, 41, 59, 0], dtype=np.int32)
+    r = rng.normal(0.0, 1e-3, n)
+    h = np.where(rng.random(n) < 0.3, rng.uniform(0.01, 0.25, n), rng.uniform(0, 1e-7, n))
+    design = Design(X)
+    sub, local, model = compact_model(design, ws, r, h)
+    keep = h >= 1e-5 * h.max()
+    nk, m = int(keep.sum()), ws.size
+    Xc = sp.csc_matrix((sub.parts[0][:sub.parts[2][-1]], sub.parts[1][:sub.parts[2][-1]],
+                        sub.parts[2]), shape=sub.shape).toarray()
+    assert sub.shape == (nk + m + 1, m) and model.shape == (3, nk + m + 1)
+    np.testing.assert_array_equal(local, np.arange(m))
+    Xw = X[:, ws].toarray().astype(np.float64)
+    np.testing.assert_array_equal(Xc[:nk], Xw[keep])
+    np.testing.assert_array_equal(Xc[nk:nk + m], _PRIVATE * np.eye(m))
+    assert not np.any(Xc[-1]) and not np.any(model[2])
+    v, hc = model[0], model[1]
+    np.testing.assert_allclose(Xc.T @ v, Xw.T @ r, rtol=1e-12, atol=1e-18)
+    np.testing.assert_allclose((Xc ** 2).T @ hc, (Xw ** 2).T @ h, rtol=1e-12)
+    assert v.sum() == pytest.approx(r.sum(), rel=1e-12, abs=1e-18)
+    off = Xc.T @ (hc[:, None] * Xc)
+    kept = Xw[keep].T @ (h[keep][:, None] * Xw[keep])
+    np.testing.assert_allclose(off - np.diag(np.diag(off)), kept - np.diag(np.diag(kept)),
+                               rtol=1e-12, atol=1e-18)
+    e = (Xw[~keep] ** 2).T @ h[~keep]
+    np.testing.assert_allclose(Xc.T @ hc, Xw[keep].T @ h[keep] + e / _PRIVATE, rtol=1e-12)
+    # declined: dense X, or over half the samples kept
+    assert compact_model(Design(X.toarray()), ws, r, h) is None
+    assert compact_model(design, ws, r, np.maximum(h, 0.01)) is None
+
+
+@pytest.mark.parametrize("l1_ratio, eps", [(1.0, 1e-5), (0.5, 1e-7)])
+@pytest.mark.parametrize("weighted", [False, True])
+def test_compacted_newton_models_give_the_certified_path(l1_ratio, eps, weighted,
+                                                        monkeypatch):
+    """Rare positives at small alpha: most samples are fitted and the Newton
+    models are compacted.  Every alpha is certified, its objective within
+    the bound of the path solved on full models, and no further above a
+    reference point's (L-BFGS, any point bounds the optimum from above)
+    than its gap."""
+    from fastreg import _newton
+    rng = np.random.default_rng(7)
+    n, p = 600, 200
+    X = sp.random(n, p, density=0.05, random_state=rng, format="csc")
+    w = np.zeros(p)
+    w[:20] = 4 * rng.standard_normal(20)
+    y = (X @ w - 3 + 0.5 * rng.standard_normal(n) > 0).astype(int)
+    sw = rng.uniform(0.5, 2.0, n) if weighted else None
+    compacted = []
+    monkeypatch.setattr(_newton, "compact_model",
+                        lambda *a: compacted.append(compact_model(*a)) or compacted[-1])
+    tol = 1e-8
+    kw = dict(l1_ratio=l1_ratio, n_alphas=10, eps=eps, tol=tol, sample_weight=sw,
+              return_intercept=True)
+    alphas, coefs, gaps, b = logistic_path(X, y, **kw)
+    assert sum(c is not None for c in compacted) >= 3
+    monkeypatch.setattr(_newton, "_COMPACT_SHARE", -1.0)
+    compacted.clear()
+    _, coefs_full, _, b_full = logistic_path(X, y, **kw)
+    assert not any(c is not None for c in compacted)
+    c = np.full(n, 1.0 / n) if sw is None else sw / sw.sum()
+    ybar = c @ y
+    null = c @ (np.logaddexp(0.0, np.log(ybar / (1 - ybar))) - y * np.log(ybar / (1 - ybar)))
+    assert np.all(gaps <= tol * null)
+    for i, alpha in enumerate(alphas):
+        ours = objective(X, y, coefs[:, i], b[i], alpha, l1_ratio, sw=sw)
+        full = objective(X, y, coefs_full[:, i], b_full[i], alpha, l1_ratio, sw=sw)
+        assert abs(ours - full) <= tol * null
+    for i in (5, 9):
+        _, _, best = reference(X, y, alphas[i], l1_ratio, sw=sw)
+        assert objective(X, y, coefs[:, i], b[i], alphas[i], l1_ratio, sw=sw) - best \
+            <= gaps[i] + 1e-13
 
 
 def test_stalled_quasi_newton_hands_a_binary_fit_to_direct_newton_steps():
