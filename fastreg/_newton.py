@@ -59,12 +59,19 @@ _CD_CHUNK, _CD_DEPTH = 6, 4  # Anderson: sweeps per snapshot, snapshots per poin
 # pypi_text's 200k-row L1 path takes 13 such steps, its time unchanged)
 _SUPPORT_AFTER, _SUPPORT_FROM, _SUPPORT_STOP, _SUPPORT_MAX_ITER = 2, 0.1, 0.01, 25
 _SUPPORT_HALVINGS = 3
-# a Newton model on sparse X keeps the off-diagonal curvature of the samples
-# whose curvature is at least _COMPACT_CURVATURE of the largest only, when
-# they are at most _COMPACT_SHARE of the samples (see compact_model); a
-# dropped sample's part of a column's gradient and curvature sits in the
-# column's private row, whose entry is _PRIVATE
-_COMPACT_CURVATURE, _COMPACT_SHARE, _PRIVATE = 1e-5, 0.5, 2.0 ** 20
+# a Newton model on sparse X keeps the curvature between columns of the
+# samples whose curvature is at least _COMPACT_CURVATURE of the largest only,
+# when they are at most _COMPACT_SHARE of the samples (a copy of their rows
+# then costs about a sweep, and each sweep reads half the entries or fewer)
+# and no column's centred curvature rises by over _COMPACT_DISTORTION (see
+# compact_model); the dropped samples' part of a column's gradient and
+# curvature sits in the column's private row, whose entry is _PRIVATE (a
+# power of two: the scaling is exact; large: the row adds 1 / _PRIVATE of
+# that curvature to the column's with the intercept).  (LogisticRegressionCV
+# on pypi_text's 50k rows: 1e-4 of the largest, or 0.8 of the samples, took
+# the same time within noise; 1e-3 took 2-6 times the Newton steps.)
+_COMPACT_CURVATURE, _COMPACT_SHARE, _COMPACT_DISTORTION = 1e-5, 0.5, 0.1
+_PRIVATE = 2.0 ** 20
 _ARMIJO = 1e-4              # sufficient decrease of the line search
 _HALVINGS = 40              # line-search halvings at most
 # a step that finds no descent within _HALVINGS_UNDAMPED halvings is solved
@@ -319,7 +326,7 @@ def _model_step(design, ws, table, sub, datafit, eta, fit, old, fit_intercept, t
         # would be left out of the model, never moved, where at rounding
         # level it steps far and calls for the damping
         h = np.maximum(h, _EPS * datafit.curvature_bound * datafit.c)
-    compact = None if floor else compact_model(design, ws, r, h)
+    compact = None if floor else compact_model(design, ws, r, h, fit_intercept)
     if compact is None:
         model_design, model_ws = design, ws
         model = np.empty((3, r.shape[0]))
@@ -330,7 +337,9 @@ def _model_step(design, ws, table, sub, datafit, eta, fit, old, fit_intercept, t
         model_design, model_ws, model = compact
     coef = old.copy()
     h_sum = float(h.sum()) if fit_intercept else 0.0
-    done = model_direct(design, ws, coef, table, model, h_sum, fit_intercept)
+    # (a compacted model is sparse X's, which model_direct does not solve)
+    done = None if compact else model_direct(design, ws, coef, table, model, h_sum,
+                                             fit_intercept)
     if done is None:
         cd_tol = _CD_RATIO * target / (np.abs(old).sum() + 1.0)
         done = model_cd(model_design, model_ws, coef, table, model, cd_tol, h_sum, target)
@@ -364,22 +373,31 @@ def _model_step(design, ws, table, sub, datafit, eta, fit, old, fit_intercept, t
                 model[0] if t == 1 and not floor and compact is None else None)
 
 
-def compact_model(design, ws, r, h):
+def compact_model(design, ws, r, h, fit_intercept):
     """The Newton model on ``ws`` over fewer rows, for sparse X where most
     samples are fitted (their curvature below _COMPACT_CURVATURE of the
     largest, and at most _COMPACT_SHARE of the samples left): (design,
     ws, model) as ``model_cd`` takes them, or None.
 
-    The kept samples keep their rows.  A dropped sample's part of column
-    j's model gradient, X[:, j] @ r, and of its curvature, X[:, j]**2 @ h,
-    moves to a private row of the column, whose one entry is _PRIVATE
-    (gradient / _PRIVATE and curvature / _PRIVATE^2 there), and a last row
-    without entries holds the rest of their gradient sum, the intercept's.
-    So the model's gradient at the start, its diagonal curvature and the
-    intercept's are exact; only the dropped samples' curvature between two
-    columns (and between a column and the intercept) is left out: at most
-    _COMPACT_CURVATURE of the largest per sample.  The line search and the
-    certificate still read every sample.
+    The kept samples keep their rows.  The dropped samples' part of column
+    j's model gradient, X[:, j] @ r, and of its own curvature,
+    X[:, j]**2 @ h, moves to a private row of the column, whose one entry
+    is _PRIVATE (gradient / _PRIVATE and curvature / _PRIVATE^2 there); a
+    last row without entries holds the rest of their gradient sum and of
+    their curvature sum, the intercept's.  So the model's gradient at the
+    start, its diagonal curvature and the intercept's are exact; the
+    dropped samples' curvature between two columns, and between a column
+    and the intercept, is left out: at most _COMPACT_CURVATURE of the
+    largest per sample.  The line search and the certificate still read
+    every sample.
+
+    With the intercept, a column's steps are along the column centred in
+    the metric h; where the dropped samples' column-intercept curvature
+    matters (a column whose mean dwarfs its spread: 100 + 0.1 z on rare
+    positives), leaving it out raises that centred curvature and the steps
+    crawl (a path with such a column stalled 1e4 times over tol).
+    The model is then not compacted: when any column's centred curvature
+    would move by over _COMPACT_DISTORTION of itself.
 
     On nearly separable data at small alpha (rare positives: pypi_text's
     label at scikit-learn's largest Cs) the model's coordinate descent
@@ -392,23 +410,42 @@ def compact_model(design, ws, r, h):
     keep = h >= _COMPACT_CURVATURE * h.max()
     nk = int(np.count_nonzero(keep))
     entries = design.entries(ws) + m
-    if nk > _COMPACT_SHARE * n or entries >= _INT32_ENTRIES:
+    if (nk > _COMPACT_SHARE * n or entries >= _INT32_ENTRIES
+            or not speed_copy_fits(entries * (design.dtype.itemsize + 4),
+                                   _SPEED_COPY_MAX_BYTES)):
         return None
     row_of = np.full(n, -1, dtype=np.int32)
     row_of[keep] = np.arange(nk, dtype=np.int32)
-    data = np.empty(entries)
+    data = np.empty(entries, dtype=design.dtype)
     indices = np.empty(entries, dtype=np.int32)
     indptr = np.empty(m + 1, dtype=np.int32)
-    dropped = np.empty((m, 2))
-    _newton_fast.model_rows(*design.parts, ws, row_of, r, h, _PRIVATE,
-                            data, indices, indptr, dropped)
+    sums = np.empty((m, 5))
+    used = _newton_fast.model_rows(*design.parts, ws, row_of, nk, r, h, _PRIVATE,
+                                   data, indices, indptr, sums)
+    xr, e, xh, kept_xh, kept_xxh = sums.T
     model = np.zeros((3, nk + m + 1))
     model[0, :nk] = r[keep]
     model[1, :nk] = h[keep]
-    model[0, nk:-1] = dropped[:, 0] / _PRIVATE
-    model[1, nk:-1] = dropped[:, 1] / _PRIVATE ** 2
+    model[0, nk:-1] = xr / _PRIVATE
+    model[1, nk:-1] = e / _PRIVATE ** 2
     model[0, -1] = float(r[~keep].sum()) - float(model[0, nk:-1].sum())
-    return (Design.of_csc(data, indices, indptr, nk + m + 1),
+    model[1, -1] = float(h[~keep].sum()) - float(model[1, nk:-1].sum())
+    if model[1, -1] < 0:
+        # (a dropped sample with a squared norm over ws beyond _PRIVATE^2)
+        return None
+    if fit_intercept:
+        # the centred curvature's change, ((s + xh)^2 - (s + e / P)^2) / h_sum
+        # with s the kept samples' X[:, j] @ h, against the centred
+        # curvature itself (to rounding: a column it leaves no curvature is
+        # compacted only where its change is a rounding's too)
+        h_sum = float(h.sum())
+        plain = kept_xxh + e
+        centred = plain - (kept_xh + xh) ** 2 / h_sum
+        change = (xh - e / _PRIVATE) * (2 * kept_xh + xh + e / _PRIVATE) / h_sum
+        if np.any(np.abs(change) > _COMPACT_DISTORTION * np.maximum(centred, 0.0)
+                  + 1e-12 * plain):
+            return None
+    return (Design.of_csc(data[:used], indices[:used], indptr, nk + m + 1),
             np.arange(m, dtype=np.int32), model)
 
 
@@ -967,9 +1004,9 @@ class Design:
 
     @classmethod
     def of_csc(cls, data, indices, indptr, n_rows):
-        """A design over canonical CSC arrays (float64 data, int32 indices
-        and pointers) for the model's solvers only (``compact_model``): no
-        norms, no scipy matrix."""
+        """A design over CSC arrays (int32 indices and pointers, each
+        column's indices ascending) for the model's solvers only
+        (``compact_model``): no norms, no scipy matrix."""
         self = cls.__new__(cls)
         self.X = None
         self.parts = (data, indices, indptr)

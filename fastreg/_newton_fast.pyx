@@ -596,55 +596,64 @@ def column_combination(const floating[::1] data, const index_t[::1] indices,
 
 def model_rows(const floating[::1] data, const index_t[::1] indices,
                const index_t[::1] indptr, const int32_t[::1] ws,
-               const int32_t[::1] row_of, const double[::1] r, const double[::1] h,
-               double scale, double[::1] out_data, int32_t[::1] out_indices,
-               int32_t[::1] out_indptr, double[:, ::1] dropped):
+               const int32_t[::1] row_of, int32_t nk, const double[::1] r,
+               const double[::1] h, double scale, floating[::1] out_data,
+               int32_t[::1] out_indices, int32_t[::1] out_indptr,
+               double[:, ::1] sums):
     """The columns ``ws`` of CSC X on the kept samples, for a quadratic model
-    that keeps only their off-diagonal curvature (see
+    that keeps only their curvature between columns (see
     ``_newton.compact_model``).
 
-    ``row_of[i]``: sample i's row in the copy (kept) or -1 (dropped); the
-    copy has nk kept rows, then one private row per column: column k's
-    entries are its kept ones, renumbered, and ``scale`` in row nk + k.
-    Per column k, ``dropped[k]`` receives X[:, j] @ r and X[:, j]**2 @ h
-    over the dropped samples (float64).  out_data / out_indices hold at
-    least the columns' entries plus m (fewer than 2^31), out_indptr m + 1.
-    Returns the entries written."""
-    cdef Py_ssize_t m = ws.shape[0], n = row_of.shape[0], k, nk = 0, i
+    ``row_of[i]``: sample i's row in the copy (kept, 0 to nk - 1) or -1
+    (dropped); the copy has nk kept rows, then one private row per column:
+    column k's entries are its kept ones, renumbered, and ``scale`` in row
+    nk + k.  Per column k (j = ws[k]), ``sums[k]`` receives, in float64,
+    over the dropped samples X[:, j] @ r, X[:, j]**2 @ h and X[:, j] @ h,
+    then over the kept ones X[:, j] @ h and X[:, j]**2 @ h.  out_data /
+    out_indices hold at least the columns' entries plus m (fewer than
+    2^31), out_indptr m + 1.  Returns the entries written."""
+    cdef Py_ssize_t m = ws.shape[0], k
     cdef index_t start, end, t
     cdef int64_t pos = 0
     cdef int32_t q
-    cdef double x, o, e, work = 0.0
-    if dropped.shape[0] != m or dropped.shape[1] != 2 or out_indptr.shape[0] != m + 1:
-        raise ValueError(f"dropped must have shape ({m}, 2) and out_indptr {m + 1} "
-                         f"entries, got ({dropped.shape[0]}, {dropped.shape[1]}) and "
+    cdef double x, xh, o, e, s, sk, ek, work = 0.0
+    if sums.shape[0] != m or sums.shape[1] != 5 or out_indptr.shape[0] != m + 1:
+        raise ValueError(f"sums must have shape ({m}, 5) and out_indptr {m + 1} "
+                         f"entries, got ({sums.shape[0]}, {sums.shape[1]}) and "
                          f"{out_indptr.shape[0]}")
     with nogil:
-        for i in range(n):
-            if row_of[i] >= 0:
-                nk += 1
         out_indptr[0] = 0
         for k in range(m):
             start = indptr[ws[k]]
             end = indptr[ws[k] + 1]
             o = 0.0
             e = 0.0
+            s = 0.0
+            sk = 0.0
+            ek = 0.0
             for t in range(start, end):
                 q = row_of[indices[t]]
                 x = data[t]
+                xh = x * h[indices[t]]
                 if q >= 0:
-                    out_data[pos] = x
+                    out_data[pos] = data[t]
                     out_indices[pos] = q
                     pos += 1
+                    sk += xh
+                    ek += x * xh
                 else:
                     o += x * r[indices[t]]
-                    e += x * x * h[indices[t]]
-            out_data[pos] = scale
+                    e += x * xh
+                    s += xh
+            out_data[pos] = <floating> scale
             out_indices[pos] = <int32_t> (nk + k)
             pos += 1
             out_indptr[k + 1] = <int32_t> pos
-            dropped[k, 0] = o
-            dropped[k, 1] = e
+            sums[k, 0] = o
+            sums[k, 1] = e
+            sums[k, 2] = s
+            sums[k, 3] = sk
+            sums[k, 4] = ek
             work += end - start
             _poll(&work)
     return pos

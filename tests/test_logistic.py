@@ -673,15 +673,17 @@ def test_model_direct_is_the_models_exact_minimiser(intercept, monkeypatch):
 
 
 @pytest.mark.parametrize("dtype, index", [(np.float64, np.int32), (np.float32, np.int64)])
-def test_compact_model_keeps_the_gradient_and_the_diagonal(dtype, index):
+@pytest.mark.parametrize("intercept", [False, True])
+def test_compact_model_keeps_the_gradient_and_the_diagonal(dtype, index, intercept):
     """The compacted Newton model (most samples' curvature below
     _COMPACT_CURVATURE of the largest): its rows are the kept samples'
-    (renumbered) and one private row per column; at the start its gradient
-    X^T v, its diagonal curvature (X^2)^T h, its gradient sum (the
-    intercept's) and its total curvature are the full model's; between two
-    columns it keeps the kept samples' curvature exactly and drops the
-    others'; its column-intercept curvature X^T h misses the dropped
-    samples' part only, and holds the private rows' e_j / _PRIVATE."""
+    (renumbered, X's values and dtype), one private row per column and an
+    empty last row; at the start its gradient X^T v, its diagonal
+    curvature (X^2)^T h, and its gradient and curvature sums (the
+    intercept's) are the full model's; between two columns it keeps the
+    kept samples' curvature exactly and drops the others'; its
+    column-intercept curvature X^T h misses the dropped samples' part
+    only, and holds the private rows' e_j / _PRIVATE."""
     rng = np.random.default_rng(41)
     n, p = 500, 60
     X = sp.random(n, p, density=0.2, random_state=rng, format="csc", dtype=dtype)
@@ -690,11 +692,11 @@ def test_compact_model_keeps_the_gradient_and_the_diagonal(dtype, index):
     r = rng.normal(0.0, 1e-3, n)
     h = np.where(rng.random(n) < 0.3, rng.uniform(0.01, 0.25, n), rng.uniform(0, 1e-7, n))
     design = Design(X)
-    sub, local, model = compact_model(design, ws, r, h)
+    sub, local, model = compact_model(design, ws, r, h, intercept)
     keep = h >= 1e-5 * h.max()
     nk, m = int(keep.sum()), ws.size
-    Xc = sp.csc_matrix((sub.parts[0][:sub.parts[2][-1]], sub.parts[1][:sub.parts[2][-1]],
-                        sub.parts[2]), shape=sub.shape).toarray()
+    assert sub.dtype == dtype and sub.parts[0].shape[0] == sub.parts[2][-1]
+    Xc = sp.csc_matrix(sub.parts, shape=sub.shape).toarray().astype(np.float64)
     assert sub.shape == (nk + m + 1, m) and model.shape == (3, nk + m + 1)
     np.testing.assert_array_equal(local, np.arange(m))
     Xw = X[:, ws].toarray().astype(np.float64)
@@ -705,6 +707,7 @@ def test_compact_model_keeps_the_gradient_and_the_diagonal(dtype, index):
     np.testing.assert_allclose(Xc.T @ v, Xw.T @ r, rtol=1e-12, atol=1e-18)
     np.testing.assert_allclose((Xc ** 2).T @ hc, (Xw ** 2).T @ h, rtol=1e-12)
     assert v.sum() == pytest.approx(r.sum(), rel=1e-12, abs=1e-18)
+    assert hc.sum() == pytest.approx(h.sum(), rel=1e-12) and np.all(hc >= 0)
     off = Xc.T @ (hc[:, None] * Xc)
     kept = Xw[keep].T @ (h[keep][:, None] * Xw[keep])
     np.testing.assert_allclose(off - np.diag(np.diag(off)), kept - np.diag(np.diag(kept)),
@@ -712,8 +715,46 @@ def test_compact_model_keeps_the_gradient_and_the_diagonal(dtype, index):
     e = (Xw[~keep] ** 2).T @ h[~keep]
     np.testing.assert_allclose(Xc.T @ hc, Xw[keep].T @ h[keep] + e / _PRIVATE, rtol=1e-12)
     # declined: dense X, or over half the samples kept
-    assert compact_model(Design(X.toarray()), ws, r, h) is None
-    assert compact_model(design, ws, r, np.maximum(h, 0.01)) is None
+    assert compact_model(Design(X.toarray()), ws, r, h, intercept) is None
+    assert compact_model(design, ws, r, np.maximum(h, 0.01), intercept) is None
+
+
+def test_compact_model_declines_where_the_intercept_coupling_matters():
+    """A column whose mean dwarfs its spread (100 + 0.1 z) is fitted along
+    itself centred in the metric h: without the dropped samples' coupling
+    with the intercept its centred curvature would grow a thousandfold.
+    With the intercept such a model is not compacted (without one it is:
+    the columns are not centred), and a path on rare positives takes the
+    same steps as on full models, every alpha certified (it stalled 1e4
+    times over tol)."""
+    from fastreg import _newton
+    rng = np.random.default_rng(0)
+    n, p = 600, 200
+    X = sp.random(n, p, density=0.05, random_state=rng, format="lil")
+    w = np.zeros(p)
+    w[1:20] = 4 * rng.standard_normal(19)
+    z = rng.standard_normal(n)
+    X[:, 0] = (100 + 0.1 * z)[:, None]
+    X = X.tocsc()
+    y = (X[:, 1:] @ w[1:] - 3 + 0.5 * rng.standard_normal(n) + 2 * z > 0).astype(int)
+    h = np.where(rng.random(n) < 0.2, 0.2, 2e-7) / n
+    r = rng.normal(0.0, 1e-3, n) / n
+    ws = np.arange(20, dtype=np.int32)
+    assert compact_model(Design(X), ws, r, h, True) is None
+    assert compact_model(Design(X), ws, r, h, False) is not None
+    assert compact_model(Design(X), ws[1:], r, h, True) is not None
+
+    def path():
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", ConvergenceWarning)
+            return logistic_path(X, y, n_alphas=10, eps=1e-5, tol=1e-8, return_n_iter=True)
+
+    _, coefs, gaps, steps = path()
+    assert np.all(gaps <= 1e-8 * 0.5)
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(_newton, "_COMPACT_SHARE", -1.0)
+        _, coefs_full, _, steps_full = path()
+    np.testing.assert_array_equal(steps, steps_full)
 
 
 @pytest.mark.parametrize("l1_ratio, eps", [(1.0, 1e-5), (0.5, 1e-7)])
