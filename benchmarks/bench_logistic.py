@@ -19,8 +19,9 @@ EPS = 1e-2
 TOL = 1e-4
 
 
-def _data(n, p, density, seed):
-    """Sparse X with heavy-tailed column support, labels from a sparse model."""
+def _data(n, p, density, seed, shift=-1.5):
+    """Sparse X with heavy-tailed column support, labels from a sparse model
+    (``shift``: its intercept; -1.5 gives about 20% positives)."""
     import scipy.sparse as sp
     rng = np.random.default_rng(seed)
     weights = 1.0 / np.arange(1, p + 1) ** 0.8          # Zipf-like column use
@@ -31,7 +32,7 @@ def _data(n, p, density, seed):
     X.sum_duplicates()
     w = np.zeros(p)
     w[rng.choice(p, 40, replace=False)] = rng.standard_normal(40) * 3
-    eta = X @ w - 1.5
+    eta = X @ w + shift
     y = (rng.random(n) < 1 / (1 + np.exp(-eta))).astype(float)
     return X, y
 
@@ -103,6 +104,47 @@ class LogisticPath:
         return float(np.max((obj - self.best) / self.best))
 
     track_subopt.unit = "relative"
+
+
+class LogisticCVRarePositives:
+    """``LogisticRegressionCV(cv=5, l1_ratios=[1.0])`` with scikit-learn's
+    default Cs (10 from 1e-4 to 1e4) on sparse data with about 3% positives,
+    fastreg against scikit-learn's liblinear (its fastest L1 solver here).
+    At the largest Cs nearly every sample is fitted and the fold fits are
+    nearly separable: the regime of ``_newton.compact_model``.
+    ``track_log10_C`` is the chosen C (each library's own), so that a faster
+    run choosing another C shows."""
+
+    params = (["fastreg", "sklearn"],)
+    param_names = ["library"]
+    timer = timer
+    timeout = 600
+
+    def setup_cache(self):
+        s = bench_scale()
+        return _data(max(int(8000 * s), 400), max(int(3000 * s), 100), 0.003, seed=2,
+                     shift=-4.0)
+
+    def setup(self, cache, library):
+        require(library)
+        pin_threads()
+        warnings.simplefilter("ignore")
+        self.X, self.y = cache
+        if library == "fastreg":
+            from fastreg import LogisticRegressionCV
+            self.make = lambda: LogisticRegressionCV(cv=5, l1_ratios=[1.0])
+        else:
+            from sklearn.linear_model import LogisticRegressionCV
+            self.make = lambda: LogisticRegressionCV(cv=5, l1_ratios=[1.0],
+                                                     solver="liblinear")
+
+    def time_cv(self, cache, library):
+        self.make().fit(self.X, self.y)
+
+    def track_log10_C(self, cache, library):
+        return float(np.log10(self.make().fit(self.X, self.y).C_[0]))
+
+    track_log10_C.unit = "log10(C)"
 
 
 class LogisticDefaults:
