@@ -28,7 +28,6 @@ from ._config import speed_copy_fits
 from ._datafits import row_reduce
 from ._penalties import ElasticNetPenalty, penalised_alpha_max
 from ._ridge import cholesky_solve
-from ._support_newton import newton_direction, signed_step, violation_cost
 from ._validation import as_kernel_X
 
 _WS_MIN = 10                # smallest working set
@@ -48,17 +47,6 @@ _DIRECT_WORK = 2e8          # |ws|^2 (n + |ws| / 3) at most for a direct Newton 
 # 1.1e-5 (relative) from the CV path's coefficients, 1.7e-7 at a tenth)
 _CG_RATIO = 0.1
 _CD_CHUNK, _CD_DEPTH = 6, 4  # Anderson: sweeps per snapshot, snapshots per point
-# the model's support step (support_step): tried after this many chunks of
-# sweeps, when the support's violations cost over _SUPPORT_FROM of the
-# target; conjugate gradients to _SUPPORT_STOP of it, in at most
-# _SUPPORT_MAX_ITER products; the step halved at most _SUPPORT_HALVINGS
-# times (LogisticRegressionCV on npm_text's first 50k rows: 10.1-10.6 s
-# without, 8.4-8.8 s, 8.9-9.0 s with model_cd's rate rule; with 10 products
-# 9.4-9.6 s, with 50 twice the time in the steps; tried after 1 or 3 chunks
-# 9.7 or 8.8-8.9 s; without halvings 87 of 152 steps were refused, 10.5 s;
-# pypi_text's 200k-row L1 path takes 13 such steps, its time unchanged)
-_SUPPORT_AFTER, _SUPPORT_FROM, _SUPPORT_STOP, _SUPPORT_MAX_ITER = 2, 0.1, 0.01, 25
-_SUPPORT_HALVINGS = 3
 # a Newton model on sparse X keeps the curvature between columns of the
 # samples whose curvature is at least _COMPACT_CURVATURE of the largest only,
 # when they are at most _COMPACT_SHARE of the samples (a copy of their rows
@@ -342,7 +330,7 @@ def _model_step(design, ws, table, sub, datafit, eta, fit, old, fit_intercept, t
                                              fit_intercept)
     if done is None:
         cd_tol = _CD_RATIO * target / (np.abs(old).sum() + 1.0)
-        done = model_cd(model_design, model_ws, coef, table, model, cd_tol, h_sum, target)
+        done = model_cd(model_design, model_ws, coef, table, model, cd_tol, h_sum)
     epochs, db = done
     dw = coef - old
     if compact is None:
@@ -524,32 +512,30 @@ def model_direct(design, ws, coef, table, model, h_sum, fit_intercept):
     return 1, db
 
 
-def model_cd(design, ws, coef, table, model, tol, h_sum, target=None):
+def model_cd(design, ws, coef, table, model, tol, h_sum):
     """``newton_cd`` on the quadratic model, with Anderson extrapolation
     (see ``_anderson``): every _CD_CHUNK sweeps a snapshot of (coef, d,
     db), every _CD_DEPTH + 1 of them the combined point, kept when within
     the bounds and lower on the model.  ``model`` is as newton_cd takes it;
     its row d leaves as the whole predictor step, the intercept's db
-    included.  Returns (sweeps, db).  With a ``target`` (objective units),
-    slow solves also try Newton steps on the support (``support_step``)
-    after _SUPPORT_AFTER chunks, and twice as many chunks after each try
-    that took none or lowered the model less per entry read than the
-    sweeps since the last try did (on pypi_text's 50k-row CV folds at the
-    largest Cs the steps, each taken, cost more than they saved: a fold
-    took 39.8 s with them at every second chunk, 32.3 s without, 26.2 s
-    so, the whole CV 85 -> 68 s; npm_text's CV 8.4-8.7 -> 8.9-9.0 s).
+    included.  Returns (sweeps, db).
 
     The model's curvature falls with the fitted probabilities' spread, so
     near-separable folds at large C have ill-conditioned models: on
     npm_text's first 50k rows, C = 11 and 30 took 451 and 973 sweeps
-    plain, 142 and 336 extrapolated.
+    plain, 142 and 336 extrapolated.  (Newton steps on the model's
+    support, by conjugate gradients as the least-squares engine takes
+    them, once took that CV from 10.1-10.6 s to 8.4-8.9 s; since the hot
+    sweeps of ``newton_cd`` and the compacted models of ``compact_model``
+    they cost more than they saved, and are gone: LogisticRegressionCV on
+    pypi_text's and npm_text's 50k rows 13.5 -> 11.9 s and 18.1 -> 15.3 s
+    without them, every fold fit converged; the 100-alpha L1 paths the
+    same within noise.)
     """
-    r, h = model[0].copy(), model[1]
+    r = model[0].copy()
+    h = model[1]
     start = coef.copy()
     sweeps, db, hist = 0, 0.0, []
-    slow, wait = 0, _SUPPORT_AFTER
-    ws_entries = design.entries(ws) if target is not None else 0
-    q_mark, cd_work = 0.0, 0       # the model's change and the entries swept
     while True:
         todo = min(_CD_CHUNK, _CD_EPOCHS - sweeps)
         e, step, folded = _newton_fast.newton_cd(
@@ -564,114 +550,10 @@ def model_cd(design, ws, coef, table, model, tol, h_sum, target=None):
         # a chunk that ended early met the kernel's stopping rule
         if e < todo or sweeps >= _CD_EPOCHS:
             return sweeps, db
-        if target is not None:
-            slow += 1
-            # (a chunk's first sweep reads every column, the rest mostly
-            # the nonzero ones)
-            cd_work += ws_entries + (e - 1) * design.entries(ws[coef != 0])
-            if slow >= wait:
-                slow = 0
-                # the model's decrease per entry read: the sweeps' since
-                # the last try, then the support step's
-                q = _model_change(r, model, table, start, coef)
-                swept = (q_mark - q) / max(cd_work, 1)
-                moved = support_step(design, ws, coef, table, model, h_sum, target)
-                cd_work = 0
-                if moved is not None:
-                    db += moved[0]
-                    q_mark = q + moved[1]
-                    if -moved[1] / moved[2] < swept:
-                        wait *= 2
-                    hist = []          # (a new start for the snapshots)
-                    continue
-                q_mark = q
-                wait *= 2
         hist.append((coef.copy(), model[2].copy(), db))
         if len(hist) > _CD_DEPTH:
             db = _extrapolate_model(design, ws, hist, r, table, start, coef, model, db)
             hist = []
-
-
-def _model_change(r, model, table, start, coef):
-    """The model's change from ``start``: (r + v) . d / 2 plus the penalty's."""
-    a, c = table[:, 0], table[:, 1]
-    d = model[2]
-    return (0.5 * (float(r @ d) + float(model[0] @ d))
-            + float(a @ (np.abs(coef) - np.abs(start)))
-            + 0.5 * float(c @ (coef * coef - start * start)))
-
-
-def support_step(design, ws, coef, table, model, h_sum, target):
-    """A Newton step on the model's support (see ``_support_newton``):
-    with the signs of ws's nonzero coefficients strictly inside their
-    bounds fixed, the model is a quadratic in them, with Hessian
-    Xc_S^T diag(h) Xc_S + diag(c) (Xc: the columns centred in the metric h
-    when the intercept replies, h_sum > 0).  Conjugate gradients solve it
-    until the violation left costs _SUPPORT_STOP of ``target``; the step
-    (coefficients whose sign it would flip set to 0, clipped to the
-    bounds) is taken, with the intercept's reply, when it lowers the model.
-    Tried only when the support's violations cost over _SUPPORT_FROM of
-    the target, and not while an unpenalised feature is nonzero (as the
-    least-squares engine's).  Returns (the intercept's move, the model's
-    change, the entries of X read: 2 per product), or None when not
-    taken.
-
-    Coordinate descent on a near-separable model crawls: its curvature
-    vanishes on the well-fitted samples, and thousands of correlated
-    features share the rest (LogisticRegressionCV on npm_text's first 50k
-    rows: 150-580 sweeps an alpha at its large Cs)."""
-    a, c, lo, hi = table[:, 0], table[:, 1], table[:, 2], table[:, 3]
-    if np.any((a == 0) & (coef != 0)):
-        # (an unpenalised feature would stay fixed and only the intercept
-        # reply: on correlated columns each step then lowers the model a
-        # little, is taken, and keeps the extrapolation from ever running)
-        return None
-    k = np.flatnonzero((coef != 0) & (coef > lo) & (coef < hi))
-    if not k.size:
-        return None
-    S = ws[k]
-    v, h = model[0], model[1]
-    # the columns' means in the metric h, which the intercept's reply removes
-    mu = design.dots(h, S) / h_sum if h_sum > 0 else np.zeros(k.size)
-    w = coef[k]
-    g = design.dots(v, S) - mu * float(v.sum()) + a[k] * np.sign(w) + c[k] * w
-    if violation_cost(g, a[k], w) <= _SUPPORT_FROM * target:
-        return None
-    plain = design.weighted_squares(h, S)
-    diag = plain - mu * mu * h_sum
-    # (no curvature, or a nearly constant column's, which is rounding: left out)
-    keep = diag > 1e-4 * plain
-    k, S, mu, diag, w, g = k[keep], S[keep], mu[keep], diag[keep], w[keep], g[keep]
-    if not k.size:
-        return None
-
-    def centred_move(p):
-        # Xc_S p: X_S p less its mean in the metric h (the intercept's reply)
-        return design.matvec_cols(S, p) - float(mu @ p)
-
-    def hv(p):
-        return design.dots(h * centred_move(p), S) + c[k] * p
-
-    d, products = newton_direction(hv, g, diag + c[k], a[k], w, _SUPPORT_STOP * target,
-                                   _SUPPORT_MAX_ITER)
-    if not np.any(d):
-        return None
-    for t in 0.5 ** np.arange(_SUPPORT_HALVINGS + 1):
-        new = np.clip(signed_step(w, t * d), lo[k], hi[k])
-        delta = new - w
-        move = centred_move(delta)
-        # the model's change: v . move + move . (h move) / 2 plus the penalty's
-        change = (float(v @ move) + 0.5 * float(move @ (h * move))
-                  + float(a[k] @ (np.abs(new) - np.abs(w)))
-                  + 0.5 * float(c[k] @ (new * new - w * w)))
-        if change < 0:
-            break
-    else:
-        return None
-    coef[k] = new
-    model[2] += move
-    model[0] += h * move
-    return -float(mu @ delta), change, (2 * products + 3) * design.entries(S)
 
 
 def _extrapolate_model(design, ws, hist, r, table, start, coef, model, db):
@@ -1018,12 +900,6 @@ class Design:
         self.density = data.shape[0] / max(n_rows * self.shape[1], 1)
         self._col_entries = np.diff(indptr).astype(np.int64)
         return self
-
-    def weighted_squares(self, h, cols):
-        """``(X[:, cols] ** 2)^T h`` in float64."""
-        out = np.empty(cols.shape[0])
-        _newton_fast.column_dots(*self.parts, cols, h, out, True)
-        return out
 
     def entries(self, cols=None):
         """How many stored entries the columns ``cols`` (default all) hold."""

@@ -525,27 +525,11 @@ def newton_cd(const floating[::1] data, const index_t[::1] indices,
     return epoch, db, folded
 
 
-cdef inline double _square_dot(const floating *dp, const index_t *ip, index_t start,
-                               index_t end, const double *v) noexcept nogil:
-    """X[:, j]**2 @ v"""
-    cdef double acc = 0.0, x          # (squared in float64: float32 underflows)
-    cdef index_t t
-    if ip == NULL:
-        for t in range(end - start):
-            x = dp[start + t]
-            acc += x * x * v[t]
-    else:
-        for t in range(start, end):
-            x = dp[t]
-            acc += x * x * v[ip[t]]
-    return acc
-
-
 def column_dots(const floating[::1] data, const index_t[::1] indices,
                 const index_t[::1] indptr, const int32_t[::1] cols,
-                const double[::1] v, double[::1] out, bint squares=False):
-    """out[k] = X[:, cols[k]] @ v (``squares``: X[:, cols[k]]**2 @ v),
-    accumulated in float64 (X as in newton_cd)."""
+                const double[::1] v, double[::1] out):
+    """out[k] = X[:, cols[k]] @ v, accumulated in float64 (X as in
+    newton_cd)."""
     cdef Py_ssize_t m = cols.shape[0], n = v.shape[0], k
     cdef const floating *dp = &data[0] if data.shape[0] else NULL
     cdef const index_t *ip = &indices[0] if indices.shape[0] else NULL
@@ -557,10 +541,7 @@ def column_dots(const floating[::1] data, const index_t[::1] indices,
     with nogil:
         for k in range(m):
             _span(pp, n, cols[k], &start, &end)
-            if squares:
-                out[k] = _square_dot(dp, ip, start, end, &v[0])
-            else:
-                out[k] = _dot(dp, ip, start, end, &v[0])
+            out[k] = _dot(dp, ip, start, end, &v[0])
             work += end - start
             _poll(&work)
 

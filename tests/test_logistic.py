@@ -2001,98 +2001,6 @@ def test_model_cd_extrapolation_reaches_the_minimiser_with_an_exact_step(sparse)
                                atol=1e-12 * np.abs(r).max())
 
 
-@pytest.mark.parametrize("sparse", [False, True])
-@pytest.mark.parametrize("intercept", [True, False])
-@pytest.mark.parametrize("bounded", [False, True])
-def test_the_models_support_step_lowers_the_model_and_keeps_its_step_exact(
-        sparse, intercept, bounded):
-    """support_step after a few sweeps on an ill-conditioned model
-    (near-duplicate columns, elastic net): taken, it lowers the model's
-    value (computed here from X, r and h), flips no sign, keeps the bounds,
-    and leaves d = X_ws (coef - start) + db and v = r + h d exact; model_cd
-    with a target (support steps) reaches the plain solve's minimiser."""
-    from fastreg._newton import _model_change, model_cd, support_step
-    from fastreg._newton_fast import newton_cd
-    Xd, design, r, h = ill_conditioned_model(37, sparse)
-    n, p = Xd.shape
-    h_sum = float(h.sum()) if intercept else 0.0
-    ws = np.arange(p, dtype=np.int32)
-    lo, hi = np.full(p, -np.inf), np.full(p, np.inf)
-    if bounded:
-        lo[::3], hi[1::3] = -0.05, 0.05
-    pen = ElasticNetPenalty.of(1e-3, 0.9, np.ones(p), lo, hi)
-    table = pen.table(ws)
-
-    def value(coef, db):
-        d = Xd @ coef + db
-        return (r @ d + 0.5 * d @ (h * d) + table[:, 0] @ np.abs(coef)
-                + 0.5 * table[:, 1] @ (coef * coef))
-
-    coef = np.zeros(p)
-    model = np.stack([r, h, np.zeros(n)])
-    sweeps, db, folded = newton_cd(*design.parts, ws, coef, table, model,
-                                   dict(max_epochs=12, tol=1e-12, h_sum=h_sum))
-    assert sweeps == 12 and folded == 0.0
-    model[2] += db
-    model[0] += h * db
-    if intercept:
-        # the intercept off its optimum: the step replies to its own moves only
-        model[2] += 0.05
-        model[0] += h * 0.05
-        db += 0.05
-    before, old, v_sum = value(coef, db), coef.copy(), float(model[0].sum())
-    # an unpenalised nonzero feature (which would stay fixed): no step
-    free = table.copy()
-    free[np.flatnonzero(old)[0], 0] = 0.0
-    assert support_step(design, ws, coef, free, model.copy(), h_sum, 1e-12) is None
-    np.testing.assert_array_equal(coef, old)
-    taken = support_step(design, ws, coef, table, model, h_sum, 1e-12)
-    assert taken is not None
-    moved, change, read = taken
-    db += moved
-    assert value(coef, db) < before
-    # (the change it reports, which model_cd weighs against the sweeps')
-    np.testing.assert_allclose(change, value(coef, db) - before, rtol=1e-9)
-    assert read >= 3 * design.entries(np.flatnonzero(old))
-    # model_cd's own reading of the model's change from the start (0, 0)
-    np.testing.assert_allclose(_model_change(r, model, table, np.zeros(p), coef),
-                               value(coef, db), rtol=1e-9)
-    assert np.all(np.sign(coef) * np.sign(old) >= 0)
-    assert np.all((coef >= lo) & (coef <= hi))
-    if not intercept:
-        assert db == 0.0
-    K = np.flatnonzero(old)
-    if sparse and not bounded:
-        # (on this data no sign changes) the step is the Newton step of the
-        # support's quadratic with its signs fixed, the intercept replying;
-        # the oracle solves that quadratic with the intercept free, whose
-        # optimum is lower by sum(v)^2 / (2 h_sum)
-        assert np.all(np.sign(coef[K]) == np.sign(old[K]))
-        B = np.column_stack([Xd[:, K]] + [np.ones(n)] * intercept)
-        ridge = np.concatenate([table[K, 1], np.zeros(int(intercept))])
-        lin = B.T @ r + np.concatenate([table[K, 0] * np.sign(old[K]),
-                                        np.zeros(int(intercept))])
-        z = np.linalg.solve(B.T @ (h[:, None] * B) + np.diag(ridge), -lin)
-        best = value(np.where(np.isin(np.arange(p), K), 0.0, old)
-                     + np.bincount(K, z[:K.size], minlength=p), z[K.size:].sum())
-        want = best + (v_sum ** 2 / (2 * h_sum) if intercept else 0.0)
-        assert value(coef, db) == pytest.approx(want, rel=1e-9, abs=1e-12)
-    step = Xd @ coef + db
-    np.testing.assert_allclose(model[2], step, rtol=1e-9, atol=1e-12 * np.abs(step).max())
-    np.testing.assert_allclose(model[0], r + h * model[2], rtol=1e-9,
-                               atol=1e-12 * np.abs(r).max())
-
-    runs = []
-    for target in (1e-14, None):
-        coef = np.zeros(p)
-        model = np.stack([r, h, np.zeros(n)])
-        runs.append((model_cd(design, ws, coef, table, model, 1e-10, h_sum, target), coef))
-    (_, db_s), c_s = runs[0]
-    (_, db_p), c_p = runs[1]
-    np.testing.assert_allclose(c_s, c_p, atol=1e-6 * np.abs(c_p).max())
-    assert value(c_s, db_s) <= value(c_p, db_p) + 1e-12 * abs(value(c_p, db_p))
-
-
 @pytest.mark.parametrize("variant", ["plain", "weights_bounds", "enet_pf"])
 def test_a_logistic_path_takes_line_starts_and_stays_certified(variant, monkeypatch):
     """Along a path, proposals from the line through the last two solutions
@@ -2219,9 +2127,6 @@ def test_design_matvec_of_some_columns_matches_numpy(sparse, dtype):
     w = np.zeros(12)
     w[cols] = v
     np.testing.assert_allclose(design.matvec(w), expect, rtol=1e-12)
-    h = np.random.default_rng(2).uniform(0.0, 1.0, 50)
-    np.testing.assert_allclose(design.weighted_squares(h, cols),
-                               (dense(X).astype(np.float64)[:, cols] ** 2).T @ h, rtol=1e-12)
 
 
 def test_scikit_learns_other_parameters():
@@ -3133,32 +3038,3 @@ def test_the_multinomial_change_where_a_move_overflows_expm1():
         warnings.simplefilter("error")
         change = Multinomial(Y).change(eta, d)
     assert change == pytest.approx(loss(eta + d) - loss(eta), rel=1e-12)
-
-
-def test_model_cd_waits_longer_for_support_steps_that_lower_the_model_less_than_sweeps(
-        monkeypatch):
-    """model_cd tries a support step after _SUPPORT_AFTER chunks of sweeps;
-    one reported taken at a worse rate (model decrease per entry read) than
-    the sweeps since the last try doubles the wait, one at a better rate
-    keeps it."""
-    from fastreg import _newton
-    from fastreg._newton import model_cd
-    Xd, design, r, h = ill_conditioned_model(11, sparse=True)
-    p = Xd.shape[1]
-    ws = np.arange(p, dtype=np.int32)
-    pen = ElasticNetPenalty.of(1e-4, 1.0, np.ones(p), np.full(p, -np.inf), np.full(p, np.inf))
-    monkeypatch.setattr(_newton, "_CD_EPOCHS", 6 * 40)
-
-    def tries(change, read):
-        calls = []
-        monkeypatch.setattr(_newton, "support_step",
-                            lambda *a: calls.append(1) or (0.0, change, read))
-        model = np.stack([r, h, np.zeros_like(r)])
-        sweeps, _ = model_cd(design, ws, np.zeros(p), pen.table(ws), model, 0.0, 0.0, 1.0)
-        assert sweeps == 6 * 40
-        return len(calls)
-
-    # after every second chunk (2, 4, ..., 38: the 40th ends the solve),
-    # against after chunks 2, 6, 14, 30
-    assert tries(-1e3, 1) == 19
-    assert tries(-1e-300, 10 ** 9) == 4
