@@ -49,9 +49,9 @@ _CG_RATIO = 0.1
 _CD_CHUNK, _CD_DEPTH = 6, 4  # Anderson: sweeps per snapshot, snapshots per point
 # a Newton model on sparse X keeps the curvature between columns of the
 # samples whose curvature is at least _COMPACT_CURVATURE of the largest only,
-# when they are at most _COMPACT_SHARE of the samples (a copy of their rows
-# then costs about a sweep, and each sweep reads half the entries or fewer)
-# and no column's centred curvature rises by over _COMPACT_DISTORTION (see
+# when they are at most _COMPACT_SHARE of the samples (the copy then costs
+# about a sweep, and each sweep reads about half the entries or fewer) and
+# no column's centred curvature moves by over _COMPACT_DISTORTION (see
 # compact_model); the dropped samples' part of a column's gradient and
 # curvature sits in the column's private row, whose entry is _PRIVATE (a
 # power of two: the scaling is exact; large: the row adds 1 / _PRIVATE of
@@ -383,9 +383,10 @@ def compact_model(design, ws, r, h, fit_intercept):
     the metric h; where the dropped samples' column-intercept curvature
     matters (a column whose mean dwarfs its spread: 100 + 0.1 z on rare
     positives), leaving it out raises that centred curvature and the steps
-    crawl (a path with such a column stalled 1e4 times over tol).
-    The model is then not compacted: when any column's centred curvature
-    would move by over _COMPACT_DISTORTION of itself.
+    crawl (a path with such a column stalled 1e4 times over tol).  The
+    model is then not compacted: when any column's centred curvature would
+    move by over _COMPACT_DISTORTION of itself (read off the copy's pass,
+    which is then spent).
 
     On nearly separable data at small alpha (rare positives: pypi_text's
     label at scikit-learn's largest Cs) the model's coordinate descent
@@ -532,8 +533,7 @@ def model_cd(design, ws, coef, table, model, tol, h_sum):
     without them, every fold fit converged; the 100-alpha L1 paths the
     same within noise.)
     """
-    r = model[0].copy()
-    h = model[1]
+    r, h = model[0].copy(), model[1]
     start = coef.copy()
     sweeps, db, hist = 0, 0.0, []
     while True:
