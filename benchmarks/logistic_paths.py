@@ -2,7 +2,7 @@
 
     python benchmarks/logistic_paths.py [pypi npm] [--rows N] [--l1-ratios 1,0.5]
         [--sklearn liblinear,saga] [--sklearn-every K] [--eps 0.01] [--tol 1e-4]
-        [--threads 1] [--busy]
+        [--threads 1] [--busy] [--cv]
 
 Problems: ``pypi`` is pypi_text (``$FASTREG_PYPI_TSV``) with the label
 "among the 15,000 most downloaded" (1.7% positives); ``npm`` is the
@@ -16,6 +16,9 @@ cannot warm-start and penalises the intercept: its figures are for another
 objective, so fastreg is also timed on liblinear's own objective, X with a
 column of ones penalised as the others), on every ``--sklearn-every``-th alpha of the grid when that is
 more than 1 (the time is then scaled to the whole grid, and says so).
+``--cv`` times ``LogisticRegressionCV(Cs=20, cv=5)`` at each l1_ratio
+instead (the same folds; scikit-learn's with each ``--sklearn`` solver that
+has the penalty, ``n_jobs=1`` both), and prints each library's ``C_``.
 Printed per solver: wall time, passes (time / one X.T @ v), its ratio to
 fastreg, the worst duality gap in units of fastreg's bound (fastreg only),
 and the worst relative suboptimality against a reference (fastreg at tol
@@ -74,6 +77,8 @@ def run(name, args):
     except FileNotFoundError as exc:
         print(f"{name}: skipped ({exc})")
         return
+    if args.cv:
+        return run_cv(name, X, y, args)
     t_pass = pass_time(X, y - y.mean())
     print(f"{name}: X {X.shape}, {X.nnz} nonzeros, {y.mean():.2%} positives; one pass "
           f"{t_pass * 1e3:.2f} ms; {args.n_alphas} alphas to {args.eps} alpha_max, "
@@ -117,6 +122,34 @@ def run(name, args):
                 liblinear_objective(X, y, alphas, idx, l1_ratio, c, bb, t, t_pass, args)
 
 
+def run_cv(name, X, y, args):
+    """LogisticRegressionCV of each library on the same folds: time and C_."""
+    import fastreg
+    from sklearn.linear_model import LogisticRegressionCV
+    from sklearn.model_selection import StratifiedKFold
+    folds = list(StratifiedKFold(5).split(X, y))
+    print(f"{name}: X {X.shape}, {X.nnz} nonzeros, {y.mean():.2%} positives; "
+          f"LogisticRegressionCV(Cs=20, cv=5), tol {args.tol}, n_jobs=1")
+    for l1_ratio in args.l1_ratios:
+        t0 = time.perf_counter()
+        ours = fastreg.LogisticRegressionCV(Cs=20, cv=folds, l1_ratios=[l1_ratio],
+                                            tol=args.tol, n_jobs=1).fit(X, y)
+        t_fr = time.perf_counter() - t0
+        print(f"  l1_ratio {l1_ratio}: fastreg {t_fr:8.2f} s  C_ {ours.C_[0]:.4g}", flush=True)
+        for solver in args.sklearn:
+            if solver == "liblinear" and 0 < l1_ratio < 1:
+                continue                # (liblinear has no elastic net)
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                t0 = time.perf_counter()
+                theirs = LogisticRegressionCV(Cs=20, cv=folds, l1_ratios=[l1_ratio],
+                                              solver=solver, tol=args.tol,
+                                              n_jobs=1).fit(X, y)
+                t = time.perf_counter() - t0
+            print(f"    sklearn {solver:9s} {t:8.2f} s  C_ {theirs.C_[0]:.4g}  "
+                  f"fastreg/sklearn {t_fr / t:.3f}", flush=True)
+
+
 def liblinear_objective(X, y, alphas, idx, l1_ratio, c, b, t_lib, t_pass, args):
     """fastreg on liblinear's own objective (intercept_scaling 1: X with a
     column of ones, penalised, no intercept), the same alphas, against
@@ -155,6 +188,7 @@ def main(argv=None):
     ap.add_argument("--n-alphas", type=int, default=100)
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--busy", action="store_true")
+    ap.add_argument("--cv", action="store_true")
     args = ap.parse_args(argv)
     args.l1_ratios = [float(v) for v in args.l1_ratios.split(",")]
     args.sklearn = [s for s in args.sklearn.split(",") if s]
