@@ -390,7 +390,7 @@ def compact_model(design, ws, r, h, fit_intercept):
 
     On nearly separable data at small alpha (rare positives: pypi_text's
     label at scikit-learn's largest Cs) the model's coordinate descent
-    takes 100-250 sweeps a Newton step, and 3-30% of the samples keep a
+    takes 55-170 sweeps a Newton step, and 15-30% of the samples keep a
     curvature of 1e-5 of the largest; the other samples' entries were
     read at every sweep for a gradient that barely moves."""
     if not sp.issparse(design.X):
