@@ -68,6 +68,12 @@ def sklearn_path(solver, X, y, alphas, l1_ratio, tol):
     return coefs, intercepts
 
 
+def solvers(args, l1_ratio):
+    """The ``--sklearn`` solvers that fit this penalty (liblinear has no
+    elastic net)."""
+    return [s for s in args.sklearn if not (s == "liblinear" and 0 < l1_ratio < 1)]
+
+
 def run(name, args):
     import fastreg
     path = os.environ.get(ENV[name])
@@ -103,9 +109,7 @@ def run(name, args):
               f"{int(n_iter.sum())} Newton steps  worst gap/bound "
               f"{np.max(gaps) / (args.tol * f0):.2f}  worst rel. subopt {sub:.2e}",
               flush=True)
-        for solver in args.sklearn:
-            if solver == "liblinear" and 0 < l1_ratio < 1:
-                continue                # (liblinear has no elastic net)
+        for solver in solvers(args, l1_ratio):
             idx = np.arange(0, alphas.size, args.sklearn_every)
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
@@ -136,9 +140,7 @@ def run_cv(name, X, y, args):
                                             tol=args.tol, n_jobs=1).fit(X, y)
         t_fr = time.perf_counter() - t0
         print(f"  l1_ratio {l1_ratio}: fastreg {t_fr:8.2f} s  C_ {ours.C_[0]:.4g}", flush=True)
-        for solver in args.sklearn:
-            if solver == "liblinear" and 0 < l1_ratio < 1:
-                continue                # (liblinear has no elastic net)
+        for solver in solvers(args, l1_ratio):
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
                 t0 = time.perf_counter()

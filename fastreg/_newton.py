@@ -314,7 +314,8 @@ def _model_step(design, ws, table, sub, datafit, eta, fit, old, fit_intercept, t
         # would be left out of the model, never moved, where at rounding
         # level it steps far and calls for the damping
         h = np.maximum(h, _EPS * datafit.curvature_bound * datafit.c)
-    compact = None if floor else compact_model(design, ws, r, h, fit_intercept)
+    h_sum = float(h.sum()) if fit_intercept else 0.0
+    compact = None if floor else compact_model(design, ws, r, h, h_sum)
     if compact is None:
         model_design, model_ws = design, ws
         model = np.empty((3, r.shape[0]))
@@ -324,7 +325,6 @@ def _model_step(design, ws, table, sub, datafit, eta, fit, old, fit_intercept, t
     else:
         model_design, model_ws, model = compact
     coef = old.copy()
-    h_sum = float(h.sum()) if fit_intercept else 0.0
     # (a compacted model is sparse X's, which model_direct does not solve)
     done = None if compact else model_direct(design, ws, coef, table, model, h_sum,
                                              fit_intercept)
@@ -361,11 +361,12 @@ def _model_step(design, ws, table, sub, datafit, eta, fit, old, fit_intercept, t
                 model[0] if t == 1 and not floor and compact is None else None)
 
 
-def compact_model(design, ws, r, h, fit_intercept):
+def compact_model(design, ws, r, h, h_sum):
     """The Newton model on ``ws`` over fewer rows, for sparse X where most
     samples are fitted (their curvature below _COMPACT_CURVATURE of the
     largest, and at most _COMPACT_SHARE of the samples left): (design,
-    ws, model) as ``model_cd`` takes them, or None.
+    ws, model) as ``model_cd`` takes them, or None.  ``h_sum``: sum(h)
+    with the intercept, 0 without (as ``newton_cd`` takes it).
 
     The kept samples keep their rows.  The dropped samples' part of column
     j's model gradient, X[:, j] @ r, and of its own curvature,
@@ -422,12 +423,11 @@ def compact_model(design, ws, r, h, fit_intercept):
     if model[1, -1] < 0:
         # (a dropped sample with a squared norm over ws beyond _PRIVATE^2)
         return None
-    if fit_intercept:
+    if h_sum > 0:
         # the centred curvature's change, ((s + xh)^2 - (s + e / P)^2) / h_sum
         # with s the kept samples' X[:, j] @ h, against the centred
         # curvature itself (to rounding: a column it leaves no curvature is
         # compacted only where its change is a rounding's too)
-        h_sum = float(h.sum())
         plain = kept_xxh + e
         centred = plain - (kept_xh + xh) ** 2 / h_sum
         change = (xh - e / _PRIVATE) * (2 * kept_xh + xh + e / _PRIVATE) / h_sum

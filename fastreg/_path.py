@@ -103,13 +103,12 @@ def representable_box(lo, hi, dtype):
     nearest one stands for both."""
     if dtype == np.float64:
         return lo, hi
-    lo_r = lo.astype(dtype).astype(np.float64)
-    hi_r = hi.astype(dtype).astype(np.float64)
-    lo_r = np.where(lo_r < lo, np.nextafter(lo_r.astype(dtype), dtype.type(np.inf)), lo_r)
-    hi_r = np.where(hi_r > hi, np.nextafter(hi_r.astype(dtype), dtype.type(-np.inf)), hi_r)
+    lo_r, hi_r = lo.astype(dtype), hi.astype(dtype)
+    # (float32 against float64 compares exactly)
+    lo_r = np.where(lo_r < lo, np.nextafter(lo_r, dtype.type(np.inf)), lo_r)
+    hi_r = np.where(hi_r > hi, np.nextafter(hi_r, dtype.type(-np.inf)), hi_r)
     empty = lo_r > hi_r
-    if empty.any():
-        lo_r[empty] = hi_r[empty] = lo[empty].astype(dtype)
+    lo_r[empty] = hi_r[empty] = lo[empty].astype(dtype)
     return lo_r.astype(np.float64), hi_r.astype(np.float64)
 
 

@@ -692,7 +692,8 @@ def test_compact_model_keeps_the_gradient_and_the_diagonal(dtype, index, interce
     r = rng.normal(0.0, 1e-3, n)
     h = np.where(rng.random(n) < 0.3, rng.uniform(0.01, 0.25, n), rng.uniform(0, 1e-7, n))
     design = Design(X)
-    sub, local, model = compact_model(design, ws, r, h, intercept)
+    h_sum = h.sum() if intercept else 0.0
+    sub, local, model = compact_model(design, ws, r, h, h_sum)
     keep = h >= 1e-5 * h.max()
     nk, m = int(keep.sum()), ws.size
     assert sub.dtype == dtype and sub.parts[0].shape[0] == sub.parts[2][-1]
@@ -715,8 +716,9 @@ def test_compact_model_keeps_the_gradient_and_the_diagonal(dtype, index, interce
     e = (Xw[~keep] ** 2).T @ h[~keep]
     np.testing.assert_allclose(Xc.T @ hc, Xw[keep].T @ h[keep] + e / _PRIVATE, rtol=1e-12)
     # declined: dense X, or over half the samples kept
-    assert compact_model(Design(X.toarray()), ws, r, h, intercept) is None
-    assert compact_model(design, ws, r, np.maximum(h, 0.01), intercept) is None
+    assert compact_model(Design(X.toarray()), ws, r, h, h_sum) is None
+    floored = np.maximum(h, 0.01)
+    assert compact_model(design, ws, r, floored, floored.sum() if intercept else 0.0) is None
 
 
 def test_compact_model_declines_where_the_intercept_coupling_matters():
@@ -740,9 +742,9 @@ def test_compact_model_declines_where_the_intercept_coupling_matters():
     h = np.where(rng.random(n) < 0.2, 0.2, 2e-7) / n
     r = rng.normal(0.0, 1e-3, n) / n
     ws = np.arange(20, dtype=np.int32)
-    assert compact_model(Design(X), ws, r, h, True) is None
-    assert compact_model(Design(X), ws, r, h, False) is not None
-    assert compact_model(Design(X), ws[1:], r, h, True) is not None
+    assert compact_model(Design(X), ws, r, h, h.sum()) is None
+    assert compact_model(Design(X), ws, r, h, 0.0) is not None
+    assert compact_model(Design(X), ws[1:], r, h, h.sum()) is not None
 
     def path():
         with warnings.catch_warnings():
@@ -786,9 +788,8 @@ def test_compacted_newton_models_give_the_certified_path(l1_ratio, eps, weighted
     compacted.clear()
     _, coefs_full, _, b_full = logistic_path(X, y, **kw)
     assert not any(c is not None for c in compacted)
-    c = np.full(n, 1.0 / n) if sw is None else sw / sw.sum()
-    ybar = c @ y
-    null = c @ (np.logaddexp(0.0, np.log(ybar / (1 - ybar))) - y * np.log(ybar / (1 - ybar)))
+    ybar = np.average(y, weights=sw)
+    null = objective(X, y, np.zeros(p), np.log(ybar / (1 - ybar)), 0.0, l1_ratio, sw=sw)
     assert np.all(gaps <= tol * null)
     for i, alpha in enumerate(alphas):
         ours = objective(X, y, coefs[:, i], b[i], alpha, l1_ratio, sw=sw)
