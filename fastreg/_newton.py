@@ -1138,7 +1138,8 @@ class ProxNewton:
             if done is None:
                 return step + 1
             self.epochs += done.epochs
-            self._move_to(self.eta + done.t * done.d, done.evaluated)
+            self._move_to(self.eta + (done.d if done.t == 1 else done.t * done.d),
+                          done.evaluated)
             self._model_r = done.model_r
             self.w[ws] = done.coef
             self.b += done.t * done.db
@@ -1163,7 +1164,9 @@ class ProxNewton:
         moved = np.flatnonzero(new != old)
         if not moved.size and db == 0.0:
             return False
-        eta = self.eta + self.design.matvec_cols(feats[moved], new[moved] - old[moved]) + db
+        eta = self.design.matvec_cols(feats[moved], new[moved] - old[moved])
+        eta += self.eta        # (in place: a fresh array of n costs page faults)
+        eta += db
         evaluated = self.datafit.evaluate(eta)
         if not evaluated[0] - self.fit[0] + pen.restricted(feats).change(old, new) < 0:
             return False

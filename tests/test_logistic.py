@@ -1507,6 +1507,29 @@ def test_binomial_step_is_change_then_evaluate_in_one_pass(weighted):
     assert change == q.change(eta, d) and fit[0] == q.value(eta + d)
 
 
+def test_binomial_scratch_arrays_hold_nothing_returned():
+    """Binomial's passes share their temporaries from call to call: what a
+    call returns (r and h, the values) is the same after other calls, and
+    each call's result is what a fresh datafit gives."""
+    rng = np.random.default_rng(29)
+    n = 500
+    y = (rng.random(n) < 0.3).astype(float)
+    eta, d = rng.normal(0, 4, n), rng.normal(0, 1, n)
+    f, fresh = Binomial(y), lambda: Binomial(y)
+    value, r, h = f.evaluate(eta)
+    change, (new_value, r2, h2) = f.step(eta, d, value)
+    kept = [a.copy() for a in (r, h, r2, h2)]
+    theta = -0.9 * r
+    dual, moved = f.dual(theta), f.change(eta, 0.5 * d)
+    f.evaluate(eta + d)
+    for a, b in zip((r, h, r2, h2), kept):
+        np.testing.assert_array_equal(a, b)
+    assert dual == fresh().dual(theta) and moved == fresh().change(eta, 0.5 * d)
+    assert change == fresh().step(eta, d, value)[0] == fresh().change(eta, d)
+    np.testing.assert_array_equal(fresh().evaluate(eta)[1], r)
+    assert np.isfinite(dual)
+
+
 def test_refit_on_flipped_labels_with_warm_start_converges_quickly():
     X, y = make(n=100, p=5, seed=19)
     clf = LogisticRegression(C=1e4, warm_start=True).fit(X, y)
