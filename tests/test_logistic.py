@@ -1517,7 +1517,7 @@ def test_binomial_scratch_arrays_hold_nothing_returned():
     eta, d = rng.normal(0, 4, n), rng.normal(0, 1, n)
     f, fresh = Binomial(y), lambda: Binomial(y)
     value, r, h = f.evaluate(eta)
-    change, (new_value, r2, h2) = f.step(eta, d, value)
+    change, (_, r2, h2) = f.step(eta, d, value)
     kept = [a.copy() for a in (r, h, r2, h2)]
     theta = -0.9 * r
     dual, moved = f.dual(theta), f.change(eta, 0.5 * d)
