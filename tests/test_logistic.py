@@ -2063,6 +2063,60 @@ def test_a_logistic_path_takes_line_starts_and_stays_certified(variant, monkeypa
         assert value - best <= gaps[i] + 1e-12
 
 
+def test_after_a_quick_alpha_the_first_round_aims_within_tol(monkeypatch):
+    """An alpha whose predecessor took at most _QUICK_STEPS Newton steps
+    solves its first round to tol_abs (or inner_target's, if tighter);
+    every other round, and every alpha after a slower one, to
+    inner_target's; the path stays certified.  The fine grid's alphas show
+    the rule changing targets; the coarse grid's, alphas it leaves alone."""
+    import fastreg._newton as newton_module
+    X, y = make(n=300, p=40, seed=8, sparse=True)
+    for n_alphas, eps in ((40, 0.01), (4, 1e-3)):
+        events = []                  # ("S", tol_abs, last steps), ("T", inner), ("N", target)
+        solve, newton, inner = ProxNewton.solve, ProxNewton._newton, newton_module.inner_target
+
+        def solving(self, pen, tol_abs, *args, **kw):
+            events.append(("S", tol_abs, self._last_steps))
+            return solve(self, pen, tol_abs, *args, **kw)
+
+        def stepping(self, ws, pen, target, *args):
+            events.append(("N", target))
+            return newton(self, ws, pen, target, *args)
+
+        def targeting(*args, **kw):
+            events.append(("T", inner(*args, **kw)))
+            return events[-1][1]
+
+        monkeypatch.setattr(ProxNewton, "solve", solving)
+        monkeypatch.setattr(ProxNewton, "_newton", stepping)
+        monkeypatch.setattr(newton_module, "inner_target", targeting)
+        alphas, coefs, gaps, b = logistic_path(X, y, n_alphas=n_alphas, eps=eps, tol=1e-7,
+                                               return_intercept=True)
+        monkeypatch.undo()
+        changed = kept = 0
+        for k, event in enumerate(events):
+            if event[0] != "S":
+                continue
+            tol_abs, last = event[1], event[2]
+            rounds = []
+            for e in events[k + 1:]:
+                if e[0] == "S":
+                    break
+                if e[0] == "T":
+                    rounds.append([e[1]])
+                elif e[0] == "N" and rounds and len(rounds[-1]) == 1:
+                    rounds[-1].append(e[1])
+            for i, (aim, target) in enumerate(r for r in rounds if len(r) == 2):
+                quick = i == 0 and last is not None and last <= newton_module._QUICK_STEPS
+                assert target == (min(aim, tol_abs) if quick else aim)
+                changed += quick and aim > tol_abs
+                kept += i == 0 and not quick
+        assert changed >= 3 if n_alphas == 40 else kept >= 2
+        for i in range(0, n_alphas, max(1, n_alphas // 4)):
+            _, _, best = reference(X, y, alphas[i], 1.0)
+            assert objective(X, y, coefs[:, i], b[i], alphas[i], 1.0) - best <= gaps[i] + 1e-12
+
+
 @pytest.mark.parametrize("l1_ratio, seed, n_alphas, eps, tol, cap, shows", [
     (1.0, 5, 25, 0.01, 1e-6, _SKIP_RUN_MAX, "doubling"),
     (0.5, 1, 60, 1e-3, 1e-3, _SKIP_RUN_MAX, "reset"),

@@ -145,12 +145,6 @@ EXPECTED_FAILING_TESTS = {
          "'lbfgs' starts by L-BFGS-B", ("Objective did not converge", "n_iter_nc ==")),
 }
 EXPECTED_FAILURES.update({
-    _LR + "test_scores_attribute_layout_elasticnet":
-        "compares the CV's scores with single fits' to rel 1e-3 at tol 1e-3, where "
-        "each fit stops anywhere within tol of the minimiser: at C = 10, l1_ratio "
-        "0.1 the folds' path fits and single fits (up to 2.4e-5 from the minimum, "
-        "tol 6.9e-4) score 1.08e-3 apart (how far depends on the iterates: "
-        "0.82e-3 to 1.09e-3 over this session's changes)",
     **{_LR + f"test_large_sparse_matrix[{c}-{s}]":
        "sag, saga and liblinear refuse int64 sparse indices; fastreg accepts them"
        for c in ("csr_matrix", "csr_array") for s in ("sag", "saga", "liblinear")},
