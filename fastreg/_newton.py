@@ -1170,7 +1170,8 @@ class ProxNewton:
             return False
         eta = self.design.matvec_cols(feats[moved], new[moved] - old[moved])
         eta += self.eta        # (in place: a fresh array of n costs page faults)
-        eta += db
+        if db:
+            eta += db
         evaluated = self.datafit.evaluate(eta)
         if not evaluated[0] - self.fit[0] + pen.restricted(feats).change(old, new) < 0:
             return False
