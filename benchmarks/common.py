@@ -135,6 +135,36 @@ def solve(library, X, y, *, alphas, l1_ratio, fit_intercept, tol=TOL,
     raise ValueError(f"library must be one of {LIBRARIES}, got {library!r}")
 
 
+def glmnet_path(python, X, y, alphas, *, l1_ratio, family, fit_intercept, timeout):
+    """glmnet's path on ``alphas``, fitted by ``glmnet_worker.py`` in the
+    interpreter ``python`` (python-glmnet builds only against numpy < 1.27:
+    it lives in an environment of its own).  Returns (coefs, intercepts,
+    seconds of the fit alone), alphas it did not reach as NaN, or a string
+    saying why there is none (the worker failed, or ran over ``timeout``
+    seconds).  glmnet stops by its own rule, thresh 1e-7 (its default)."""
+    import subprocess
+    import tempfile
+    X = sp.csc_matrix(X)
+    with tempfile.TemporaryDirectory() as tmp:
+        src, dst = os.path.join(tmp, "in.npz"), os.path.join(tmp, "out.npz")
+        np.savez(src, data=X.data.astype(np.float64), indices=X.indices,
+                 indptr=X.indptr, shape=np.array(X.shape), y=np.asarray(y, np.float64),
+                 alphas=np.asarray(alphas, np.float64), l1_ratio=float(l1_ratio),
+                 family=family, fit_intercept=bool(fit_intercept))
+        worker = os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                              "glmnet_worker.py")
+        try:
+            done = subprocess.run([python, worker, src, dst], capture_output=True,
+                                  text=True, timeout=timeout)
+        except subprocess.TimeoutExpired:
+            return f"did not finish in {timeout:.0f} s"
+        if done.returncode != 0:
+            last = (done.stderr.strip().splitlines() or ["no message"])[-1]
+            return f"failed ({last})"
+        z = np.load(dst)
+        return z["coefs"], z["intercepts"], float(z["time"])
+
+
 def relative_gap(X, y, coefs, alphas, l1_ratio, fit_intercept, tol=TOL):
     """Largest duality gap over the alphas / (tol * ||y_c||^2 / n)."""
     from fastreg._objectives import enet_dual_gap

@@ -2,7 +2,7 @@
 
     python benchmarks/logistic_paths.py [pypi npm] [--rows N] [--l1-ratios 1,0.5]
         [--sklearn liblinear,saga] [--sklearn-every K] [--eps 0.01] [--tol 1e-4]
-        [--threads 1] [--busy] [--cv]
+        [--threads 1] [--busy] [--cv] [--glmnet PYTHON [--glmnet-timeout 600]]
 
 Problems: ``pypi`` is pypi_text (``$FASTREG_PYPI_TSV``) with the label
 "among the 15,000 most downloaded" (1.7% positives); ``npm`` is the
@@ -19,6 +19,12 @@ more than 1 (the time is then scaled to the whole grid, and says so).
 ``--cv`` times ``LogisticRegressionCV(Cs=20, cv=5)`` at each l1_ratio
 instead (the same folds; scikit-learn's with each ``--sklearn`` solver that
 has the penalty, ``n_jobs=1`` both), and prints each library's ``C_``.
+``--glmnet PYTHON`` also times glmnet's LogitNet on the same grid, fitted
+by benchmarks/glmnet_worker.py in that interpreter (python-glmnet needs
+numpy < 1.27 and a Fortran compiler to build: e.g. ``apt-get install
+gfortran``, a Python 3.11 venv with ``numpy<1.27 'setuptools<60' scipy
+scikit-learn``, then ``pip install --no-build-isolation glmnet``); a fit
+over ``--glmnet-timeout`` seconds is reported as unfinished.
 Printed per solver: wall time, passes (time / one X.T @ v), its ratio to
 fastreg, the worst duality gap in units of fastreg's bound (fastreg only),
 and the worst relative suboptimality against a reference (fastreg at tol
@@ -33,7 +39,7 @@ import warnings
 import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from common import measured_fastreg  # noqa: E402
+from common import glmnet_path, measured_fastreg  # noqa: E402
 from passes import busy_core  # noqa: E402
 from problems import pass_time  # noqa: E402
 from pypi_text import load, load_labels  # noqa: E402
@@ -109,6 +115,8 @@ def run(name, args):
               f"{int(n_iter.sum())} Newton steps  worst gap/bound "
               f"{np.max(gaps) / (args.tol * f0):.2f}  worst rel. subopt {sub:.2e}",
               flush=True)
+        if args.glmnet:
+            glmnet_line(X, y, alphas, l1_ratio, best, t_fr, t_pass, args)
         for solver in solvers(args, l1_ratio):
             idx = np.arange(0, alphas.size, args.sklearn_every)
             with warnings.catch_warnings():
@@ -124,6 +132,25 @@ def run(name, args):
                   flush=True)
             if solver == "liblinear":
                 liblinear_objective(X, y, alphas, idx, l1_ratio, c, bb, t, t_pass, args)
+
+
+def glmnet_line(X, y, alphas, l1_ratio, best, t_fr, t_pass, args):
+    """glmnet's path on the same grid (LogitNet, intercept, no
+    standardisation, its own stopping rule), fitted in ``--glmnet``'s
+    interpreter: time, passes, ratio and worst relative suboptimality over
+    the alphas it reached."""
+    res = glmnet_path(args.glmnet, X, y, alphas, l1_ratio=l1_ratio, family="binomial",
+                      fit_intercept=True, timeout=args.glmnet_timeout)
+    if isinstance(res, str):
+        print(f"    glmnet    {res}", flush=True)
+        return
+    c, b, t = res
+    done = np.flatnonzero(np.isfinite(b))
+    sub = np.max((objectives(X, y, c[:, done], b[done], alphas[done], l1_ratio)
+                  - best[done]) / best[done])
+    reached = f" ({done.size} of {alphas.size} alphas)" if done.size < alphas.size else ""
+    print(f"    glmnet    {t:8.2f} s {t / t_pass:7.0f} passes  fastreg/glmnet "
+          f"{t_fr / t:.3f}  worst rel. subopt {sub:.2e}{reached}", flush=True)
 
 
 def run_cv(name, X, y, args):
@@ -191,6 +218,9 @@ def main(argv=None):
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--busy", action="store_true")
     ap.add_argument("--cv", action="store_true")
+    ap.add_argument("--glmnet", metavar="PYTHON", default=None,
+                    help="an interpreter with python-glmnet: time glmnet too")
+    ap.add_argument("--glmnet-timeout", type=float, default=600.0)
     args = ap.parse_args(argv)
     args.l1_ratios = [float(v) for v in args.l1_ratios.split(",")]
     args.sklearn = [s for s in args.sklearn.split(",") if s]

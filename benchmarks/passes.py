@@ -2,6 +2,7 @@
 
     python benchmarks/passes.py [PROBLEM ...] [--libraries fastreg,sklearn,celer]
         [--eps 0.01] [--tol 1e-4] [--threads 1] [--scale 1.0] [--busy]
+        [--glmnet PYTHON [--glmnet-timeout 600]]
 
 ``--threads 0`` leaves BLAS/OpenMP at their default thread counts;
 ``--busy`` keeps one core busy with another process while timing (a user's
@@ -15,7 +16,10 @@ residual), the worst suboptimality in the same units against the best
 objective any of them (or an untimed fastreg run at tol 1e-9) reached at
 that alpha (what celer's and fastreg's extrapolated certificates bound),
 and the time ratio fastreg / peer.  All libraries run in the same process, on the same
-grid and tol; BLAS/OpenMP threads are pinned with threadpoolctl.
+grid and tol; BLAS/OpenMP threads are pinned with threadpoolctl.  With
+``--glmnet PYTHON``, glmnet runs in that interpreter instead (where it
+builds: see logistic_paths.py), by its own stopping rule, timed on its fit
+alone.
 """
 import argparse
 import contextlib
@@ -27,13 +31,19 @@ import warnings
 import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from common import (LIBRARIES, lasso_objectives, measured_fastreg, relative_gap,  # noqa: E402
-                    relative_subopt, solve)
+from common import (LIBRARIES, glmnet_path, lasso_objectives, measured_fastreg,  # noqa: E402
+                    relative_gap, relative_subopt, solve)
 from problems import PROBLEMS, alpha_grid, make_problem, pass_time  # noqa: E402
 
 
-def run_path(lib, X, y, alphas, tol):
-    """A Lasso path by each library's own path routine where it has one."""
+def run_path(lib, X, y, alphas, tol, glmnet=None):
+    """A Lasso path by each library's own path routine where it has one
+    (glmnet: in the interpreter ``glmnet`` = (python, timeout) when given,
+    as (coefs, seconds) or a string saying why there is none)."""
+    if lib == "glmnet" and glmnet is not None:
+        res = glmnet_path(glmnet[0], X, y, alphas, l1_ratio=1.0, family="gaussian",
+                          fit_intercept=False, timeout=glmnet[1])
+        return res if isinstance(res, str) else (res[0], res[2])
     if lib == "celer":
         from celer import celer_path
         return celer_path(X, y, "lasso", alphas=alphas, tol=tol)[1]
@@ -67,12 +77,20 @@ def main(argv=None):
     ap.add_argument("--scale", type=float, default=1.0)
     ap.add_argument("--busy", action="store_true",
                     help="time with another process keeping one core busy")
+    ap.add_argument("--glmnet", metavar="PYTHON", default=None,
+                    help="an interpreter with python-glmnet, where glmnet runs "
+                         "(see logistic_paths.py) when it is not importable here")
+    ap.add_argument("--glmnet-timeout", type=float, default=600.0)
     args = ap.parse_args(argv)
     from threadpoolctl import threadpool_limits
+    args.glmnet_run = None if args.glmnet is None else (args.glmnet, args.glmnet_timeout)
     libs = []
     for lib in args.libraries.split(","):
         if lib not in LIBRARIES:
             ap.error(f"--libraries: unknown {lib!r}, choose from {LIBRARIES}")
+        if lib == "glmnet" and args.glmnet_run:
+            libs.append(lib)
+            continue
         try:
             __import__(lib)
             libs.append(lib)
@@ -98,14 +116,27 @@ def run_problem(name, libs, args):
     print(f"{name}: X {X.shape}, {args.n_alphas} alphas to {args.eps} "
           f"alpha_max, tol {args.tol}; one pass {t_pass * 1e3:.2f} ms")
     for lib in libs:   # warm-up: imports, JIT
-        run_path(lib, X[:50], y[:50], alphas[:3], args.tol)
+        run_path(lib, X[:50], y[:50], alphas[:3], args.tol, args.glmnet_run)
     times, objs, gaps = {}, {}, {}
-    for lib in libs:
+    for lib in list(libs):
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             t0 = time.perf_counter()
-            coefs = run_path(lib, X, y, alphas, args.tol)
+            coefs = run_path(lib, X, y, alphas, args.tol, args.glmnet_run)
             times[lib] = time.perf_counter() - t0
+        if isinstance(coefs, str):
+            print(f"  {lib:8s} {coefs}", flush=True)
+            del times[lib]
+            continue
+        if isinstance(coefs, tuple):
+            # (fitted in another interpreter: the fit's own time, and the
+            # alphas it did not reach as NaN)
+            coefs, times[lib] = coefs
+            reached = int(np.isfinite(coefs[0]).sum())
+            if reached < alphas.size:
+                print(f"  ({lib} stopped after {reached} of {alphas.size} alphas: "
+                      "the others count as w = 0)")
+            coefs = np.nan_to_num(coefs)
         gaps[lib] = relative_gap(X, y, coefs, alphas, 1.0, False, tol=args.tol)
         objs[lib] = lasso_objectives(X, y, coefs, alphas)
         ratio = (f"  fastreg/{lib} = {times['fastreg'] / times[lib]:.3f}"
@@ -116,7 +147,7 @@ def run_problem(name, libs, args):
     best = np.min([lasso_objectives(X, y, ref, alphas), *objs.values()], axis=0)
     print("  worst suboptimality/tol: " + ", ".join(
         f"{lib} {relative_subopt(objs[lib], best, y, args.tol):.3g}"
-        for lib in libs))
+        for lib in libs if lib in objs))
 
 
 if __name__ == "__main__":

@@ -49,3 +49,70 @@ def test_intercept_cost_benchmark_runs(capsys):
     bench.main(n=2000, p=30, epochs=3, repeat=1)
     out = capsys.readouterr().out
     assert "fit_intercept=True" in out and "intercept overhead" in out
+
+
+_FAKE_GLMNET = '''
+import numpy as np
+
+
+class _Net:
+    def __init__(self, alpha, lambda_path, standardize, fit_intercept, n_splits,
+                 max_iter):
+        assert not standardize and n_splits == 0
+        self.l1, self.lam, self.fit_intercept = alpha, np.asarray(lambda_path), fit_intercept
+
+    def fit(self, X, y):
+        if self.l1 == 0.25:
+            raise RuntimeError("fake failure 5014")
+        k = self.lam.size - 1                  # stops one alpha early, as glmnet may
+        c = np.outer(X.T @ y, self.lam[:k]) * self.l1
+        b = self.lam[:k] + float(self.fit_intercept)
+        self.coef_path_, self.intercept_path_ = self._shape(c, b)
+        return self
+
+
+class ElasticNet(_Net):
+    def _shape(self, c, b):
+        return c, b
+
+
+class LogitNet(_Net):
+    def _shape(self, c, b):
+        return c[None], b[None]
+'''
+
+
+@pytest.mark.parametrize("family", ["gaussian", "binomial"])
+def test_glmnet_worker_round_trip(tmp_path, monkeypatch, family):
+    """benchmarks' glmnet runs in another interpreter (python-glmnet needs
+    numpy < 1.27): the data, the grid and the options reach it, its path
+    comes back aligned with the grid (alphas it did not reach as NaN), and
+    a failing fit is reported, not raised (here with a stand-in glmnet)."""
+    import importlib.util
+    import os
+    import pathlib
+    import sys
+    import scipy.sparse as sp
+    path = pathlib.Path(__file__).parents[1] / "benchmarks" / "common.py"
+    if not path.exists():
+        pytest.skip("benchmarks/ is not next to these tests")
+    spec = importlib.util.spec_from_file_location("bench_common", path)
+    common = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(common)
+    (tmp_path / "glmnet").mkdir()
+    (tmp_path / "glmnet" / "__init__.py").write_text(_FAKE_GLMNET)
+    monkeypatch.setenv("PYTHONPATH", str(tmp_path) + os.pathsep
+                       + os.environ.get("PYTHONPATH", ""))
+    rng = np.random.default_rng(0)
+    X = sp.random(30, 7, density=0.4, format="csr", random_state=1)   # (CSC in the worker)
+    y = rng.integers(0, 2, 30).astype(float)
+    alphas = np.array([0.3, 0.2, 0.1, 0.05])
+    coefs, b, seconds = common.glmnet_path(sys.executable, X, y, alphas, l1_ratio=0.5,
+                                           family=family, fit_intercept=True, timeout=60)
+    assert coefs.shape == (7, 4) and b.shape == (4,) and seconds >= 0
+    np.testing.assert_allclose(coefs[:, :3], 0.5 * np.outer(X.T @ y, alphas[:3]))
+    np.testing.assert_allclose(b[:3], alphas[:3] + 1.0)
+    assert np.all(np.isnan(coefs[:, 3])) and np.isnan(b[3])
+    failed = common.glmnet_path(sys.executable, X, y, alphas, l1_ratio=0.25,
+                                family=family, fit_intercept=False, timeout=60)
+    assert isinstance(failed, str) and "fake failure 5014" in failed
