@@ -123,25 +123,41 @@ def solve(library, X, y, *, alphas, l1_ratio, fit_intercept, tol=TOL,
             b.append(m.intercept_)
         return np.array(coefs).T, np.array(b)
     if library == "glmnet":
-        # python-glmnet: alpha <-> l1_ratio, lambda <-> alpha (objective
-        # 1/(2n) RSS + lambda * penalty); no standardisation, same grid.
-        import glmnet
-        m = glmnet.ElasticNet(alpha=l1_ratio, lambda_path=alphas, standardize=False,
-                              fit_intercept=fit_intercept, tol=tol,
-                              max_iter=max_iter, n_splits=0)
+        m = glmnet_estimator("gaussian", l1_ratio, alphas, fit_intercept)
         m.fit(X, y)
         coefs = np.column_stack([m.coef_path_[:, i] for i in range(alphas.size)])
         return coefs, np.asarray(m.intercept_path_)
     raise ValueError(f"library must be one of {LIBRARIES}, got {library!r}")
 
 
+def glmnet_estimator(family, l1_ratio, alphas, fit_intercept):
+    """python-glmnet's estimator of fastreg's objective on the grid
+    ``alphas``: its alpha is l1_ratio and its lambda fastreg's alpha
+    (1/n loss + lambda penalty), no standardisation, and glmnet's own
+    stopping rule (thresh 1e-7 on the curvature-weighted change of the
+    coefficients, relative to the null deviance; no certificate), as the
+    shared targets measured it.  Its Gaussian family scales y by its
+    standard deviation, which leaves the L1 penalty's problem the same but
+    not the ridge term's: least squares are compared at l1_ratio 1 only."""
+    import glmnet
+    if family == "gaussian" and l1_ratio != 1:
+        raise ValueError("glmnet's Gaussian elastic net scales its ridge term by "
+                         f"1/sd(y): compare at l1_ratio 1, got {l1_ratio}")
+    cls = {"gaussian": glmnet.ElasticNet, "binomial": glmnet.LogitNet}[family]
+    return cls(alpha=float(l1_ratio), lambda_path=np.asarray(alphas, np.float64),
+               standardize=False, fit_intercept=bool(fit_intercept), n_splits=0,
+               max_iter=10_000_000)
+
+
 def glmnet_path(python, X, y, alphas, *, l1_ratio, family, fit_intercept, timeout):
-    """glmnet's path on ``alphas``, fitted by ``glmnet_worker.py`` in the
-    interpreter ``python`` (python-glmnet builds only against numpy < 1.27:
-    it lives in an environment of its own).  Returns (coefs, intercepts,
-    seconds of the fit alone), alphas it did not reach as NaN, or a string
-    saying why there is none (the worker failed, or ran over ``timeout``
-    seconds).  glmnet stops by its own rule, thresh 1e-7 (its default)."""
+    """glmnet's path on ``alphas`` (``glmnet_estimator``), fitted by
+    ``glmnet_worker.py`` in the interpreter ``python`` (python-glmnet builds
+    only against numpy < 1.27: it lives in an environment of its own).
+    Returns (coefs, intercepts, seconds, note): the alphas it did not reach
+    as NaN (glmnet stops a path only on an error: ``note`` then gives its
+    code), the seconds of its fit call; or a string saying why there is
+    none (the worker failed, or ran over ``timeout`` seconds, counted from
+    the interpreter's start)."""
     import subprocess
     import tempfile
     X = sp.csc_matrix(X)
@@ -161,8 +177,10 @@ def glmnet_path(python, X, y, alphas, *, l1_ratio, family, fit_intercept, timeou
         if done.returncode != 0:
             last = (done.stderr.strip().splitlines() or ["no message"])[-1]
             return f"failed ({last})"
-        z = np.load(dst)
-        return z["coefs"], z["intercepts"], float(z["time"])
+        with np.load(dst) as z:
+            jerr = int(z["jerr"])
+            note = f"glmnet stopped with error code {jerr}" if jerr else ""
+            return z["coefs"], z["intercepts"], float(z["time"]), note
 
 
 def relative_gap(X, y, coefs, alphas, l1_ratio, fit_intercept, tol=TOL):

@@ -144,11 +144,13 @@ def glmnet_line(X, y, alphas, l1_ratio, best, t_fr, t_pass, args):
     if isinstance(res, str):
         print(f"    glmnet    {res}", flush=True)
         return
-    c, b, t = res
+    c, b, t, note = res
     done = np.flatnonzero(np.isfinite(b))
-    sub = np.max((objectives(X, y, c[:, done], b[done], alphas[done], l1_ratio)
-                  - best[done]) / best[done])
-    reached = f" ({done.size} of {alphas.size} alphas)" if done.size < alphas.size else ""
+    sub = np.nan if not done.size else np.max(
+        (objectives(X, y, c[:, done], b[done], alphas[done], l1_ratio) - best[done])
+        / best[done])
+    reached = f" ({done.size} of {alphas.size} alphas: {note})" \
+        if done.size < alphas.size else ""
     print(f"    glmnet    {t:8.2f} s {t / t_pass:7.0f} passes  fastreg/glmnet "
           f"{t_fr / t:.3f}  worst rel. subopt {sub:.2e}{reached}", flush=True)
 

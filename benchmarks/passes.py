@@ -18,8 +18,8 @@ that alpha (what celer's and fastreg's extrapolated certificates bound),
 and the time ratio fastreg / peer.  All libraries run in the same process, on the same
 grid and tol; BLAS/OpenMP threads are pinned with threadpoolctl.  With
 ``--glmnet PYTHON``, glmnet runs in that interpreter instead (where it
-builds: see logistic_paths.py), by its own stopping rule, timed on its fit
-alone.
+builds: see logistic_paths.py), timed on its fit call alone; either way it
+stops by its own rule (``common.glmnet_estimator``).
 """
 import argparse
 import contextlib
@@ -39,11 +39,11 @@ from problems import PROBLEMS, alpha_grid, make_problem, pass_time  # noqa: E402
 def run_path(lib, X, y, alphas, tol, glmnet=None):
     """A Lasso path by each library's own path routine where it has one
     (glmnet: in the interpreter ``glmnet`` = (python, timeout) when given,
-    as (coefs, seconds) or a string saying why there is none)."""
+    as (coefs, seconds, note) or a string saying why there is none)."""
     if lib == "glmnet" and glmnet is not None:
         res = glmnet_path(glmnet[0], X, y, alphas, l1_ratio=1.0, family="gaussian",
                           fit_intercept=False, timeout=glmnet[1])
-        return res if isinstance(res, str) else (res[0], res[2])
+        return res if isinstance(res, str) else (res[0], res[2], res[3])
     if lib == "celer":
         from celer import celer_path
         return celer_path(X, y, "lasso", alphas=alphas, tol=tol)[1]
@@ -115,8 +115,9 @@ def run_problem(name, libs, args):
     t_pass = pass_time(X, y)
     print(f"{name}: X {X.shape}, {args.n_alphas} alphas to {args.eps} "
           f"alpha_max, tol {args.tol}; one pass {t_pass * 1e3:.2f} ms")
-    for lib in libs:   # warm-up: imports, JIT
-        run_path(lib, X[:50], y[:50], alphas[:3], args.tol, args.glmnet_run)
+    for lib in libs:   # warm-up: imports, JIT (not another interpreter's glmnet)
+        if not (lib == "glmnet" and args.glmnet_run):
+            run_path(lib, X[:50], y[:50], alphas[:3], args.tol)
     times, objs, gaps = {}, {}, {}
     for lib in list(libs):
         with warnings.catch_warnings():
@@ -131,10 +132,10 @@ def run_problem(name, libs, args):
         if isinstance(coefs, tuple):
             # (fitted in another interpreter: the fit's own time, and the
             # alphas it did not reach as NaN)
-            coefs, times[lib] = coefs
+            coefs, times[lib], note = coefs
             reached = int(np.isfinite(coefs[0]).sum())
             if reached < alphas.size:
-                print(f"  ({lib} stopped after {reached} of {alphas.size} alphas: "
+                print(f"  ({lib} stopped after {reached} of {alphas.size} alphas, {note}: "
                       "the others count as w = 0)")
             coefs = np.nan_to_num(coefs)
         gaps[lib] = relative_gap(X, y, coefs, alphas, 1.0, False, tol=args.tol)

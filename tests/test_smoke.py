@@ -52,6 +52,8 @@ def test_intercept_cost_benchmark_runs(capsys):
 
 
 _FAKE_GLMNET = '''
+import time
+
 import numpy as np
 
 
@@ -64,30 +66,41 @@ class _Net:
     def fit(self, X, y):
         if self.l1 == 0.25:
             raise RuntimeError("fake failure 5014")
-        k = self.lam.size - 1                  # stops one alpha early, as glmnet may
-        c = np.outer(X.T @ y, self.lam[:k]) * self.l1
+        if self.l1 == 0.125:
+            time.sleep(30)
+        k = self.lam.size - 1                  # stops one alpha early, on an error
+        self.jerr_ = -10004
+        c = np.outer(X.T @ y, self.lam[:k]) * self.l1 * self.SIGN
         b = self.lam[:k] + float(self.fit_intercept)
         self.coef_path_, self.intercept_path_ = self._shape(c, b)
         return self
 
 
 class ElasticNet(_Net):
+    SIGN = 1.0
+
     def _shape(self, c, b):
         return c, b
 
 
 class LogitNet(_Net):
+    SIGN = -1.0
+
     def _shape(self, c, b):
         return c[None], b[None]
 '''
 
 
-@pytest.mark.parametrize("family", ["gaussian", "binomial"])
-def test_glmnet_worker_round_trip(tmp_path, monkeypatch, family):
+@pytest.mark.parametrize("family, l1_ratio, sign", [("gaussian", 1.0, 1.0),
+                                                    ("binomial", 0.5, -1.0)])
+@pytest.mark.parametrize("fit_intercept", [False, True])
+def test_glmnet_worker_round_trip(tmp_path, monkeypatch, family, l1_ratio, sign,
+                                  fit_intercept):
     """benchmarks' glmnet runs in another interpreter (python-glmnet needs
-    numpy < 1.27): the data, the grid and the options reach it, its path
-    comes back aligned with the grid (alphas it did not reach as NaN), and
-    a failing fit is reported, not raised (here with a stand-in glmnet)."""
+    numpy < 1.27): the data, the grid and the options reach the family's
+    estimator, its path comes back aligned with the grid (alphas it did not
+    reach as NaN, with glmnet's error code), and a failing or overlong fit
+    is reported, not raised (here with a stand-in glmnet)."""
     import importlib.util
     import os
     import pathlib
@@ -107,12 +120,22 @@ def test_glmnet_worker_round_trip(tmp_path, monkeypatch, family):
     X = sp.random(30, 7, density=0.4, format="csr", random_state=1)   # (CSC in the worker)
     y = rng.integers(0, 2, 30).astype(float)
     alphas = np.array([0.3, 0.2, 0.1, 0.05])
-    coefs, b, seconds = common.glmnet_path(sys.executable, X, y, alphas, l1_ratio=0.5,
-                                           family=family, fit_intercept=True, timeout=60)
+    coefs, b, seconds, note = common.glmnet_path(
+        sys.executable, X, y, alphas, l1_ratio=l1_ratio, family=family,
+        fit_intercept=fit_intercept, timeout=60)
     assert coefs.shape == (7, 4) and b.shape == (4,) and seconds >= 0
-    np.testing.assert_allclose(coefs[:, :3], 0.5 * np.outer(X.T @ y, alphas[:3]))
-    np.testing.assert_allclose(b[:3], alphas[:3] + 1.0)
-    assert np.all(np.isnan(coefs[:, 3])) and np.isnan(b[3])
-    failed = common.glmnet_path(sys.executable, X, y, alphas, l1_ratio=0.25,
-                                family=family, fit_intercept=False, timeout=60)
-    assert isinstance(failed, str) and "fake failure 5014" in failed
+    np.testing.assert_allclose(coefs[:, :3], sign * l1_ratio * np.outer(X.T @ y, alphas[:3]))
+    np.testing.assert_allclose(b[:3], alphas[:3] + float(fit_intercept))
+    assert np.all(np.isnan(coefs[:, 3])) and np.isnan(b[3]) and "-10004" in note
+    if family == "binomial":
+        failed = common.glmnet_path(sys.executable, X, y, alphas, l1_ratio=0.25,
+                                    family=family, fit_intercept=False, timeout=60)
+        assert isinstance(failed, str) and "fake failure 5014" in failed
+        late = common.glmnet_path(sys.executable, X, y, alphas, l1_ratio=0.125,
+                                  family=family, fit_intercept=False, timeout=1)
+        assert late == "did not finish in 1 s"
+    else:
+        # (its Gaussian elastic net scales the ridge term by 1/sd(y))
+        refused = common.glmnet_path(sys.executable, X, y, alphas, l1_ratio=0.5,
+                                     family=family, fit_intercept=False, timeout=60)
+        assert isinstance(refused, str) and "l1_ratio 1" in refused
