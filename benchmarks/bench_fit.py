@@ -29,7 +29,7 @@ class SparseFit:
         return X, y, alphas
 
     def setup(self, cache, model, fit_intercept, library):
-        require(library)
+        require(library, 1.0 if model == "lasso" else 0.5)
         pin_threads()
         warnings.simplefilter("ignore")
         self.X, self.y, alphas = cache

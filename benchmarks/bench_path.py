@@ -37,7 +37,7 @@ class EnetPath:
         return data, grids
 
     def setup(self, cache, X, l1_ratio, library):
-        require(library)
+        require(library, l1_ratio)
         pin_threads()
         warnings.simplefilter("ignore")
         data, grids = cache

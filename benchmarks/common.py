@@ -45,14 +45,19 @@ def measured_fastreg():
     return f"fastreg {fastreg.__version__} from {os.path.dirname(fastreg.__file__)}"
 
 
-def require(library):
-    """Import check in ``setup``: a missing peer skips its benchmarks."""
+def require(library, l1_ratio=1.0):
+    """Import check in ``setup``: a missing peer skips its benchmarks, and
+    so does glmnet's least-squares elastic net (another objective: see
+    ``glmnet_estimator``)."""
     modules = {"fastreg": "fastreg", "sklearn": "sklearn", "celer": "celer",
                "glmnet": "glmnet"}
     try:
         __import__(modules[library])
     except ImportError:
         raise NotImplementedError(f"{library} is not installed") from None
+    if library == "glmnet" and l1_ratio != 1:
+        raise NotImplementedError("glmnet's Gaussian elastic net scales its ridge "
+                                  "term by 1/sd(y)")
 
 
 def make_data(n, p, *, density=None, k=20, seed=0):
