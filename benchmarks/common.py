@@ -4,7 +4,8 @@
   raises NotImplementedError in ``setup``, which asv reports as skipped.
 - ``solve``: the one function that maps fastreg's options (alphas, l1_ratio,
   fit_intercept, tol, max_iter) to each peer's call, so every library solves
-  the same problem to the same stopping rule.
+  the same problem to the same stopping rule (glmnet, which has no gap
+  rule, to its own: ``glmnet_estimator``).
 - ``relative_gap``: the achieved duality gap by fastreg's NumPy oracle, in
   units of the stopping bound ``tol * ||y_c||^2 / n`` (<= 1 means solved).
 - ``lasso_objectives`` / ``relative_subopt``: the objective along a path and
