@@ -220,8 +220,10 @@ def main(argv=None):
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--busy", action="store_true")
     ap.add_argument("--cv", action="store_true")
-    ap.add_argument("--glmnet", metavar="PYTHON", default=None,
-                    help="an interpreter with python-glmnet: time glmnet too")
+    ap.add_argument("--glmnet", metavar="PYTHON",
+                    default=os.environ.get("FASTREG_GLMNET_PYTHON") or None,
+                    help="an interpreter with python-glmnet: time glmnet too "
+                         "(default: $FASTREG_GLMNET_PYTHON)")
     ap.add_argument("--glmnet-timeout", type=float, default=600.0)
     args = ap.parse_args(argv)
     args.l1_ratios = [float(v) for v in args.l1_ratios.split(",")]

@@ -77,9 +77,11 @@ def main(argv=None):
     ap.add_argument("--scale", type=float, default=1.0)
     ap.add_argument("--busy", action="store_true",
                     help="time with another process keeping one core busy")
-    ap.add_argument("--glmnet", metavar="PYTHON", default=None,
+    ap.add_argument("--glmnet", metavar="PYTHON",
+                    default=os.environ.get("FASTREG_GLMNET_PYTHON") or None,
                     help="an interpreter with python-glmnet, where glmnet runs "
-                         "(see logistic_paths.py) when it is not importable here")
+                         "(see logistic_paths.py) when it is not importable here "
+                         "(default: $FASTREG_GLMNET_PYTHON)")
     ap.add_argument("--glmnet-timeout", type=float, default=600.0)
     args = ap.parse_args(argv)
     from threadpoolctl import threadpool_limits
