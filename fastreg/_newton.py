@@ -101,6 +101,7 @@ _STALL_WINDOW, _STALL_MARGIN = 10, 2.0      # see stalled
 # models were solved too loosely, and converge since _RESIDUAL_RATIO)
 _STALL_WINDOW_AFTER = 3
 _SKIP_MARGIN, _SKIP_RUN, _SKIP_RUN_MAX = 2.0, 3, 24   # see ProxNewton.solve
+_SUPPORT_GROWTH = 1.25        # see newton_path
 _QUICK_STEPS = 2            # see ProxNewton.solve
 _SCREEN_AT, _SCREEN_SHARE = 0.8, 0.6      # see ProxNewton._correlations
 _SOFTMAX_WORK = 2e10        # n (f K)^2 at most, see SoftmaxNewton._softmax_projected
@@ -1814,8 +1815,23 @@ def newton_path(state, *, l1_ratio, alphas, eps, tol, max_iter, single=False):
     steps, and the unpenalised features' fit before it (``fit_free``), come
     out of the first alpha's max_iter and count in its ``n_iters``, so a
     single fit takes max_iter steps at most, as its estimator promises.
+
+    From the third alpha on, the start is proposed on the line through the
+    last two solutions (``_path.line_steps``): at the step linear in alpha,
+    and on a coarse grid (LogisticRegressionCV's Cs) also at the step linear
+    in log alpha, where the support grew by at most _SUPPORT_GROWTH between
+    them; ``propose`` keeps the lower objective.  Near separation the
+    coefficients grow like log(1 / alpha) on a settled support, and the
+    step linear in alpha (0.38 of the last move at 20 Cs over 8 decades)
+    left the largest Cs' solves 10-17 Newton steps from the warm start.
+    (LogisticRegressionCV(Cs=20 and 10, cv=5, L1) on npm_text's first 50k
+    rows, alternating runs: 17.3-17.6 -> 12.1-12.3 s and 13.8-14.0 ->
+    10.7 s; pypi_text's the same within noise.  Without the support's gate,
+    Cs=10 on npm_text took 12.6 -> 16.4 s: at a C where 6,000 features
+    entered, the far start lowered the objective but took 7 times the
+    steps.)
     """
-    from ._path import (PathResult, _warm_path, geometric_grid, inside_bounds, line_step,
+    from ._path import (PathResult, _warm_path, geometric_grid, inside_bounds, line_steps,
                         on_line)
     tol_abs = tol * state.null_value
     warm_steps = 0
@@ -1847,12 +1863,15 @@ def newton_path(state, *, l1_ratio, alphas, eps, tol, max_iter, single=False):
     nz = None                   # the support of the last alpha's solution
     for i, alpha in enumerate(grid):
         pen = ElasticNetPenalty.of(alpha, l1_ratio, state.pf, state.lo, state.hi)
-        step = line_step(grid, i)
-        if step is not None:
+        steps = line_steps(grid, i)
+        if len(steps) > 1 and nz.size > _SUPPORT_GROWTH * np.count_nonzero(coefs[:, i - 2]):
+            steps = steps[:1]
+        now = None if nz is None else state.w[nz]
+        for step in steps:
             # the line through the last two solutions (see _path.line_step)
             b = intercepts[..., i - 1] + step * (intercepts[..., i - 1]
                                                  - intercepts[..., i - 2])
-            state.propose(pen, nz, on_line(state.w[nz], coefs[nz, i - 2], step), b)
+            state.propose(pen, nz, on_line(now, coefs[nz, i - 2], step), b)
         budget = max(max_iter - warm_steps, 0) if i == 0 and single else max_iter
         gaps[i], n_iters[i], converged[i] = state.solve(pen, tol_abs, budget, tol)
         if i == 0:

@@ -33,6 +33,7 @@ from ._validation import (as_kernel_X, check_alphas, check_bounds, check_choice,
 # nor the float32 copy of dense X; a single fit's warm path stays short
 _LONG_PATH = 10
 _WARM_STEP = 0.5             # ratio of two alphas of a single fit's warm path
+_LOG_STEP_APART = 0.2        # see line_steps
 
 
 @dataclass(frozen=True)
@@ -585,6 +586,17 @@ def line_step(grid, i):
     if i < 2 or not grid[i - 2] > grid[i - 1] > grid[i]:
         return None
     return (grid[i - 1] - grid[i]) / (grid[i - 2] - grid[i - 1])
+
+
+def line_steps(grid, i):
+    """The steps along the line through the last two solutions that a
+    curved loss's path proposes to alpha i: ``line_step``'s, linear in
+    alpha, and where the grid is coarse one linear in log alpha too."""
+    step = line_step(grid, i)
+    if step is None:
+        return ()
+    log_step = np.log(grid[i - 1] / grid[i]) / np.log(grid[i - 2] / grid[i - 1])
+    return (step, log_step) if log_step > (1 + _LOG_STEP_APART) * step else (step,)
 
 
 def on_line(now, before, step):

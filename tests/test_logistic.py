@@ -2044,18 +2044,25 @@ def test_a_logistic_path_takes_line_starts_and_stays_certified(variant, monkeypa
         pf[2] = 0.0
         kw, ref_kw = dict(penalty_factor=pf), dict(pf=pf)
         l1_ratio = 0.5
-    taken = []
-    propose = ProxNewton.propose
+    taken, at, solved = [], set(), [0]
+    propose, solve = ProxNewton.propose, ProxNewton.solve
 
     def spying(self, *args):
+        at.add(solved[0])            # the index of the alpha it starts
         taken.append(propose(self, *args))
         return taken[-1]
 
+    def counting(self, *args, **kw):
+        solved[0] += 1
+        return solve(self, *args, **kw)
+
     monkeypatch.setattr(ProxNewton, "propose", spying)
+    monkeypatch.setattr(ProxNewton, "solve", counting)
     alphas, coefs, gaps, b = logistic_path(X, y, l1_ratio=l1_ratio, n_alphas=15,
                                            eps=0.02, tol=1e-8, return_intercept=True,
                                            **kw)
-    assert len(taken) == 13 and any(taken)
+    # (one proposal or two per alpha: see test_a_coarse_grid_proposes_the_log_step_...)
+    assert at == set(range(2, 15)) and any(taken)
     for i in range(0, 15, 2):
         _, _, best = reference(X, y, alphas[i], l1_ratio, **ref_kw)
         value = objective(X, y, coefs[:, i], b[i], alphas[i], l1_ratio,
@@ -3124,3 +3131,42 @@ def test_the_multinomial_change_where_a_move_overflows_expm1():
         warnings.simplefilter("error")
         change = Multinomial(Y).change(eta, d)
     assert change == pytest.approx(loss(eta + d) - loss(eta), rel=1e-12)
+
+
+def test_a_coarse_grid_proposes_the_log_step_on_a_settled_support(monkeypatch):
+    """On a coarse grid each alpha from the third is proposed the line's
+    step linear in alpha, and also the one linear in log alpha where the
+    support grew by at most _SUPPORT_GROWTH between the last two solutions;
+    a fine grid gets the one step.  The path stays certified."""
+    import fastreg._newton as newton_module
+    from fastreg._path import line_steps
+    fine = np.geomspace(1.0, 0.01, 100)
+    assert len(line_steps(fine, 5)) == 1
+    coarse = np.geomspace(1.0, 1e-8, 10)
+    steps = line_steps(coarse, 5)
+    assert len(steps) == 2 and steps[0] == pytest.approx(10 ** (-8 / 9))
+    assert steps[1] == pytest.approx(1.0)
+    X, y = make(n=300, p=40, seed=8, sparse=True, shift=2.0)
+    amax = logistic_path(X, y, n_alphas=2)[0][0]
+    grid = np.geomspace(amax, amax * 1e-6, 10)
+    proposed = []                # (alpha, step's values) per proposal
+    propose = ProxNewton.propose
+
+    def proposing(self, pen, feats, vals, b):
+        proposed.append((float(np.max(pen.a)), len(feats)))
+        return propose(self, pen, feats, vals, b)
+
+    monkeypatch.setattr(ProxNewton, "propose", proposing)
+    alphas, coefs, gaps, b = logistic_path(X, y, alphas=grid, tol=1e-8, return_intercept=True)
+    monkeypatch.undo()
+    two = one = 0
+    for i in range(2, grid.size):
+        count = sum(a == grid[i] for a, _ in proposed)
+        nnz, before = np.count_nonzero(coefs[:, i - 1]), np.count_nonzero(coefs[:, i - 2])
+        assert count == (2 if nnz <= newton_module._SUPPORT_GROWTH * before else 1)
+        two += count == 2
+        one += count == 1 and before > 0      # (a growing support, not w = 0)
+    assert two >= 2 and one >= 1
+    for i in range(grid.size):
+        _, _, best = reference(X, y, grid[i], 1.0)
+        assert objective(X, y, coefs[:, i], b[i], grid[i], 1.0) - best <= gaps[i] + 1e-12
