@@ -1820,7 +1820,8 @@ def newton_path(state, *, l1_ratio, alphas, eps, tol, max_iter, single=False):
     last two solutions (``_path.line_steps``): at the step linear in alpha,
     and on a coarse grid (LogisticRegressionCV's Cs) also at the step linear
     in log alpha, where the support grew by at most _SUPPORT_GROWTH between
-    them; ``propose`` keeps the lower objective.  Near separation the
+    them; the binomial state's ``propose`` keeps the lower objective (the
+    multinomial one takes none).  Near separation the
     coefficients grow like log(1 / alpha) on a settled support, and the
     step linear in alpha (0.38 of the last move at 20 Cs over 8 decades)
     left the largest Cs' solves 10-17 Newton steps from the warm start.

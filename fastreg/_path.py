@@ -591,12 +591,19 @@ def line_step(grid, i):
 def line_steps(grid, i):
     """The steps along the line through the last two solutions that a
     curved loss's path proposes to alpha i: ``line_step``'s, linear in
-    alpha, and where the grid is coarse one linear in log alpha too."""
+    alpha, and where the grid is coarse (a geometric grid's ratio below
+    1 / (1 + _LOG_STEP_APART): LogisticRegressionCV's Cs, or a path of a
+    few dozen alphas over three decades) one linear in log alpha too."""
     step = line_step(grid, i)
     if step is None:
         return ()
-    log_step = np.log(grid[i - 1] / grid[i]) / np.log(grid[i - 2] / grid[i - 1])
-    return (step, log_step) if log_step > (1 + _LOG_STEP_APART) * step else (step,)
+    # (differences of logs: a ratio of alphas near the smallest double
+    # overflows)
+    logs = np.log(grid[i - 2:i + 1])
+    log_step = (logs[1] - logs[2]) / (logs[0] - logs[1])
+    if np.isfinite(log_step) and log_step > (1 + _LOG_STEP_APART) * step:
+        return step, float(log_step)
+    return (step,)
 
 
 def on_line(now, before, step):

@@ -3135,38 +3135,53 @@ def test_the_multinomial_change_where_a_move_overflows_expm1():
 
 def test_a_coarse_grid_proposes_the_log_step_on_a_settled_support(monkeypatch):
     """On a coarse grid each alpha from the third is proposed the line's
-    step linear in alpha, and also the one linear in log alpha where the
-    support grew by at most _SUPPORT_GROWTH between the last two solutions;
-    a fine grid gets the one step.  The path stays certified."""
+    step linear in alpha, and also the one linear in log alpha (the line
+    through the last two solutions at that step) where the support grew by
+    at most _SUPPORT_GROWTH between them; a fine grid gets the one step.
+    Near separation the log step's start is taken; the path stays
+    certified."""
     import fastreg._newton as newton_module
-    from fastreg._path import line_steps
+    from fastreg._path import line_steps, on_line
     fine = np.geomspace(1.0, 0.01, 100)
     assert len(line_steps(fine, 5)) == 1
     coarse = np.geomspace(1.0, 1e-8, 10)
     steps = line_steps(coarse, 5)
     assert len(steps) == 2 and steps[0] == pytest.approx(10 ** (-8 / 9))
     assert steps[1] == pytest.approx(1.0)
-    X, y = make(n=300, p=40, seed=8, sparse=True, shift=2.0)
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((300, 30))
+    X[rng.random((300, 30)) < 0.6] = 0.0
+    w = np.zeros(30)
+    w[:6] = [2.0, -1.5, 1.0, 0.5, -2.0, 1.0]
+    y = (X @ w + 0.3 * rng.standard_normal(300) > 0).astype(int)     # nearly separable
+    X = sp.csc_matrix(X)
     amax = logistic_path(X, y, n_alphas=2)[0][0]
-    grid = np.geomspace(amax, amax * 1e-6, 10)
-    proposed = []                # (alpha, step's values) per proposal
+    grid = np.geomspace(amax, amax * 1e-7, 12)
+    proposed = []                # (alpha, features, values, taken) per proposal
     propose = ProxNewton.propose
 
     def proposing(self, pen, feats, vals, b):
-        proposed.append((float(np.max(pen.a)), len(feats)))
-        return propose(self, pen, feats, vals, b)
+        proposed.append([float(np.max(pen.a)), feats.copy(), vals.copy()])
+        proposed[-1].append(propose(self, pen, feats, vals, b))
+        return proposed[-1][-1]
 
     monkeypatch.setattr(ProxNewton, "propose", proposing)
     alphas, coefs, gaps, b = logistic_path(X, y, alphas=grid, tol=1e-8, return_intercept=True)
     monkeypatch.undo()
-    two = one = 0
+    one = taken = 0
     for i in range(2, grid.size):
-        count = sum(a == grid[i] for a, _ in proposed)
+        mine = [q for q in proposed if q[0] == grid[i]]
         nnz, before = np.count_nonzero(coefs[:, i - 1]), np.count_nonzero(coefs[:, i - 2])
-        assert count == (2 if nnz <= newton_module._SUPPORT_GROWTH * before else 1)
-        two += count == 2
-        one += count == 1 and before > 0      # (a growing support, not w = 0)
-    assert two >= 2 and one >= 1
+        settled = nnz <= newton_module._SUPPORT_GROWTH * before
+        assert len(mine) == (2 if settled else 1)
+        for q, step in zip(mine, line_steps(grid, i)):
+            nz = np.flatnonzero(coefs[:, i - 1])
+            np.testing.assert_array_equal(q[1], nz)
+            np.testing.assert_allclose(q[2], on_line(coefs[nz, i - 1], coefs[nz, i - 2], step),
+                                       rtol=1e-12)
+        one += len(mine) == 1 and before > 0      # (a growing support, not w = 0)
+        taken += len(mine) == 2 and mine[1][3]
+    assert one >= 1 and taken >= 1
     for i in range(grid.size):
         _, _, best = reference(X, y, grid[i], 1.0)
         assert objective(X, y, coefs[:, i], b[i], grid[i], 1.0) - best <= gaps[i] + 1e-12
