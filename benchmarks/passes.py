@@ -121,7 +121,7 @@ def run_problem(name, libs, args):
         if not (lib == "glmnet" and args.glmnet_run):
             run_path(lib, X[:50], y[:50], alphas[:3], args.tol)
     times, objs, gaps = {}, {}, {}
-    for lib in list(libs):
+    for lib in libs:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             t0 = time.perf_counter()

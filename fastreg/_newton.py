@@ -1821,10 +1821,10 @@ def newton_path(state, *, l1_ratio, alphas, eps, tol, max_iter, single=False):
     and on a coarse grid (LogisticRegressionCV's Cs) also at the step linear
     in log alpha, where the support grew by at most _SUPPORT_GROWTH between
     them; the binomial state's ``propose`` keeps the lower objective (the
-    multinomial one takes none).  Near separation the
-    coefficients grow like log(1 / alpha) on a settled support, and the
-    step linear in alpha (0.38 of the last move at 20 Cs over 8 decades)
-    left the largest Cs' solves 10-17 Newton steps from the warm start.
+    multinomial one takes none).  Near separation the coefficients grow
+    like log(1 / alpha) on a settled support, and the step linear in alpha
+    (0.38 of the last move at 20 Cs over 8 decades) left the largest Cs'
+    solves 10-17 Newton steps from the warm start.
     (LogisticRegressionCV(Cs=20 and 10, cv=5, L1) on npm_text's first 50k
     rows, alternating runs: 17.3-17.6 -> 12.1-12.3 s and 13.8-14.0 ->
     10.7 s; pypi_text's the same within noise.  Without the support's gate,
@@ -1867,7 +1867,7 @@ def newton_path(state, *, l1_ratio, alphas, eps, tol, max_iter, single=False):
         steps = line_steps(grid, i)
         if len(steps) > 1 and nz.size > _SUPPORT_GROWTH * np.count_nonzero(coefs[:, i - 2]):
             steps = steps[:1]
-        now = None if nz is None else state.w[nz]
+        now = state.w[nz] if steps else None     # (before a proposal moves it)
         for step in steps:
             # the line through the last two solutions (see _path.line_step)
             b = intercepts[..., i - 1] + step * (intercepts[..., i - 1]
