@@ -22,8 +22,8 @@ has the penalty, ``n_jobs=1`` both), and prints each library's ``C_``.
 ``--glmnet PYTHON`` also times glmnet's LogitNet on the same grid, fitted
 by benchmarks/glmnet_worker.py in that interpreter (python-glmnet needs
 numpy < 1.27 and a Fortran compiler to build: e.g. ``apt-get install
-gfortran``, a Python 3.11 venv with ``numpy<1.27 'setuptools<60' scipy
-scikit-learn``, then ``pip install --no-build-isolation glmnet``); a fit
+gfortran``, a Python 3.11 venv with ``numpy<1.27 'setuptools<60' wheel
+scipy scikit-learn``, then ``pip install --no-build-isolation glmnet``); a fit
 over ``--glmnet-timeout`` seconds is reported as unfinished.
 Printed per solver: wall time, passes (time / one X.T @ v), its ratio to
 fastreg, the worst duality gap in units of fastreg's bound (fastreg only),
