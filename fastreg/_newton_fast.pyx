@@ -525,6 +525,48 @@ def newton_cd(const floating[::1] data, const index_t[::1] indices,
     return epoch, db, folded
 
 
+def dual_point(const double[::1] g, const double[::1] h, const double[::1] r,
+               const double[::1] theta0, bint intercept, double[::1] theta):
+    """theta = -g less its component along 1 in the metric h (with
+    ``intercept`` and sum(h) > 0): theta_i = h_i sum(g) / sum(h) - g_i,
+    written to ``theta``, with in the same passes the sums a certificate
+    reads.  Returns (sum theta_i^2, sum |theta_i|, sum theta_i, sum |r_i|,
+    sum (theta_i - t_i)^2 with t the point of ``r`` made the same way,
+    sum (theta_i - theta0_i)^2, NaN when theta0 is empty).  All of length
+    n but theta0."""
+    cdef Py_ssize_t n = g.shape[0], i
+    cdef bint near = theta0.shape[0] > 0
+    cdef double sg = 0.0, sr = 0.0, sh = 0.0, ag = 0.0, ar = 0.0
+    cdef double sq = 0.0, ab = 0.0, tot = 0.0, rabs = 0.0, shift = 0.0, dist = 0.0
+    cdef double t, e
+    if h.shape[0] != n or r.shape[0] != n or theta.shape[0] != n or (near and theta0.shape[0] != n):
+        raise ValueError(f"g, h, r, theta (and theta0 if given) must have length {n}, got "
+                         f"{h.shape[0]}, {r.shape[0]}, {theta.shape[0]}, {theta0.shape[0]}")
+    with nogil:
+        if intercept:
+            for i in range(n):
+                sg += g[i]
+                sr += r[i]
+                sh += h[i]
+            if sh > 0.0:
+                ag = sg / sh
+                ar = sr / sh
+        for i in range(n):
+            t = h[i] * ag - g[i]
+            theta[i] = t
+            sq += t * t
+            ab += fabs(t)
+            tot += t
+            rabs += fabs(r[i])
+            # (theta - t = (r - g) - h (ar - ag))
+            e = (r[i] - g[i]) - h[i] * (ar - ag)
+            shift += e * e
+            if near:
+                e = t - theta0[i]
+                dist += e * e
+    return sq, ab, tot, rabs, shift, (dist if near else NAN)
+
+
 def column_dots(const floating[::1] data, const index_t[::1] indices,
                 const index_t[::1] indptr, const int32_t[::1] cols,
                 const double[::1] v, double[::1] out):

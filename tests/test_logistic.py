@@ -19,8 +19,8 @@ from sklearn.utils.estimator_checks import parametrize_with_checks
 from fastreg import LogisticRegression, LogisticRegressionCV, enet_path, logistic_path
 from fastreg._datafits import Binomial, Multinomial, Quadratic
 from fastreg._newton import (_PRIVATE, _SETTLED, _SKIP_RUN, _SKIP_RUN_MAX, Design,
-                             ProxNewton, compact_model, metric_projection, model_direct,
-                             newton_path, stalled)
+                             ProxNewton, compact_model, dual_sums, metric_projection,
+                             model_direct, newton_path, stalled)
 from fastreg._penalties import ElasticNetPenalty
 
 
@@ -2449,8 +2449,8 @@ def test_screened_certificate_gives_the_whole_products_gap(l1_ratio, monkeypatch
     seen = []
     screened, certificate = ProxNewton._correlations, ProxNewton.certificate
 
-    def checked(self, theta, pen):
-        v = screened(self, theta, pen)
+    def checked(self, theta, pen, sums):
+        v = screened(self, theta, pen, sums)
         whole = self.design.dots(theta)
         left = v != whole
         seen.append(np.count_nonzero(left))
@@ -2493,8 +2493,11 @@ def test_screening_bounds_rest_on_exact_norms_and_finite_references():
                        np.full(4, np.inf), True)
     pen = ElasticNetPenalty.of(0.1, 1.0, np.ones(4), state.lo, state.hi)
     theta = np.linspace(-0.01, 0.01, 50)
-    state._correlations(np.where(np.arange(50) == 3, np.nan, theta), pen)
-    np.testing.assert_array_equal(state._correlations(theta, pen),
+    bad = np.where(np.arange(50) == 3, np.nan, theta)
+    state._correlations(bad, pen, dual_sums(bad, state.fit[1]))
+    last = state._last_full
+    sums = dual_sums(theta, state.fit[1], theta0=None if last is None else last[0])
+    np.testing.assert_array_equal(state._correlations(theta, pen, sums),
                                   state.design.dots(theta))
 
 
@@ -2573,6 +2576,49 @@ def test_sparsify_and_densify_keep_the_predictions(multiclass):
     clf.set_params(warm_start=True).fit(X, y)
     assert clf.densify() is clf and isinstance(clf.coef_, np.ndarray)
     np.testing.assert_allclose(clf.decision_function(X), dense_scores, rtol=1e-6, atol=1e-8)
+
+
+@pytest.mark.parametrize("intercept", [True, False])
+@pytest.mark.parametrize("h_kind", ["spread", "some zero", "all zero"])
+@pytest.mark.parametrize("near", [True, False])
+def test_the_dual_point_kernel_matches_its_numpy_definition(intercept, h_kind, near):
+    """_newton_fast.dual_point (the certificate's dual point without free
+    columns, with its sums in the same passes) against metric_projection
+    and dual_sums in NumPy: the point, its norm, sums, the gradient's
+    sum |r|, the distance from r's own point and from the last reference,
+    with curvatures that vanish in part or in whole (no projection then)."""
+    from fastreg import _newton_fast
+    rng = np.random.default_rng(7)
+    n = 5_000
+    g, r = rng.standard_normal(n) * 1e-3, rng.standard_normal(n) * 1e-3
+    h = rng.uniform(0, 0.25, n) / n
+    if h_kind == "some zero":
+        h[::3] = 0.0
+    elif h_kind == "all zero":
+        h[:] = 0.0
+    theta0 = rng.standard_normal(n) * 1e-3 if near else None
+    theta = np.empty(n)
+    got = _newton_fast.dual_point(g, h, r, np.empty(0) if theta0 is None else theta0,
+                                  intercept, theta)
+    want = metric_projection(g, h, None, intercept, negate=True)
+    np.testing.assert_allclose(theta, want, rtol=1e-12, atol=1e-18)
+    shift = np.linalg.norm(metric_projection(g - r, h, None, intercept))
+    sums = dual_sums(want, r, shift, theta0)
+    np.testing.assert_allclose(np.sqrt(got[0]), sums.norm, rtol=1e-12)
+    np.testing.assert_allclose(got[1], sums.abs_sum, rtol=1e-12)
+    np.testing.assert_allclose(got[2], sums.total, atol=1e-12 * sums.abs_sum)
+    np.testing.assert_allclose(got[3], sums.r_abs, rtol=1e-12)
+    np.testing.assert_allclose(np.sqrt(got[4]), sums.shift, rtol=1e-10)
+    if near:
+        np.testing.assert_allclose(np.sqrt(got[5]), sums.dist, rtol=1e-12)
+    else:
+        assert np.isnan(got[5]) and np.isnan(sums.dist)
+    if intercept and h_kind != "all zero":
+        assert abs(got[2]) < 1e-12 * got[1]       # projected: sums to 0
+    else:
+        np.testing.assert_array_equal(theta, -g)
+    with pytest.raises(ValueError, match="length"):
+        _newton_fast.dual_point(g, h[:-1], r, np.empty(0), intercept, theta)
 
 
 def test_the_rounding_floor_is_per_column():
@@ -2828,8 +2874,8 @@ def test_a_newton_step_is_certified_by_its_models_dual_point(sparse, monkeypatch
         if np.isfinite(out[0]):
             # the slack: ||x_j|| ||theta_own - theta_model||
             free = self._projected()
-            apart = np.linalg.norm(self._dual_point(free, self.fit[1])
-                                   - self._dual_point(free, model_r))
+            apart = np.linalg.norm(self._dual_point(free, self.fit[1])[0]
+                                   - self._dual_point(free, model_r)[0])
             np.testing.assert_allclose(self._slack, self.design.norms * apart,
                                        rtol=1e-9, atol=1e-15)
         seen.append((pen.a[0], self.w.copy(), self.b, out[0], own[0]))
