@@ -24,7 +24,7 @@ from typing import NamedTuple
 import numpy as np
 import scipy.sparse as sp
 
-from . import _newton_fast
+from . import _cd_fast, _newton_fast
 from ._anderson import anderson_weights
 from ._config import speed_copy_fits
 from ._datafits import row_reduce
@@ -897,9 +897,14 @@ class Design:
             self.parts = (Xk.data, Xk.indices.astype(idx_t, copy=False),
                           Xk.indptr.astype(idx_t, copy=False))
             # (squared in float64: float32 squares below 1e-38 underflow)
-            data = Xk.data.astype(np.float64)
-            cols = np.repeat(np.arange(self.shape[1]), np.diff(Xk.indptr))
-            sq = np.bincount(cols, weights=data * data, minlength=self.shape[1])
+            if Xk.dtype == np.float64:
+                sq = np.empty(self.shape[1])
+                _cd_fast.col_norms_sparse(*self.parts, _NO_POINT, 0.0,
+                                          np.zeros(self.shape[1]), sq)
+            else:
+                data = Xk.data.astype(np.float64)
+                cols = np.repeat(np.arange(self.shape[1]), np.diff(Xk.indptr))
+                sq = np.bincount(cols, weights=data * data, minlength=self.shape[1])
         else:
             # (the kernels index a dense column at j * n in the index
             # arrays' type: 64-bit once X holds 2^31 entries or more)
