@@ -536,7 +536,8 @@ def dual_point(const double[::1] g, const double[::1] h, const double[::1] r,
     n but theta0."""
     cdef Py_ssize_t n = g.shape[0], i
     cdef bint near = theta0.shape[0] > 0
-    cdef double sg = 0.0, sr = 0.0, sh = 0.0, ag = 0.0, ar = 0.0
+    cdef bint project = False
+    cdef double sg = 0.0, sd = 0.0, sh = 0.0, ag = 0.0, ad = 0.0
     cdef double sq = 0.0, ab = 0.0, tot = 0.0, rabs = 0.0, shift = 0.0, dist = 0.0
     cdef double t, e
     if h.shape[0] != n or r.shape[0] != n or theta.shape[0] != n or (near and theta0.shape[0] != n):
@@ -546,20 +547,24 @@ def dual_point(const double[::1] g, const double[::1] h, const double[::1] r,
         if intercept:
             for i in range(n):
                 sg += g[i]
-                sr += r[i]
+                sd += r[i] - g[i]
                 sh += h[i]
-            if sh > 0.0:
+            project = sh > 0.0
+            if project:
                 ag = sg / sh
-                ar = sr / sh
+                ad = sd / sh
         for i in range(n):
-            t = h[i] * ag - g[i]
+            # (without the projection h is not read: h_i * 0 is NaN where
+            # h_i is infinite)
+            t = h[i] * ag - g[i] if project else -g[i]
             theta[i] = t
             sq += t * t
             ab += fabs(t)
             tot += t
             rabs += fabs(r[i])
-            # (theta - t = (r - g) - h (ar - ag))
-            e = (r[i] - g[i]) - h[i] * (ar - ag)
+            # (theta - t = (r - g) - h sum(r - g) / sum(h), summed as one:
+            # two large sums' difference would lose digits)
+            e = (r[i] - g[i]) - h[i] * ad if project else r[i] - g[i]
             shift += e * e
             if near:
                 e = t - theta0[i]

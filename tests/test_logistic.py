@@ -2435,17 +2435,21 @@ def test_binomial_datafit_is_quiet_under_raising_seterr():
     assert quiet == loud and np.all(np.isfinite(loud))
 
 
+@pytest.mark.parametrize("free", [3, 0])
 @pytest.mark.parametrize("l1_ratio", [1.0, 0.5])
-def test_screened_certificate_gives_the_whole_products_gap(l1_ratio, monkeypatch):
+def test_screened_certificate_gives_the_whole_products_gap(l1_ratio, free, monkeypatch):
     """A certificate computes X^T theta only where a feature may reach its
     constraint (ProxNewton._correlations): the entries it leaves are
     bounds of the true ones, which stay within 0.8 of their L1 weight;
     every certificate's gap and residual equal, bit for bit, those from
-    the whole product at the same point; and the path matches the oracle."""
+    the whole product at the same point; and the path matches the oracle.
+    With ``free`` unpenalised columns (pf = 0) the dual point is NumPy's
+    projection, without them the kernel's (dual_point), whose distance
+    from the last whole product's point sets the bounds."""
     from fastreg import _newton
     X, y = make(n=400, p=300, seed=51, sparse=True)
     pf = np.ones(300)
-    pf[:3] = 0.0
+    pf[:free] = 0.0
     seen = []
     screened, certificate = ProxNewton._correlations, ProxNewton.certificate
 
@@ -2586,16 +2590,19 @@ def test_the_dual_point_kernel_matches_its_numpy_definition(intercept, h_kind, n
     columns, with its sums in the same passes) against metric_projection
     and dual_sums in NumPy: the point, its norm, sums, the gradient's
     sum |r|, the distance from r's own point and from the last reference,
-    with curvatures that vanish in part or in whole (no projection then)."""
+    with curvatures that vanish in part or in whole (no projection then).
+    g is a model's gradient r + h d, as certificates take it: the shift,
+    the two points' distance, is a small difference of large terms."""
     from fastreg import _newton_fast
     rng = np.random.default_rng(7)
     n = 5_000
-    g, r = rng.standard_normal(n) * 1e-3, rng.standard_normal(n) * 1e-3
+    r = rng.standard_normal(n) * 1e-3
     h = rng.uniform(0, 0.25, n) / n
     if h_kind == "some zero":
         h[::3] = 0.0
     elif h_kind == "all zero":
         h[:] = 0.0
+    g = r + h * rng.standard_normal(n) * 1e-3
     theta0 = rng.standard_normal(n) * 1e-3 if near else None
     theta = np.empty(n)
     got = _newton_fast.dual_point(g, h, r, np.empty(0) if theta0 is None else theta0,
@@ -2608,7 +2615,7 @@ def test_the_dual_point_kernel_matches_its_numpy_definition(intercept, h_kind, n
     np.testing.assert_allclose(got[1], sums.abs_sum, rtol=1e-12)
     np.testing.assert_allclose(got[2], sums.total, atol=1e-12 * sums.abs_sum)
     np.testing.assert_allclose(got[3], sums.r_abs, rtol=1e-12)
-    np.testing.assert_allclose(np.sqrt(got[4]), sums.shift, rtol=1e-10)
+    np.testing.assert_allclose(np.sqrt(got[4]), sums.shift, rtol=1e-12)
     if near:
         np.testing.assert_allclose(np.sqrt(got[5]), sums.dist, rtol=1e-12)
     else:
@@ -2616,6 +2623,11 @@ def test_the_dual_point_kernel_matches_its_numpy_definition(intercept, h_kind, n
     if intercept and h_kind != "all zero":
         assert abs(got[2]) < 1e-12 * got[1]       # projected: sums to 0
     else:
+        np.testing.assert_array_equal(theta, -g)
+    if not intercept:
+        # no projection reads no curvature (an infinite one is no NaN)
+        h[0] = np.inf
+        _newton_fast.dual_point(g, h, r, np.empty(0), intercept, theta)
         np.testing.assert_array_equal(theta, -g)
     with pytest.raises(ValueError, match="length"):
         _newton_fast.dual_point(g, h[:-1], r, np.empty(0), intercept, theta)
