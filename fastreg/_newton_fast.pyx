@@ -540,7 +540,8 @@ def dual_point(const double[::1] g, const double[::1] h, const double[::1] r,
     cdef double sg = 0.0, sd = 0.0, sh = 0.0, ag = 0.0, ad = 0.0
     cdef double sq = 0.0, ab = 0.0, tot = 0.0, rabs = 0.0, shift = 0.0, dist = 0.0
     cdef double t, e
-    if h.shape[0] != n or r.shape[0] != n or theta.shape[0] != n or (near and theta0.shape[0] != n):
+    if (h.shape[0] != n or r.shape[0] != n or theta.shape[0] != n
+            or (near and theta0.shape[0] != n)):
         raise ValueError(f"g, h, r, theta (and theta0 if given) must have length {n}, got "
                          f"{h.shape[0]}, {r.shape[0]}, {theta.shape[0]}, {theta0.shape[0]}")
     with nogil:
