@@ -113,7 +113,7 @@ _SPEED_COPY_MAX_BYTES = 512 * 2 ** 20
 # alphas or more, is solved with its samples reordered (local_order)
 _LOCAL_SAMPLES, _LOCAL_ALPHAS, _LOCAL_COLUMNS = 2 ** 16, 10, 126
 _EPS = np.finfo(np.float64).eps
-_NO_POINT = np.empty(0)     # (dual_point's theta0 when there is none)
+_EMPTY = np.empty(0)        # (no theta0 for dual_point, no weights for col_norms_sparse)
 _INT32_ENTRIES = np.iinfo(np.int32).max   # dense X larger than this: 64-bit offsets
 
 
@@ -899,7 +899,7 @@ class Design:
             # (squared in float64: float32 squares below 1e-38 underflow)
             if Xk.dtype == np.float64:
                 sq = np.empty(self.shape[1])
-                _cd_fast.col_norms_sparse(*self.parts, _NO_POINT, 0.0,
+                _cd_fast.col_norms_sparse(*self.parts, _EMPTY, 0.0,
                                           np.zeros(self.shape[1]), sq)
             else:
                 data = Xk.data.astype(np.float64)
@@ -1074,7 +1074,7 @@ class ProxNewton:
         if A is None:
             theta = np.empty_like(g)
             sq, size, total, r_abs, shift, dist = _newton_fast.dual_point(
-                g, h, r, _NO_POINT if theta0 is None else theta0, self.fit_intercept, theta)
+                g, h, r, _EMPTY if theta0 is None else theta0, self.fit_intercept, theta)
             return theta, DualSums(np.sqrt(sq), size, total, r_abs, np.sqrt(shift),
                                    np.sqrt(dist))
         theta = metric_projection(g, h, A, self.fit_intercept, negate=True)
