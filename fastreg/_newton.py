@@ -105,6 +105,7 @@ _STALL_WINDOW_AFTER = 3
 _SKIP_MARGIN, _SKIP_RUN, _SKIP_RUN_MAX = 2.0, 3, 24   # see ProxNewton.solve
 _SUPPORT_GROWTH = 1.25        # see newton_path
 _QUICK_STEPS = 2            # see ProxNewton.solve
+_POLISH_GAP = 10.0          # see ProxNewton.solve
 _SCREEN_AT, _SCREEN_SHARE = 0.8, 0.6      # see ProxNewton._correlations
 _SOFTMAX_WORK = 2e10        # n (f K)^2 at most, see SoftmaxNewton._softmax_projected
 # a copy of X taken for speed only at most (SoftmaxNewton._wide, local_samples)
@@ -679,6 +680,16 @@ def working_set(pen, v, w, lo, hi, norms, free, size):
         return np.empty(0, np.int32)
     ws = np.argpartition(score, size - 1)[:size]
     return np.sort(ws[score[ws] < np.inf]).astype(np.int32)
+
+
+def polish_set(pen, v, w, free):
+    """The support, the unpenalised features and every feature whose
+    optimality ``v`` violates (``penalty.violation``): the working set of a
+    round that only polishes a nearly certified point (see
+    ProxNewton.solve).  None when that is empty."""
+    ws = np.flatnonzero((w != 0) | (pen.violation(w, -v) > 0))
+    ws = np.union1d(ws, free).astype(np.int32)
+    return ws if ws.size else None
 
 
 def quasi_newton_first(state, pen, max_steps):
@@ -1305,6 +1316,24 @@ class ProxNewton:
         several steps each, and the first one's tight solve is wasted; with
         the rule, unchanged.)
 
+        A round after one that left the gap within _POLISH_GAP times
+        tol_abs works on ``polish_set``: the support and the violators
+        only, not the candidates near their threshold.  Such a gap is
+        nearly all the dual point's scaling: the first round's model,
+        solved to its coordinate descent's precision, leaves the support's
+        correlations a few tenths of a percent over their weights, and the
+        gap pays that times alpha ||w||_1 while the objective is within
+        0.03 tol of its minimum (pypi_text's first 200k rows, the alphas
+        that take two rounds; the datafit's own gradient certified worse).
+        The second round only tightens the support, so the candidates'
+        columns need not be read.  (LogisticRegressionCV, Cs=20, cv=5, on
+        the 50k-row sets, CPU time in alternating runs: pypi_text 13.5 ->
+        13.2 s, npm_text 12.7 -> 12.1 s; the 100-alpha paths the same
+        within noise, with the same Newton steps.  Polishing only the
+        violators took pypi_text's path from 129 to 238 steps: they are
+        coupled to the rest of the support.  Up to 1,000 times tol, CV on
+        pypi_text took 11.1 s but npm_text's 12.4 s.)
+
         A smooth penalty on dense data (``quasi_newton_first``) is first
         solved by L-BFGS-B (``quasi_newton``), as SoftmaxNewton.solve does
         (scikit-learn's default fit of a 20,000 x 100 make_classification:
@@ -1333,8 +1362,12 @@ class ProxNewton:
             gaps.append(gap)
         while steps < max_steps and not (gap <= tol_abs and resid <= tol_grad) \
                 and not stalled(gaps, tol_abs, max_steps - steps, self._window):
-            size = min(max(_WS_MIN, 2 * np.count_nonzero(self.w)), self.w.shape[0])
-            ws = self._working_set(pen, v, size)
+            ws = None
+            if steps and gap <= _POLISH_GAP * tol_abs:
+                ws = polish_set(pen, v, self.w, self.free)
+            if ws is None:
+                size = min(max(_WS_MIN, 2 * np.count_nonzero(self.w)), self.w.shape[0])
+                ws = self._working_set(pen, v, size)
             target = inner_target(gap, resid, tol_abs, tol_grad, self.w, _RESIDUAL_RATIO)
             if steps == 0 and self._last_steps is not None and self._last_steps <= _QUICK_STEPS:
                 target = min(target, tol_abs)
