@@ -15,8 +15,9 @@ intercept, then each scikit-learn solver fitting the same alphas
 (C = 1 / (alpha n)) in one estimator with ``warm_start=True`` (liblinear
 cannot warm-start and penalises the intercept: its figures are for another
 objective, so fastreg is also timed on liblinear's own objective, X with a
-column of ones penalised as the others), on every ``--sklearn-every``-th alpha of the grid when that is
-more than 1 (the time is then scaled to the whole grid, and says so).
+column of ones penalised as the others), on every ``--sklearn-every``-th
+alpha of the grid when that is more than 1 (the time is then scaled to the
+whole grid, and says so).
 ``--cv`` times ``LogisticRegressionCV(Cs=20, cv=5)`` at each l1_ratio
 instead (the same folds; scikit-learn's with each ``--sklearn`` solver that
 has the penalty, ``n_jobs=1`` both), and prints each library's ``C_``.
