@@ -3265,6 +3265,18 @@ def test_polish_set_is_the_support_the_violators_and_the_unpenalised():
     assert ws.dtype == np.int32
     assert ws.tolist() == [0, 1, 4, 6]
     assert polish_set(pen, np.zeros(p), np.zeros(p), np.empty(0, np.int32)) is None
+    # an unpenalised feature at 0 whose v the dual point projected out to 0:
+    # in by being unpenalised, not by a violation
+    w[6] = 0.0
+    v[6] = 0.0
+    assert polish_set(pen, v, w, np.array([6], dtype=np.int32)).tolist() == [0, 1, 4, 6]
+    assert polish_set(pen, v, w, np.empty(0, np.int32)).tolist() == [0, 1, 4]
+    # elastic net (a = c = 0.5): feature 2 optimal at w = 2 (-1.5 + 0.5 * 2 + 0.5
+    # = 0) stays as support, feature 0 beyond a, feature 1 within it
+    pen = ElasticNetPenalty.of(1.0, 0.5, np.ones(3), np.full(3, -np.inf), np.full(3, np.inf))
+    ws = polish_set(pen, np.array([0.6, -0.4, 1.5]), np.array([0.0, 0.0, 2.0]),
+                    np.empty(0, np.int32))
+    assert ws.tolist() == [0, 2]
 
 
 def test_rounds_after_a_nearly_certified_one_polish_the_support(monkeypatch):
@@ -3311,3 +3323,44 @@ def test_rounds_after_a_nearly_certified_one_polish_the_support(monkeypatch):
     pi = y - s * theta * len(y)
     dual = -np.mean(pi * np.log(pi) + (1 - pi) * np.log1p(-pi))
     assert primal - dual <= 10 * tol_abs
+
+
+def test_a_later_round_polishes_exactly_when_the_last_gap_was_within_the_window(monkeypatch):
+    """At the real window, a round of an alpha works on ``polish_set`` when
+    the round before it left the gap within _POLISH_GAP times tol_abs, and
+    on the usual (here wider) working set when it did not; the first round
+    never polishes.  Both kinds of later round occur in these solves."""
+    import fastreg._newton as nw
+    X, y = make(n=300, p=60, seed=5, sparse=True)
+    p = X.shape[1]
+    certify, newton = nw.ProxNewton._certify, nw.ProxNewton._newton
+    kinds = set()
+    for alpha, tol_abs in ((0.02, 1e-9), (0.002, 1e-10), (0.001, 1e-10)):
+        state = ProxNewton(Design(X), Binomial(y), np.ones(p), np.full(p, -np.inf),
+                           np.full(p, np.inf), True)
+        pen = ElasticNetPenalty.of(alpha, 1.0, np.ones(p), state.lo, state.hi)
+        rounds, last = [], {}
+
+        def record_certify(self, *a):
+            out = certify(self, *a)
+            last.update(gap=out[0], v=out[1].copy())
+            return out
+
+        def record_newton(self, ws, pen, target, max_steps):
+            rounds.append((last["gap"], ws.copy(),
+                           nw.polish_set(pen, last["v"], self.w, self.free)))
+            return newton(self, ws, pen, target, max_steps)
+
+        monkeypatch.setattr(nw.ProxNewton, "_certify", record_certify)
+        monkeypatch.setattr(nw.ProxNewton, "_newton", record_newton)
+        gap, steps, converged = state.solve(pen, tol_abs, 100, np.inf)
+        monkeypatch.undo()
+        assert converged and gap <= tol_abs
+        for i, (last_gap, ws, polish) in enumerate(rounds):
+            within = last_gap <= nw._POLISH_GAP * tol_abs
+            kinds.add((i > 0, within))
+            if i > 0 and within:
+                assert np.array_equal(ws, polish), (alpha, i, last_gap / tol_abs)
+            else:
+                assert not np.array_equal(ws, polish), (alpha, i, last_gap / tol_abs)
+    assert {(True, True), (True, False)} <= kinds, kinds
