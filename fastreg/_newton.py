@@ -1926,10 +1926,13 @@ def newton_path(state, *, l1_ratio, alphas, eps, tol, max_iter, single=False):
                         on_line)
     tol_abs = tol * state.null_value
     warm_steps = 0
+    free_loss = np.nan
     if not np.any(state.w):
         # (a single fit's budget is max_iter in all; a path's first alpha
         # counts these steps too)
         warm_steps = state.fit_free(tol_abs, max_iter if single else max(max_iter, 100))
+        if warm_steps:
+            free_loss = float(state.fit[0])
     amax = np.nan
     if isinstance(alphas, (int, np.integer)):
         amax = state.alpha_max(l1_ratio)
@@ -1971,4 +1974,5 @@ def newton_path(state, *, l1_ratio, alphas, eps, tol, max_iter, single=False):
         coefs[nz, i] = inside_bounds(state.w[nz].astype(coefs.dtype), state.lo[nz],
                                      state.hi[nz])
         intercepts[..., i] = state.b
-    return PathResult(grid, coefs, intercepts, gaps, n_iters, converged, tol_abs, amax)
+    return PathResult(grid, coefs, intercepts, gaps, n_iters, converged, tol_abs, amax,
+                      free_loss)

@@ -64,6 +64,10 @@ class PathResult:
     converged: np.ndarray       # bool per alpha
     gap_tol: float              # the user-scale gap each alpha had to reach
     alpha_max: float = np.nan   # of the built grid (NaN when alphas were given)
+    # the loss of the intercept and unpenalised features fitted alone, on
+    # gap_tol's scale (NaN: no such fit); within gap_tol of 0 they separate
+    # the classes (see warn_not_converged)
+    free_loss: float = np.nan
 
     def at(self, i):
         """Alpha i's result alone, as a one-alpha PathResult."""
@@ -712,9 +716,27 @@ def warn_not_converged(res, scale="||y_c||^2 / n"):
     """One ConvergenceWarning naming the alphas that missed tol
     (``scale``: what tol is relative to, as the message says): their gap,
     or, where the gap met its bound (logistic fits), their optimality
-    residual."""
+    residual.
+
+    Where the intercept and the unpenalised features alone fit the labels
+    to a loss within the gap's bound of 0 (``res.free_loss``), they
+    (nearly) separate the classes and the minimiser lies at infinity or far
+    out: the warning says so instead of asking for more iterations, and a
+    path that converged all the same (its every point within tol of the
+    infimum) gets a UserWarning that its unpenalised coefficients are set
+    by tol, not by the data."""
     bad = np.flatnonzero(~res.converged)
+    separated = res.free_loss <= res.gap_tol
     if bad.size == 0:
+        if separated:
+            warnings.warn(
+                f"The intercept and the unpenalised features (penalty_factor 0) alone fit "
+                f"the labels to a loss of {res.free_loss:.3g}, within tol * {scale} = "
+                f"{res.gap_tol:.3g} of 0: they (nearly) separate the classes. The fit is "
+                f"within tol of the infimum, but its unpenalised coefficients are set by "
+                f"tol, not by the data (they grow as tol shrinks). Penalise some of them "
+                f"(penalty_factor > 0), or drop them.",
+                UserWarning, stacklevel=_caller_stacklevel())
         return
     met = res.dual_gaps <= res.gap_tol
     shown = ", ".join(
@@ -724,11 +746,19 @@ def warn_not_converged(res, scale="||y_c||^2 / n"):
     residual = ("; the optimality residual (the gradient's largest distance from the "
                 "penalty's subdifferential: scikit-learn's lbfgs rule) must be at most tol"
                 if met[bad].any() else "")
+    advice = "Increase max_iter, or loosen tol."
+    if separated:
+        # (no budget mends that)
+        advice = (f"The intercept and the unpenalised features (penalty_factor 0) alone "
+                  f"fit the labels to a loss of {res.free_loss:.3g}, within that bound of "
+                  f"0: they (nearly) separate the classes, so the minimiser lies at "
+                  f"infinity or far out. Penalise some of them (penalty_factor > 0), or "
+                  f"drop them.")
     warnings.warn(
         f"Objective did not converge. You might want to increase the number of "
         f"iterations. It did not converge for {bad.size} of {res.alphas.size} alphas: "
         f"{shown}{more}; the duality gap must reach tol * {scale} = "
-        f"{res.gap_tol:.3g}{residual}. Increase max_iter, or loosen tol.",
+        f"{res.gap_tol:.3g}{residual}. {advice}",
         ConvergenceWarning, stacklevel=_caller_stacklevel())
 
 

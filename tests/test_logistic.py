@@ -3364,3 +3364,36 @@ def test_a_later_round_polishes_exactly_when_the_last_gap_was_within_the_window(
             else:
                 assert not np.array_equal(ws, polish), (alpha, i, last_gap / tol_abs)
     assert {(True, True), (True, False)} <= kinds, kinds
+
+
+@pytest.mark.parametrize("classes", [2, 3])
+def test_unpenalised_features_that_separate_the_classes_are_named_in_the_warning(classes):
+    """When the intercept and the unpenalised features alone drive the loss
+    to 0 (they separate the classes), no alpha has a finite minimiser: a
+    warning says so and what to do, for a path and a single fit (a
+    ConvergenceWarning where the gap was not met, else a UserWarning: the
+    fit is within tol of the infimum, its coefficients set by tol); where
+    they do not separate, none does."""
+    rng = np.random.default_rng(3)
+    n, p = 90, 6
+    X = rng.standard_normal((n, p))
+    y = rng.integers(0, classes, n)
+    pf = np.ones(p)
+    pf[0] = 0.0
+    X[:, 0] = y - (classes - 1) / 2 + 0.1 * rng.standard_normal(n)   # separates (binary)
+    if classes == 3:
+        # a second unpenalised column: (y == 1) apart from the rest
+        X[:, 1] = (y == 1) - 0.5 + 0.05 * rng.standard_normal(n)
+        pf[1] = 0.0
+    with pytest.warns(UserWarning, match="separate the classes"):
+        logistic_path(X, y, n_alphas=5, penalty_factor=pf)
+    with pytest.warns(UserWarning, match="separate the classes"):
+        LogisticRegression(C=1.0, l1_ratio=1.0, penalty_factor=pf).fit(X, y)
+    # the same columns, scrambled: they no longer separate
+    Xs = X.copy()
+    Xs[:, :2] = rng.permutation(Xs[:, :2])
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        logistic_path(Xs, y, n_alphas=5, penalty_factor=pf)
+        LogisticRegression(C=1.0, l1_ratio=1.0, penalty_factor=pf).fit(Xs, y)
+    assert not [w for w in caught if "separate the classes" in str(w.message)]
