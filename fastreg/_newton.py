@@ -687,8 +687,9 @@ def polish_set(pen, v, w, free):
     optimality ``v`` violates (``penalty.violation``): the working set of a
     round that only polishes a nearly certified point (see
     ProxNewton.solve).  None when that is empty."""
-    ws = np.flatnonzero((w != 0) | (pen.violation(w, -v) > 0))
-    ws = np.union1d(ws, free).astype(np.int32)
+    keep = (w != 0) | (pen.violation(w, -v) > 0)
+    keep[free] = True
+    ws = np.flatnonzero(keep).astype(np.int32)
     return ws if ws.size else None
 
 

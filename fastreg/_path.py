@@ -727,16 +727,16 @@ def warn_not_converged(res, scale="||y_c||^2 / n"):
     by tol, not by the data."""
     bad = np.flatnonzero(~res.converged)
     separated = res.free_loss <= res.gap_tol
+    cause = (f"The intercept and the unpenalised features (penalty_factor 0) alone fit "
+             f"the labels to a loss of {res.free_loss:.3g}, within tol * {scale} = "
+             f"{res.gap_tol:.3g} of 0: they (nearly) separate the classes")
+    remedy = "Penalise some of them (penalty_factor > 0), or drop them."
     if bad.size == 0:
         if separated:
             warnings.warn(
-                f"The intercept and the unpenalised features (penalty_factor 0) alone fit "
-                f"the labels to a loss of {res.free_loss:.3g}, within tol * {scale} = "
-                f"{res.gap_tol:.3g} of 0: they (nearly) separate the classes. The fit is "
-                f"within tol of the infimum, but its unpenalised coefficients are set by "
-                f"tol, not by the data (they grow as tol shrinks). Penalise some of them "
-                f"(penalty_factor > 0), or drop them.",
-                UserWarning, stacklevel=_caller_stacklevel())
+                f"{cause}. The fit is within tol of the infimum, but its unpenalised "
+                f"coefficients are set by tol, not by the data (they grow as tol "
+                f"shrinks). {remedy}", UserWarning, stacklevel=_caller_stacklevel())
         return
     met = res.dual_gaps <= res.gap_tol
     shown = ", ".join(
@@ -746,14 +746,9 @@ def warn_not_converged(res, scale="||y_c||^2 / n"):
     residual = ("; the optimality residual (the gradient's largest distance from the "
                 "penalty's subdifferential: scikit-learn's lbfgs rule) must be at most tol"
                 if met[bad].any() else "")
-    advice = "Increase max_iter, or loosen tol."
-    if separated:
-        # (no budget mends that)
-        advice = (f"The intercept and the unpenalised features (penalty_factor 0) alone "
-                  f"fit the labels to a loss of {res.free_loss:.3g}, within that bound of "
-                  f"0: they (nearly) separate the classes, so the minimiser lies at "
-                  f"infinity or far out. Penalise some of them (penalty_factor > 0), or "
-                  f"drop them.")
+    # (where they separate, no budget mends it)
+    advice = (f"{cause}, so the minimiser lies at infinity or far out. {remedy}"
+              if separated else "Increase max_iter, or loosen tol.")
     warnings.warn(
         f"Objective did not converge. You might want to increase the number of "
         f"iterations. It did not converge for {bad.size} of {res.alphas.size} alphas: "

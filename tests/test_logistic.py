@@ -3279,6 +3279,35 @@ def test_polish_set_is_the_support_the_violators_and_the_unpenalised():
     assert ws.tolist() == [0, 2]
 
 
+def _record_rounds(monkeypatch):
+    """A list that gets, for each round of Newton steps, (the gap certified
+    before it, its working set, ``polish_set`` at that point)."""
+    import fastreg._newton as nw
+    rounds, last = [], {}
+    certify, newton = nw.ProxNewton._certify, nw.ProxNewton._newton
+
+    def record_certify(self, *a):
+        out = certify(self, *a)
+        last.update(gap=out[0], v=out[1].copy())
+        return out
+
+    def record_newton(self, ws, pen, target, max_steps):
+        rounds.append((last["gap"], ws.copy(),
+                       nw.polish_set(pen, last["v"], self.w, self.free)))
+        return newton(self, ws, pen, target, max_steps)
+
+    monkeypatch.setattr(nw.ProxNewton, "_certify", record_certify)
+    monkeypatch.setattr(nw.ProxNewton, "_newton", record_newton)
+    return rounds
+
+
+def _binary_state(X, y, alpha):
+    p = X.shape[1]
+    state = ProxNewton(Design(X), Binomial(y), np.ones(p), np.full(p, -np.inf),
+                       np.full(p, np.inf), True)
+    return state, ElasticNetPenalty.of(alpha, 1.0, np.ones(p), state.lo, state.hi)
+
+
 def test_rounds_after_a_nearly_certified_one_polish_the_support(monkeypatch):
     """A round that follows one whose gap was within _POLISH_GAP times
     tol works on ``polish_set`` at that point (here every round after the
@@ -3286,38 +3315,20 @@ def test_rounds_after_a_nearly_certified_one_polish_the_support(monkeypatch):
     NumPy oracle's gap too."""
     import fastreg._newton as nw
     X, y = make(n=300, p=60, seed=5, sparse=True)
-    p = X.shape[1]
-    state = ProxNewton(Design(X), Binomial(y), np.ones(p), np.full(p, -np.inf),
-                       np.full(p, np.inf), True)
     alpha = 0.02
-    pen = ElasticNetPenalty.of(alpha, 1.0, np.ones(p), state.lo, state.hi)
-    rounds, last = [], {}
-    certify, newton = nw.ProxNewton._certify, nw.ProxNewton._newton
-
-    def record_certify(self, *a):
-        out = certify(self, *a)
-        last.update(v=out[1].copy())
-        return out
-
-    def record_newton(self, ws, pen, target, max_steps):
-        rounds.append((ws.copy(), nw.polish_set(pen, last["v"], self.w, self.free)))
-        return newton(self, ws, pen, target, max_steps)
-
+    state, pen = _binary_state(X, y, alpha)
     monkeypatch.setattr(nw, "_POLISH_GAP", 1e300)
-    monkeypatch.setattr(nw.ProxNewton, "_certify", record_certify)
-    monkeypatch.setattr(nw.ProxNewton, "_newton", record_newton)
+    rounds = _record_rounds(monkeypatch)
     tol_abs = 1e-9
     gap, steps, converged = state.solve(pen, tol_abs, 100, np.inf)
     assert converged and gap <= tol_abs and len(rounds) >= 3
     # (the first round's set holds candidates beyond the violators)
-    assert not np.array_equal(*rounds[0])
-    for ws, expected in rounds[1:]:
+    assert not np.array_equal(*rounds[0][1:])
+    for _, ws, expected in rounds[1:]:
         assert np.array_equal(ws, expected)
     # the oracle: primal minus the dual at the scaled, centred residual
-    eta = X @ state.w + state.b
-    prob = 1.0 / (1.0 + np.exp(-eta))
-    primal = np.mean(np.logaddexp(0.0, eta) - y * eta) + alpha * np.abs(state.w).sum()
-    theta = (y - prob) / len(y)
+    primal = objective(X, y, state.w, state.b, alpha, 1.0)
+    theta = (y - expit(dense(X) @ state.w + state.b)) / len(y)
     theta -= theta.mean()
     s = min(1.0, alpha / np.max(np.abs(X.T @ theta)))
     pi = y - s * theta * len(y)
@@ -3332,27 +3343,10 @@ def test_a_later_round_polishes_exactly_when_the_last_gap_was_within_the_window(
     never polishes.  Both kinds of later round occur in these solves."""
     import fastreg._newton as nw
     X, y = make(n=300, p=60, seed=5, sparse=True)
-    p = X.shape[1]
-    certify, newton = nw.ProxNewton._certify, nw.ProxNewton._newton
     kinds = set()
     for alpha, tol_abs in ((0.02, 1e-9), (0.002, 1e-10), (0.001, 1e-10)):
-        state = ProxNewton(Design(X), Binomial(y), np.ones(p), np.full(p, -np.inf),
-                           np.full(p, np.inf), True)
-        pen = ElasticNetPenalty.of(alpha, 1.0, np.ones(p), state.lo, state.hi)
-        rounds, last = [], {}
-
-        def record_certify(self, *a):
-            out = certify(self, *a)
-            last.update(gap=out[0], v=out[1].copy())
-            return out
-
-        def record_newton(self, ws, pen, target, max_steps):
-            rounds.append((last["gap"], ws.copy(),
-                           nw.polish_set(pen, last["v"], self.w, self.free)))
-            return newton(self, ws, pen, target, max_steps)
-
-        monkeypatch.setattr(nw.ProxNewton, "_certify", record_certify)
-        monkeypatch.setattr(nw.ProxNewton, "_newton", record_newton)
+        state, pen = _binary_state(X, y, alpha)
+        rounds = _record_rounds(monkeypatch)
         gap, steps, converged = state.solve(pen, tol_abs, 100, np.inf)
         monkeypatch.undo()
         assert converged and gap <= tol_abs
