@@ -708,8 +708,10 @@ def assert_clean(record, what):
     bad = [w for w in record
            if issubclass(w.category, (ConvergenceWarning, RuntimeWarning,
                                       LinAlgWarning))]
+    # where each warning was raised: a RuntimeWarning from a NumPy call
+    # names only the operation ("invalid value encountered in matmul")
     assert not bad, f"{what} warned: " + "; ".join(
-        f"{w.category.__name__}: {w.message}" for w in bad)
+        f"{w.category.__name__}: {w.message} ({w.filename}:{w.lineno})" for w in bad)
 
 
 def repr_floor(prob, oracle, ref, alpha, l1_ratio):
