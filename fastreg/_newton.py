@@ -1906,6 +1906,8 @@ def newton_path(state, *, l1_ratio, alphas, eps, tol, max_iter, single=False):
     steps, and the unpenalised features' fit before it (``fit_free``), come
     out of the first alpha's max_iter and count in its ``n_iters``, so a
     single fit takes max_iter steps at most, as its estimator promises.
+    Its loss is the separation diagnosis's ``free_loss``; a warm start
+    (nonzero w) skips it, and takes it from zero once the path is done.
 
     From the third alpha on, the start is proposed on the line through the
     last two solutions (``_path.line_steps``): at the step linear in alpha,
@@ -1928,7 +1930,8 @@ def newton_path(state, *, l1_ratio, alphas, eps, tol, max_iter, single=False):
     tol_abs = tol * state.null_value
     warm_steps = 0
     free_loss = np.nan
-    if not np.any(state.w):
+    started_warm = bool(np.any(state.w))
+    if not started_warm:
         # (a single fit's budget is max_iter in all; a path's first alpha
         # counts these steps too)
         warm_steps = state.fit_free(tol_abs, max_iter if single else max(max_iter, 100))
@@ -1975,5 +1978,11 @@ def newton_path(state, *, l1_ratio, alphas, eps, tol, max_iter, single=False):
         coefs[nz, i] = inside_bounds(state.w[nz].astype(coefs.dtype), state.lo[nz],
                                      state.hi[nz])
         intercepts[..., i] = state.b
+    if started_warm and state.free.size:
+        # (a warm start skipped the free fit from zero that names
+        # separation: the path done, the state takes it now)
+        state.set_start(np.zeros_like(state.w), state.b)
+        if state.fit_free(tol_abs, max(max_iter, 100)):
+            free_loss = float(state.fit[0])
     return PathResult(grid, coefs, intercepts, gaps, n_iters, converged, tol_abs, amax,
                       free_loss)

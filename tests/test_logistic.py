@@ -3383,6 +3383,13 @@ def test_unpenalised_features_that_separate_the_classes_are_named_in_the_warning
         logistic_path(X, y, n_alphas=5, penalty_factor=pf)
     with pytest.warns(UserWarning, match="separate the classes"):
         LogisticRegression(C=1.0, l1_ratio=1.0, penalty_factor=pf).fit(X, y)
+    # warm-started from the last fit (no free fit from zero before the path)
+    warm = LogisticRegression(C=1.0, l1_ratio=1.0, penalty_factor=pf, warm_start=True)
+    with pytest.warns(UserWarning, match="separate the classes"):
+        warm.fit(X, y)
+    assert np.any(warm.coef_)
+    with pytest.warns(UserWarning, match="separate the classes"):
+        warm.set_params(C=0.5).fit(X, y)
     # the same columns, scrambled: they no longer separate
     Xs = X.copy()
     Xs[:, :2] = rng.permutation(Xs[:, :2])
@@ -3390,4 +3397,5 @@ def test_unpenalised_features_that_separate_the_classes_are_named_in_the_warning
         warnings.simplefilter("always")
         logistic_path(Xs, y, n_alphas=5, penalty_factor=pf)
         LogisticRegression(C=1.0, l1_ratio=1.0, penalty_factor=pf).fit(Xs, y)
+        warm.fit(Xs, y).set_params(C=1.0).fit(Xs, y)
     assert not [w for w in caught if "separate the classes" in str(w.message)]
