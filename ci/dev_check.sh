@@ -23,8 +23,11 @@ echo "== the README's Development lines, in a fresh copy of the checkout"
 sed 's/^/   /' "$work/dev.sh"
 (cd "$work/src" && env -u VIRTUAL_ENV PATH="$(dirname "$(command -v "$python")"):/usr/bin:/bin" \
    bash -euo pipefail "$work/dev.sh") > "$work/dev.log" 2>&1 \
-  || { { sed -n '/^=* FAILURES =*$/,$p' "$work/dev.log" | head -n 150; } || true
-       echo "   ..."; tail -n 80 "$work/dev.log"; echo "ci/dev_check.sh: FAILED"; exit 1; }
+  || { if grep -q '^=* FAILURES =*$' "$work/dev.log"; then
+         { sed -n '/^=* FAILURES =*$/,$p' "$work/dev.log" | head -n 150; } || true
+         echo "   ..."
+       fi
+       tail -n 80 "$work/dev.log"; echo "ci/dev_check.sh: FAILED"; exit 1; }
 grep -E "[0-9]+ passed" "$work/dev.log" | tail -n 1 | sed 's/^/   pytest: /'
 tail -n 3 "$work/dev.log" | sed 's/^/   /'
 echo "== ci/dev_check.sh done in $((SECONDS - start)) s"
