@@ -1866,7 +1866,8 @@ def test_newton_cd_ends_on_the_models_optimality_on_an_ill_conditioned_model(spa
     columns; between its full-length sweeps it may sweep only the
     coefficients still moving) stops where every coefficient meets the
     model's optimality to about its tol (checked by NumPy from X), with
-    v = r + h d exact."""
+    v = r + h d exact and d the step X[:, ws] coef (plus the replies of
+    nearly constant columns)."""
     from fastreg._newton_fast import newton_cd
     from fastreg._penalties import ElasticNetPenalty
     Xd, design, r, h = ill_conditioned_model(41, sparse, n=600, p=60)
@@ -1884,6 +1885,8 @@ def test_newton_cd_ends_on_the_models_optimality_on_an_ill_conditioned_model(spa
     d = Xd @ coef + db + folded
     v = r + h * d
     np.testing.assert_allclose(model[0] + h * (db + folded), v, atol=1e-12 * np.abs(r).max())
+    # (the sweeps move v alone: d is made from the coefficients' changes)
+    np.testing.assert_allclose(model[2] + db, d, atol=1e-12 * np.abs(d).max())
     if intercept:
         assert abs(v.sum()) <= 10 * tol
     g = Xd.T @ v + table[:, 1] * coef
