@@ -571,11 +571,15 @@ def model_cd(design, ws, coef, table, model, tol, h_sum):
     r, h = model[0].copy(), model[1]
     start = coef.copy()
     sweeps, db, hist = 0, 0.0, []
+    # (sparse X, whose parts hold an index array: the kernel's copy of
+    # h * X on ws, 8 bytes an entry, is taken for speed only)
+    keep_hx = design.parts[1].shape[0] > 0 and speed_copy_fits(
+        8 * design.entries(ws), _SPEED_COPY_MAX_BYTES)
     while True:
         todo = min(_CD_CHUNK, _CD_EPOCHS - sweeps)
         e, step, folded = _newton_fast.newton_cd(
             *design.parts, ws, coef, table, model,
-            dict(max_epochs=todo, tol=tol, h_sum=h_sum))
+            dict(max_epochs=todo, tol=tol, h_sum=h_sum), keep_hx)
         sweeps += e
         db += step + folded
         if step:

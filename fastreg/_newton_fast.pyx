@@ -116,8 +116,8 @@ cdef inline double _moments_dot(const floating *dp, const index_t *ip, index_t s
                                 double *hx, double *out) noexcept nogil:
     """out = (X[:, j]**2 @ h, X[:, j] @ h); returns X[:, j] @ v (one read
     of the column for a first sweep's curvature and gradient).  A sparse
-    column's h_i X[i, j] go to ``hx`` in its entries' order (see
-    ``_move_v``)."""
+    column's h_i X[i, j] go to ``hx`` in its entries' order, when given
+    (see ``_move_v``)."""
     cdef double a = 0.0, b = 0.0, g = 0.0, x, hxi
     cdef index_t t
     if ip == NULL:
@@ -127,6 +127,13 @@ cdef inline double _moments_dot(const floating *dp, const index_t *ip, index_t s
             a += hxi * x
             b += hxi
             g += v[t] * x
+    elif hx == NULL:
+        for t in range(start, end):
+            x = dp[t]
+            hxi = h[ip[t]] * x
+            a += hxi * x
+            b += hxi
+            g += v[ip[t]] * x
     else:
         for t in range(start, end):
             x = dp[t]
@@ -156,16 +163,19 @@ cdef inline void _move_v(const floating *dp, const index_t *ip, index_t start,
                          index_t end, double delta, const double *h, const double *hx,
                          double *v) noexcept nogil:
     """v += delta * h * X[:, j], a sparse column's h * X[:, j] read from
-    ``hx`` (its entries' order): a step then reads and writes v alone at
-    the column's rows, the only array of length n the sweeps touch at
-    random (on 200,000 samples 1.6 MB, within this machine's 2 MB L2,
-    where v, h and d side by side took 4.8 MB: the model's coordinate
+    ``hx`` (its entries' order) when given: a step then reads and writes v
+    alone at the column's rows, the only array of length n the sweeps
+    touch at random (on 200,000 samples 1.6 MB, within this machine's 2 MB
+    L2, where v, h and d side by side took 4.8 MB: the model's coordinate
     descent on pypi_text's 100-alpha L1 path, first 200k rows, 4.3 -> 3.4
     ns per entry and sweep, 1.89 -> 1.47 s)."""
     cdef index_t t
     if ip == NULL:
         for t in range(end - start):
             v[t] += delta * h[t] * dp[start + t]
+    elif hx == NULL:
+        for t in range(start, end):
+            v[ip[t]] += delta * h[ip[t]] * dp[t]
     else:
         for t in range(start, end):
             v[ip[t]] += delta * hx[t - start]
@@ -333,7 +343,7 @@ cdef inline double _coordinate(double z0, double g, double H, double a, double c
 def newton_cd(const floating[::1] data, const index_t[::1] indices,
               const index_t[::1] indptr, const int32_t[::1] ws,
               double[::1] coef, const double[:, ::1] pen,
-              double[:, ::1] model, NewtonOptions opts):
+              double[:, ::1] model, NewtonOptions opts, bint keep_hx=True):
     """Cyclic coordinate descent on the quadratic model over ``ws``.
 
     data, indices, indptr: CSC X; dense X is passed as its Fortran-order
@@ -344,7 +354,9 @@ def newton_cd(const floating[::1] data, const index_t[::1] indices,
     a first call), updated in place;
     the intercept's step db is kept apart (v and d exclude it: add h * db
     and db).  The sweeps move v alone; d follows once at the end, from the
-    coefficients' changes.
+    coefficients' changes.  ``keep_hx``: sparse X keeps each column's
+    h * X[:, j] beside it, 8 bytes an entry of ws (see _move_v; without,
+    or where that memory is not there, they are computed at each step).
 
     A nearly constant column (its centred curvature under 1e-4 of its
     plain one) steps along itself centred in the metric h, over all n
@@ -375,6 +387,7 @@ def newton_cd(const floating[::1] data, const index_t[::1] indices,
     cdef const double *h = &model[1, 0]
     cdef double *d = &model[2, 0]
     cdef double *hx = NULL
+    cdef double *hxk
     cdef Py_ssize_t *off = NULL
     cdef Py_ssize_t entries = 0
     cdef index_t start, end
@@ -403,7 +416,7 @@ def newton_cd(const floating[::1] data, const index_t[::1] indices,
     if _hot_init(&hs, m) < 0:
         free(mom)
         raise MemoryError("newton_cd: no memory for the working set's indices")
-    if ip != NULL:
+    if ip != NULL and keep_hx:
         # sparse X: each column's h * X[:, j] (see _move_v), from ``off[k]``
         off = <Py_ssize_t *> malloc((m + 1) * sizeof(Py_ssize_t))
         if off != NULL:
@@ -413,11 +426,6 @@ def newton_cd(const floating[::1] data, const index_t[::1] indices,
                 entries += end - start
             off[m] = entries
             hx = <double *> malloc(max(entries, 1) * sizeof(double))
-        if hx == NULL:
-            free(mom)
-            free(hs.base)
-            free(off)
-            raise MemoryError("newton_cd: no memory for the working set's h * X")
     for k in range(m):
         coef0[k] = coef[k]
         cmean[k] = NAN
@@ -446,14 +454,13 @@ def newton_cd(const floating[::1] data, const index_t[::1] indices,
                 for t in range(count):
                     k = hs.list[t] if hs.on else t
                     j = ws[k]
+                    hxk = hx + off[k] if hx != NULL else NULL
                     if first:
                         # (the first sweep is full: each column's moments
                         # are read with its first gradient)
                         _span(pp, n, j, &start, &end)
                         work += 2 * (end - start)
-                        g = _moments_dot(dp, ip, start, end, h, v,
-                                         hx + off[k] if ip != NULL else NULL,
-                                         &mom[2 * k])
+                        g = _moments_dot(dp, ip, start, end, h, v, hxk, &mom[2 * k])
                         # the curvature along the column centred in the
                         # metric h (the intercept replies to every step);
                         # rounding-level curvature is none (a constant
@@ -504,8 +511,7 @@ def newton_cd(const floating[::1] data, const index_t[::1] indices,
                             v[i] += h[i] * (delta * cx[i])
                     elif delta != 0.0:
                         coef[k] = z
-                        _move_v(dp, ip, start, end, delta, h,
-                                hx + off[k] if ip != NULL else NULL, v)
+                        _move_v(dp, ip, start, end, delta, h, hxk, v)
                         # sum(v) moves by delta * X[:, j] @ h
                         V += delta * mom[2 * k + 1]
                         if opts.h_sum > 0:
@@ -525,16 +531,17 @@ def newton_cd(const floating[::1] data, const index_t[::1] indices,
         # d follows the coefficients' changes, a centred column's along
         # the centred column (its step and the intercept's reply apart
         # would cancel)
-        for k in range(m):
-            delta = coef[k] - coef0[k]
-            if delta != 0.0:
-                _span(pp, n, ws[k], &start, &end)
-                if cmean[k] == cmean[k]:
-                    _centred_column(dp, ip, start, end, n, cmean[k], cx)
-                    for i in range(n):
-                        d[i] += delta * cx[i]
-                else:
-                    _add_column(dp, ip, start, end, delta, d)
+        with nogil:
+            for k in range(m):
+                delta = coef[k] - coef0[k]
+                if delta != 0.0:
+                    _span(pp, n, ws[k], &start, &end)
+                    if cmean[k] == cmean[k]:
+                        _centred_column(dp, ip, start, end, n, cmean[k], cx)
+                        for i in range(n):
+                            d[i] += delta * cx[i]
+                    else:
+                        _add_column(dp, ip, start, end, delta, d)
         free(mom)
         free(hs.base)
         free(off)

@@ -1859,15 +1859,17 @@ def ill_conditioned_model(seed, sparse, n=400, p=30):
     return Xd, design, r, h
 
 
-@pytest.mark.parametrize("sparse", [False, True])
+@pytest.mark.parametrize("sparse, keep_hx", [(False, True), (True, True), (True, False)])
 @pytest.mark.parametrize("intercept", [True, False])
-def test_newton_cd_ends_on_the_models_optimality_on_an_ill_conditioned_model(sparse, intercept):
+def test_newton_cd_ends_on_the_models_optimality_on_an_ill_conditioned_model(sparse, keep_hx,
+                                                                             intercept):
     """Coordinate descent on an ill-conditioned model (near-duplicate
     columns; between its full-length sweeps it may sweep only the
     coefficients still moving) stops where every coefficient meets the
     model's optimality to about its tol (checked by NumPy from X), with
     v = r + h d exact and d the step X[:, ws] coef (plus the replies of
-    nearly constant columns)."""
+    nearly constant columns); sparse X with its columns' h * x kept beside
+    them or computed at each step."""
     from fastreg._newton_fast import newton_cd
     from fastreg._penalties import ElasticNetPenalty
     Xd, design, r, h = ill_conditioned_model(41, sparse, n=600, p=60)
@@ -1880,7 +1882,7 @@ def test_newton_cd_ends_on_the_models_optimality_on_an_ill_conditioned_model(spa
     model = np.stack([r, h, np.zeros(n)])
     tol = 1e-9
     sweeps, db, folded = newton_cd(*design.parts, ws, coef, table, model,
-                                   dict(max_epochs=100_000, tol=tol, h_sum=h_sum))
+                                   dict(max_epochs=100_000, tol=tol, h_sum=h_sum), keep_hx)
     assert sweeps < 100_000 and np.count_nonzero(coef) > 5
     d = Xd @ coef + db + folded
     v = r + h * d
@@ -1895,6 +1897,37 @@ def test_newton_cd_ends_on_the_models_optimality_on_an_ill_conditioned_model(spa
     # (a coefficient's step is at most tol in gradient units on the last
     # sweep; those after it move its gradient by a few times that)
     assert viol.max() <= 20 * tol
+
+
+def test_model_cd_keeps_h_times_x_of_sparse_columns_unless_low_memory(monkeypatch):
+    """The kernel's copy of h * X on the working set (8 bytes an entry) is
+    taken for sparse X only, and not under low_memory (a copy for speed
+    only); the model's minimiser is the same either way."""
+    from fastreg import _newton, config_context
+    from fastreg._penalties import ElasticNetPenalty
+    seen = []
+    kernel = _newton._newton_fast.newton_cd
+    monkeypatch.setattr(_newton._newton_fast, "newton_cd",
+                        lambda *a: seen.append(a[-1]) or kernel(*a))
+
+    def solve(sparse, low_memory):
+        _, design, r, h = ill_conditioned_model(43, sparse)
+        p = design.shape[1]
+        ws = np.arange(p, dtype=np.int32)
+        table = ElasticNetPenalty.of(1e-3, 0.9, np.ones(p), np.full(p, -np.inf),
+                                     np.full(p, np.inf)).table(ws)
+        coef, model = np.zeros(p), np.stack([r, h, np.zeros(r.shape[0])])
+        del seen[:]
+        with config_context(low_memory=low_memory):
+            _newton.model_cd(design, ws, coef, table, model, 1e-10, float(h.sum()))
+        return coef, set(seen)
+
+    kept, flags = solve(True, False)
+    assert flags == {True}
+    computed, flags = solve(True, True)
+    assert flags == {False}
+    np.testing.assert_allclose(computed, kept, rtol=1e-7, atol=1e-9)
+    assert solve(False, False)[1] == {False}
 
 
 def softmax_model(n, K, seed, scale):
