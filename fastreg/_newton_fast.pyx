@@ -117,7 +117,8 @@ cdef inline double _moments_dot(const floating *dp, const index_t *ip, index_t s
     """out = (X[:, j]**2 @ h, X[:, j] @ h); returns X[:, j] @ v (one read
     of the column for a first sweep's curvature and gradient).  A sparse
     column's h_i X[i, j] go to ``hx`` in its entries' order, when given
-    (see ``_move_v``)."""
+    (see ``_move_v``).  (Two sparse loops: one with the store's test inside
+    took pypi_text's L1 path 1% longer, in 6 of 6 alternating runs.)"""
     cdef double a = 0.0, b = 0.0, g = 0.0, x, hxi
     cdef index_t t
     if ip == NULL:

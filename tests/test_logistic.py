@@ -1859,6 +1859,15 @@ def ill_conditioned_model(seed, sparse, n=400, p=30):
     return Xd, design, r, h
 
 
+def model_table(alpha, p):
+    """(ws, table): all p features in the working set, under an elastic
+    net (l1_ratio 0.9) at alpha without bounds, as newton_cd takes it."""
+    from fastreg._penalties import ElasticNetPenalty
+    ws = np.arange(p, dtype=np.int32)
+    pen = ElasticNetPenalty.of(alpha, 0.9, np.ones(p), np.full(p, -np.inf), np.full(p, np.inf))
+    return ws, pen.table(ws)
+
+
 @pytest.mark.parametrize("sparse, keep_hx", [(False, True), (True, True), (True, False)])
 @pytest.mark.parametrize("intercept", [True, False])
 def test_newton_cd_ends_on_the_models_optimality_on_an_ill_conditioned_model(sparse, keep_hx,
@@ -1871,12 +1880,9 @@ def test_newton_cd_ends_on_the_models_optimality_on_an_ill_conditioned_model(spa
     nearly constant columns); sparse X with its columns' h * x kept beside
     them or computed at each step."""
     from fastreg._newton_fast import newton_cd
-    from fastreg._penalties import ElasticNetPenalty
     Xd, design, r, h = ill_conditioned_model(41, sparse, n=600, p=60)
     n, p = Xd.shape
-    ws = np.arange(p, dtype=np.int32)
-    table = ElasticNetPenalty.of(2e-3, 0.9, np.ones(p), np.full(p, -np.inf),
-                                 np.full(p, np.inf)).table(ws)
+    ws, table = model_table(2e-3, p)
     h_sum = float(h.sum()) if intercept else 0.0
     coef = np.zeros(p)
     model = np.stack([r, h, np.zeros(n)])
@@ -1904,7 +1910,6 @@ def test_model_cd_keeps_h_times_x_of_sparse_columns_unless_low_memory(monkeypatc
     taken for sparse X only, and not under low_memory (a copy for speed
     only); the model's minimiser is the same either way."""
     from fastreg import _newton, config_context
-    from fastreg._penalties import ElasticNetPenalty
     seen = []
     kernel = _newton._newton_fast.newton_cd
     monkeypatch.setattr(_newton._newton_fast, "newton_cd",
@@ -1913,9 +1918,7 @@ def test_model_cd_keeps_h_times_x_of_sparse_columns_unless_low_memory(monkeypatc
     def solve(sparse, low_memory):
         _, design, r, h = ill_conditioned_model(43, sparse)
         p = design.shape[1]
-        ws = np.arange(p, dtype=np.int32)
-        table = ElasticNetPenalty.of(1e-3, 0.9, np.ones(p), np.full(p, -np.inf),
-                                     np.full(p, np.inf)).table(ws)
+        ws, table = model_table(1e-3, p)
         coef, model = np.zeros(p), np.stack([r, h, np.zeros(r.shape[0])])
         del seen[:]
         with config_context(low_memory=low_memory):
@@ -2032,12 +2035,9 @@ def test_model_cd_extrapolation_reaches_the_minimiser_with_an_exact_step(sparse)
     v = r + h d (extrapolated points are rebuilt from X)."""
     from fastreg._newton import model_cd
     from fastreg._newton_fast import newton_cd
-    from fastreg._penalties import ElasticNetPenalty
     X, design, r, h = ill_conditioned_model(31, sparse)
     n, p = X.shape
-    ws = np.arange(p, dtype=np.int32)
-    pen = ElasticNetPenalty.of(1e-3, 0.9, np.ones(p), np.full(p, -np.inf), np.full(p, np.inf))
-    table = pen.table(ws)
+    ws, table = model_table(1e-3, p)
     runs = []
     for accelerated in (True, False):
         coef = np.zeros(p)
