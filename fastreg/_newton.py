@@ -37,9 +37,12 @@ _INNER_RATIO = 0.1          # a working set is solved to this fraction of the ga
 _RESIDUAL_RATIO = 0.1       # a binary step's model: to this fraction of the residual
 # model CD stops when its largest gradient move max H_j |dw_j| is at most
 # this multiple of target / (||w_ws||_1 + 1): the gap is about the gradient's
-# error times the coefficients' size (measured, 100-alpha L1 paths: 3.0 took
-# 9.1 s on pypi_text's first 200k rows and 3.1 s on npm_text, 1.0 took 11.5
-# and 4.2 s)
+# error times the coefficients' size (measured again on 2026-12-08, 100-alpha
+# L1 paths, one thread, alternating runs: pypi_text's first 200k rows 3.07-3.96 s
+# and 129 Newton steps at 3.0, 3.31-3.84 s and 119 at 1.0, 3.78-4.23 s and
+# 118 at 0.3, 4.54-4.83 s and 194 at 10; npm_text 1.92-2.46 s and 80 steps
+# at 3.0, 2.14-2.44 and 80 at 1.0, 2.35-2.61 and 80 at 0.3, 2.18-2.52 and 102
+# at 10)
 _CD_RATIO = 3.0
 _CD_EPOCHS = 1000           # CD epochs per Newton step at most
 _DIRECT_WORK = 2e8          # |ws|^2 (n + |ws| / 3) at most for a direct Newton step
@@ -48,7 +51,11 @@ _DIRECT_WORK = 2e8          # |ws|^2 (n + |ws| / 3) at most for a direct Newton 
 # it: at the kernel's tol, iris's fold fit at C = 21.5, tol 1e-8, ended
 # 1.1e-5 (relative) from the CV path's coefficients, 1.7e-7 at a tenth)
 _CG_RATIO = 0.1
-_CD_CHUNK, _CD_DEPTH = 6, 4  # Anderson: sweeps per snapshot, snapshots per point
+# Anderson: sweeps per snapshot, snapshots per point (the path of
+# LogisticRegressionCV's 20 Cs on the first of 5 folds of pypi_text's first
+# 50k rows, two runs each: 1.92-2.02 s at (6, 4), 2.33-2.55 at (3, 4),
+# 2.40-2.41 at (6, 8), 2.04-2.14 at (10, 4); the second fold alike)
+_CD_CHUNK, _CD_DEPTH = 6, 4
 # a Newton model on sparse X keeps the curvature between columns of the
 # samples whose curvature is at least _COMPACT_CURVATURE of the largest only,
 # when they are at most _COMPACT_SHARE of the samples (the copy then costs
@@ -567,6 +574,17 @@ def model_cd(design, ws, coef, table, model, tol, h_sum):
     pypi_text's and npm_text's 50k rows 13.5 -> 11.9 s and 18.1 -> 15.3 s
     without them, every fold fit converged; the 100-alpha L1 paths the
     same within noise.)
+
+    On the 100-alpha L1 paths a model takes few sweeps: 3-6 (counting the
+    sweeps over the nonzero coefficients) on pypi_text's first 200k rows,
+    3-5 on npm_text, though the working set's 50 most frequent columns hold
+    55-59% of its entries.  So a Gram block of those columns, which would
+    spare the sweeps their reads, is not built: it costs about a sweep to
+    make for each model, and its cross terms add work to every step of the
+    other columns.  (Measured on 2026-12-08.  LogisticRegressionCV's models
+    at the largest Cs take 100-160 sweeps, but a sweep there takes about
+    0.3 ms over 7-8k columns, some 11 entries a column by that time: the
+    cross terms with 50 columns would cost about as much as the sweep.)
     """
     r, h = model[0].copy(), model[1]
     start = coef.copy()
@@ -1930,7 +1948,13 @@ def newton_path(state, *, l1_ratio, alphas, eps, tol, max_iter, single=False):
     10.7 s; pypi_text's the same within noise.  Without the support's gate,
     Cs=10 on npm_text took 12.6 -> 16.4 s: at a C where 6,000 features
     entered, the far start lowered the objective but took 7 times the
-    steps.)
+    steps.)  Not kept, measured on 2026-12-08 (one thread): a third
+    proposal, the parabola through the last three solutions (100-alpha L1
+    paths: pypi_text's first 200k rows 129 -> 124 Newton steps but 3.16-3.53
+    -> 3.44-3.58 s, npm_text 80 -> 88 steps, 1.99-2.23 -> 2.18-2.65 s); and
+    on a coarse grid, alphas of the path's own between the given ones (one
+    fold's path of 20 Cs on pypi_text's first 50k rows: 1.94 s as given,
+    2.96 s with one geometric midpoint between each two, 4.08 s with three).
     """
     from ._path import (PathResult, _warm_path, geometric_grid, inside_bounds, line_steps,
                         on_line)
