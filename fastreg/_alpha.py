@@ -108,9 +108,19 @@ def _solve_alpha(prob, l1, l2, opts, tol_abs, trust_start=False, start=None):
     inner_scale = 0.9
     free = prob._free_features().size > 0 and not prob.settles_inside
     settled = trust_start    # the point certified next met scikit-learn's rule
+    solved = False           # the full set's inner solve met its tolerance
+    updates = 0              # coordinate updates since the kept point's last try
     while True:
         u = prob.grad(l1)
-        gap = prob.certified_gap(u, l1, l2, opts.positive)
+        # the kept dual point (an earlier certified residual, see
+        # _Problem._kept_gap) is tried once the coordinate updates since its
+        # last try outnumber the features, whose pass it costs, and wherever
+        # more epochs cannot help (text paths, with few epochs on large X,
+        # rarely try it: it lowered none of their gaps)
+        try_kept = solved or epochs >= opts.max_iter or updates >= prob.p
+        if try_kept:
+            updates = 0
+        gap = prob.certified_gap(u, l1, l2, opts.positive, tol_abs, try_kept)
         if gap <= tol_abs:
             moved = 0
             if opts.settle and not settled:
@@ -152,13 +162,15 @@ def _solve_alpha(prob, l1, l2, opts, tol_abs, trust_start=False, start=None):
                                start)
         start = None
         epochs += e
+        updates += e * ws.shape[0]
         # (with the rule in force, an inner solve that reached its tolerance
         # ended on an epoch that met it: a certificate now needs no settling)
         settled = opts.settle and inner_gap <= inner_tol and e < budget
         size *= 2
         stalled = inner_gap > inner_tol and e == budget
+        solved = complete and inner_gap <= inner_tol
         if (complete or stalled) and free and prob.free_step():
             settled = False
             continue
-        if complete and inner_gap <= inner_tol:
+        if solved:
             inner_scale *= 0.1

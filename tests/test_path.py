@@ -12,7 +12,7 @@ import scipy.sparse as sp
 from sklearn.exceptions import ConvergenceWarning
 
 from fastreg import enet_path, lasso_path
-from fastreg._objectives import enet_dual_gap, enet_kkt_violation
+from fastreg._objectives import enet_dual_gap, enet_kkt_violation, enet_objective
 
 from datasets import make_regression, reference_coefs
 
@@ -215,6 +215,49 @@ def test_wide_path_is_optimal_by_oracle(layout, dtype, l1_ratio):
             # a lasso solution in general position has at most n nonzeros
             # (float32's looser tol leaves small spurious ones)
             assert np.count_nonzero(coefs[:, i]) <= X.shape[0]
+
+
+def _ar1_problem(n, p, seed, rho=0.6):
+    """Columns AR(1) along the features (x_j = rho x_{j-1} + noise), ten
+    true coefficients: neighbouring columns correlate at rho."""
+    rng = np.random.default_rng(seed)
+    Z = rng.standard_normal((n, p))
+    X = np.empty((n, p))
+    X[:, 0] = Z[:, 0]
+    for j in range(1, p):
+        X[:, j] = rho * X[:, j - 1] + np.sqrt(1 - rho ** 2) * Z[:, j]
+    w = np.zeros(p)
+    w[rng.choice(p, 10, replace=False)] = rng.standard_normal(10)
+    return np.asfortranarray(X), X @ w + 0.3 * rng.standard_normal(n)
+
+
+@pytest.mark.parametrize("layout_", ["F", "csc"])
+def test_earlier_residual_certifies_where_the_points_own_does_not(layout_):
+    """On correlated wide columns at tol 1e-6, a returned point's own
+    residual, scaled to feasibility, certifies it only at over 6 times tol
+    (the oracle's gap): its largest violation scales the dual point down.
+    An earlier certified residual is a dual point too and certifies it (the
+    kept dual point): every alpha converges without a warning, each
+    reported gap is within tol and bounds the point's suboptimality, and
+    the oracle, with the reference's dual point, certifies every point.
+    (Without the kept point this path warned, at 6.3 times tol.)"""
+    X, y = _ar1_problem(40, 400, seed=1)
+    Xl = sp.csc_matrix(X) if layout_ == "csc" else X
+    tol = 1e-6
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        alphas, coefs, gaps = _path(Xl, y, l1_ratio=1.0, eps=1e-2, n_alphas=30, tol=tol,
+                                    max_iter=1000)
+    bound = _gap_bound(y, None, False, tol)
+    own = [enet_dual_gap(X, y, coefs[:, i], a) for i, a in enumerate(alphas)]
+    assert max(own) > 5 * bound           # (the case the kept point is for)
+    assert np.all(gaps <= bound)
+    ref = reference_coefs(X, y, alphas)
+    for i, alpha in enumerate(alphas):
+        subopt = (enet_objective(X, y, coefs[:, i], alpha)
+                  - enet_objective(X, y, ref[:, i], alpha))
+        assert subopt <= gaps[i] + 1e-15 * np.dot(y, y)
+        assert enet_dual_gap(X, y, coefs[:, i], alpha, dual_coef=ref[:, i]) <= bound * 1.001
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
