@@ -199,11 +199,15 @@ class _Problem:
         within its tol_abs, of this alpha or an earlier one, at another w.
         Any residual is a dual point once scaled to feasibility, which
         ``dual_gap`` does at this alpha's weights, so its gap bounds the
-        suboptimality too (u's screened entries are bounds of |u_j|, which
-        keep the scaling valid; the array is kept, not copied: a gradient
-        cache is changed in place only where a bound becomes the exact
-        value, at the same w).  A try costs a pass over the features, not
-        over X (see _solve_alpha for when it is made).
+        suboptimality too.  u's screened entries are upper bounds b_j of
+        |u_j| (signed ones with ``positive``), and may meet a w_j != 0 now:
+        the kernel's scaling keeps c |b_j - l2_j w_j| <= l1_j, so c (|u_j| -
+        l2_j |w_j|) <= l1_j, which keeps its augmented dual value below the
+        residual's elastic-net dual value at c, a lower bound of the
+        optimum.  The array is kept, not copied: a gradient cache is
+        changed in place only where a bound becomes the exact value, at the
+        same w.  A try costs a pass over the features, not over X (see
+        _solve_alpha for when it is made).
 
         On the 200 x 20,000 AR(1) problem (dense_wide), the 100-alpha Lasso
         path at tol 1e-6 spent its max_iter of 1,000 epochs on 9 alphas and

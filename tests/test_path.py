@@ -240,7 +240,8 @@ def test_earlier_residual_certifies_where_the_points_own_does_not(layout_):
     kept dual point): every alpha converges without a warning, each
     reported gap is within tol and bounds the point's suboptimality, and
     the oracle, with the reference's dual point, certifies every point.
-    (Without the kept point this path warned, at 6.3 times tol.)"""
+    (Without the kept point this path warned, at 6.3 times tol.  Dense X
+    runs it beside dual extrapolation, CSC X without.)"""
     X, y = _ar1_problem(40, 400, seed=1)
     Xl = sp.csc_matrix(X) if layout_ == "csc" else X
     tol = 1e-6
